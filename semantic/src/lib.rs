@@ -1,0 +1,1 @@
+//! Boltic's semantic layer (YAML views, explores, measures compiled to SQL).
