@@ -1,1 +1,41 @@
-//! pipeline
+//! Builds the Boltic warehouse.
+//!
+//! The pipeline turns raw Air Boltic files into a versioned warehouse of Parquet tables:
+//!
+//! 1. [`generate`] writes realistic raw files (CSV + a JSON catalogue) at any scale.
+//! 2. [`extract`] streams the raw files, cleans every row (counting each fix in a
+//!    [`findings::Finding`]) and writes normalized Parquet tables.
+//! 3. [`project`] loads the SQL models (`models/*.sql`) and data tests (`models/schema.yml`) of a
+//!    project; [`run`] executes the models with DataFusion in dependency order, then the tests.
+//! 4. [`warehouse`] publishes the new version atomically by writing its manifest last.
+//!
+//! Every location is a [`location::Location`]: a local folder or an S3 bucket, through `object_store`.
+
+pub mod catalogue;
+pub mod checks;
+pub mod error;
+pub mod extract;
+pub mod findings;
+pub mod generate;
+pub mod location;
+pub mod progress;
+pub mod project;
+pub mod run;
+mod summary;
+pub mod warehouse;
+
+pub use error::{PipelineError, Result};
+pub use location::Location;
+pub use progress::Progress;
+pub use project::Project;
+pub use run::{Outcome, RunOptions, RunReport};
+pub use warehouse::{Manifest, Warehouse};
+
+/// Fault injection for crash tests: when `BOLTIC_FAILPOINT` names this point, the process
+/// aborts on the spot, as if killed. Points: `after_extract`, `after_models`, `before_publish`.
+pub fn failpoint(name: &str) {
+    if std::env::var("BOLTIC_FAILPOINT").is_ok_and(|v| v == name) {
+        eprintln!("boltic: failpoint '{name}' reached, aborting");
+        std::process::abort();
+    }
+}

@@ -1,1 +1,186 @@
-fn main() {}
+//! `boltic`: the command line of the Boltic analytics server.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use boltic_pipeline::{Location, Outcome, Progress, Project, RunOptions, Warehouse};
+use clap::{Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
+
+/// Boltic: build an analytics warehouse and ask it questions.
+#[derive(Debug, Parser)]
+#[command(name = "boltic", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    /// Hide progress bars.
+    #[arg(long, global = true, env = "BOLTIC_QUIET")]
+    quiet: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Write realistic Air Boltic raw files (CSV + JSON) at any scale.
+    Generate {
+        /// How many orders (about 20 per trip and 10 per customer).
+        #[arg(long, default_value_t = 1000)]
+        orders: u64,
+        /// Random seed: the same seed gives the same files.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Where to write: a folder or s3://bucket/prefix.
+        #[arg(long, default_value = "data/raw")]
+        out: String,
+    },
+    /// Build and publish the warehouse.
+    Pipeline {
+        #[command(subcommand)]
+        command: PipelineCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum PipelineCommand {
+    /// Clean raw files, run the SQL models and data tests, publish a new version atomically.
+    Run {
+        /// Raw files: a folder or s3://bucket/prefix.
+        #[arg(long, default_value = "data/raw", env = "BOLTIC_RAW")]
+        raw: String,
+        /// Warehouse: a folder or s3://bucket/prefix.
+        #[arg(long, default_value = "data/warehouse", env = "BOLTIC_WAREHOUSE")]
+        warehouse: String,
+        /// Project folder with models/*.sql and models/schema.yml.
+        #[arg(long, default_value = "demo/air_boltic", env = "BOLTIC_PROJECT")]
+        project: PathBuf,
+        /// Published versions to keep.
+        #[arg(long, default_value_t = 3)]
+        keep_versions: usize,
+        /// Rebuild even when inputs did not change.
+        #[arg(long)]
+        force: bool,
+        /// Memory the query engine may use before spilling to disk, in MiB.
+        #[arg(long, default_value_t = 1024)]
+        memory_mib: usize,
+        /// Print the report as JSON instead of the summary.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show the published version of a warehouse.
+    Status {
+        /// Warehouse: a folder or s3://bucket/prefix.
+        #[arg(long, default_value = "data/warehouse", env = "BOLTIC_WAREHOUSE")]
+        warehouse: String,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_env("BOLTIC_LOG").unwrap_or_else(|_| EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let progress = if cli.quiet {
+        Progress::hidden()
+    } else {
+        Progress::stderr()
+    };
+    match cli.command {
+        Command::Generate { orders, seed, out } => {
+            let location = Location::parse(&out)?;
+            let started = std::time::Instant::now();
+            let summary =
+                boltic_pipeline::generate::generate(&location, orders, seed, &progress).await?;
+            let bytes: u64 = summary.files.iter().map(|(_, b)| b).sum();
+            println!(
+                "wrote {} orders, {} trips, {} customers, {} customer groups, {} aeroplanes ({:.1} MiB) to '{}' in {:.1}s",
+                summary.scale.orders,
+                summary.scale.trips,
+                summary.scale.customers,
+                summary.scale.customer_groups,
+                summary.scale.aeroplanes,
+                bytes as f64 / (1024.0 * 1024.0),
+                out,
+                started.elapsed().as_secs_f64()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Pipeline {
+            command:
+                PipelineCommand::Run {
+                    raw,
+                    warehouse,
+                    project,
+                    keep_versions,
+                    force,
+                    memory_mib,
+                    json,
+                },
+        } => {
+            let project = Project::load(&project)
+                .with_context(|| format!("loading project '{}'", project.display()))?;
+            let raw = Location::parse(&raw)?;
+            let warehouse = Location::parse(&warehouse)?;
+            let options = RunOptions {
+                keep_versions,
+                force,
+                memory_limit: memory_mib << 20,
+            };
+            let report =
+                boltic_pipeline::run::run(&raw, &warehouse, &project, &options, &progress).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                println!("{report}");
+            }
+            Ok(match report.outcome {
+                Outcome::Blocked => {
+                    let failed: Vec<&str> = report
+                        .failed_tests()
+                        .map(|t| t.test.name.as_str())
+                        .collect();
+                    eprintln!(
+                        "error: data tests with severity 'error' failed: {}; the warehouse was not changed",
+                        failed.join(", ")
+                    );
+                    ExitCode::from(2)
+                }
+                Outcome::Published | Outcome::UpToDate => ExitCode::SUCCESS,
+            })
+        }
+        Command::Pipeline {
+            command: PipelineCommand::Status { warehouse },
+        } => {
+            let location = Location::parse(&warehouse)?;
+            match Warehouse::new(location).current().await? {
+                Some(manifest) => println!("{}", serde_json::to_string_pretty(&manifest)?),
+                None => {
+                    eprintln!(
+                        "warehouse '{warehouse}' has no published version yet; run 'boltic pipeline run --warehouse {warehouse}'"
+                    );
+                    return Ok(ExitCode::FAILURE);
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

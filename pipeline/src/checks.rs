@@ -1,0 +1,144 @@
+//! Runs data tests against freshly built tables with DataFusion.
+
+use datafusion::arrow::array::{Array, Int64Array};
+use datafusion::prelude::SessionContext;
+use datafusion::sql::sqlparser::ast::{Ident, Value};
+use serde::Serialize;
+
+use crate::error::{PipelineError, Result};
+use crate::project::{DataTest, Severity, TestKind};
+
+/// Outcome of one data test.
+#[derive(Debug, Clone, Serialize)]
+pub struct TestResult {
+    /// The test.
+    #[serde(flatten)]
+    pub test: DataTest,
+    /// `pass`, `fail` (error severity) or `warn`.
+    pub status: TestStatus,
+    /// Rows that break the rule.
+    pub failing_rows: u64,
+    /// Rows looked at (the table's row count; for custom tests, the rows returned).
+    pub checked_rows: u64,
+    /// The query that counted the failures.
+    pub sql: String,
+}
+
+/// Status of a test after it ran.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TestStatus {
+    /// No failing rows.
+    Pass,
+    /// Failing rows, severity warn.
+    Warn,
+    /// Failing rows, severity error: blocks publishing.
+    Fail,
+}
+
+fn ident(name: &str) -> String {
+    Ident::with_quote('"', name).to_string()
+}
+
+fn literal(value: &str) -> String {
+    Value::SingleQuotedString(value.to_string()).to_string()
+}
+
+/// The query counting rows that break `test`.
+pub fn failing_rows_sql(test: &DataTest) -> String {
+    let table = test.table.as_deref().map(ident).unwrap_or_default();
+    let column = test.column.as_deref().map(ident).unwrap_or_default();
+    match &test.kind {
+        TestKind::Unique => format!(
+            "SELECT coalesce(sum(n), 0) FROM (SELECT count(*) AS n FROM {table} WHERE {column} IS NOT NULL GROUP BY {column} HAVING count(*) > 1)"
+        ),
+        TestKind::NotNull => format!("SELECT count(*) FROM {table} WHERE {column} IS NULL"),
+        TestKind::AcceptedValues { values } => {
+            let list: Vec<String> = values.iter().map(|v| literal(v)).collect();
+            format!(
+                "SELECT count(*) FROM {table} WHERE {column} IS NOT NULL AND CAST({column} AS VARCHAR) NOT IN ({})",
+                list.join(", ")
+            )
+        }
+        TestKind::Relationships { to, field } => format!(
+            "SELECT count(*) FROM {table} AS child WHERE child.{column} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {} AS parent WHERE parent.{} = child.{column})",
+            ident(to),
+            ident(field)
+        ),
+        TestKind::Custom { sql } => format!(
+            "SELECT count(*) FROM ({})",
+            sql.trim().trim_end_matches(';')
+        ),
+    }
+}
+
+async fn count(ctx: &SessionContext, sql: &str) -> datafusion::error::Result<u64> {
+    let batches = ctx.sql(sql).await?.collect().await?;
+    let value = batches
+        .iter()
+        .find(|b| b.num_rows() > 0)
+        .and_then(|b| {
+            let column = b.column(0);
+            let cast = datafusion::arrow::compute::cast(
+                column,
+                &datafusion::arrow::datatypes::DataType::Int64,
+            )
+            .ok()?;
+            let ints = cast.as_any().downcast_ref::<Int64Array>()?;
+            (!ints.is_null(0)).then(|| ints.value(0))
+        })
+        .unwrap_or(0);
+    Ok(value.max(0) as u64)
+}
+
+/// Run every test; a test whose SQL fails to run is a project error naming the test.
+pub async fn run_tests(ctx: &SessionContext, tests: &[DataTest]) -> Result<Vec<TestResult>> {
+    let mut results = Vec::with_capacity(tests.len());
+    for test in tests {
+        let sql = failing_rows_sql(test);
+        let failing = count(ctx, &sql).await.map_err(|e| {
+            PipelineError::Project(format!("data test '{}' cannot run: {e}", test.name))
+        })?;
+        let checked = match (&test.kind, &test.table) {
+            (TestKind::Custom { .. }, _) | (_, None) => failing,
+            (_, Some(table)) => {
+                count(ctx, &format!("SELECT count(*) FROM {}", ident(table))).await?
+            }
+        };
+        let status = match (failing, test.severity) {
+            (0, _) => TestStatus::Pass,
+            (_, Severity::Warn) => TestStatus::Warn,
+            (_, Severity::Error) => TestStatus::Fail,
+        };
+        results.push(TestResult {
+            test: test.clone(),
+            status,
+            failing_rows: failing,
+            checked_rows: checked,
+            sql,
+        });
+    }
+    Ok(results)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_and_names_are_quoted() {
+        let test = DataTest {
+            name: "t".into(),
+            table: Some("dim_customers".into()),
+            column: Some("type".into()),
+            kind: TestKind::AcceptedValues {
+                values: vec!["Mari's".into(), "B".into()],
+            },
+            severity: Severity::Error,
+        };
+        assert_eq!(
+            failing_rows_sql(&test),
+            r#"SELECT count(*) FROM "dim_customers" WHERE "type" IS NOT NULL AND CAST("type" AS VARCHAR) NOT IN ('Mari''s', 'B')"#
+        );
+    }
+}

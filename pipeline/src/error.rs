@@ -1,0 +1,111 @@
+//! The pipeline's one error type.
+
+use std::fmt;
+
+/// Where in an input a problem was found: a file (by its location) and, when known, a line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputPosition {
+    /// The file, as the user named it (e.g. `data/raw/trip.csv`, `s3://raw/trip.csv`).
+    pub file: String,
+    /// 1-based line number, when the problem is on a line.
+    pub line: Option<u64>,
+    /// 1-based column, when known (JSON syntax errors).
+    pub column: Option<u64>,
+}
+
+impl fmt::Display for InputPosition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "'{}'", self.file)?;
+        if let Some(line) = self.line {
+            write!(f, " line {line}")?;
+        }
+        if let Some(column) = self.column {
+            write!(f, " column {column}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Everything that can go wrong while generating raw data or building the warehouse.
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    /// A location string could not be understood.
+    #[error("invalid location '{location}': {reason}")]
+    InvalidLocation {
+        /// The location as given.
+        location: String,
+        /// Why it was refused, with the fix.
+        reason: String,
+    },
+
+    /// A raw input file is missing.
+    #[error(
+        "raw file '{file}' not found in '{location}'; put the Air Boltic raw files there or run 'boltic generate --out {location}'"
+    )]
+    MissingInput {
+        /// The file name that was expected.
+        file: String,
+        /// The raw location searched.
+        location: String,
+    },
+
+    /// A raw input is malformed: wrong header, bad value, broken JSON.
+    #[error("{position}: {message}")]
+    BadInput {
+        /// Where the problem is.
+        position: InputPosition,
+        /// What is wrong and how to fix it.
+        message: String,
+    },
+
+    /// The project (SQL models, tests) is invalid.
+    #[error("project: {0}")]
+    Project(String),
+
+    /// A model's SQL failed to plan or run.
+    #[error("model '{model}' failed: {message}")]
+    Model {
+        /// The model name (its file name without `.sql`).
+        model: String,
+        /// DataFusion's message.
+        message: String,
+    },
+
+    /// The warehouse manifest is unreadable.
+    #[error("warehouse manifest '{path}' is corrupt: {message}")]
+    CorruptManifest {
+        /// Path of the manifest.
+        path: String,
+        /// Parser message.
+        message: String,
+    },
+
+    /// An object store operation failed.
+    #[error("storage error: {0}")]
+    Store(#[from] object_store::Error),
+
+    /// A query engine error outside of a model.
+    #[error("query engine error: {0}")]
+    DataFusion(#[from] datafusion::error::DataFusionError),
+
+    /// Arrow / Parquet encoding error.
+    #[error("parquet error: {0}")]
+    Parquet(#[from] datafusion::parquet::errors::ParquetError),
+
+    /// Local IO error.
+    #[error("io error: {0}")]
+    Io(#[from] std::io::Error),
+
+    /// A background task died; this is a bug.
+    #[error("internal error: {0}; this is a bug, please report it")]
+    Internal(String),
+}
+
+impl From<datafusion::arrow::error::ArrowError> for PipelineError {
+    fn from(err: datafusion::arrow::error::ArrowError) -> Self {
+        PipelineError::DataFusion(err.into())
+    }
+}
+
+/// Result alias for the pipeline crate.
+pub type Result<T, E = PipelineError> = std::result::Result<T, E>;

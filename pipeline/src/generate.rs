@@ -1,0 +1,613 @@
+//! The Air Boltic raw data generator.
+//!
+//! Writes `customer_group.csv`, `customer.csv`, `aeroplane.csv`, `aeroplane_model.json`,
+//! `trip.csv` and `order.csv` in exactly the formats of the original files, with the same kinds
+//! of dirt at realistic rates and realistic skew (a few customers and hub cities dominate, summer
+//! peaks). Output is a pure function of `(orders, seed)`: every row is drawn from a random
+//! generator seeded by the seed, the table and the row id, so rows are reproducible one by one
+//! and an order can re-derive the attributes of its trip without keeping trips in memory.
+//! Memory stays constant from 1k to 100M orders: rows stream through a small buffer straight
+//! into the object store (multipart upload above a few MiB).
+
+use std::io::Write;
+
+use bytes::Bytes;
+use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
+use indicatif::ProgressBar;
+use object_store::buffered::BufWriter;
+use rand::distr::{Distribution, weighted::WeightedIndex};
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+use serde::Serialize;
+use tokio::io::AsyncWriteExt;
+use tokio::sync::mpsc;
+
+use crate::catalogue::{self, CITIES, MODELS, UNKNOWN_MODELS, raw};
+use crate::error::{PipelineError, Result};
+use crate::location::Location;
+use crate::progress::Progress;
+
+/// How much data to make.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Scale {
+    /// Orders (the knob the user turns).
+    pub orders: u64,
+    /// About one trip per 20 orders.
+    pub trips: u64,
+    /// About one customer per 10 orders.
+    pub customers: u64,
+    /// About one group per 40 customers.
+    pub customer_groups: u64,
+    /// About one aeroplane per 1,500 trips (two years of flying), at least 10.
+    pub aeroplanes: u64,
+}
+
+impl Scale {
+    /// The scale for `orders` orders.
+    pub fn for_orders(orders: u64) -> Self {
+        let orders = orders.max(1);
+        let trips = (orders / 20).max(20);
+        let customers = (orders / 10).max(20);
+        Scale {
+            orders,
+            trips,
+            customers,
+            customer_groups: (customers / 40).max(5),
+            aeroplanes: (trips / 1500).max(10),
+        }
+    }
+}
+
+/// What `generate` wrote.
+#[derive(Debug, Clone, Serialize)]
+pub struct GenerateSummary {
+    /// Row counts.
+    pub scale: Scale,
+    /// Seed used.
+    pub seed: u64,
+    /// Bytes written per file.
+    pub files: Vec<(String, u64)>,
+}
+
+const SALT_GROUP: u64 = 0x9E37_79B9_7F4A_7C15;
+const SALT_CUSTOMER: u64 = 0xC2B2_AE3D_27D4_EB4F;
+const SALT_AEROPLANE: u64 = 0x1656_67B1_9E37_79F9;
+const SALT_TRIP: u64 = 0x85EB_CA77_C2B2_AE63;
+const SALT_ORDER: u64 = 0x27D4_EB2F_1656_67C5;
+
+fn row_rng(seed: u64, salt: u64, id: u64) -> SmallRng {
+    // SplitMix-style mixing so neighbouring ids get unrelated streams.
+    let mut z = seed ^ salt ^ id.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    SmallRng::seed_from_u64(z ^ (z >> 31))
+}
+
+/// Generate the raw files for `orders` orders into `out`.
+pub async fn generate(
+    out: &Location,
+    orders: u64,
+    seed: u64,
+    progress: &Progress,
+) -> Result<GenerateSummary> {
+    let scale = Scale::for_orders(orders);
+    let generator = Generator::new(scale, seed);
+    let catalogue = catalogue_json()?;
+    out.write(raw::MODEL_CATALOGUE, catalogue.clone()).await?;
+
+    let g = generator.clone();
+    let groups = write_csv(
+        out,
+        raw::CUSTOMER_GROUP,
+        progress.rows("customer_group.csv", Some(scale.customer_groups)),
+        move |w, bar| g.customer_groups(w, bar),
+    );
+    let g = generator.clone();
+    let customers = write_csv(
+        out,
+        raw::CUSTOMER,
+        progress.rows("customer.csv", Some(scale.customers)),
+        move |w, bar| g.customers(w, bar),
+    );
+    let g = generator.clone();
+    let aeroplanes = write_csv(
+        out,
+        raw::AEROPLANE,
+        progress.rows("aeroplane.csv", Some(scale.aeroplanes)),
+        move |w, bar| g.aeroplanes(w, bar),
+    );
+    let g = generator.clone();
+    let trips = write_csv(
+        out,
+        raw::TRIP,
+        progress.rows("trip.csv", Some(scale.trips)),
+        move |w, bar| g.trips(w, bar),
+    );
+    let g = generator.clone();
+    let orders_file = write_csv(
+        out,
+        raw::ORDER,
+        progress.rows("order.csv", Some(scale.orders)),
+        move |w, bar| g.orders(w, bar),
+    );
+    let (groups, customers, aeroplanes, trips, orders_file) =
+        tokio::try_join!(groups, customers, aeroplanes, trips, orders_file)?;
+
+    Ok(GenerateSummary {
+        scale,
+        seed,
+        files: vec![
+            (raw::CUSTOMER_GROUP.0.into(), groups),
+            (raw::CUSTOMER.0.into(), customers),
+            (raw::AEROPLANE.0.into(), aeroplanes),
+            (raw::MODEL_CATALOGUE.into(), catalogue.len() as u64),
+            (raw::TRIP.0.into(), trips),
+            (raw::ORDER.0.into(), orders_file),
+        ],
+    })
+}
+
+/// The catalogue JSON, nested manufacturer -> model -> specs, in catalogue order.
+fn catalogue_json() -> Result<Bytes> {
+    let mut root = serde_json::Map::new();
+    for spec in MODELS {
+        let maker = root
+            .entry(spec.manufacturer)
+            .or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()));
+        if let serde_json::Value::Object(models) = maker {
+            models.insert(
+                spec.model.to_string(),
+                serde_json::json!({
+                    "max_seats": spec.max_seats,
+                    "max_weight": spec.max_weight,
+                    "max_distance": spec.max_distance,
+                    "engine_type": spec.engine_type,
+                }),
+            );
+        }
+    }
+    let text = serde_json::to_vec_pretty(&serde_json::Value::Object(root))
+        .map_err(|e| PipelineError::Internal(e.to_string()))?;
+    Ok(Bytes::from(text))
+}
+
+/// Buffers CSV text and hands it to the uploader in chunks.
+struct ChunkSink {
+    buffer: Vec<u8>,
+    tx: mpsc::Sender<Bytes>,
+}
+
+const CHUNK: usize = 4 << 20;
+
+impl Write for ChunkSink {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.buffer.extend_from_slice(data);
+        if self.buffer.len() >= CHUNK {
+            self.flush()?;
+        }
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if !self.buffer.is_empty() {
+            let chunk = Bytes::from(std::mem::replace(
+                &mut self.buffer,
+                Vec::with_capacity(CHUNK + 1024),
+            ));
+            self.tx
+                .blocking_send(chunk)
+                .map_err(|_| std::io::Error::other("the uploader stopped"))?;
+        }
+        Ok(())
+    }
+}
+
+type CsvWriter = csv::Writer<ChunkSink>;
+
+/// Run `fill` on a blocking thread, streaming what it writes into `file` under `out`.
+async fn write_csv<F>(
+    out: &Location,
+    (file, header): (&str, &[&str]),
+    bar: ProgressBar,
+    fill: F,
+) -> Result<u64>
+where
+    F: FnOnce(&mut CsvWriter, &ProgressBar) -> csv::Result<()> + Send + 'static,
+{
+    let (tx, mut rx) = mpsc::channel::<Bytes>(4);
+    let header: Vec<String> = header.iter().map(|h| h.to_string()).collect();
+    let producer = tokio::task::spawn_blocking(move || -> csv::Result<()> {
+        let mut writer = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::Any(b'\n'))
+            .from_writer(ChunkSink {
+                buffer: Vec::with_capacity(CHUNK + 1024),
+                tx,
+            });
+        writer.write_record(&header)?;
+        fill(&mut writer, &bar)?;
+        writer.flush()?;
+        bar.finish();
+        Ok(())
+    });
+    let mut upload = BufWriter::new(out.store().clone(), out.path(file));
+    let mut written = 0u64;
+    while let Some(chunk) = rx.recv().await {
+        written += chunk.len() as u64;
+        upload.write_all(&chunk).await?;
+    }
+    match producer.await {
+        Ok(Ok(())) => {
+            upload.shutdown().await?;
+            Ok(written)
+        }
+        Ok(Err(e)) => {
+            upload.abort().await?;
+            Err(PipelineError::Internal(format!("writing '{file}': {e}")))
+        }
+        Err(e) => Err(PipelineError::Internal(format!(
+            "generator for '{file}' died: {e}"
+        ))),
+    }
+}
+
+const FIRST_NAMES: &[&str] = &[
+    "John", "Jane", "Alice", "Bob", "Carol", "David", "Emma", "Frank", "Grace", "Henry", "Irene",
+    "Jack", "Karen", "Larry", "Megan", "Nancy", "Oliver", "Patricia", "Quentin", "Rachel", "Sofia",
+    "Mateo", "Liis", "Kristjan", "Aino", "Mikk", "Yuki", "Hiroshi", "Priya", "Arjun", "Fatima",
+    "Omar", "Chloe", "Lucas", "Mia", "Noah", "Elena", "Ivan", "Zoe", "Leo",
+];
+const LAST_NAMES: &[&str] = &[
+    "Doe", "Smith", "Johnson", "Brown", "White", "Wilson", "Davis", "Miller", "Taylor", "Anderson",
+    "Thomas", "Moore", "Jackson", "Harris", "Martin", "Thompson", "Garcia", "Martinez", "Lee",
+    "Walker", "Tamm", "Saar", "Kask", "Sato", "Suzuki", "Patel", "Sharma", "Khan", "Haddad",
+    "Dubois", "Muller", "Rossi", "Novak", "Kowalski", "Ivanova", "Silva", "Santos", "Nguyen",
+    "Kim", "Berg",
+];
+const DOMAINS: &[&str] = &[
+    "gmail.com",
+    "yahoo.com",
+    "outlook.com",
+    "example.com",
+    "company.com",
+    "domain.co.uk",
+    "mail.ee",
+    "webmail.com",
+    "provider.net",
+    "samplemail.com",
+];
+const GROUP_WORDS: &[&str] = &[
+    "Bolt", "BigBang", "Lofty", "Nordic", "Baltic", "Aurora", "Vertex", "Harbor", "Summit",
+    "Pioneer", "Atlas", "Zenith", "Meridian", "Cobalt", "Lumen",
+];
+const GROUP_SUFFIXES: &[&str] = &[
+    "",
+    " Logistics",
+    " Labs",
+    " Group",
+    " Travel",
+    " Systems",
+    " Partners",
+];
+const CAUSES: &[&str] = &[
+    "dog safety",
+    "clean seas",
+    "open schools",
+    "rural health",
+    "city bikes",
+];
+
+/// Country calling code and a phone number writer for a few formats seen in the original file.
+fn phone(rng: &mut SmallRng) -> String {
+    let digits = |rng: &mut SmallRng, n: usize| -> String {
+        (0..n)
+            .map(|_| char::from(b'0' + rng.random_range(0..10u8)))
+            .collect()
+    };
+    let style = rng.random_range(0..10);
+    match rng.random_range(0..6) {
+        0 => match style {
+            0..=4 => format!("+1-555-{}-{}", digits(rng, 3), digits(rng, 4)),
+            5..=7 => format!("+1 (555) {}-{}", digits(rng, 3), digits(rng, 4)),
+            _ => format!("001 555 {} {}", digits(rng, 3), digits(rng, 4)),
+        },
+        1 => match style {
+            0..=6 => format!("+44 20 {} {}", digits(rng, 4), digits(rng, 4)),
+            _ => format!("0044-20-{}-{}", digits(rng, 4), digits(rng, 4)),
+        },
+        2 => format!("+49-30-{}", digits(rng, 8)),
+        3 => format!("+372 {} {}", digits(rng, 4), digits(rng, 4)),
+        4 => format!(
+            "+33 1 {} {} {} {}",
+            digits(rng, 2),
+            digits(rng, 2),
+            digits(rng, 2),
+            digits(rng, 2)
+        ),
+        _ => match style {
+            0..=7 => format!("+81-3-{}-{}", digits(rng, 4), digits(rng, 4)),
+            _ => format!("(+81) 3 {} {}", digits(rng, 4), digits(rng, 4)),
+        },
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Generator {
+    scale: Scale,
+    seed: u64,
+    fleet: WeightedIndex<u32>,
+    cities: WeightedIndex<u32>,
+    first_day: NaiveDate,
+    days: i64,
+}
+
+/// What an order needs to know about its trip.
+#[derive(Debug)]
+struct Trip {
+    origin: usize,
+    destination: usize,
+    aeroplane_id: u64,
+    start: NaiveDateTime,
+    end: NaiveDateTime,
+    minutes: i64,
+}
+
+impl Generator {
+    fn new(scale: Scale, seed: u64) -> Self {
+        let fleet =
+            WeightedIndex::new(MODELS.iter().map(|m| m.fleet_weight)).expect("static weights");
+        let cities = WeightedIndex::new(CITIES.iter().map(|c| c.weight)).expect("static weights");
+        Generator {
+            scale,
+            seed,
+            fleet,
+            cities,
+            first_day: NaiveDate::from_ymd_opt(2023, 1, 1).expect("static date"),
+            days: 730,
+        }
+    }
+
+    fn customer_groups(&self, w: &mut CsvWriter, bar: &ProgressBar) -> csv::Result<()> {
+        for id in 1..=self.scale.customer_groups {
+            let mut rng = row_rng(self.seed, SALT_GROUP, id);
+            let word = GROUP_WORDS[rng.random_range(0..GROUP_WORDS.len())];
+            let (kind, name, registry) = match rng.random_range(0..100) {
+                0..60 => (
+                    "Company",
+                    format!(
+                        "{word}{} {id}",
+                        GROUP_SUFFIXES[rng.random_range(0..GROUP_SUFFIXES.len())]
+                    ),
+                    rng.random_range(1_000_000u64..9_999_999_999).to_string(),
+                ),
+                60..85 => (
+                    "Private Group",
+                    format!(
+                        "{}'s friends {id}",
+                        FIRST_NAMES[rng.random_range(0..FIRST_NAMES.len())]
+                    ),
+                    String::new(),
+                ),
+                _ => (
+                    "Organisation",
+                    format!(
+                        "Non-profit for {} {id}",
+                        CAUSES[rng.random_range(0..CAUSES.len())]
+                    ),
+                    format!("AT{}", rng.random_range(100_000u32..999_999)),
+                ),
+            };
+            w.write_record([id.to_string().as_str(), kind, &name, &registry])?;
+            if id % 4096 == 0 {
+                bar.set_position(id);
+            }
+        }
+        bar.set_position(self.scale.customer_groups);
+        Ok(())
+    }
+
+    fn customers(&self, w: &mut CsvWriter, bar: &ProgressBar) -> csv::Result<()> {
+        let groups = self.scale.customer_groups;
+        for id in 1..=self.scale.customers {
+            let mut rng = row_rng(self.seed, SALT_CUSTOMER, id);
+            let first = FIRST_NAMES[rng.random_range(0..FIRST_NAMES.len())];
+            let last = LAST_NAMES[rng.random_range(0..LAST_NAMES.len())];
+            let name = format!("{first} {last}");
+            let group = match rng.random_range(0..1000) {
+                0..220 => String::new(),                                     // no group
+                220..250 => (groups + rng.random_range(1..=50)).to_string(), // points at a missing group
+                _ => (1 + (groups as f64 * rng.random::<f64>().powi(2)) as u64)
+                    .min(groups)
+                    .to_string(),
+            };
+            let email = match rng.random_range(0..1000) {
+                0..60 => String::new(),
+                roll => {
+                    let mut email = format!(
+                        "{}.{}{}@{}",
+                        first.to_lowercase(),
+                        last.to_lowercase(),
+                        if rng.random_bool(0.5) {
+                            (id % 1000).to_string()
+                        } else {
+                            String::new()
+                        },
+                        DOMAINS[rng.random_range(0..DOMAINS.len())]
+                    );
+                    if roll < 80 {
+                        email = format!("{first}.{last}@{}", DOMAINS[0]); // mixed case
+                    }
+                    if roll % 3 == 0 {
+                        // padded to a fixed width, as in the original export
+                        email = format!("{email:<28}");
+                    }
+                    email
+                }
+            };
+            let phone = if rng.random_range(0..100) < 9 {
+                String::new()
+            } else {
+                phone(&mut rng)
+            };
+            w.write_record([id.to_string().as_str(), &name, &group, &email, &phone])?;
+            if id % 65_536 == 0 {
+                bar.set_position(id);
+            }
+        }
+        bar.set_position(self.scale.customers);
+        Ok(())
+    }
+
+    /// Catalogue index of an aeroplane's model, or `None` for a model absent from the catalogue.
+    fn aeroplane_model(&self, id: u64) -> Result<usize, usize> {
+        let mut rng = row_rng(self.seed, SALT_AEROPLANE, id);
+        if rng.random_range(0..100) < 3 {
+            Err(rng.random_range(0..UNKNOWN_MODELS.len()))
+        } else {
+            Ok(self.fleet.sample(&mut rng))
+        }
+    }
+
+    fn aeroplanes(&self, w: &mut CsvWriter, bar: &ProgressBar) -> csv::Result<()> {
+        for id in 1..=self.scale.aeroplanes {
+            let (manufacturer, model) = match self.aeroplane_model(id) {
+                Ok(i) => (MODELS[i].manufacturer, MODELS[i].model),
+                Err(i) => UNKNOWN_MODELS[i],
+            };
+            w.write_record([id.to_string().as_str(), model, manufacturer])?;
+        }
+        bar.set_position(self.scale.aeroplanes);
+        Ok(())
+    }
+
+    fn trip(&self, id: u64) -> Trip {
+        let mut rng = row_rng(self.seed, SALT_TRIP, id);
+        let origin = self.cities.sample(&mut rng);
+        let mut destination = self.cities.sample(&mut rng);
+        while destination == origin {
+            destination = self.cities.sample(&mut rng);
+        }
+        let aeroplane_id = rng.random_range(1..=self.scale.aeroplanes);
+        // Seasonality: accept a day with a probability that peaks in July and on Fridays.
+        let day = loop {
+            let day = self.first_day + Duration::days(rng.random_range(0..self.days));
+            let season =
+                (2.0 * std::f64::consts::PI * (day.ordinal() as f64 - 196.0) / 365.0).cos();
+            let weekday = if day.weekday().num_days_from_monday() == 4 {
+                0.15
+            } else {
+                0.0
+            };
+            if rng.random::<f64>() < (0.65 + 0.3 * season + weekday) / 1.1 {
+                break day;
+            }
+        };
+        let start = day
+            .and_hms_opt(rng.random_range(5..24), 5 * rng.random_range(0..12), 0)
+            .expect("valid time");
+        let km = catalogue::distance_km(&CITIES[origin], &CITIES[destination]);
+        let minutes = (30.0 + km / 820.0 * 60.0).round() as i64 / 5 * 5;
+        let end = if rng.random_range(0..1000) < 12 {
+            start - Duration::minutes(minutes) // a trip that ends before it starts
+        } else {
+            start + Duration::minutes(minutes)
+        };
+        Trip {
+            origin,
+            destination,
+            aeroplane_id,
+            start,
+            end,
+            minutes,
+        }
+    }
+
+    fn trips(&self, w: &mut CsvWriter, bar: &ProgressBar) -> csv::Result<()> {
+        for id in 1..=self.scale.trips {
+            let trip = self.trip(id);
+            w.write_record([
+                id.to_string().as_str(),
+                CITIES[trip.origin].name,
+                CITIES[trip.destination].name,
+                &trip.aeroplane_id.to_string(),
+                &trip.start.format(raw::TIMESTAMP_FORMAT).to_string(),
+                &trip.end.format(raw::TIMESTAMP_FORMAT).to_string(),
+            ])?;
+            if id % 65_536 == 0 {
+                bar.set_position(id);
+            }
+        }
+        bar.set_position(self.scale.trips);
+        Ok(())
+    }
+
+    fn orders(&self, w: &mut CsvWriter, bar: &ProgressBar) -> csv::Result<()> {
+        let customers = self.scale.customers;
+        for id in 1..=self.scale.orders {
+            let mut rng = row_rng(self.seed, SALT_ORDER, id);
+            // Power law: the most loyal 1% of customers place about a fifth of the orders.
+            let customer = 1 + ((customers as f64) * rng.random::<f64>().powi(3)) as u64;
+            let trip_id = rng.random_range(1..=self.scale.trips);
+            let trip = self.trip(trip_id);
+            let seats = match self.aeroplane_model(trip.aeroplane_id) {
+                Ok(i) => MODELS[i].max_seats,
+                Err(_) => 180,
+            };
+            let price =
+                (40.0 + trip.minutes as f64 * rng.random_range(1.2..2.6)).round() as u64 / 10 * 10;
+            let seat = format!(
+                "{}{}",
+                rng.random_range(1..=(seats / 6).max(1)),
+                char::from(b'A' + rng.random_range(0..6u8))
+            );
+            let status = match rng.random_range(0..1000) {
+                0..8 => "finished",
+                8..720 => "Finished",
+                720..900 => "Booked",
+                _ => "Cancelled",
+            };
+            w.write_record([
+                id.to_string().as_str(),
+                &customer.min(customers).to_string(),
+                &trip_id.to_string(),
+                &price.to_string(),
+                &seat,
+                status,
+            ])?;
+            if id % 65_536 == 0 {
+                bar.set_position(id);
+            }
+        }
+        bar.set_position(self.scale.orders);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scale_keeps_the_documented_ratios() {
+        let s = Scale::for_orders(10_000_000);
+        assert_eq!(
+            (s.trips, s.customers, s.customer_groups, s.aeroplanes),
+            (500_000, 1_000_000, 25_000, 333)
+        );
+        let tiny = Scale::for_orders(1);
+        assert_eq!(
+            (tiny.orders, tiny.trips, tiny.customers, tiny.aeroplanes),
+            (1, 20, 20, 10)
+        );
+    }
+
+    #[test]
+    fn trips_are_a_function_of_seed_and_id() {
+        let g = Generator::new(Scale::for_orders(1000), 7);
+        let (a, b) = (g.trip(5), g.trip(5));
+        assert_eq!(
+            (a.origin, a.destination, a.start, a.end),
+            (b.origin, b.destination, b.start, b.end)
+        );
+        assert_ne!(a.origin, a.destination);
+    }
+}

@@ -1,0 +1,211 @@
+//! Locations: where raw files and the warehouse live.
+//!
+//! A location is a string: a local path (`data/warehouse`, `/srv/boltic`, `file:///srv/boltic`)
+//! or an S3 URL (`s3://bucket/prefix`). S3 settings come from the usual `AWS_*` variables
+//! (`AWS_ENDPOINT_URL`, `AWS_REGION`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
+//! `AWS_ALLOW_HTTP`, `AWS_VIRTUAL_HOSTED_STYLE_REQUEST`); requests are path-style by default, so
+//! MinIO, LocalStack and moto work as they are. An `http://` endpoint turns on plain HTTP.
+
+use std::sync::Arc;
+
+use datafusion::prelude::SessionContext;
+use futures::TryStreamExt;
+use object_store::aws::AmazonS3Builder;
+use object_store::local::LocalFileSystem;
+use object_store::path::Path;
+use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
+use url::Url;
+
+use crate::error::{PipelineError, Result};
+
+/// A folder in an object store, with the URL DataFusion uses to reach it.
+#[derive(Clone)]
+pub struct Location {
+    store: Arc<dyn ObjectStore>,
+    /// `file://` or `s3://bucket`, the key the store is registered under in DataFusion.
+    store_url: Url,
+    /// The folder inside the store.
+    prefix: Path,
+    /// The location as the user wrote it, for messages.
+    display: String,
+}
+
+impl std::fmt::Debug for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Location")
+            .field("location", &self.display)
+            .finish()
+    }
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.display)
+    }
+}
+
+impl Location {
+    /// Parse a location string. Local folders are created when missing.
+    pub fn parse(location: &str) -> Result<Self> {
+        let invalid = |reason: String| PipelineError::InvalidLocation {
+            location: location.to_string(),
+            reason,
+        };
+        if location.trim().is_empty() {
+            return Err(invalid(
+                "it is empty; give a folder or an s3://bucket/prefix URL".into(),
+            ));
+        }
+        match location.split_once("://") {
+            Some(("s3" | "s3a", rest)) => {
+                let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+                if bucket.is_empty() {
+                    return Err(invalid(
+                        "the bucket name is missing; write s3://bucket/prefix".into(),
+                    ));
+                }
+                let mut builder = AmazonS3Builder::from_env().with_bucket_name(bucket);
+                let endpoint = std::env::var("AWS_ENDPOINT_URL")
+                    .or_else(|_| std::env::var("AWS_ENDPOINT"))
+                    .ok();
+                if endpoint
+                    .as_deref()
+                    .is_some_and(|e| e.starts_with("http://"))
+                {
+                    builder = builder.with_allow_http(true);
+                }
+                if std::env::var("AWS_REGION").is_err()
+                    && std::env::var("AWS_DEFAULT_REGION").is_err()
+                {
+                    builder = builder.with_region("us-east-1");
+                }
+                let store = builder
+                    .build()
+                    .map_err(|e| invalid(format!("{e}; check the AWS_* variables")))?;
+                let store_url = Url::parse(&format!("s3://{bucket}")).map_err(|e| {
+                    invalid(format!(
+                        "{e}; bucket names are lowercase letters, digits, dots and dashes"
+                    ))
+                })?;
+                Ok(Location {
+                    store: Arc::new(store),
+                    store_url,
+                    prefix: Path::from(prefix.trim_matches('/')),
+                    display: location.to_string(),
+                })
+            }
+            Some(("file", rest)) => Self::local(rest, location),
+            Some((scheme, _)) => Err(invalid(format!(
+                "the '{scheme}' scheme is not supported; use a local folder or s3://bucket/prefix"
+            ))),
+            None => Self::local(location, location),
+        }
+    }
+
+    fn local(path: &str, display: &str) -> Result<Self> {
+        let path = std::path::Path::new(path);
+        std::fs::create_dir_all(path).map_err(|e| PipelineError::InvalidLocation {
+            location: display.to_string(),
+            reason: format!("cannot create the folder: {e}"),
+        })?;
+        let absolute = std::fs::canonicalize(path)?;
+        let prefix =
+            Path::from_absolute_path(&absolute).map_err(|e| PipelineError::InvalidLocation {
+                location: display.to_string(),
+                reason: e.to_string(),
+            })?;
+        Ok(Location {
+            store: Arc::new(LocalFileSystem::new().with_automatic_cleanup(true)),
+            store_url: Url::parse("file://").expect("static url"),
+            prefix,
+            display: display.to_string(),
+        })
+    }
+
+    /// The object store behind this location.
+    pub fn store(&self) -> &Arc<dyn ObjectStore> {
+        &self.store
+    }
+
+    /// The path of `relative` (slash separated) inside this location.
+    pub fn path(&self, relative: &str) -> Path {
+        let mut path = self.prefix.clone();
+        for part in relative.split('/').filter(|p| !p.is_empty()) {
+            path = path.join(part);
+        }
+        path
+    }
+
+    /// The URL DataFusion reads `relative` under (a folder URL when `relative` ends with `/`).
+    pub fn url(&self, relative: &str) -> String {
+        let path = self.path(relative);
+        let mut url = format!("{}{}", self.store_url.as_str().trim_end_matches('/'), "/");
+        url.push_str(path.as_ref());
+        if relative.ends_with('/') {
+            url.push('/');
+        }
+        url
+    }
+
+    /// How to name `relative` in messages: the location as the user wrote it plus the file.
+    pub fn display_of(&self, relative: &str) -> String {
+        format!("{}/{}", self.display.trim_end_matches('/'), relative)
+    }
+
+    /// Make this location's store known to a DataFusion session.
+    pub fn register(&self, ctx: &SessionContext) {
+        ctx.register_object_store(&self.store_url, Arc::clone(&self.store));
+    }
+
+    /// Read a whole (small) object; `None` when it does not exist.
+    pub async fn read_optional(&self, relative: &str) -> Result<Option<bytes::Bytes>> {
+        match self.store.get(&self.path(relative)).await {
+            Ok(result) => Ok(Some(result.bytes().await?)),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Write a whole (small) object in one PUT, which replaces it atomically.
+    pub async fn write(&self, relative: &str, bytes: impl Into<PutPayload>) -> Result<()> {
+        self.store.put(&self.path(relative), bytes.into()).await?;
+        Ok(())
+    }
+
+    /// Delete every object under `relative`.
+    pub async fn delete_prefix(&self, relative: &str) -> Result<usize> {
+        let prefix = self.path(relative);
+        let objects: Vec<Path> = self
+            .store
+            .list(Some(&prefix))
+            .map_ok(|meta| meta.location)
+            .try_collect()
+            .await?;
+        let count = objects.len();
+        for object in objects {
+            match self.store.delete(&object).await {
+                Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(count)
+    }
+
+    /// Names of the immediate sub-folders of `relative`.
+    pub async fn list_folders(&self, relative: &str) -> Result<Vec<String>> {
+        let prefix = self.path(relative);
+        let listing = self.store.list_with_delimiter(Some(&prefix)).await?;
+        Ok(listing
+            .common_prefixes
+            .iter()
+            .filter_map(|p| p.filename().map(str::to_string))
+            .collect())
+    }
+
+    /// Size in bytes and number of objects under `relative`.
+    pub async fn usage(&self, relative: &str) -> Result<(u64, usize)> {
+        let prefix = self.path(relative);
+        let metas: Vec<_> = self.store.list(Some(&prefix)).try_collect().await?;
+        Ok((metas.iter().map(|m| m.size).sum(), metas.len()))
+    }
+}

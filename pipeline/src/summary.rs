@@ -1,0 +1,124 @@
+//! The human summary of a run, printed at the end of `boltic pipeline run`.
+
+use std::fmt;
+
+use crate::checks::TestStatus;
+use crate::findings::FindingKind;
+use crate::run::{Outcome, RunReport};
+use crate::warehouse::Layer;
+
+fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+impl fmt::Display for RunReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let previous = self.previous_version.as_deref().unwrap_or("none");
+        match self.outcome {
+            Outcome::UpToDate => {
+                return writeln!(
+                    f,
+                    "warehouse '{}' is up to date at version {} (inputs unchanged; pass --force to rebuild)",
+                    self.warehouse, self.version
+                );
+            }
+            Outcome::Published => writeln!(
+                f,
+                "published version {} to '{}' (previous: {previous})",
+                self.version, self.warehouse
+            )?,
+            Outcome::Blocked => writeln!(
+                f,
+                "NOT published: version {} failed data tests; '{}' still serves {previous}",
+                self.version, self.warehouse
+            )?,
+        }
+        writeln!(f, "\ntables")?;
+        for table in &self.tables {
+            let layer = match table.layer {
+                Layer::Model => "model",
+                Layer::Normalized => "normalized",
+            };
+            writeln!(
+                f,
+                "  {:<18} {:<10} {:>12} rows {:>10}",
+                table.name,
+                layer,
+                table.rows,
+                human_bytes(table.bytes)
+            )?;
+        }
+        writeln!(f, "\ncleaning")?;
+        for table in &self.cleaning {
+            writeln!(
+                f,
+                "  {} ({} rows read, {} written)",
+                table.source, table.rows_read, table.rows_written
+            )?;
+            for finding in &table.findings {
+                let kind = match finding.kind {
+                    FindingKind::Fixed => "fixed",
+                    FindingKind::Flagged => "flagged",
+                    FindingKind::Dropped => "dropped",
+                };
+                writeln!(
+                    f,
+                    "    {kind:<8} {:>10}  {}  e.g. {}",
+                    finding.count,
+                    finding.what,
+                    finding.examples.join(", ")
+                )?;
+            }
+        }
+        let count = |s: TestStatus| self.tests.iter().filter(|t| t.status == s).count();
+        writeln!(
+            f,
+            "\ndata tests: {} passed, {} warned, {} failed",
+            count(TestStatus::Pass),
+            count(TestStatus::Warn),
+            count(TestStatus::Fail)
+        )?;
+        for test in self.tests.iter().filter(|t| t.status != TestStatus::Pass) {
+            let status = if test.status == TestStatus::Fail {
+                "FAIL"
+            } else {
+                "warn"
+            };
+            writeln!(
+                f,
+                "  {status}  {}: {} of {} rows",
+                test.test.name, test.failing_rows, test.checked_rows
+            )?;
+        }
+        if !self.removed_versions.is_empty() {
+            writeln!(
+                f,
+                "\nremoved old versions: {}",
+                self.removed_versions.join(", ")
+            )?;
+        }
+        let timings: Vec<String> = self
+            .timings_ms
+            .iter()
+            .map(|(k, v)| format!("{k} {:.2}s", *v as f64 / 1000.0))
+            .collect();
+        writeln!(f, "\ntimings: {}", timings.join(", "))?;
+        write!(
+            f,
+            "report: {}/versions/{}/report.json",
+            self.warehouse.trim_end_matches('/'),
+            self.version
+        )
+    }
+}
