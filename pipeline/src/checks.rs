@@ -18,8 +18,8 @@ pub struct TestResult {
     pub status: TestStatus,
     /// Rows that break the rule.
     pub failing_rows: u64,
-    /// Rows looked at (the table's row count; for custom tests, the rows returned).
-    pub checked_rows: u64,
+    /// Rows looked at: the table's row count (none for custom tests).
+    pub checked_rows: Option<u64>,
     /// The query that counted the failures.
     pub sql: String,
 }
@@ -100,9 +100,9 @@ pub async fn run_tests(ctx: &SessionContext, tests: &[DataTest]) -> Result<Vec<T
             PipelineError::Project(format!("data test '{}' cannot run: {e}", test.name))
         })?;
         let checked = match (&test.kind, &test.table) {
-            (TestKind::Custom { .. }, _) | (_, None) => failing,
+            (TestKind::Custom { .. }, _) | (_, None) => None,
             (_, Some(table)) => {
-                count(ctx, &format!("SELECT count(*) FROM {}", ident(table))).await?
+                Some(count(ctx, &format!("SELECT count(*) FROM {}", ident(table))).await?)
             }
         };
         let status = match (failing, test.severity) {

@@ -692,8 +692,10 @@ pub fn parse_catalogue(display: &str, bytes: &[u8]) -> Result<(Catalogue, Vec<(S
         message,
     };
     let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
+        let at = format!(" at line {} column {}", e.line(), e.column());
+        let message = e.to_string().trim_end_matches(&at).to_string();
         bad(
-            format!("malformed JSON: {e}"),
+            format!("malformed JSON: {message}"),
             Some(e.line() as u64),
             Some(e.column() as u64),
         )

@@ -45,8 +45,15 @@ impl std::fmt::Display for Location {
 }
 
 impl Location {
-    /// Parse a location string. Local folders are created when missing.
+    /// Parse a location string. Local folders are created when missing; S3 settings come from
+    /// the environment.
     pub fn parse(location: &str) -> Result<Self> {
+        Self::parse_with(location, &[])
+    }
+
+    /// Like [`Location::parse`], with S3 settings that override the environment, named like the
+    /// variables (`aws_endpoint_url`, `aws_access_key_id`, ...).
+    pub fn parse_with(location: &str, s3_options: &[(&str, &str)]) -> Result<Self> {
         let invalid = |reason: String| PipelineError::InvalidLocation {
             location: location.to_string(),
             reason,
@@ -65,18 +72,28 @@ impl Location {
                     ));
                 }
                 let mut builder = AmazonS3Builder::from_env().with_bucket_name(bucket);
-                let endpoint = std::env::var("AWS_ENDPOINT_URL")
-                    .or_else(|_| std::env::var("AWS_ENDPOINT"))
-                    .ok();
+                for (key, value) in s3_options {
+                    let key = key
+                        .to_ascii_lowercase()
+                        .parse()
+                        .map_err(|e| invalid(format!("{e}")))?;
+                    builder = builder.with_config(key, *value);
+                }
+                let setting = |name: &str| {
+                    s3_options
+                        .iter()
+                        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                        .map(|(_, v)| v.to_string())
+                        .or_else(|| std::env::var(name.to_ascii_uppercase()).ok())
+                };
+                let endpoint = setting("aws_endpoint_url").or_else(|| setting("aws_endpoint"));
                 if endpoint
                     .as_deref()
                     .is_some_and(|e| e.starts_with("http://"))
                 {
                     builder = builder.with_allow_http(true);
                 }
-                if std::env::var("AWS_REGION").is_err()
-                    && std::env::var("AWS_DEFAULT_REGION").is_err()
-                {
+                if setting("aws_region").is_none() && setting("aws_default_region").is_none() {
                     builder = builder.with_region("us-east-1");
                 }
                 let store = builder

@@ -95,11 +95,18 @@ impl fmt::Display for RunReport {
             } else {
                 "warn"
             };
-            writeln!(
-                f,
-                "  {status}  {}: {} of {} rows",
-                test.test.name, test.failing_rows, test.checked_rows
-            )?;
+            match test.checked_rows {
+                Some(checked) => writeln!(
+                    f,
+                    "  {status}  {}: {} of {checked} rows",
+                    test.test.name, test.failing_rows
+                )?,
+                None => writeln!(
+                    f,
+                    "  {status}  {}: {} rows",
+                    test.test.name, test.failing_rows
+                )?,
+            }
         }
         if !self.removed_versions.is_empty() {
             writeln!(

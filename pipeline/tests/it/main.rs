@@ -1,0 +1,8 @@
+//! Integration tests of the pipeline: one binary, grouped by topic.
+
+mod bad_input;
+mod generator;
+mod publish;
+mod s3;
+mod seed;
+mod support;
