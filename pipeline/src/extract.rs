@@ -86,7 +86,7 @@ pub async fn extract(
         raw::CUSTOMER_GROUP,
         "customer_groups",
         progress,
-        move |rows, out| clean_groups(rows, out),
+        clean_groups,
     )
     .await?;
     done("customer_groups", c);
@@ -293,7 +293,7 @@ impl RawRows {
         match self.reader.read_record(&mut self.record) {
             Ok(true) => {
                 self.read += 1;
-                if self.read % 65_536 == 0 {
+                if self.read.is_multiple_of(65_536) {
                     self.bar.set_position(self.read);
                 }
                 Ok(Some(&self.record))

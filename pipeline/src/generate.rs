@@ -397,7 +397,7 @@ impl Generator {
                 ),
             };
             w.write_record([id.to_string().as_str(), kind, &name, &registry])?;
-            if id % 4096 == 0 {
+            if id.is_multiple_of(4096) {
                 bar.set_position(id);
             }
         }
@@ -449,7 +449,7 @@ impl Generator {
                 phone(&mut rng)
             };
             w.write_record([id.to_string().as_str(), &name, &group, &email, &phone])?;
-            if id % 65_536 == 0 {
+            if id.is_multiple_of(65_536) {
                 bar.set_position(id);
             }
         }
@@ -532,7 +532,7 @@ impl Generator {
                 &trip.start.format(raw::TIMESTAMP_FORMAT).to_string(),
                 &trip.end.format(raw::TIMESTAMP_FORMAT).to_string(),
             ])?;
-            if id % 65_536 == 0 {
+            if id.is_multiple_of(65_536) {
                 bar.set_position(id);
             }
         }
@@ -573,7 +573,7 @@ impl Generator {
                 &seat,
                 status,
             ])?;
-            if id % 65_536 == 0 {
+            if id.is_multiple_of(65_536) {
                 bar.set_position(id);
             }
         }

@@ -15,7 +15,7 @@ struct Cli {
     #[command(subcommand)]
     command: Command,
     /// Hide progress bars.
-    #[arg(long, global = true, env = "BOLTIC_QUIET")]
+    #[arg(long, global = true, env = "BOLTIC_QUIET", value_parser = clap::builder::BoolishValueParser::new())]
     quiet: bool,
 }
 

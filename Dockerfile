@@ -1,0 +1,22 @@
+# syntax=docker/dockerfile:1
+# Multi-stage build of the `boltic` binary: build with the pinned toolchain, run on a slim Debian
+# as a non-root user. The demo project is copied in so the image works out of the box.
+
+FROM rust:1.95-slim-bookworm AS build
+WORKDIR /src
+RUN apt-get update && apt-get install -y --no-install-recommends pkg-config && rm -rf /var/lib/apt/lists/*
+COPY . .
+RUN --mount=type=cache,target=/usr/local/cargo/registry \
+    --mount=type=cache,target=/src/target \
+    cargo build --release --locked -p boltic-server && cp target/release/boltic /usr/local/bin/boltic
+
+FROM debian:bookworm-slim AS runtime
+RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates && rm -rf /var/lib/apt/lists/* \
+    && useradd --system --uid 10001 --home-dir /srv/boltic --create-home boltic
+COPY --from=build /usr/local/bin/boltic /usr/local/bin/boltic
+COPY --chown=boltic demo /srv/boltic/demo
+USER boltic
+WORKDIR /srv/boltic
+ENV BOLTIC_PROJECT=/srv/boltic/demo/air_boltic BOLTIC_LOG=info
+ENTRYPOINT ["boltic"]
+CMD ["--help"]

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Benchmark: generate N orders, build the warehouse with boltic, and do the same CSV -> Parquet
+# work in DuckDB on the same files. Prints wall time and peak memory of each step.
+#
+#   bench/pipeline.sh [orders]      default 10000000; data under target/bench/ (not committed)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+orders=${1:-10000000}
+scripts/setup.sh bench >/dev/null
+cargo build --release --locked -p boltic-server 2>&1 | tail -1
+boltic=$PWD/target/release/boltic
+dir=target/bench/$orders
+rm -rf "$dir" && mkdir -p "$dir"
+
+measure() { # label, command...
+  local label=$1; shift
+  /usr/bin/time -f "%e %M" -o "$dir/time.txt" "$@" > "$dir/$label.out" 2> "$dir/$label.err" \
+    || { cat "$dir/$label.err" >&2; exit 1; }
+  read -r secs kib < "$dir/time.txt"
+  awk -v l="$label" -v s="$secs" -v k="$kib" 'BEGIN { printf "%-34s %8.1f s %9.0f MiB peak\n", l, s, k / 1024 }'
+  echo "$secs" > "$dir/$label.secs"
+}
+
+echo "Air Boltic pipeline, $orders orders, $(nproc) cores"
+measure "boltic generate" "$boltic" --quiet generate --orders "$orders" --seed 42 --out "$dir/raw"
+echo "  raw files: $(du -sh "$dir/raw" | cut -f1)"
+measure "boltic pipeline run" "$boltic" --quiet pipeline run --raw "$dir/raw" --warehouse "$dir/wh" --project demo/air_boltic
+grep -E "^timings|^data tests" "$dir/boltic pipeline run.out" | sed 's/^/  /'
+measure "duckdb (same CSV -> Parquet work)" python3 bench/duckdb_pipeline.py "$dir/raw" "$dir/duckdb"
+sed 's/^/  /' "$dir/duckdb (same CSV -> Parquet work).out"
+b=$(cat "$dir/boltic pipeline run.secs"); d=$(cat "$dir/duckdb (same CSV -> Parquet work).secs")
+awk -v b="$b" -v d="$d" 'BEGIN { printf "boltic / duckdb time ratio: %.2f\n", b / d }'

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs what building, testing and benchmarking Boltic need on a fresh machine.
+# Idempotent: everything already present is skipped.
+#
+#   scripts/setup.sh          tools for the demo and the tests
+#   scripts/setup.sh bench    plus the benchmark's comparison tools (DuckDB, GNU time)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '\033[1msetup:\033[0m %s\n' "$*"; }
+
+# Rust: the toolchain pinned in rust-toolchain.toml, with rustfmt and clippy.
+command -v cargo >/dev/null || { echo "setup: cargo is missing; install Rust with rustup first" >&2; exit 1; }
+toolchain=$(sed -n 's/^channel *= *"\(.*\)"/\1/p' rust-toolchain.toml)
+if ! rustup component list --installed --toolchain "$toolchain" 2>/dev/null | grep -q '^clippy'; then
+  say "installing Rust $toolchain with clippy and rustfmt"
+  rustup toolchain install "$toolchain" --profile minimal --component clippy,rustfmt
+fi
+
+pip_install() { # module, package spec
+  if python3 -c "import $1" 2>/dev/null; then return; fi
+  say "installing $2 from PyPI"
+  python3 -m pip install --quiet --disable-pip-version-check "$2"
+}
+
+# Tests: a real S3-compatible server (moto) on 127.0.0.1.
+command -v python3 >/dev/null || { echo "setup: python3 is missing (needed for the S3 test server)" >&2; exit 1; }
+pip_install moto.server 'moto[server]>=5'
+
+if [ "${1:-}" = bench ]; then
+  pip_install duckdb 'duckdb>=1.1'
+  if [ ! -x /usr/bin/time ]; then
+    say "installing GNU time (peak memory)"
+    apt-get update -qq && apt-get install -y -qq time >/dev/null
+  fi
+fi
+say "ready"
