@@ -4,8 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-cargo build --release --locked -p boltic-server
-boltic=target/release/boltic
+# A debug build compiles in minutes and handles the demo scale in seconds; use
+# `cargo build --release` (and target/release/boltic) for tens of millions of orders.
+cargo build --locked -p boltic-server
+boltic=target/debug/boltic
 orders=${ORDERS:-100000}
 $boltic generate --orders "$orders" --seed 42 --out data/raw
 $boltic pipeline run --raw data/raw --warehouse data/warehouse --project demo/air_boltic

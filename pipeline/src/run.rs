@@ -181,6 +181,11 @@ pub async fn run(
     )
     .await?;
     timings.insert("extract".to_string(), started.elapsed().as_millis() as u64);
+    tracing::info!(
+        tables = extracted.tables.len(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "raw files cleaned"
+    );
     crate::failpoint("after_extract");
 
     let ctx = session(options.memory_limit)?;
@@ -245,6 +250,7 @@ pub async fn run(
         );
         bar.set_position(rows);
         bar.finish();
+        tracing::info!(model = %model.name, rows, "model built");
     }
     timings.insert("models".to_string(), started.elapsed().as_millis() as u64);
     crate::failpoint("after_models");
