@@ -33,6 +33,16 @@ enum Command {
         #[arg(long, default_value = "data/raw")]
         out: String,
     },
+    /// Check a project: semantic model, SQL models and, with a warehouse, every field against
+    /// the published schema. Prints compiler-style diagnostics; exits 1 on any error.
+    Validate {
+        /// Project folder (semantic/*.yml, models/*.sql).
+        #[arg(long, default_value = "demo/air_boltic", env = "BOLTIC_PROJECT")]
+        project: PathBuf,
+        /// Also plan every field on this published warehouse.
+        #[arg(long)]
+        warehouse: Option<String>,
+    },
     /// Build and publish the warehouse.
     Pipeline {
         #[command(subcommand)]
@@ -165,6 +175,20 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     ExitCode::from(2)
                 }
                 Outcome::Published | Outcome::UpToDate => ExitCode::SUCCESS,
+            })
+        }
+        Command::Validate { project, warehouse } => {
+            let warehouse = warehouse.as_deref().map(Location::parse).transpose()?;
+            let diagnostics =
+                boltic_server::validate::validate(&project, warehouse.as_ref()).await?;
+            println!("{}", boltic_server::validate::render(&diagnostics));
+            let errors = diagnostics
+                .iter()
+                .any(|d| d.severity == boltic_semantic::Severity::Error);
+            Ok(if errors {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
             })
         }
         Command::Pipeline {

@@ -5,7 +5,10 @@ use std::process::{Command, Output};
 
 fn boltic(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_boltic"));
-    command.args(args).env("BOLTIC_QUIET", "1").env_remove("BOLTIC_FAILPOINT");
+    command
+        .args(args)
+        .env("BOLTIC_QUIET", "1")
+        .env_remove("BOLTIC_FAILPOINT");
     for (key, value) in env {
         command.env(key, value);
     }
@@ -13,7 +16,11 @@ fn boltic(args: &[&str], env: &[(&str, &str)]) -> Output {
 }
 
 fn text(output: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
 }
 
 fn project() -> PathBuf {
@@ -21,13 +28,26 @@ fn project() -> PathBuf {
 }
 
 fn manifest(warehouse: &Path) -> serde_json::Value {
-    serde_json::from_slice(&std::fs::read(warehouse.join("_boltic/manifest.json")).expect("manifest")).expect("json")
+    serde_json::from_slice(
+        &std::fs::read(warehouse.join("_boltic/manifest.json")).expect("manifest"),
+    )
+    .expect("json")
 }
 
 fn run_pipeline(raw: &Path, warehouse: &Path, env: &[(&str, &str)]) -> Output {
     let project = project();
     boltic(
-        &["pipeline", "run", "--force", "--raw", raw.to_str().unwrap(), "--warehouse", warehouse.to_str().unwrap(), "--project", project.to_str().unwrap()],
+        &[
+            "pipeline",
+            "run",
+            "--force",
+            "--raw",
+            raw.to_str().unwrap(),
+            "--warehouse",
+            warehouse.to_str().unwrap(),
+            "--project",
+            project.to_str().unwrap(),
+        ],
         env,
     )
 }
@@ -36,34 +56,88 @@ fn run_pipeline(raw: &Path, warehouse: &Path, env: &[(&str, &str)]) -> Output {
 fn a_run_killed_mid_publish_leaves_the_previous_version_readable() {
     let dir = tempfile::tempdir().unwrap();
     let (raw, warehouse) = (dir.path().join("raw"), dir.path().join("wh"));
-    let generated = boltic(&["generate", "--orders", "2000", "--seed", "1", "--out", raw.to_str().unwrap()], &[]);
+    let generated = boltic(
+        &[
+            "generate",
+            "--orders",
+            "2000",
+            "--seed",
+            "1",
+            "--out",
+            raw.to_str().unwrap(),
+        ],
+        &[],
+    );
     assert!(generated.status.success(), "{}", text(&generated));
     let first = run_pipeline(&raw, &warehouse, &[]);
     assert!(first.status.success(), "{}", text(&first));
-    let published = manifest(&warehouse)["version"].as_str().unwrap().to_string();
+    let published = manifest(&warehouse)["version"]
+        .as_str()
+        .unwrap()
+        .to_string();
 
     // New raw data, then a run that dies at the last step, just before switching the manifest.
-    let regenerated = boltic(&["generate", "--orders", "3000", "--seed", "2", "--out", raw.to_str().unwrap()], &[]);
+    let regenerated = boltic(
+        &[
+            "generate",
+            "--orders",
+            "3000",
+            "--seed",
+            "2",
+            "--out",
+            raw.to_str().unwrap(),
+        ],
+        &[],
+    );
     assert!(regenerated.status.success());
     let killed = run_pipeline(&raw, &warehouse, &[("BOLTIC_FAILPOINT", "before_publish")]);
     assert!(!killed.status.success(), "the failpoint aborts the process");
-    assert!(text(&killed).contains("failpoint 'before_publish' reached"), "{}", text(&killed));
-    let versions: Vec<String> = std::fs::read_dir(warehouse.join("versions")).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
-    assert_eq!(versions.len(), 2, "the aborted run left its complete but unpublished version: {versions:?}");
+    assert!(
+        text(&killed).contains("failpoint 'before_publish' reached"),
+        "{}",
+        text(&killed)
+    );
+    let versions: Vec<String> = std::fs::read_dir(warehouse.join("versions"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(
+        versions.len(),
+        2,
+        "the aborted run left its complete but unpublished version: {versions:?}"
+    );
 
     // Readers still see the old version, complete.
     assert_eq!(manifest(&warehouse)["version"], published.as_str());
     assert_eq!(manifest(&warehouse)["tables"]["fact_orders"]["rows"], 2000);
-    let status = boltic(&["pipeline", "status", "--warehouse", warehouse.to_str().unwrap()], &[]);
+    let status = boltic(
+        &[
+            "pipeline",
+            "status",
+            "--warehouse",
+            warehouse.to_str().unwrap(),
+        ],
+        &[],
+    );
     assert!(status.status.success() && text(&status).contains(&published));
 
     // The next run succeeds, publishes the new data and removes the orphan once it is old.
     let next = run_pipeline(&raw, &warehouse, &[]);
     assert!(next.status.success(), "{}", text(&next));
     assert_eq!(manifest(&warehouse)["tables"]["fact_orders"]["rows"], 3000);
-    let after: Vec<String> = std::fs::read_dir(warehouse.join("versions")).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
-    assert_eq!(after.len(), 2, "the orphaned version is cleaned up: {after:?}");
-    assert!(after.contains(&published), "the previous published version is kept for the retention");
+    let after: Vec<String> = std::fs::read_dir(warehouse.join("versions"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(
+        after.len(),
+        2,
+        "the orphaned version is cleaned up: {after:?}"
+    );
+    assert!(
+        after.contains(&published),
+        "the previous published version is kept for the retention"
+    );
 }
 
 #[test]
@@ -82,7 +156,10 @@ fn a_failing_error_test_exits_non_zero_and_names_it() {
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     let all = text(&out);
     assert!(all.contains("NOT published"), "{all}");
-    assert!(all.contains("FAIL  accepted_values_fact_orders_status: 1 of 21 rows"), "{all}");
+    assert!(
+        all.contains("FAIL  accepted_values_fact_orders_status: 1 of 21 rows"),
+        "{all}"
+    );
     assert!(all.contains("error: data tests with severity 'error' failed: accepted_values_fact_orders_status; the warehouse was not changed"), "{all}");
     assert!(!dir.path().join("wh/_boltic/manifest.json").exists());
 }
@@ -93,10 +170,17 @@ fn bad_input_is_an_error_message_not_a_panic() {
     let out = run_pipeline(&dir.path().join("empty"), &dir.path().join("wh"), &[]);
     assert_eq!(out.status.code(), Some(1));
     let all = text(&out);
-    assert!(all.starts_with("error: raw file 'aeroplane_model.json' not found in '"), "{all}");
+    assert!(
+        all.starts_with("error: raw file 'aeroplane_model.json' not found in '"),
+        "{all}"
+    );
     assert!(!all.contains("panicked"), "{all}");
 
     let missing_project = boltic(&["pipeline", "run", "--project", "/nonexistent"], &[]);
     assert_eq!(missing_project.status.code(), Some(1));
-    assert!(text(&missing_project).contains("cannot read the models folder '/nonexistent/models'"), "{}", text(&missing_project));
+    assert!(
+        text(&missing_project).contains("cannot read the models folder '/nonexistent/models'"),
+        "{}",
+        text(&missing_project)
+    );
 }

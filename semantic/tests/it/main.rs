@@ -1,0 +1,8 @@
+//! Integration tests of boltic-semantic (one binary, modules by topic).
+
+mod api;
+mod broken;
+mod cases;
+mod filters;
+mod golden;
+mod props;

@@ -1,0 +1,4 @@
+//! Integration tests of the `boltic` binary and of the semantic layer on a real warehouse.
+
+mod cli;
+mod reports;
