@@ -184,3 +184,138 @@ fn bad_input_is_an_error_message_not_a_panic() {
         text(&missing_project)
     );
 }
+
+/// A copy of the demo project whose `semantic/views.yml` went through `edit`.
+fn project_copy(dir: &Path, edit: impl Fn(String) -> String) -> PathBuf {
+    let copy = dir.join("project");
+    for sub in ["models", "semantic"] {
+        std::fs::create_dir_all(copy.join(sub)).unwrap();
+        for entry in std::fs::read_dir(project().join(sub)).unwrap() {
+            let entry = entry.unwrap();
+            std::fs::copy(entry.path(), copy.join(sub).join(entry.file_name())).unwrap();
+        }
+    }
+    let views = copy.join("semantic/views.yml");
+    std::fs::write(&views, edit(std::fs::read_to_string(&views).unwrap())).unwrap();
+    copy
+}
+
+#[test]
+fn validate_passes_on_the_demo_and_points_at_model_errors() {
+    let project = project();
+    let ok = boltic(&["validate", "--project", project.to_str().unwrap()], &[]);
+    assert!(ok.status.success(), "{}", text(&ok));
+    assert!(
+        text(&ok).contains("0 error(s), 0 warning(s)"),
+        "{}",
+        text(&ok)
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let broken = project_copy(dir.path(), |views| {
+        views.replacen(
+            "sql: ${revenue} / NULLIF(${order_count}, 0)",
+            "sql: ${revenu} / NULLIF(${order_count}, 0)",
+            1,
+        )
+    });
+    let out = boltic(&["validate", "--project", broken.to_str().unwrap()], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let all = text(&out);
+    let line = std::fs::read_to_string(broken.join("semantic/views.yml"))
+        .unwrap()
+        .lines()
+        .position(|l| l.contains("${revenu}"))
+        .unwrap()
+        + 1;
+    assert!(
+        all.contains(&format!("semantic/views.yml:{line}:")),
+        "the diagnostic points at line {line}: {all}"
+    );
+    assert!(
+        all.contains("'revenu'") && all.contains("did you mean 'revenue'"),
+        "{all}"
+    );
+}
+
+#[test]
+fn validate_with_a_warehouse_checks_tables_columns_and_types() {
+    let dir = tempfile::tempdir().unwrap();
+    let warehouse = dir.path().join("wh");
+    let built = run_pipeline(&project().join("raw"), &warehouse, &[]);
+    assert!(built.status.success(), "{}", text(&built));
+    let wh = warehouse.to_str().unwrap();
+
+    let project = project();
+    let ok = boltic(
+        &[
+            "validate",
+            "--project",
+            project.to_str().unwrap(),
+            "--warehouse",
+            wh,
+        ],
+        &[],
+    );
+    assert!(
+        ok.status.success(),
+        "the demo model fits the warehouse: {}",
+        text(&ok)
+    );
+
+    let broken = project_copy(dir.path(), |views| {
+        views
+            .replacen(
+                "sql_table_name: dim_aeroplane",
+                "sql_table_name: dim_aeroplanes",
+                1,
+            )
+            .replacen(
+                "      - name: seat_no\n",
+                "      - name: seat_no\n        type: number\n",
+                1,
+            )
+            .replacen(
+                "        type: sum\n        sql: ${price_eur}",
+                "        type: sum\n        sql: ${TABLE}.price",
+                1,
+            )
+    });
+    let out = boltic(
+        &[
+            "validate",
+            "--project",
+            broken.to_str().unwrap(),
+            "--warehouse",
+            wh,
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let all = text(&out);
+    let views = std::fs::read_to_string(broken.join("semantic/views.yml")).unwrap();
+    let line_of = |needle: &str| views.lines().position(|l| l.contains(needle)).unwrap() + 1;
+    assert!(all.contains("error[unknown-table]: view 'aeroplanes' reads table 'dim_aeroplanes', which the published warehouse does not have"), "{all}");
+    assert!(
+        all.contains(&format!(
+            "semantic/views.yml:{}:",
+            line_of("- name: aeroplanes")
+        )),
+        "{all}"
+    );
+    assert!(all.contains("error[type-mismatch]: dimension 'orders.seat_no' is declared 'number' but the warehouse gives"), "{all}");
+    assert!(
+        all.contains(&format!(
+            "semantic/views.yml:{}:",
+            line_of("- name: seat_no")
+        )),
+        "{all}"
+    );
+    assert!(
+        all.contains(
+            "error[warehouse-mismatch]: field 'orders.revenue' does not run on the warehouse"
+        ),
+        "{all}"
+    );
+    assert!(all.contains("No field named orders.price"), "{all}");
+}
