@@ -5,6 +5,7 @@
 //! (`AWS_ENDPOINT_URL`, `AWS_REGION`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
 //! `AWS_ALLOW_HTTP`, `AWS_VIRTUAL_HOSTED_STYLE_REQUEST`); requests are path-style by default, so
 //! MinIO, LocalStack and moto work as they are. An `http://` endpoint turns on plain HTTP.
+//! Local folders are created by the first write into them.
 
 use std::sync::Arc;
 
@@ -45,8 +46,7 @@ impl std::fmt::Display for Location {
 }
 
 impl Location {
-    /// Parse a location string. Local folders are created when missing; S3 settings come from
-    /// the environment.
+    /// Parse a location string; S3 settings come from the environment.
     pub fn parse(location: &str) -> Result<Self> {
         Self::parse_with(location, &[])
     }
@@ -120,17 +120,19 @@ impl Location {
     }
 
     fn local(path: &str, display: &str) -> Result<Self> {
-        let path = std::path::Path::new(path);
-        std::fs::create_dir_all(path).map_err(|e| PipelineError::InvalidLocation {
+        let invalid = |reason: String| PipelineError::InvalidLocation {
             location: display.to_string(),
-            reason: format!("cannot create the folder: {e}"),
-        })?;
-        let absolute = std::fs::canonicalize(path)?;
-        let prefix =
-            Path::from_absolute_path(&absolute).map_err(|e| PipelineError::InvalidLocation {
-                location: display.to_string(),
-                reason: e.to_string(),
-            })?;
+            reason,
+        };
+        let path = std::path::Path::new(path);
+        if path.is_file() {
+            return Err(invalid(
+                "it is a file; give the folder that holds the files".into(),
+            ));
+        }
+        // Folders are created by the first write, so reading a missing folder creates nothing.
+        let absolute = std::path::absolute(path).map_err(|e| invalid(e.to_string()))?;
+        let prefix = Path::from_absolute_path(&absolute).map_err(|e| invalid(e.to_string()))?;
         Ok(Location {
             store: Arc::new(LocalFileSystem::new().with_automatic_cleanup(true)),
             store_url: Url::parse("file://").expect("static url"),

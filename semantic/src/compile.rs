@@ -135,7 +135,27 @@ impl FRef<'_> {
             FieldKind::Dimension(_) => None,
         }
     }
+    /// A `min`/`max` measure of a time or date dimension of its view (`sql: ${start}`): its
+    /// value is a timestamp, which the (numeric) measure filters cannot compare.
+    fn is_time_measure(&self) -> bool {
+        let Some(m) = self.measure() else {
+            return false;
+        };
+        if !matches!(m.ty, MeasureType::Min | MeasureType::Max) {
+            return false;
+        }
+        let of = m.sql.as_deref().and_then(|s| {
+            s.trim()
+                .strip_prefix("${")
+                .and_then(|s| s.strip_suffix('}'))
+        });
+        of.and_then(|n| self.view.dims.get(n.trim()))
+            .is_some_and(|d| matches!(d.ty, DimensionType::Time | DimensionType::Date))
+    }
 }
+
+/// Message for a filter on a [`FRef::is_time_measure`].
+const TIME_MEASURE_FILTER: &str = "filters on a time-valued measure are not supported";
 
 /// A predicate tree whose leaves are conditions on fields.
 #[derive(Debug)]
@@ -644,6 +664,12 @@ impl<'a> Compiler<'a> {
     // ---------- filters ----------
 
     fn condition_to_cond(&self, f: &FRef<'_>, c: &Condition) -> Result<Cond> {
+        if f.is_time_measure() {
+            return Err(Error::InvalidQuery(format!(
+                "filter on '{}': {TIME_MEASURE_FILTER}",
+                f.key
+            )));
+        }
         let kind = match f.dim() {
             Some(d) => filter_kind(d),
             None => FilterKind::Number,
@@ -791,6 +817,16 @@ impl<'a> Compiler<'a> {
 
     fn expr_pred(&self, field: &str, expr: &str) -> Result<Pred<'a>> {
         let fr = self.resolve(field)?;
+        if fr.is_time_measure() {
+            return Err(Error::Filter {
+                field: fr.key.clone(),
+                source: crate::error::FilterError {
+                    expression: expr.to_string(),
+                    offset: 0,
+                    message: TIME_MEASURE_FILTER.to_string(),
+                },
+            });
+        }
         let kind = fr.dim().map_or(FilterKind::Number, filter_kind);
         let cond = filter::parse(kind, expr, self.opts.now).map_err(|e| Error::Filter {
             field: fr.key.clone(),
@@ -1291,10 +1327,17 @@ impl<'a> Compiler<'a> {
                     .iter()
                     .map(|c| format!("{driver}.{0} IS NOT DISTINCT FROM {o}.{0}", quote_ident(c)))
                     .collect();
-                let on = if on.is_empty() {
-                    "TRUE".to_string()
-                } else {
-                    on.join(" AND ")
+                // Several conditions each in parentheses: sqlparser (so DataFusion too) parses
+                // the right side of `IS NOT DISTINCT FROM` as a whole expression, so
+                // `a IS NOT DISTINCT FROM b AND c ...` would be `a IS NOT DISTINCT FROM (b AND c ...)`.
+                let on = match on.as_slice() {
+                    [] => "TRUE".to_string(),
+                    [one] => one.clone(),
+                    _ => on
+                        .iter()
+                        .map(|c| format!("({c})"))
+                        .collect::<Vec<_>>()
+                        .join(" AND "),
                 };
                 from_final.push_str(&format!(" LEFT JOIN {o} ON {on}"));
             }

@@ -198,6 +198,17 @@ async fn a_bad_location_is_explained() {
         err.to_string(),
         "invalid location 'ftp://host/x': the 'ftp' scheme is not supported; use a local folder or s3://bucket/prefix"
     );
+    let file = seed_raw().join("trip.csv");
+    let err = Location::parse(file.to_str().unwrap()).unwrap_err();
+    assert!(
+        err.to_string()
+            .ends_with("it is a file; give the folder that holds the files"),
+        "{err}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("not/yet");
+    Location::parse(missing.to_str().unwrap()).unwrap();
+    assert!(!missing.exists(), "parsing a location creates nothing");
     let err = Location::parse("s3:///prefix").unwrap_err();
     assert_eq!(
         err.to_string(),

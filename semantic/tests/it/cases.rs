@@ -440,6 +440,10 @@ pub fn golden_cases() -> Vec<Case> {
             r#"{"explore":"customers","fields":["customers.customer_group_type","customers.customer_count","orders.order_count","orders.revenue"]}"#,
         ),
         d(
+            "fanout_two_dimensions",
+            r#"{"explore":"trips","fields":["trips.manufacturer","trips.start_year","trips.seats_offered","orders.revenue"]}"#,
+        ),
+        d(
             "only_dimensions",
             r#"{"explore":"orders","fields":["orders.origin_city","orders.destination_city"]}"#,
         ),

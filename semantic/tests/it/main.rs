@@ -3,6 +3,8 @@
 mod api;
 mod broken;
 mod cases;
+mod execute;
 mod filters;
 mod golden;
 mod props;
+mod warehouse;
