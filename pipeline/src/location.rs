@@ -131,7 +131,25 @@ impl Location {
             ));
         }
         // Folders are created by the first write, so reading a missing folder creates nothing.
-        let absolute = std::path::absolute(path).map_err(|e| invalid(e.to_string()))?;
+        let absolute = match std::fs::canonicalize(path) {
+            Ok(existing) => existing,
+            Err(_) => {
+                let mut normalized = std::path::PathBuf::new();
+                for part in std::path::absolute(path)
+                    .map_err(|e| invalid(e.to_string()))?
+                    .components()
+                {
+                    match part {
+                        std::path::Component::ParentDir => {
+                            normalized.pop();
+                        }
+                        std::path::Component::CurDir => {}
+                        other => normalized.push(other),
+                    }
+                }
+                normalized
+            }
+        };
         let prefix = Path::from_absolute_path(&absolute).map_err(|e| invalid(e.to_string()))?;
         Ok(Location {
             store: Arc::new(LocalFileSystem::new().with_automatic_cleanup(true)),

@@ -23,16 +23,30 @@ FROM fact_trips t LEFT JOIN fact_orders o ON t.trip_id = o.trip_id
 GROUP BY t.manufacturer";
 
 fn warehouse(runtime: &tokio::runtime::Runtime) -> Engine {
-    let orders: u64 = std::env::var("BOLTIC_BENCH_ORDERS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../target/bench/fanout-{orders}"));
+    let orders: u64 = std::env::var("BOLTIC_BENCH_ORDERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    let root =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../target/bench/fanout-{orders}"));
     let project = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../demo/air_boltic");
     runtime.block_on(async {
         let raw = Location::parse(root.join("raw").to_str().unwrap()).unwrap();
         let wh = Location::parse(root.join("wh").to_str().unwrap()).unwrap();
         if !root.join("wh/_boltic/manifest.json").exists() {
-            boltic_pipeline::generate::generate(&raw, orders, 42, &Progress::hidden()).await.unwrap();
+            boltic_pipeline::generate::generate(&raw, orders, 42, &Progress::hidden())
+                .await
+                .unwrap();
             let project = Project::load(&project).unwrap();
-            boltic_pipeline::run::run(&raw, &wh, &project, &RunOptions::default(), &Progress::hidden()).await.unwrap();
+            boltic_pipeline::run::run(
+                &raw,
+                &wh,
+                &project,
+                &RunOptions::default(),
+                &Progress::hidden(),
+            )
+            .await
+            .unwrap();
         }
         Engine::open(&wh, 2 << 30).await.unwrap()
     })
@@ -49,28 +63,49 @@ fn compiled(naive: bool) -> String {
     .unwrap();
     let mut options = CompileOptions::new(chrono::Utc::now().naive_utc());
     options.naive_fanout = naive;
-    boltic_semantic::compile(&model, &query, &options).unwrap().sql
+    boltic_semantic::compile(&model, &query, &options)
+        .unwrap()
+        .sql
 }
 
 fn fanout(c: &mut Criterion) {
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let engine = warehouse(&runtime);
     let keys = compiled(false);
     let naive = compiled(true);
     let sorted = |sql: &str| {
         runtime.block_on(async {
-            let frame = engine.context().sql(&format!("SELECT * FROM ({sql}) ORDER BY 1")).await.unwrap();
-            pretty_format_batches(&frame.collect().await.unwrap()).unwrap().to_string()
+            let frame = engine
+                .context()
+                .sql(&format!("SELECT * FROM ({sql}) ORDER BY 1"))
+                .await
+                .unwrap();
+            pretty_format_batches(&frame.collect().await.unwrap())
+                .unwrap()
+                .to_string()
         })
     };
     let (by_keys, by_symmetric) = (sorted(&keys), sorted(SYMMETRIC));
-    assert_eq!(by_keys, by_symmetric, "both strategies give the same numbers");
+    assert_eq!(
+        by_keys, by_symmetric,
+        "both strategies give the same numbers"
+    );
     println!("keys-subquery result (equal to symmetric aggregates):\n{by_keys}");
 
     let mut group = c.benchmark_group("fanout_trips_by_manufacturer");
     group.sample_size(10);
-    for (name, sql) in [("keys_subquery", keys.as_str()), ("symmetric_aggregates", SYMMETRIC), ("naive_join_wrong", naive.as_str())] {
-        group.bench_function(name, |b| b.to_async(&runtime).iter(|| async { engine.run(sql).await.unwrap() }));
+    for (name, sql) in [
+        ("keys_subquery", keys.as_str()),
+        ("symmetric_aggregates", SYMMETRIC),
+        ("naive_join_wrong", naive.as_str()),
+    ] {
+        group.bench_function(name, |b| {
+            b.to_async(&runtime)
+                .iter(|| async { engine.run(sql).await.unwrap() })
+        });
     }
     group.finish();
 }

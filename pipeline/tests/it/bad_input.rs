@@ -209,6 +209,14 @@ async fn a_bad_location_is_explained() {
     let missing = dir.path().join("not/yet");
     Location::parse(missing.to_str().unwrap()).unwrap();
     assert!(!missing.exists(), "parsing a location creates nothing");
+    let dotted = dir.path().join("a/../b");
+    let location = Location::parse(dotted.to_str().unwrap()).unwrap();
+    assert_eq!(
+        location.path("x").as_ref(),
+        object_store::path::Path::from_absolute_path(dir.path().join("b/x"))
+            .unwrap()
+            .as_ref()
+    );
     let err = Location::parse("s3:///prefix").unwrap_err();
     assert_eq!(
         err.to_string(),
