@@ -95,56 +95,37 @@ pub async fn generate(
     let catalogue = catalogue_json()?;
     out.write(raw::MODEL_CATALOGUE, catalogue.clone()).await?;
 
-    let g = generator.clone();
-    let groups = write_csv(
-        out,
-        raw::CUSTOMER_GROUP,
-        progress.rows("customer_group.csv", Some(scale.customer_groups)),
-        move |w, bar| g.customer_groups(w, bar),
-    );
-    let g = generator.clone();
-    let customers = write_csv(
-        out,
-        raw::CUSTOMER,
-        progress.rows("customer.csv", Some(scale.customers)),
-        move |w, bar| g.customers(w, bar),
-    );
-    let g = generator.clone();
-    let aeroplanes = write_csv(
-        out,
-        raw::AEROPLANE,
-        progress.rows("aeroplane.csv", Some(scale.aeroplanes)),
-        move |w, bar| g.aeroplanes(w, bar),
-    );
-    let g = generator.clone();
-    let trips = write_csv(
-        out,
-        raw::TRIP,
-        progress.rows("trip.csv", Some(scale.trips)),
-        move |w, bar| g.trips(w, bar),
-    );
-    let g = generator.clone();
-    let orders_file = write_csv(
-        out,
-        raw::ORDER,
-        progress.rows("order.csv", Some(scale.orders)),
-        move |w, bar| g.orders(w, bar),
-    );
-    let (groups, customers, aeroplanes, trips, orders_file) =
-        tokio::try_join!(groups, customers, aeroplanes, trips, orders_file)?;
+    type Fill = fn(&Generator, &mut CsvWriter, &ProgressBar) -> csv::Result<()>;
+    type RawFile = (&'static str, &'static [&'static str]);
+    let tables: [(RawFile, u64, Fill); 5] = [
+        (
+            raw::CUSTOMER_GROUP,
+            scale.customer_groups,
+            Generator::customer_groups,
+        ),
+        (raw::CUSTOMER, scale.customers, Generator::customers),
+        (raw::AEROPLANE, scale.aeroplanes, Generator::aeroplanes),
+        (raw::TRIP, scale.trips, Generator::trips),
+        (raw::ORDER, scale.orders, Generator::orders),
+    ];
+    let writes = tables.iter().map(|&(file, rows, fill)| {
+        let g = generator.clone();
+        write_csv(
+            out,
+            file,
+            progress.rows(file.0, Some(rows)),
+            move |w, bar| fill(&g, w, bar),
+        )
+    });
+    let sizes = futures::future::try_join_all(writes).await?;
 
-    Ok(GenerateSummary {
-        scale,
-        seed,
-        files: vec![
-            (raw::CUSTOMER_GROUP.0.into(), groups),
-            (raw::CUSTOMER.0.into(), customers),
-            (raw::AEROPLANE.0.into(), aeroplanes),
-            (raw::MODEL_CATALOGUE.into(), catalogue.len() as u64),
-            (raw::TRIP.0.into(), trips),
-            (raw::ORDER.0.into(), orders_file),
-        ],
-    })
+    let mut files: Vec<(String, u64)> = tables
+        .iter()
+        .zip(sizes)
+        .map(|((file, _, _), size)| (file.0.to_string(), size))
+        .collect();
+    files.push((raw::MODEL_CATALOGUE.into(), catalogue.len() as u64));
+    Ok(GenerateSummary { scale, seed, files })
 }
 
 /// The catalogue JSON, nested manufacturer -> model -> specs, in catalogue order.
