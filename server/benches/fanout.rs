@@ -54,8 +54,7 @@ fn warehouse(runtime: &tokio::runtime::Runtime) -> Engine {
 
 fn compiled(naive: bool) -> String {
     let project = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../demo/air_boltic");
-    let sources = boltic_server::project_files::semantic_sources(&project).unwrap();
-    let model = boltic_semantic::load(&sources).0.unwrap();
+    let model = boltic_server::project_files::load_model(&project).unwrap();
     let query: Query = serde_json::from_value(serde_json::json!({
         "explore": "trips",
         "fields": ["trips.manufacturer", "trips.seats_offered", "orders.revenue", "orders.order_count", "trips.trip_count"]

@@ -31,3 +31,15 @@ pub fn semantic_sources(project: &Path) -> anyhow::Result<Vec<SourceFile>> {
         })
         .collect()
 }
+
+/// Load and validate the project's semantic model; any error diagnostic fails, listing them all.
+pub fn load_model(project: &Path) -> anyhow::Result<boltic_semantic::Model> {
+    let sources = semantic_sources(project)?;
+    let (model, diagnostics) = boltic_semantic::load(&sources);
+    model.ok_or_else(|| {
+        anyhow::anyhow!(
+            "the semantic model has errors:\n{}",
+            crate::validate::render(&diagnostics)
+        )
+    })
+}

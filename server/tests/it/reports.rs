@@ -13,15 +13,7 @@ fn project() -> PathBuf {
 }
 
 fn model() -> Model {
-    let sources = boltic_server::project_files::semantic_sources(&project()).unwrap();
-    let (model, diagnostics) = boltic_semantic::load(&sources);
-    assert!(
-        diagnostics
-            .iter()
-            .all(|d| d.severity != boltic_semantic::Severity::Error),
-        "{diagnostics:?}"
-    );
-    model.expect("the demo model loads")
+    boltic_server::project_files::load_model(&project()).expect("the demo model loads")
 }
 
 /// Build a warehouse from `raw` (a folder) in a temporary directory.
@@ -91,23 +83,18 @@ fn compile(model: &Model, query: serde_json::Value, naive: bool) -> String {
         .sql
 }
 
-async fn semantic(engine: &Engine, model: &Model, query: serde_json::Value) -> Vec<String> {
-    rows(engine, &compile(model, query, false)).await
+/// One original report on the seed warehouse: (through the semantic layer, hand-written SQL).
+async fn seed_report(query: serde_json::Value, by_hand: &str) -> (Vec<String>, Vec<String>) {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = seed_engine(dir.path()).await;
+    let through_model = rows(&engine, &compile(&model(), query, false)).await;
+    (through_model, rows(&engine, by_hand).await)
 }
 
 #[tokio::test]
 async fn orders_and_revenue_per_customer_include_customers_without_orders() {
-    let dir = tempfile::tempdir().unwrap();
-    let engine = seed_engine(dir.path()).await;
-    let model = model();
-    let through_model = semantic(
-        &engine,
-        &model,
+    let (through_model, by_hand) = seed_report(
         serde_json::json!({"explore": "customers", "fields": ["customers.customer_id", "customers.name", "orders.order_count", "orders.revenue"]}),
-    )
-    .await;
-    let by_hand = rows(
-        &engine,
         "select c.customer_id, c.name, count(o.order_id), sum(o.price_eur)
          from dim_customers c left join fact_orders o on o.customer_id = c.customer_id
          group by c.customer_id, c.name",
@@ -123,17 +110,8 @@ async fn orders_and_revenue_per_customer_include_customers_without_orders() {
 
 #[tokio::test]
 async fn orders_and_revenue_per_aeroplane() {
-    let dir = tempfile::tempdir().unwrap();
-    let engine = seed_engine(dir.path()).await;
-    let model = model();
-    let through_model = semantic(
-        &engine,
-        &model,
+    let (through_model, by_hand) = seed_report(
         serde_json::json!({"explore": "orders", "fields": ["aeroplanes.aeroplane_id", "aeroplanes.model", "orders.order_count", "orders.revenue"]}),
-    )
-    .await;
-    let by_hand = rows(
-        &engine,
         "select a.aeroplane_id, a.model, count(o.order_id), sum(o.price_eur)
          from fact_orders o left join fact_trips t on t.trip_id = o.trip_id
          left join dim_aeroplane a on a.aeroplane_id = t.aeroplane_id
@@ -145,17 +123,8 @@ async fn orders_and_revenue_per_aeroplane() {
 
 #[tokio::test]
 async fn last_flight_and_trip_count_per_customer() {
-    let dir = tempfile::tempdir().unwrap();
-    let engine = seed_engine(dir.path()).await;
-    let model = model();
-    let through_model = semantic(
-        &engine,
-        &model,
+    let (through_model, by_hand) = seed_report(
         serde_json::json!({"explore": "customers", "fields": ["customers.customer_id", "trips.last_flight", "trips.trip_count"]}),
-    )
-    .await;
-    let by_hand = rows(
-        &engine,
         "select c.customer_id, max(t.start_timestamp), count(distinct t.trip_id)
          from dim_customers c left join fact_orders o on o.customer_id = c.customer_id
          left join fact_trips t on t.trip_id = o.trip_id
