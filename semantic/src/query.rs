@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 ///  "sorts": [{"field": "orders.revenue", "desc": true}], "limit": 10}
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Query {
     /// Explore name.
@@ -41,6 +42,7 @@ pub struct Query {
 
 /// One sort key.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Sort {
     /// `view.field`.
@@ -52,6 +54,7 @@ pub struct Sort {
 
 /// Filters of a query.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(untagged)]
 pub enum Filters {
     /// `{"view.field": "expression", …}` (all must hold).
@@ -81,7 +84,9 @@ impl Filters {
 
 /// A filter: structured condition, `and`/`or` group, or expressions per field.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(untagged)]
+#[cfg_attr(feature = "openapi", schema(no_recursion))]
 pub enum Filter {
     /// All must hold.
     And {
@@ -101,6 +106,7 @@ pub enum Filter {
 
 /// A structured condition.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Condition {
     /// `view.field` (dimension or measure).
@@ -109,11 +115,13 @@ pub struct Condition {
     pub op: Op,
     /// Operands (JSON strings, numbers or booleans).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
     pub values: Vec<serde_json::Value>,
 }
 
 /// Operators of structured conditions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Op {
     /// Equal to any of `values`.

@@ -1,8 +1,12 @@
 //! DataFusion over the published warehouse.
 
+use std::sync::Arc;
+
 use boltic_pipeline::{Location, Manifest, Warehouse};
+use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
-use datafusion::prelude::SessionContext;
+use datafusion::execution::runtime_env::RuntimeEnv;
+use datafusion::prelude::{SessionConfig, SessionContext};
 
 /// A DataFusion session with every table of one published warehouse version registered.
 pub struct Engine {
@@ -18,15 +22,33 @@ impl std::fmt::Debug for Engine {
     }
 }
 
+/// The runtime every engine of a process shares: one memory pool (spilling to the OS temp
+/// folder when full), so switching warehouse versions never doubles the memory budget.
+pub fn runtime(memory_limit: usize) -> anyhow::Result<Arc<RuntimeEnv>> {
+    Ok(boltic_pipeline::run::session(memory_limit)?.runtime_env())
+}
+
 impl Engine {
     /// Open the published version at `warehouse`; an empty warehouse is an error with the fix.
     pub async fn open(warehouse: &Location, memory_limit: usize) -> anyhow::Result<Engine> {
-        let wh = Warehouse::new(warehouse.clone());
-        let manifest = wh.current().await?.ok_or_else(|| {
+        let manifest = Warehouse::new(warehouse.clone()).current().await?;
+        let manifest = manifest.ok_or_else(|| {
             anyhow::anyhow!("warehouse '{warehouse}' has no published version; build it with 'boltic pipeline run --warehouse {warehouse}'")
         })?;
-        let ctx = boltic_pipeline::run::session(memory_limit)?;
-        wh.register(&ctx, &manifest).await?;
+        Self::open_version(warehouse, manifest, runtime(memory_limit)?).await
+    }
+
+    /// Register the tables of `manifest` in a new session on `runtime`.
+    pub async fn open_version(
+        warehouse: &Location,
+        manifest: Manifest,
+        runtime: Arc<RuntimeEnv>,
+    ) -> anyhow::Result<Engine> {
+        let config = SessionConfig::new().with_information_schema(true);
+        let ctx = SessionContext::new_with_config_rt(config, runtime);
+        Warehouse::new(warehouse.clone())
+            .register(&ctx, &manifest)
+            .await?;
         Ok(Engine { ctx, manifest })
     }
 
@@ -40,8 +62,18 @@ impl Engine {
         &self.manifest
     }
 
-    /// Run `sql` and collect the result.
+    /// Run `sql` and collect the result. Dropping the future cancels the work.
     pub async fn run(&self, sql: &str) -> datafusion::error::Result<Vec<RecordBatch>> {
         self.ctx.sql(sql).await?.collect().await
+    }
+
+    /// Run `sql`; the result schema comes along so empty results still have columns.
+    pub async fn execute(
+        &self,
+        sql: &str,
+    ) -> datafusion::error::Result<(SchemaRef, Vec<RecordBatch>)> {
+        let df = self.ctx.sql(sql).await?;
+        let schema = df.schema().inner().clone();
+        Ok((schema, df.collect().await?))
     }
 }

@@ -43,11 +43,52 @@ enum Command {
         #[arg(long)]
         warehouse: Option<String>,
     },
+    /// Serve the JSON query API (and, soon, the web app) over the published warehouse.
+    /// Settings come from flags, then BOLTIC_* environment variables, then --config.
+    Serve {
+        /// A YAML file with the same settings as the flags (`max_rows: 1000`).
+        #[arg(long, env = "BOLTIC_CONFIG")]
+        config: Option<PathBuf>,
+        #[command(flatten)]
+        settings: boltic_server::api::ServeSettings,
+    },
+    /// Run a query (JSON, as POSTed to /api/v1/query) and print the result.
+    Query {
+        /// The query file, or '-' for standard input.
+        file: PathBuf,
+        /// Project folder (semantic/*.yml).
+        #[arg(long, default_value = "demo/air_boltic", env = "BOLTIC_PROJECT")]
+        project: PathBuf,
+        /// Published warehouse: a folder or s3://bucket/prefix.
+        #[arg(long, default_value = "data/warehouse", env = "BOLTIC_WAREHOUSE")]
+        warehouse: String,
+        /// Output: a table, CSV or JSON rows.
+        #[arg(long, value_enum, default_value = "table")]
+        format: OutputFormat,
+        /// Memory the query may use before spilling to disk, in MiB.
+        #[arg(long, default_value_t = 1024)]
+        memory_mib: usize,
+    },
+    /// Print the SQL a query (JSON, as POSTed to /api/v1/query) compiles to.
+    Sql {
+        /// The query file, or '-' for standard input.
+        file: PathBuf,
+        /// Project folder (semantic/*.yml).
+        #[arg(long, default_value = "demo/air_boltic", env = "BOLTIC_PROJECT")]
+        project: PathBuf,
+    },
     /// Build and publish the warehouse.
     Pipeline {
         #[command(subcommand)]
         command: PipelineCommand,
     },
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum OutputFormat {
+    Table,
+    Csv,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -177,6 +218,68 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Outcome::Published | Outcome::UpToDate => ExitCode::SUCCESS,
             })
         }
+        Command::Serve { config, settings } => {
+            let file = match &config {
+                Some(path) => boltic_server::api::ServeSettings::from_file(path)?,
+                None => Default::default(),
+            };
+            let config = settings.or(file).resolve()?;
+            let listen = config.listen;
+            let state = boltic_server::api::AppState::new(config).await?;
+            let listener = tokio::net::TcpListener::bind(listen)
+                .await
+                .with_context(|| format!("cannot listen on '{listen}'; is another server running there? choose another with --listen"))?;
+            eprintln!("boltic is serving http://{}", listener.local_addr()?);
+            boltic_server::api::serve_on(listener, state, boltic_server::api::shutdown_signal())
+                .await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Query {
+            file,
+            project,
+            warehouse,
+            format,
+            memory_mib,
+        } => {
+            let query = read_query(&file)?;
+            let model = boltic_server::project_files::load_model(&project)?;
+            let compiled = compile_cli(&model, &query)?;
+            let engine = boltic_server::engine::Engine::open(
+                &Location::parse(&warehouse)?,
+                memory_mib << 20,
+            )
+            .await?;
+            let batches = engine.run(&compiled.sql).await?;
+            match format {
+                OutputFormat::Table => println!(
+                    "{}",
+                    datafusion::arrow::util::pretty::pretty_format_batches(&batches)?
+                ),
+                OutputFormat::Csv => {
+                    let mut writer =
+                        datafusion::arrow::csv::WriterBuilder::new().build(std::io::stdout());
+                    for b in &batches {
+                        writer.write(b)?;
+                    }
+                }
+                OutputFormat::Json => println!(
+                    "{}",
+                    boltic_server::api::query::json_rows(&batches)
+                        .map_err(|e| anyhow::anyhow!("cannot encode rows as JSON: {e}"))?
+                ),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Sql { file, project } => {
+            let query = read_query(&file)?;
+            let model = boltic_server::project_files::load_model(&project)?;
+            let compiled = compile_cli(&model, &query)?;
+            println!("{}", compiled.sql);
+            if let Some(totals) = compiled.totals_sql {
+                println!("\n-- totals\n{totals}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Validate { project, warehouse } => {
             let warehouse = warehouse.as_deref().map(Location::parse).transpose()?;
             let diagnostics =
@@ -207,4 +310,38 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// A query from a file or standard input ('-').
+fn read_query(file: &std::path::Path) -> anyhow::Result<boltic_semantic::Query> {
+    let text = if file.as_os_str() == "-" {
+        std::io::read_to_string(std::io::stdin())
+            .context("cannot read the query from standard input")?
+    } else {
+        std::fs::read_to_string(file)
+            .with_context(|| format!("cannot read the query file '{}'", file.display()))?
+    };
+    serde_json::from_str(&text).map_err(|e| {
+        anyhow::anyhow!(
+            "'{}' line {} column {}: {e}; a query looks like {{\"explore\": \"orders\", \"fields\": [\"orders.revenue\"]}}",
+            file.display(),
+            e.line(),
+            e.column()
+        )
+    })
+}
+
+fn compile_cli(
+    model: &boltic_semantic::Model,
+    query: &boltic_semantic::Query,
+) -> anyhow::Result<boltic_semantic::CompiledQuery> {
+    let now = chrono::Local::now().naive_local();
+    boltic_semantic::compile(model, query, &boltic_semantic::CompileOptions::new(now)).map_err(
+        |e| match &e {
+            boltic_semantic::Error::Query { hint: Some(h), .. } => {
+                anyhow::anyhow!("{e} (hint: {h})")
+            }
+            _ => anyhow::anyhow!("{e}"),
+        },
+    )
 }

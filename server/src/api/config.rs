@@ -1,0 +1,154 @@
+//! Settings of `boltic serve`: flags, then environment, then a YAML config file, then defaults.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::Context;
+use serde::Deserialize;
+
+/// Settings as given: each may be missing and is filled from the next source.
+/// The same names work as flags (`--max-rows`), environment (`BOLTIC_MAX_ROWS`) and
+/// config-file keys (`max_rows:`).
+#[derive(Debug, Clone, Default, clap::Args, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServeSettings {
+    /// Project folder (semantic/*.yml).
+    #[arg(long, env = "BOLTIC_PROJECT")]
+    pub project: Option<PathBuf>,
+    /// Published warehouse: a folder or s3://bucket/prefix.
+    #[arg(long, env = "BOLTIC_WAREHOUSE")]
+    pub warehouse: Option<String>,
+    /// Address to listen on [default: 127.0.0.1:3000].
+    #[arg(long, env = "BOLTIC_LISTEN")]
+    pub listen: Option<SocketAddr>,
+    /// Most rows one response may carry; longer results are truncated and flagged [default: 50000].
+    #[arg(long, env = "BOLTIC_MAX_ROWS")]
+    pub max_rows: Option<u64>,
+    /// A query running longer is cancelled and answers 504, in milliseconds [default: 30000].
+    #[arg(long, env = "BOLTIC_QUERY_TIMEOUT_MS")]
+    pub query_timeout_ms: Option<u64>,
+    /// Memory all running queries may use before spilling to disk, in MiB [default: 1024].
+    #[arg(long, env = "BOLTIC_MEMORY_MIB")]
+    pub memory_mib: Option<usize>,
+    /// Queries run at once; more answer 429 [default: 8].
+    #[arg(long, env = "BOLTIC_MAX_CONCURRENT_QUERIES")]
+    pub max_concurrent_queries: Option<usize>,
+    /// Size of the result cache in MiB; 0 turns it off [default: 256].
+    #[arg(long, env = "BOLTIC_CACHE_MIB")]
+    pub cache_mib: Option<usize>,
+    /// How often to look for a new warehouse version and changed model files, in
+    /// milliseconds; 0 turns watching off [default: 2000].
+    #[arg(long, env = "BOLTIC_POLL_INTERVAL_MS")]
+    pub poll_interval_ms: Option<u64>,
+}
+
+impl ServeSettings {
+    /// Fill what `self` lacks from `other`.
+    pub fn or(self, other: ServeSettings) -> ServeSettings {
+        ServeSettings {
+            project: self.project.or(other.project),
+            warehouse: self.warehouse.or(other.warehouse),
+            listen: self.listen.or(other.listen),
+            max_rows: self.max_rows.or(other.max_rows),
+            query_timeout_ms: self.query_timeout_ms.or(other.query_timeout_ms),
+            memory_mib: self.memory_mib.or(other.memory_mib),
+            max_concurrent_queries: self.max_concurrent_queries.or(other.max_concurrent_queries),
+            cache_mib: self.cache_mib.or(other.cache_mib),
+            poll_interval_ms: self.poll_interval_ms.or(other.poll_interval_ms),
+        }
+    }
+
+    /// Read a YAML config file with the same keys as the flags (`max_rows: 1000`).
+    pub fn from_file(path: &Path) -> anyhow::Result<ServeSettings> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the config file '{}'", path.display()))?;
+        serde_yaml::from_str(&text).map_err(|e| {
+            let place = e
+                .location()
+                .map(|l| format!(":{}:{}", l.line(), l.column()))
+                .unwrap_or_default();
+            anyhow::anyhow!(
+                "config file '{}{place}': {e}; keys are the flag names with '_' (e.g. 'max_rows: 1000')",
+                path.display()
+            )
+        })
+    }
+
+    /// Apply defaults and check the values.
+    pub fn resolve(self) -> anyhow::Result<ServeConfig> {
+        let d = ServeConfig::new(PathBuf::from("demo/air_boltic"), "data/warehouse");
+        let config = ServeConfig {
+            project: self.project.unwrap_or(d.project),
+            warehouse: self.warehouse.unwrap_or(d.warehouse),
+            listen: self.listen.unwrap_or(d.listen),
+            max_rows: self.max_rows.unwrap_or(d.max_rows),
+            query_timeout: self
+                .query_timeout_ms
+                .map(Duration::from_millis)
+                .unwrap_or(d.query_timeout),
+            memory_limit: self.memory_mib.map(|m| m << 20).unwrap_or(d.memory_limit),
+            max_concurrent_queries: self
+                .max_concurrent_queries
+                .unwrap_or(d.max_concurrent_queries),
+            cache_bytes: self.cache_mib.map(|m| m << 20).unwrap_or(d.cache_bytes),
+            poll_interval: self
+                .poll_interval_ms
+                .map(Duration::from_millis)
+                .unwrap_or(d.poll_interval),
+        };
+        if config.max_rows == 0 {
+            anyhow::bail!("'max_rows' must be at least 1");
+        }
+        if config.max_concurrent_queries == 0 {
+            anyhow::bail!("'max_concurrent_queries' must be at least 1");
+        }
+        if config.query_timeout.is_zero() {
+            anyhow::bail!("'query_timeout_ms' must be at least 1");
+        }
+        if config.memory_limit < (16 << 20) {
+            anyhow::bail!("'memory_mib' must be at least 16");
+        }
+        Ok(config)
+    }
+}
+
+/// Settings of a running server.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    /// Project folder.
+    pub project: PathBuf,
+    /// Warehouse location, as given.
+    pub warehouse: String,
+    /// Listen address.
+    pub listen: SocketAddr,
+    /// Most rows per response.
+    pub max_rows: u64,
+    /// Query timeout.
+    pub query_timeout: Duration,
+    /// Memory pool size in bytes.
+    pub memory_limit: usize,
+    /// Queries at once.
+    pub max_concurrent_queries: usize,
+    /// Result cache size in bytes.
+    pub cache_bytes: usize,
+    /// Watch interval (zero: no watching).
+    pub poll_interval: Duration,
+}
+
+impl ServeConfig {
+    /// The defaults for a project and warehouse.
+    pub fn new(project: PathBuf, warehouse: impl Into<String>) -> ServeConfig {
+        ServeConfig {
+            project,
+            warehouse: warehouse.into(),
+            listen: SocketAddr::from(([127, 0, 0, 1], 3000)),
+            max_rows: 50_000,
+            query_timeout: Duration::from_secs(30),
+            memory_limit: 1024 << 20,
+            max_concurrent_queries: 8,
+            cache_bytes: 256 << 20,
+            poll_interval: Duration::from_secs(2),
+        }
+    }
+}

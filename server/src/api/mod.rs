@@ -1,0 +1,150 @@
+//! `boltic serve`: the JSON query API over the semantic model, run by DataFusion on the
+//! published warehouse. See `docs/api.md` for the endpoints and error codes.
+
+pub mod cache;
+pub mod config;
+pub mod encode;
+pub mod error;
+pub mod metrics;
+pub mod query;
+pub mod routes;
+pub mod state;
+
+use std::future::Future;
+
+use axum::Router;
+use axum::error_handling::HandleErrorLayer;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use tower::ServiceBuilder;
+use tower::limit::GlobalConcurrencyLimitLayer;
+use tower::load_shed::LoadShedLayer;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::trace::TraceLayer;
+
+pub use config::{ServeConfig, ServeSettings};
+pub use error::ApiError;
+pub use state::AppState;
+
+/// Largest request body accepted.
+const MAX_BODY: usize = 1 << 20;
+
+/// The whole HTTP API.
+pub fn router(state: AppState) -> Router {
+    // Query routes share the query slots; when all are busy a request is refused at once
+    // (429 `overloaded`) instead of queueing without bound.
+    let limited = ServiceBuilder::new()
+        .layer(HandleErrorLayer::new(|_: tower::BoxError| async {
+            ApiError::overloaded()
+        }))
+        .layer(LoadShedLayer::new())
+        .layer(GlobalConcurrencyLimitLayer::with_semaphore(
+            state.query_slots.clone(),
+        ));
+    let queries = Router::new()
+        .route("/api/v1/query", post(routes::run_query))
+        .route(
+            "/api/v1/explores/{explore}/fields/{field}/values",
+            get(routes::field_values),
+        )
+        .route_layer(limited);
+    Router::new()
+        .route("/api/v1/explores", get(routes::list_explores))
+        .route("/api/v1/explores/{explore}", get(routes::describe_explore))
+        .route("/api/v1/sql", post(routes::compile_sql))
+        .route("/api/v1/health", get(routes::health))
+        .route("/api/v1/ready", get(routes::ready))
+        .route("/api/v1/admin/reload", post(routes::reload))
+        .route("/api/v1/openapi.json", get(routes::openapi))
+        .route("/metrics", get(routes::metrics))
+        .merge(queries)
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::map_response_with_state(
+            state.clone(),
+            count_errors,
+        ))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(CatchPanicLayer::custom(
+            |_: Box<dyn std::any::Any + Send>| {
+                tracing::error!("a request handler panicked");
+                ApiError::internal("answering the request").into_response()
+            },
+        ))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "there is no such endpoint",
+    )
+    .hint("the endpoints are listed in /api/v1/openapi.json")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this endpoint does not take that method",
+    )
+    .hint("the endpoints and their methods are listed in /api/v1/openapi.json")
+}
+
+async fn count_errors(State(state): State<AppState>, response: Response) -> Response {
+    if let Some(code) = response.extensions().get::<error::ErrorCode>() {
+        state.metrics.error(code.0);
+    }
+    response
+}
+
+/// Serve on `listener` until `shutdown` resolves; running requests are finished first.
+pub async fn serve_on(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let watcher = {
+        let mut rx = stop_rx.clone();
+        tokio::spawn(state.clone().watch(async move {
+            let _ = rx.wait_for(|stop| *stop).await;
+        }))
+    };
+    let app = router(state);
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            tracing::info!("shutting down: finishing running requests");
+            let _ = stop_tx.send(true);
+        })
+        .await?;
+    let _ = watcher.await;
+    Ok(())
+}
+
+/// Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}

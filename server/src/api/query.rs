@@ -1,0 +1,331 @@
+//! Answering a query: compile against the model, look in the cache, run on DataFusion under
+//! the limits, keep the result.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::http::StatusCode;
+use boltic_semantic::{CompileOptions, CompiledQuery, Query};
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::error::DataFusionError;
+use serde_json::value::RawValue;
+
+use super::cache::CacheKey;
+use super::error::ApiError;
+use super::state::AppState;
+
+/// Who asks. Every query carries one, so row-level security can be added where the
+/// query is compiled (and to the cache key) without changing any caller.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Caller {
+    /// No credentials (the only kind until users and roles exist).
+    Anonymous,
+}
+
+/// A result as kept in the cache: the Arrow batches (for CSV and Arrow responses) and the
+/// JSON rows, encoded once.
+#[derive(Debug)]
+pub struct CachedResult {
+    /// Result schema (columns named `view.field`).
+    pub schema: SchemaRef,
+    /// Rows, at most `max_rows`.
+    pub batches: Vec<RecordBatch>,
+    /// Rows in `batches`.
+    pub row_count: usize,
+    /// More rows existed than `max_rows`.
+    pub truncated: bool,
+    /// `batches` as a JSON array of objects keyed by `view.field`.
+    pub rows_json: Box<RawValue>,
+    /// The totals row as a JSON object, when asked for.
+    pub totals_json: Option<Box<RawValue>>,
+    /// Time DataFusion took, in milliseconds.
+    pub execute_ms: f64,
+    /// Warehouse version read.
+    pub version: Arc<str>,
+}
+
+impl CachedResult {
+    fn size(&self) -> usize {
+        self.batches
+            .iter()
+            .map(RecordBatch::get_array_memory_size)
+            .sum::<usize>()
+            + self.rows_json.get().len()
+            + self.totals_json.as_ref().map_or(0, |t| t.get().len())
+    }
+}
+
+/// Where a result came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CacheStatus {
+    /// Served from the cache.
+    Hit,
+    /// Run, then kept.
+    Miss,
+    /// Run because the request asked not to use the cache.
+    Bypass,
+}
+
+impl CacheStatus {
+    /// `hit`, `miss` or `bypass`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CacheStatus::Hit => "hit",
+            CacheStatus::Miss => "miss",
+            CacheStatus::Bypass => "bypass",
+        }
+    }
+}
+
+/// A query's answer.
+#[derive(Debug)]
+pub struct Answer {
+    /// What was run.
+    pub compiled: Arc<CompiledQuery>,
+    /// The result.
+    pub result: Arc<CachedResult>,
+    /// Cache status.
+    pub cache: CacheStatus,
+    /// Milliseconds spent compiling.
+    pub compile_ms: f64,
+}
+
+/// Compile `query` for `caller` (no execution). Applies the row cap: a query without a limit
+/// asks for one row more than `max_rows` so truncation can be told.
+pub fn compile(
+    state: &AppState,
+    query: &Query,
+    _caller: &Caller,
+) -> Result<CompiledQuery, ApiError> {
+    let loaded = state.model().ok_or_else(|| model_not_ready(state))?;
+    let max_rows = state.config.max_rows;
+    let mut query = query.clone();
+    match query.limit {
+        Some(limit) if limit > max_rows => {
+            return Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "row_limit_exceeded",
+                format!("the query asks for {limit} rows; this server returns at most {max_rows}"),
+            )
+            .hint(format!(
+                "set 'limit' to {max_rows} or less and page with 'offset', or aggregate further"
+            ))
+            .at(serde_json::json!({"field": "limit"})));
+        }
+        Some(_) => {}
+        None => query.limit = Some(max_rows + 1),
+    }
+    let now = now_in(boltic_semantic::query_timezone(&loaded.model, &query));
+    Ok(boltic_semantic::compile(
+        &loaded.model,
+        &query,
+        &CompileOptions::new(now),
+    )?)
+}
+
+/// The wall-clock time in `tz` (UTC when the name is unknown; compiling reports that).
+fn now_in(tz: &str) -> chrono::NaiveDateTime {
+    let utc = chrono::Utc::now();
+    match tz.parse::<chrono_tz::Tz>() {
+        Ok(tz) => utc.with_timezone(&tz).naive_local(),
+        Err(_) => utc.naive_utc(),
+    }
+}
+
+fn model_not_ready(state: &AppState) -> ApiError {
+    let hint = match state.model_problem() {
+        Some(p) => format!(
+            "fix the model ('boltic validate'); first error: {}",
+            p.errors.first().map(String::as_str).unwrap_or("unknown")
+        ),
+        None => "wait for the model to load".into(),
+    };
+    ApiError::not_ready("semantic model", hint)
+}
+
+/// Compile, then serve from the cache or run.
+pub async fn answer(
+    state: &AppState,
+    query: &Query,
+    caller: &Caller,
+    use_cache: bool,
+) -> Result<Answer, ApiError> {
+    let started = Instant::now();
+    let compiled = compile(state, query, caller)?;
+    let compile_ms = started.elapsed().as_secs_f64() * 1e3;
+    let engine = state.engine().ok_or_else(|| {
+        ApiError::not_ready(
+            "warehouse",
+            state
+                .warehouse_problem()
+                .unwrap_or_else(|| "publish one with 'boltic pipeline run'".into()),
+        )
+    })?;
+    let version: Arc<str> = engine.manifest().version.as_str().into();
+    let key = CacheKey {
+        version: version.clone(),
+        sql: match &compiled.totals_sql {
+            Some(t) => format!("{}\n;\n{t}", compiled.sql),
+            None => compiled.sql.clone(),
+        },
+        max_rows: state.config.max_rows,
+    };
+    if use_cache {
+        if let Some(result) = state.cache.get(&key) {
+            return Ok(Answer {
+                compiled: Arc::new(compiled),
+                result,
+                cache: CacheStatus::Hit,
+                compile_ms,
+            });
+        }
+    }
+    let result = Arc::new(run(state, &engine, &compiled, query.limit.is_none(), version).await?);
+    let cache = if use_cache {
+        state.cache.insert(key, result.clone(), result.size());
+        state.metrics.cache_bytes.set(state.cache.usage().1 as i64);
+        CacheStatus::Miss
+    } else {
+        CacheStatus::Bypass
+    };
+    Ok(Answer {
+        compiled: Arc::new(compiled),
+        result,
+        cache,
+        compile_ms,
+    })
+}
+
+/// Counts a running query while alive.
+struct Running<'a>(&'a AppState);
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        self.0.metrics.running.dec();
+    }
+}
+
+async fn run(
+    state: &AppState,
+    engine: &crate::engine::Engine,
+    compiled: &CompiledQuery,
+    capped: bool,
+    version: Arc<str>,
+) -> Result<CachedResult, ApiError> {
+    state.metrics.running.inc();
+    let _running = Running(state);
+    let started = Instant::now();
+    let work = async {
+        let (schema, batches) = engine.execute(&compiled.sql).await?;
+        let totals = match &compiled.totals_sql {
+            Some(sql) => Some(engine.execute(sql).await?.1),
+            None => None,
+        };
+        Ok::<_, DataFusionError>((schema, batches, totals))
+    };
+    // Dropping `work` on timeout drops DataFusion's streams, which aborts their tasks.
+    let (schema, batches, totals) =
+        match tokio::time::timeout(state.config.query_timeout, work).await {
+            Err(_) => {
+                let ms = state.config.query_timeout.as_millis();
+                return Err(ApiError::new(
+                    StatusCode::GATEWAY_TIMEOUT,
+                    "query_timeout",
+                    format!("the query ran longer than {ms} ms and was cancelled"),
+                )
+                .hint("add filters or fewer dimensions; operators can raise 'query_timeout_ms'"));
+            }
+            Ok(Err(e)) => return Err(execution_error(state, e, &compiled.sql)),
+            Ok(Ok(r)) => r,
+        };
+    let execute_ms = started.elapsed().as_secs_f64() * 1e3;
+    let max_rows = state.config.max_rows as usize;
+    let total: usize = batches.iter().map(RecordBatch::num_rows).sum();
+    let (batches, truncated) = if capped && total > max_rows {
+        (cut(batches, max_rows), true)
+    } else {
+        (batches, false)
+    };
+    let rows_json = json_rows(&batches).map_err(|e| encoding_error(&e))?;
+    let totals_json = match totals {
+        Some(t) => {
+            let rows = json_rows(&t).map_err(|e| encoding_error(&e))?;
+            // One row: unwrap the array.
+            let text = rows.get();
+            let inner = text
+                .strip_prefix('[')
+                .and_then(|t| t.strip_suffix(']'))
+                .filter(|t| !t.trim().is_empty())
+                .unwrap_or("null");
+            Some(RawValue::from_string(inner.to_string()).map_err(|e| encoding_error(&e))?)
+        }
+        None => None,
+    };
+    Ok(CachedResult {
+        schema,
+        row_count: total.min(max_rows),
+        batches,
+        truncated,
+        rows_json,
+        totals_json,
+        execute_ms,
+        version,
+    })
+}
+
+fn encoding_error(e: &dyn std::fmt::Display) -> ApiError {
+    tracing::error!(error = %e, "cannot encode a result as JSON");
+    ApiError::internal("encoding the result")
+}
+
+fn execution_error(state: &AppState, e: DataFusionError, sql: &str) -> ApiError {
+    if matches!(e.find_root(), DataFusionError::ResourcesExhausted(_)) {
+        tracing::warn!(error = %e, "query over the memory limit");
+        let mib = state.config.memory_limit >> 20;
+        return ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "memory_limit_exceeded",
+            format!("the query needs more memory than the server's {mib} MiB limit allows"),
+        )
+        .hint(
+            "add filters or fewer high-cardinality dimensions; operators can raise 'memory_mib'",
+        );
+    }
+    tracing::error!(error = %e, %sql, "query failed");
+    ApiError::internal("running the query")
+}
+
+/// The first `n` rows of `batches`.
+fn cut(batches: Vec<RecordBatch>, n: usize) -> Vec<RecordBatch> {
+    let mut left = n;
+    let mut out = Vec::new();
+    for b in batches {
+        if left == 0 {
+            break;
+        }
+        let take = b.num_rows().min(left);
+        left -= take;
+        out.push(if take == b.num_rows() {
+            b
+        } else {
+            b.slice(0, take)
+        });
+    }
+    out
+}
+
+/// Rows as a JSON array of objects: numbers as numbers, timestamps ISO-8601, nulls as null.
+pub fn json_rows(batches: &[RecordBatch]) -> Result<Box<RawValue>, Box<dyn std::error::Error>> {
+    use datafusion::arrow::json::{WriterBuilder, writer::JsonArray};
+    let mut buf = Vec::with_capacity(256);
+    let mut writer = WriterBuilder::new()
+        .with_explicit_nulls(true)
+        .build::<_, JsonArray>(&mut buf);
+    for b in batches {
+        writer.write(b)?;
+    }
+    writer.finish()?;
+    drop(writer);
+    Ok(RawValue::from_string(String::from_utf8(buf)?)?)
+}

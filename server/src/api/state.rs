@@ -1,0 +1,257 @@
+//! What a running server holds: the loaded model, the engine over the current warehouse
+//! version, the result cache and the metrics — and how each is swapped while requests run.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use arc_swap::ArcSwapOption;
+use boltic_pipeline::{Location, Warehouse};
+use boltic_semantic::{Diagnostic, Model, Severity};
+use datafusion::execution::runtime_env::RuntimeEnv;
+use tokio::sync::Semaphore;
+
+use super::cache::ResultCache;
+use super::config::ServeConfig;
+use super::metrics::Metrics;
+use super::query::CachedResult;
+use crate::engine::Engine;
+
+/// A model that loaded without errors.
+#[derive(Debug)]
+pub struct LoadedModel {
+    /// The model.
+    pub model: Model,
+    /// Counts successful loads; part of compile memo keys.
+    pub generation: u64,
+    /// Warnings of this load.
+    pub warnings: Vec<Diagnostic>,
+    /// Files and their modification times when loaded.
+    stamp: Vec<(PathBuf, Option<SystemTime>)>,
+}
+
+/// Why the last model reload was refused (the previous model, if any, stayed).
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct ModelProblem {
+    /// One line per problem: `file:line:column: error[code]: message`.
+    pub errors: Vec<String>,
+}
+
+/// Shared state of the server; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct AppState(Arc<Inner>);
+
+#[derive(Debug)]
+pub struct Inner {
+    pub config: ServeConfig,
+    pub warehouse: Location,
+    runtime: Arc<RuntimeEnv>,
+    model: ArcSwapOption<LoadedModel>,
+    model_problem: Mutex<Option<ModelProblem>>,
+    engine: ArcSwapOption<Engine>,
+    warehouse_problem: Mutex<Option<String>>,
+    generation: AtomicU64,
+    /// Results by compiled SQL and warehouse version.
+    pub cache: ResultCache<CachedResult>,
+    /// Metrics.
+    pub metrics: Metrics,
+    /// One permit per query allowed to run at once.
+    pub query_slots: Arc<Semaphore>,
+    started: std::time::Instant,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl AppState {
+    /// Load the model and open the warehouse. Neither needs to be ready: the server starts
+    /// anyway, answers 503 `not_ready` and picks them up when they appear.
+    pub async fn new(config: ServeConfig) -> anyhow::Result<AppState> {
+        let warehouse = Location::parse(&config.warehouse)?;
+        let runtime = crate::engine::runtime(config.memory_limit)?;
+        let state = AppState(Arc::new(Inner {
+            query_slots: Arc::new(Semaphore::new(config.max_concurrent_queries)),
+            cache: ResultCache::new(config.cache_bytes),
+            config,
+            warehouse,
+            runtime,
+            model: ArcSwapOption::empty(),
+            model_problem: Mutex::new(None),
+            engine: ArcSwapOption::empty(),
+            warehouse_problem: Mutex::new(None),
+            generation: AtomicU64::new(0),
+            metrics: Metrics::default(),
+            started: std::time::Instant::now(),
+        }));
+        if let Err(problem) = state.reload_model() {
+            tracing::error!(errors = ?problem.errors, "the semantic model has errors; fix them and the server picks the model up");
+        }
+        if let Err(e) = state.reload_warehouse().await {
+            tracing::warn!(error = %e, "no warehouse yet");
+        }
+        Ok(state)
+    }
+
+    /// The model, if one loaded.
+    pub fn model(&self) -> Option<Arc<LoadedModel>> {
+        self.model.load_full()
+    }
+
+    /// The engine over the current warehouse version, if one is published.
+    pub fn engine(&self) -> Option<Arc<Engine>> {
+        self.engine.load_full()
+    }
+
+    /// Why the last model reload failed, if it did.
+    pub fn model_problem(&self) -> Option<ModelProblem> {
+        lock(&self.model_problem).clone()
+    }
+
+    /// Why the warehouse cannot be read, if it cannot.
+    pub fn warehouse_problem(&self) -> Option<String> {
+        lock(&self.warehouse_problem).clone()
+    }
+
+    /// Seconds since start.
+    pub fn uptime(&self) -> Duration {
+        self.started.elapsed()
+    }
+
+    /// The DataFusion runtime (memory pool) shared by all engines.
+    pub fn runtime(&self) -> &Arc<RuntimeEnv> {
+        &self.runtime
+    }
+
+    /// Read and check the model files; a model with errors never replaces a good one.
+    pub fn reload_model(&self) -> Result<u64, ModelProblem> {
+        let stamp = model_stamp(&self.config.project);
+        let sources = match crate::project_files::semantic_sources(&self.config.project) {
+            Ok(sources) => sources,
+            Err(e) => return Err(self.refuse_model(vec![format!("{e:#}")])),
+        };
+        let (model, diagnostics) = boltic_semantic::load(&sources);
+        let Some(model) = model else {
+            let errors = diagnostics
+                .iter()
+                .filter(|d| d.severity == Severity::Error)
+                .map(|d| d.to_string())
+                .collect();
+            return Err(self.refuse_model(errors));
+        };
+        let generation = self.generation.fetch_add(1, Ordering::Relaxed) + 1;
+        self.model.store(Some(Arc::new(LoadedModel {
+            model,
+            generation,
+            warnings: diagnostics,
+            stamp,
+        })));
+        *lock(&self.model_problem) = None;
+        tracing::info!(generation, "semantic model loaded");
+        Ok(generation)
+    }
+
+    fn refuse_model(&self, errors: Vec<String>) -> ModelProblem {
+        self.metrics.model_reload_failures.inc();
+        for e in &errors {
+            tracing::error!("model not reloaded: {e}");
+        }
+        let problem = ModelProblem { errors };
+        *lock(&self.model_problem) = Some(problem.clone());
+        problem
+    }
+
+    /// Switch to the warehouse's current published version if it changed. Returns the
+    /// version now served.
+    pub async fn reload_warehouse(&self) -> anyhow::Result<Option<String>> {
+        let current = self.engine().map(|e| e.manifest().version.clone());
+        let manifest = match Warehouse::new(self.warehouse.clone()).current().await {
+            Ok(Some(m)) => m,
+            Ok(None) => {
+                let msg = format!(
+                    "warehouse '{}' has no published version; build it with 'boltic pipeline run --warehouse {}'",
+                    self.warehouse, self.warehouse
+                );
+                *lock(&self.warehouse_problem) = Some(msg.clone());
+                anyhow::bail!(msg);
+            }
+            Err(e) => {
+                *lock(&self.warehouse_problem) = Some(e.to_string());
+                return Err(e.into());
+            }
+        };
+        if current.as_deref() == Some(manifest.version.as_str()) {
+            return Ok(current);
+        }
+        let version = manifest.version.clone();
+        match Engine::open_version(&self.warehouse, manifest, self.runtime.clone()).await {
+            Ok(engine) => {
+                self.engine.store(Some(Arc::new(engine)));
+                self.cache.retain_version(&version);
+                *lock(&self.warehouse_problem) = None;
+                tracing::info!(%version, previous = ?current, "serving warehouse version");
+                Ok(Some(version))
+            }
+            Err(e) => {
+                *lock(&self.warehouse_problem) = Some(format!("{e:#}"));
+                Err(e)
+            }
+        }
+    }
+
+    /// Whether the model files changed since the model loaded (or since the last refused load).
+    fn model_files_changed(&self, last_seen: &mut Vec<(PathBuf, Option<SystemTime>)>) -> bool {
+        let now = model_stamp(&self.config.project);
+        let loaded = self.model().map(|m| m.stamp.clone()).unwrap_or_default();
+        let changed = now != *last_seen && now != loaded;
+        *last_seen = now;
+        changed
+    }
+
+    /// Watch for new warehouse versions and changed model files until `shutdown` resolves.
+    pub async fn watch(self, shutdown: impl std::future::Future<Output = ()>) {
+        if self.config.poll_interval.is_zero() {
+            return shutdown.await;
+        }
+        let mut last_seen = self.model().map(|m| m.stamp.clone()).unwrap_or_default();
+        let mut tick = tokio::time::interval(self.config.poll_interval);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        tokio::pin!(shutdown);
+        loop {
+            tokio::select! {
+                _ = &mut shutdown => return,
+                _ = tick.tick() => {}
+            }
+            if self.model_files_changed(&mut last_seen) {
+                let _ = self.reload_model();
+            }
+            if let Err(e) = self.reload_warehouse().await {
+                tracing::debug!(error = %e, "warehouse not reloaded");
+            }
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Files of the model folder with their modification times, sorted.
+fn model_stamp(project: &std::path::Path) -> Vec<(PathBuf, Option<SystemTime>)> {
+    let Ok(entries) = std::fs::read_dir(project.join("semantic")) else {
+        return Vec::new();
+    };
+    let mut stamp: Vec<_> = entries
+        .filter_map(|e| e.ok())
+        .map(|e| {
+            let modified = e.metadata().and_then(|m| m.modified()).ok();
+            (e.path(), modified)
+        })
+        .collect();
+    stamp.sort();
+    stamp
+}
