@@ -21,6 +21,8 @@ pub mod location;
 pub mod progress;
 pub mod project;
 pub mod run;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod summary;
 pub mod warehouse;
 

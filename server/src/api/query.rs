@@ -116,6 +116,17 @@ pub fn compile(
         Some(_) => {}
         None => query.limit = Some(max_rows + 1),
     }
+    if let Some(tz) = &query.timezone {
+        if tz.parse::<chrono_tz::Tz>().is_err() {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_timezone",
+                format!("unknown time zone '{tz}'"),
+            )
+            .hint("use an IANA name such as 'UTC' or 'Europe/Amsterdam'")
+            .at(serde_json::json!({"field": "timezone"})));
+        }
+    }
     let now = now_in(boltic_semantic::query_timezone(&loaded.model, &query));
     Ok(boltic_semantic::compile(
         &loaded.model,

@@ -73,6 +73,15 @@ impl AppState {
     /// anyway, answers 503 `not_ready` and picks them up when they appear.
     pub async fn new(config: ServeConfig) -> anyhow::Result<AppState> {
         let warehouse = Location::parse(&config.warehouse)?;
+        Self::with_warehouse(config, warehouse).await
+    }
+
+    /// Like [`AppState::new`] with the warehouse location already made (e.g. with S3
+    /// settings that are not in the environment). `config.warehouse` is only for messages.
+    pub async fn with_warehouse(
+        config: ServeConfig,
+        warehouse: Location,
+    ) -> anyhow::Result<AppState> {
         let runtime = crate::engine::runtime(config.memory_limit)?;
         let state = AppState(Arc::new(Inner {
             query_slots: Arc::new(Semaphore::new(config.max_concurrent_queries)),

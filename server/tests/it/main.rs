@@ -1,4 +1,5 @@
 //! Integration tests of the `boltic` binary and of the semantic layer on a real warehouse.
 
+mod api;
 mod cli;
 mod reports;

@@ -1,0 +1,994 @@
+//! The HTTP API, driven through the router (tower `oneshot`, no socket) on real warehouses
+//! built by the pipeline, plus one suite against a warehouse in a real S3 server (moto).
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use boltic_pipeline::{Location, Progress, Project, RunOptions};
+use boltic_server::api::{self, AppState, ServeConfig};
+use datafusion::arrow::ipc::reader::StreamReader;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+fn project() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../demo/air_boltic")
+}
+
+fn local(path: &Path) -> Location {
+    Location::parse(path.to_str().expect("utf-8 path")).expect("location")
+}
+
+async fn build(raw: &Location, warehouse: &Location) {
+    let project = Project::load(&project()).expect("demo project");
+    let options = RunOptions {
+        force: true,
+        ..RunOptions::default()
+    };
+    boltic_pipeline::run::run(raw, warehouse, &project, &options, &Progress::hidden())
+        .await
+        .expect("pipeline run");
+}
+
+/// A warehouse from the seed files in `dir/wh`.
+async fn seed_warehouse(dir: &Path) -> Location {
+    let wh = local(&dir.join("wh"));
+    build(&local(&project().join("raw")), &wh).await;
+    wh
+}
+
+/// A warehouse of 50,000 generated orders, built once per test process.
+fn generated_warehouse() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir =
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("api-50k-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let runtime = tokio::runtime::Runtime::new().expect("runtime");
+        let built = dir.clone();
+        std::thread::spawn(move || {
+            runtime.block_on(async {
+                let raw = local(&built.join("raw"));
+                boltic_pipeline::generate::generate(&raw, 50_000, 7, &Progress::hidden())
+                    .await
+                    .expect("generate");
+                build(&raw, &local(&built.join("wh"))).await;
+            })
+        })
+        .join()
+        .expect("build thread");
+        dir.join("wh")
+    })
+}
+
+fn cfg(warehouse: &Path) -> ServeConfig {
+    let mut config = ServeConfig::new(project(), warehouse.to_str().unwrap());
+    config.poll_interval = Duration::ZERO;
+    config
+}
+
+async fn app(config: ServeConfig) -> AppState {
+    AppState::new(config).await.expect("state")
+}
+
+struct Reply {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: bytes::Bytes,
+}
+
+impl Reply {
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+    }
+    fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+    }
+    /// Assert an error reply: status, code, and a message and hint.
+    fn error(&self, status: StatusCode, code: &str) -> Value {
+        let body = self.json();
+        assert_eq!(
+            (self.status, body["code"].as_str()),
+            (status, Some(code)),
+            "{body}"
+        );
+        assert!(!body["message"].as_str().unwrap_or("").is_empty(), "{body}");
+        body
+    }
+}
+
+async fn send(state: &AppState, request: Request<Body>) -> Reply {
+    let response = api::router(state.clone())
+        .oneshot(request)
+        .await
+        .expect("infallible");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .expect("body");
+    Reply {
+        status,
+        headers,
+        body,
+    }
+}
+
+async fn get(state: &AppState, uri: &str) -> Reply {
+    send(state, Request::get(uri).body(Body::empty()).unwrap()).await
+}
+
+async fn post(state: &AppState, uri: &str, body: impl Into<Body>) -> Reply {
+    send(
+        state,
+        Request::post(uri)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(body.into())
+            .unwrap(),
+    )
+    .await
+}
+
+async fn query(state: &AppState, q: &Value) -> Reply {
+    post(state, "/api/v1/query", q.to_string()).await
+}
+
+fn revenue_by_group() -> Value {
+    json!({"explore": "orders",
+           "fields": ["customers.customer_group_type", "orders.revenue", "orders.order_count"],
+           "sorts": [{"field": "orders.revenue", "desc": true}],
+           "totals": true})
+}
+
+/// One value from hand-written SQL on the same warehouse.
+async fn scalar(warehouse: &Location, sql: &str) -> f64 {
+    let engine = boltic_server::engine::Engine::open(warehouse, 256 << 20)
+        .await
+        .unwrap();
+    let batches = engine.run(sql).await.unwrap();
+    let column = datafusion::arrow::compute::cast(
+        batches[0].column(0),
+        &datafusion::arrow::datatypes::DataType::Float64,
+    )
+    .unwrap();
+    column
+        .as_any()
+        .downcast_ref::<datafusion::arrow::array::Float64Array>()
+        .unwrap()
+        .value(0)
+}
+
+#[tokio::test]
+async fn explores_are_listed_and_described() {
+    let dir = tempfile::tempdir().unwrap();
+    seed_warehouse(dir.path()).await;
+    let state = app(cfg(&dir.path().join("wh"))).await;
+
+    let list = get(&state, "/api/v1/explores").await;
+    assert_eq!(list.status, StatusCode::OK);
+    let list = list.json();
+    let names: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["customers", "finished_orders", "orders", "trips"]);
+
+    let orders = get(&state, "/api/v1/explores/orders").await.json();
+    let fields = orders["fields"].as_array().unwrap();
+    let revenue = fields
+        .iter()
+        .find(|f| f["name"] == "orders.revenue")
+        .unwrap();
+    assert_eq!(revenue["kind"], "measure");
+    assert_eq!(revenue["view"], "orders");
+    let group = fields
+        .iter()
+        .find(|f| f["name"] == "customers.customer_group_type")
+        .unwrap();
+    assert_eq!(
+        (group["kind"].as_str(), group["type"].as_str()),
+        (Some("dimension"), Some("string"))
+    );
+    assert_eq!(group["label"], "Group type");
+    let month = fields
+        .iter()
+        .find(|f| f["name"] == "trips.start_month")
+        .unwrap();
+    assert_eq!(month["type"], "time");
+    // dimensions come first
+    let first_measure = fields.iter().position(|f| f["kind"] == "measure").unwrap();
+    assert!(
+        fields[first_measure..]
+            .iter()
+            .all(|f| f["kind"] == "measure")
+    );
+    // the field restriction of an explore holds
+    let finished = get(&state, "/api/v1/explores/finished_orders").await.json();
+    assert!(
+        !finished["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["name"] == "orders.order_id")
+    );
+
+    let missing = get(&state, "/api/v1/explores/ordrs").await;
+    let body = missing.error(StatusCode::NOT_FOUND, "unknown_explore");
+    assert!(body["hint"].as_str().unwrap().contains("orders"), "{body}");
+}
+
+#[tokio::test]
+async fn query_returns_typed_rows_totals_and_the_sql() {
+    let dir = tempfile::tempdir().unwrap();
+    seed_warehouse(dir.path()).await;
+    let state = app(cfg(&dir.path().join("wh"))).await;
+
+    let reply = query(&state, &revenue_by_group()).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.json());
+    assert_eq!(reply.header("content-type"), "application/json");
+    let body = reply.json();
+    let rows = body["rows"].as_array().unwrap();
+    assert!(!rows.is_empty());
+    for row in rows {
+        assert!(row["orders.revenue"].is_number(), "{row}");
+        assert!(row["orders.order_count"].is_u64(), "{row}");
+        let group = &row["customers.customer_group_type"];
+        assert!(group.is_string() || group.is_null(), "{row}");
+    }
+    // customers without a group come back as JSON null, not "" or "null"
+    assert!(
+        rows.iter()
+            .any(|r| r["customers.customer_group_type"].is_null())
+    );
+    // sorted by revenue, descending
+    let revenues: Vec<f64> = rows
+        .iter()
+        .map(|r| r["orders.revenue"].as_f64().unwrap())
+        .collect();
+    assert!(revenues.windows(2).all(|w| w[0] >= w[1]), "{revenues:?}");
+    // totals equal hand-written SQL
+    let total = scalar(
+        &local(&dir.path().join("wh")),
+        "SELECT SUM(price_eur) FROM fact_orders",
+    )
+    .await;
+    assert!((body["totals"]["orders.revenue"].as_f64().unwrap() - total).abs() < 1e-6);
+    let count = scalar(
+        &local(&dir.path().join("wh")),
+        "SELECT COUNT(*) FROM fact_orders",
+    )
+    .await;
+    assert_eq!(
+        body["totals"]["orders.order_count"].as_f64().unwrap(),
+        count
+    );
+    assert_eq!(body["row_count"], rows.len());
+    assert_eq!(body["truncated"], false);
+    assert!(body["sql"].as_str().unwrap().contains("SUM("));
+    assert_eq!(body["fields"][1]["name"], "orders.revenue");
+    assert_eq!(body["fields"][1]["kind"], "measure");
+    assert!(body["timing"]["total_ms"].is_number());
+    assert_eq!(
+        body["warehouse_version"],
+        reply.header("boltic-warehouse-version")
+    );
+
+    // times are ISO-8601 strings
+    let times = query(
+        &state,
+        &json!({"explore": "trips", "fields": ["trips.start_raw", "trips.start_date", "trips.trip_id"],
+                "sorts": [{"field": "trips.trip_id"}], "limit": 3}),
+    )
+    .await
+    .json();
+    let first = &times["rows"][0];
+    for field in ["trips.start_raw", "trips.start_date"] {
+        let text = first[field].as_str().unwrap();
+        assert!(
+            chrono::DateTime::parse_from_rfc3339(text).is_ok(),
+            "{first}"
+        );
+    }
+    assert_eq!(times["rows"].as_array().unwrap().len(), 3);
+
+    // /sql compiles without running
+    let sql = post(&state, "/api/v1/sql", revenue_by_group().to_string()).await;
+    assert_eq!(sql.status, StatusCode::OK);
+    let sql = sql.json();
+    assert_eq!(sql["sql"], body["sql"]);
+    assert!(sql["totals_sql"].is_string());
+}
+
+#[tokio::test]
+async fn csv_and_arrow_carry_the_same_rows_as_json() {
+    let dir = tempfile::tempdir().unwrap();
+    seed_warehouse(dir.path()).await;
+    let state = app(cfg(&dir.path().join("wh"))).await;
+    let q = json!({"explore": "orders",
+                   "fields": ["customers.customer_group_type", "trips.start_month", "orders.revenue", "orders.order_count"],
+                   "sorts": [{"field": "trips.start_month"}, {"field": "orders.revenue", "desc": true}]});
+    let rows = query(&state, &q).await.json()["rows"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert!(rows.len() > 3);
+    let names = [
+        "customers.customer_group_type",
+        "trips.start_month",
+        "orders.revenue",
+        "orders.order_count",
+    ];
+    let as_text = |v: &Value| match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        Value::Number(n) => format!("{:.2}", n.as_f64().unwrap()),
+        other => other.to_string(),
+    };
+    let expected: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| names.iter().map(|n| as_text(&r[*n])).collect())
+        .collect();
+
+    // CSV by ?format=
+    let csv = post(&state, "/api/v1/query?format=csv", q.to_string()).await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(csv.header("content-type").starts_with("text/csv"));
+    let mut reader = csv::Reader::from_reader(&csv.body[..]);
+    assert_eq!(reader.headers().unwrap().iter().collect::<Vec<_>>(), names);
+    let parsed: Vec<Vec<String>> = reader
+        .records()
+        .map(|r| {
+            r.unwrap()
+                .iter()
+                .map(|cell| match cell.parse::<f64>() {
+                    Ok(x) => format!("{x:.2}"),
+                    Err(_) => cell.to_string(),
+                })
+                .collect()
+        })
+        .collect();
+    assert_eq!(parsed, expected);
+
+    // Arrow IPC by Accept
+    let arrow = send(
+        &state,
+        Request::post("/api/v1/query")
+            .header(header::ACCEPT, "application/vnd.apache.arrow.stream")
+            .body(Body::from(q.to_string()))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(arrow.status, StatusCode::OK);
+    assert_eq!(
+        arrow.header("content-type"),
+        "application/vnd.apache.arrow.stream"
+    );
+    let reader = StreamReader::try_new(std::io::Cursor::new(arrow.body.to_vec()), None).unwrap();
+    let batches: Vec<_> = reader.map(|b| b.unwrap()).collect();
+    let from_arrow = serde_json::from_str::<Value>(
+        boltic_server::api::query::json_rows(&batches)
+            .unwrap()
+            .get(),
+    )
+    .unwrap();
+    assert_eq!(from_arrow.as_array().unwrap(), &rows);
+
+    // an empty result still has its columns
+    let none = json!({"explore": "orders", "fields": ["orders.status", "orders.revenue"],
+                      "filters": {"orders.status": "no such status"}});
+    let csv = post(&state, "/api/v1/query?format=csv", none.to_string()).await;
+    assert_eq!(
+        String::from_utf8_lossy(&csv.body).trim(),
+        "orders.status,orders.revenue"
+    );
+    let arrow = post(&state, "/api/v1/query?format=arrow", none.to_string()).await;
+    let reader = StreamReader::try_new(std::io::Cursor::new(arrow.body.to_vec()), None).unwrap();
+    assert_eq!(reader.schema().fields().len(), 2);
+    assert_eq!(reader.map(|b| b.unwrap().num_rows()).sum::<usize>(), 0);
+    let json = query(&state, &none).await.json();
+    assert_eq!(json["rows"], json!([]));
+
+    let bad = post(&state, "/api/v1/query?format=xml", q.to_string()).await;
+    bad.error(StatusCode::BAD_REQUEST, "unsupported_format");
+}
+
+#[tokio::test]
+async fn results_are_cached_until_bypassed() {
+    let dir = tempfile::tempdir().unwrap();
+    seed_warehouse(dir.path()).await;
+    let state = app(cfg(&dir.path().join("wh"))).await;
+    let q = revenue_by_group();
+    let first = query(&state, &q).await;
+    assert_eq!(
+        (first.header("boltic-cache"), first.json()["cache"].as_str()),
+        ("miss", Some("miss"))
+    );
+    let second = query(&state, &q).await;
+    assert_eq!(second.header("boltic-cache"), "hit");
+    assert_eq!(first.json()["rows"], second.json()["rows"]);
+    // the same query spelled differently compiles to the same SQL: a hit
+    let mut respelled = q.clone();
+    respelled["filters"] = json!([]);
+    assert_eq!(
+        query(&state, &respelled).await.header("boltic-cache"),
+        "hit"
+    );
+    let bypass = send(
+        &state,
+        Request::post("/api/v1/query")
+            .header(header::CACHE_CONTROL, "no-cache")
+            .body(Body::from(q.to_string()))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(bypass.header("boltic-cache"), "bypass");
+    let bypass = post(&state, "/api/v1/query?cache=false", q.to_string()).await;
+    assert_eq!(bypass.header("boltic-cache"), "bypass");
+    assert_eq!(bypass.json()["rows"], first.json()["rows"]);
+
+    // the cache stays within its bytes
+    let mut small = cfg(&dir.path().join("wh"));
+    small.cache_bytes = 8 << 10;
+    let small = app(small).await;
+    for city in [
+        "Paris", "Rome", "Oslo", "Riga", "Lima", "Cairo", "Tokyo", "Quito",
+    ] {
+        let q = json!({"explore": "orders", "fields": ["orders.order_id", "orders.price_eur"],
+                       "filters": {"orders.origin_city": format!("-{city}")}});
+        assert_eq!(query(&small, &q).await.status, StatusCode::OK);
+        assert!(small.cache.usage().1 <= 8 << 10);
+    }
+}
+
+#[tokio::test]
+async fn client_mistakes_get_stable_codes_and_statuses() {
+    let dir = tempfile::tempdir().unwrap();
+    seed_warehouse(dir.path()).await;
+    let state = app(cfg(&dir.path().join("wh"))).await;
+
+    let reply = post(
+        &state,
+        "/api/v1/query",
+        "{\"explore\": \"orders\",\n \"fields\": [",
+    )
+    .await;
+    let body = reply.error(StatusCode::BAD_REQUEST, "invalid_query");
+    assert_eq!(body["location"]["line"], 2, "{body}");
+    let reply = post(
+        &state,
+        "/api/v1/query",
+        r#"{"explore": "orders", "feilds": []}"#,
+    )
+    .await;
+    let body = reply.error(StatusCode::BAD_REQUEST, "invalid_query");
+    assert!(
+        body["message"].as_str().unwrap().contains("feilds"),
+        "{body}"
+    );
+
+    let reply = query(
+        &state,
+        &json!({"explore": "nope", "fields": ["orders.revenue"]}),
+    )
+    .await;
+    reply.error(StatusCode::NOT_FOUND, "unknown_explore");
+    let reply = query(
+        &state,
+        &json!({"explore": "orders", "fields": ["orders.revnue"]}),
+    )
+    .await;
+    let body = reply.error(StatusCode::UNPROCESSABLE_ENTITY, "unknown_field");
+    assert_eq!(body["hint"], "did you mean 'orders.revenue'?");
+    let reply = query(
+        &state,
+        &json!({"explore": "orders", "fields": ["orders.revenue"], "filters": {"orders.price_eur": ">=abc"}}),
+    )
+    .await;
+    let body = reply.error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_filter");
+    assert_eq!(
+        body["location"],
+        json!({"field": "orders.price_eur", "offset": 2})
+    );
+    let reply = query(
+        &state,
+        &json!({"explore": "orders", "fields": ["orders.revenue"], "timezone": "Mars/Olympus"}),
+    )
+    .await;
+    reply.error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_timezone");
+    let reply = query(
+        &state,
+        &json!({"explore": "orders", "fields": ["orders.revenue"], "limit": 1_000_000}),
+    )
+    .await;
+    let body = reply.error(StatusCode::PAYLOAD_TOO_LARGE, "row_limit_exceeded");
+    assert!(body["hint"].as_str().unwrap().contains("50000"), "{body}");
+    let huge = format!(
+        r#"{{"explore": "orders", "fields": ["{}"]}}"#,
+        "x".repeat(2 << 20)
+    );
+    post(&state, "/api/v1/query", huge)
+        .await
+        .error(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large");
+    get(&state, "/api/v1/nothing")
+        .await
+        .error(StatusCode::NOT_FOUND, "not_found");
+    get(&state, "/api/v1/query")
+        .await
+        .error(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed");
+    get(
+        &state,
+        "/api/v1/explores/orders/fields/orders.revenue/values",
+    )
+    .await
+    .error(StatusCode::UNPROCESSABLE_ENTITY, "not_a_dimension");
+    post(
+        &state,
+        "/api/v1/sql",
+        r#"{"explore": "orders", "fields": ["orders.nope"]}"#,
+    )
+    .await
+    .error(StatusCode::UNPROCESSABLE_ENTITY, "unknown_field");
+
+    // every error was counted by code
+    let metrics = String::from_utf8(get(&state, "/metrics").await.body.to_vec()).unwrap();
+    for code in [
+        "invalid_query",
+        "unknown_explore",
+        "unknown_field",
+        "invalid_filter",
+        "row_limit_exceeded",
+        "not_found",
+    ] {
+        assert!(
+            metrics.contains(&format!("boltic_errors_total{{code=\"{code}\"}}")),
+            "{code} missing in\n{metrics}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn long_results_are_truncated_and_flagged() {
+    let dir = tempfile::tempdir().unwrap();
+    seed_warehouse(dir.path()).await;
+    let mut config = cfg(&dir.path().join("wh"));
+    config.max_rows = 5;
+    let state = app(config).await;
+    let q = json!({"explore": "orders", "fields": ["orders.order_id"], "sorts": [{"field": "orders.order_id"}]});
+    let reply = query(&state, &q).await;
+    let body = reply.json();
+    assert_eq!(body["rows"].as_array().unwrap().len(), 5);
+    assert_eq!(
+        (body["truncated"].as_bool(), body["row_count"].as_u64()),
+        (Some(true), Some(5))
+    );
+    assert_eq!(reply.header("boltic-truncated"), "true");
+    let csv = post(&state, "/api/v1/query?format=csv", q.to_string()).await;
+    assert_eq!(csv.header("boltic-truncated"), "true");
+    assert_eq!(String::from_utf8_lossy(&csv.body).lines().count(), 6);
+    // an explicit limit within the cap is not truncation
+    let mut limited = q.clone();
+    limited["limit"] = json!(5);
+    assert_eq!(query(&state, &limited).await.json()["truncated"], false);
+    limited["limit"] = json!(6);
+    query(&state, &limited)
+        .await
+        .error(StatusCode::PAYLOAD_TOO_LARGE, "row_limit_exceeded");
+}
+
+#[tokio::test]
+async fn field_values_suggest_filters() {
+    let dir = tempfile::tempdir().unwrap();
+    seed_warehouse(dir.path()).await;
+    let state = app(cfg(&dir.path().join("wh"))).await;
+    let all = get(
+        &state,
+        "/api/v1/explores/orders/fields/orders.status/values",
+    )
+    .await;
+    assert_eq!(all.status, StatusCode::OK, "{}", all.json());
+    let all = all.json();
+    let values: Vec<&str> = all["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    let mut sorted = values.clone();
+    sorted.sort();
+    assert_eq!(values, sorted);
+    assert!(values.contains(&"Finished"), "{values:?}");
+    let some = get(
+        &state,
+        "/api/v1/explores/orders/fields/orders.status/values?q=Fin",
+    )
+    .await
+    .json();
+    assert_eq!(some["values"], json!(["Finished"]));
+    let one = get(
+        &state,
+        "/api/v1/explores/orders/fields/orders.status/values?limit=1",
+    )
+    .await
+    .json();
+    assert_eq!(
+        (
+            one["values"].as_array().unwrap().len(),
+            one["truncated"].as_bool()
+        ),
+        (1, Some(true))
+    );
+    get(&state, "/api/v1/explores/nope/fields/orders.status/values")
+        .await
+        .error(StatusCode::NOT_FOUND, "unknown_explore");
+}
+
+#[tokio::test]
+async fn health_ready_metrics_and_openapi() {
+    let dir = tempfile::tempdir().unwrap();
+    // no warehouse yet: alive but not ready, queries answer 503 with the fix
+    let empty = dir.path().join("empty");
+    let state = app(cfg(&empty)).await;
+    assert_eq!(get(&state, "/api/v1/health").await.status, StatusCode::OK);
+    let ready = get(&state, "/api/v1/ready").await;
+    assert_eq!(ready.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        ready.json()["warehouse_problem"]
+            .as_str()
+            .unwrap()
+            .contains("boltic pipeline run")
+    );
+    let reply = query(&state, &revenue_by_group()).await;
+    let body = reply.error(StatusCode::SERVICE_UNAVAILABLE, "not_ready");
+    assert!(
+        body["hint"]
+            .as_str()
+            .unwrap()
+            .contains("boltic pipeline run"),
+        "{body}"
+    );
+    assert_eq!(reply.header("retry-after"), "5");
+
+    // once published, a reload makes it ready
+    build(&local(&project().join("raw")), &local(&empty)).await;
+    let reloaded = post(&state, "/api/v1/admin/reload", "").await;
+    assert_eq!(reloaded.status, StatusCode::OK);
+    let ready = get(&state, "/api/v1/ready").await;
+    assert_eq!(ready.status, StatusCode::OK);
+    assert!(ready.json()["warehouse_version"].is_string());
+
+    query(&state, &revenue_by_group()).await;
+    query(&state, &revenue_by_group()).await;
+    let metrics = get(&state, "/metrics").await;
+    let text = String::from_utf8(metrics.body.to_vec()).unwrap();
+    for needle in [
+        "boltic_queries_total{format=\"json\",cache=\"miss\"} 1",
+        "boltic_queries_total{format=\"json\",cache=\"hit\"} 1",
+        "boltic_cache_hits_total 1",
+        "boltic_cache_misses_total 1",
+        "boltic_query_duration_seconds_bucket",
+        "boltic_errors_total{code=\"not_ready\"} 1",
+        "boltic_running_queries 0",
+    ] {
+        assert!(text.contains(needle), "{needle} missing in\n{text}");
+    }
+    let rows = text
+        .lines()
+        .find_map(|l| l.strip_prefix("boltic_rows_returned_total "))
+        .unwrap();
+    assert!(rows.parse::<u64>().unwrap() >= 2);
+
+    let doc = get(&state, "/api/v1/openapi.json").await.json();
+    let paths = doc["paths"].as_object().unwrap();
+    for path in [
+        "/api/v1/query",
+        "/api/v1/sql",
+        "/api/v1/explores",
+        "/api/v1/explores/{explore}",
+        "/api/v1/explores/{explore}/fields/{field}/values",
+        "/api/v1/health",
+        "/api/v1/ready",
+        "/api/v1/admin/reload",
+        "/metrics",
+    ] {
+        assert!(
+            paths.contains_key(path),
+            "{path} missing from the OpenAPI document"
+        );
+    }
+    assert!(doc["components"]["schemas"]["Query"].is_object());
+}
+
+#[tokio::test]
+async fn a_new_warehouse_version_is_served_without_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let wh = seed_warehouse(dir.path()).await;
+    let mut config = cfg(&dir.path().join("wh"));
+    config.poll_interval = Duration::from_millis(50);
+    let state = app(config).await;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let watcher = tokio::spawn(state.clone().watch(async {
+        let _ = stopped.await;
+    }));
+    let q = json!({"explore": "orders", "fields": ["orders.order_count"]});
+    let before = query(&state, &q).await.json();
+    assert_eq!(before["rows"][0]["orders.order_count"], 20);
+    assert_eq!(query(&state, &q).await.header("boltic-cache"), "hit");
+
+    // publish 500 generated orders into the same warehouse while the server runs
+    let raw = local(&dir.path().join("raw2"));
+    boltic_pipeline::generate::generate(&raw, 500, 1, &Progress::hidden())
+        .await
+        .unwrap();
+    build(&raw, &wh).await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let now = get(&state, "/api/v1/ready").await.json();
+        if now["warehouse_version"] != before["warehouse_version"] {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the new version was not picked up"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let after = query(&state, &q).await;
+    assert_eq!(after.header("boltic-cache"), "miss");
+    assert_eq!(after.json()["rows"][0]["orders.order_count"], 500);
+    stop.send(()).unwrap();
+    watcher.await.unwrap();
+}
+
+#[tokio::test]
+async fn a_model_with_errors_never_replaces_a_good_one() {
+    let dir = tempfile::tempdir().unwrap();
+    seed_warehouse(dir.path()).await;
+    // a copy of the demo project the test can edit
+    let copy = dir.path().join("project");
+    std::fs::create_dir_all(copy.join("semantic")).unwrap();
+    for f in ["views.yml", "explores.yml"] {
+        std::fs::copy(
+            project().join("semantic").join(f),
+            copy.join("semantic").join(f),
+        )
+        .unwrap();
+    }
+    let mut config = cfg(&dir.path().join("wh"));
+    config.project = copy.clone();
+    config.poll_interval = Duration::from_millis(50);
+    let state = app(config).await;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let watcher = tokio::spawn(state.clone().watch(async {
+        let _ = stopped.await;
+    }));
+    let views = copy.join("semantic/views.yml");
+    let original = std::fs::read_to_string(&views).unwrap();
+
+    // break the model: the old one keeps answering, the errors are reported
+    std::fs::write(
+        &views,
+        original.replace("sql_table_name: fact_orders", "sql_table_name: ["),
+    )
+    .unwrap();
+    let reload = post(&state, "/api/v1/admin/reload", "").await;
+    let body = reload.error(StatusCode::UNPROCESSABLE_ENTITY, "model_invalid");
+    assert!(
+        body["location"]["errors"][0]
+            .as_str()
+            .unwrap()
+            .contains("views.yml"),
+        "{body}"
+    );
+    assert_eq!(
+        query(&state, &revenue_by_group()).await.status,
+        StatusCode::OK
+    );
+    let ready = get(&state, "/api/v1/ready").await.json();
+    assert_eq!(ready["ready"], true);
+    assert!(
+        ready["model_problem"]["errors"]
+            .as_array()
+            .is_some_and(|e| !e.is_empty()),
+        "{ready}"
+    );
+
+    // a fixed file with a new measure is picked up by the watcher, no request needed
+    let generation = ready["model_generation"].as_u64().unwrap();
+    std::fs::write(
+        &views,
+        original.replace(
+            "      - name: revenue\n",
+            "      - name: seats_sold\n        type: count_distinct\n        sql: ${seat_no}\n      - name: revenue\n",
+        ),
+    )
+    .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let ready = get(&state, "/api/v1/ready").await.json();
+        if ready["model_generation"].as_u64() > Some(generation) {
+            assert!(ready["model_problem"].is_null(), "{ready}");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the fixed model was not picked up: {ready}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let reply = query(
+        &state,
+        &json!({"explore": "orders", "fields": ["orders.seats_sold"]}),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.json());
+    stop.send(()).unwrap();
+    watcher.await.unwrap();
+}
+
+/// A query heavy enough to take a while on 50,000 orders: the fan-out measure over all orders.
+fn heavy() -> Value {
+    json!({"explore": "trips",
+           "fields": ["orders.order_id", "orders.customer_id", "trips.seats_offered", "orders.distinct_customers"],
+           "sorts": [{"field": "orders.order_id"}], "limit": 50000})
+}
+
+#[tokio::test]
+async fn a_query_over_the_timeout_is_cancelled() {
+    let wh = generated_warehouse();
+    let mut config = cfg(wh);
+    config.query_timeout = Duration::from_millis(1);
+    let state = app(config).await;
+    let reply = post(&state, "/api/v1/query?cache=false", heavy().to_string()).await;
+    let body = reply.error(StatusCode::GATEWAY_TIMEOUT, "query_timeout");
+    assert!(body["message"].as_str().unwrap().contains("1 ms"), "{body}");
+    // cancelled means DataFusion let go of its memory and stopped counting as running
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while state.runtime().memory_pool.reserved() > 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the query kept its memory after the timeout"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let metrics = String::from_utf8(get(&state, "/metrics").await.body.to_vec()).unwrap();
+    assert!(metrics.contains("boltic_running_queries 0"), "{metrics}");
+    assert!(metrics.contains("boltic_errors_total{code=\"query_timeout\"} 1"));
+}
+
+#[tokio::test]
+async fn a_query_over_the_memory_limit_is_refused_and_the_server_goes_on() {
+    let wh = generated_warehouse();
+    let mut config = cfg(wh);
+    config.memory_limit = 256 << 10;
+    let state = app(config).await;
+    let reply = post(&state, "/api/v1/query?cache=false", heavy().to_string()).await;
+    let body = reply.error(StatusCode::SERVICE_UNAVAILABLE, "memory_limit_exceeded");
+    assert!(
+        body["hint"].as_str().unwrap().contains("memory_mib"),
+        "{body}"
+    );
+    assert!(
+        !body.to_string().contains("DataFusion"),
+        "internals leaked: {body}"
+    );
+    // a small query still runs
+    let small = query(
+        &state,
+        &json!({"explore": "orders", "fields": ["orders.order_count"]}),
+    )
+    .await;
+    assert_eq!(small.status, StatusCode::OK, "{}", small.json());
+}
+
+#[tokio::test]
+async fn a_saturated_server_answers_429() {
+    let dir = tempfile::tempdir().unwrap();
+    seed_warehouse(dir.path()).await;
+    let mut config = cfg(&dir.path().join("wh"));
+    config.max_concurrent_queries = 2;
+    let state = app(config).await;
+    // two queries are running: hold both slots
+    let held = state
+        .query_slots
+        .clone()
+        .acquire_many_owned(2)
+        .await
+        .unwrap();
+    let reply = query(&state, &revenue_by_group()).await;
+    reply.error(StatusCode::TOO_MANY_REQUESTS, "overloaded");
+    assert_eq!(reply.header("retry-after"), "1");
+    // endpoints that run nothing still answer
+    assert_eq!(get(&state, "/api/v1/explores").await.status, StatusCode::OK);
+    drop(held);
+    assert_eq!(
+        query(&state, &revenue_by_group()).await.status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn shutdown_finishes_running_requests() {
+    let wh = generated_warehouse();
+    let state = app(cfg(wh)).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(api::serve_on(listener, state, async {
+        let _ = stopped.await;
+    }));
+    let request = tokio::task::spawn_blocking(move || {
+        use std::io::{Read, Write};
+        let body = heavy().to_string();
+        let mut stream = std::net::TcpStream::connect(addr).unwrap();
+        write!(
+            stream,
+            "POST /api/v1/query HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut response = Vec::new();
+        stream.read_to_end(&mut response).unwrap();
+        String::from_utf8_lossy(&response).to_string()
+    });
+    // shut down while the query runs
+    tokio::time::sleep(Duration::from_millis(30)).await;
+    stop.send(()).unwrap();
+    let response = request.await.unwrap();
+    assert!(
+        response.starts_with("HTTP/1.1 200"),
+        "{}",
+        &response[..response.len().min(300)]
+    );
+    assert!(response.contains("\"row_count\":50000"));
+    server.await.unwrap().unwrap();
+    assert!(
+        std::net::TcpStream::connect(addr).is_err(),
+        "still listening after shutdown"
+    );
+}
+
+#[tokio::test]
+async fn serves_a_warehouse_in_s3() {
+    let moto = boltic_pipeline::testing::Moto::start();
+    moto.create_bucket("warehouse");
+    let wh = moto.location("s3://warehouse/air_boltic");
+    build(&local(&project().join("raw")), &wh).await;
+    let config = ServeConfig::new(project(), "s3://warehouse/air_boltic");
+    let state = AppState::with_warehouse(config, wh).await.unwrap();
+    let reply = query(&state, &revenue_by_group()).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.json());
+    let s3_rows = reply.json()["rows"].clone();
+
+    let dir = tempfile::tempdir().unwrap();
+    seed_warehouse(dir.path()).await;
+    let local_state = app(cfg(&dir.path().join("wh"))).await;
+    assert_eq!(
+        query(&local_state, &revenue_by_group()).await.json()["rows"],
+        s3_rows
+    );
+    let csv = post(
+        &state,
+        "/api/v1/query?format=csv",
+        revenue_by_group().to_string(),
+    )
+    .await;
+    assert_eq!(csv.status, StatusCode::OK);
+    let values = get(
+        &state,
+        "/api/v1/explores/orders/fields/orders.status/values",
+    )
+    .await;
+    assert!(
+        values.json()["values"]
+            .as_array()
+            .is_some_and(|v| !v.is_empty())
+    );
+}
