@@ -116,16 +116,16 @@ pub fn compile(
         Some(_) => {}
         None => query.limit = Some(max_rows + 1),
     }
-    if let Some(tz) = &query.timezone {
-        if tz.parse::<chrono_tz::Tz>().is_err() {
-            return Err(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_timezone",
-                format!("unknown time zone '{tz}'"),
-            )
-            .hint("use an IANA name such as 'UTC' or 'Europe/Amsterdam'")
-            .at(serde_json::json!({"field": "timezone"})));
-        }
+    if let Some(tz) = &query.timezone
+        && tz.parse::<chrono_tz::Tz>().is_err()
+    {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_timezone",
+            format!("unknown time zone '{tz}'"),
+        )
+        .hint("use an IANA name such as 'UTC' or 'Europe/Amsterdam'")
+        .at(serde_json::json!({"field": "timezone"})));
     }
     let now = now_in(boltic_semantic::query_timezone(&loaded.model, &query));
     Ok(boltic_semantic::compile(
@@ -182,15 +182,13 @@ pub async fn answer(
         },
         max_rows: state.config.max_rows,
     };
-    if use_cache {
-        if let Some(result) = state.cache.get(&key) {
-            return Ok(Answer {
-                compiled: Arc::new(compiled),
-                result,
-                cache: CacheStatus::Hit,
-                compile_ms,
-            });
-        }
+    if use_cache && let Some(result) = state.cache.get(&key) {
+        return Ok(Answer {
+            compiled: Arc::new(compiled),
+            result,
+            cache: CacheStatus::Hit,
+            compile_ms,
+        });
     }
     let result = Arc::new(run(state, &engine, &compiled, query.limit.is_none(), version).await?);
     let cache = if use_cache {

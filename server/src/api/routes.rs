@@ -482,15 +482,15 @@ pub async fn field_values(
             .explores
             .get(&explore)
             .ok_or_else(|| unknown_explore(&explore, model))?;
-        if let Some((_, _, f)) = model.resolve(e, &field) {
-            if !f.is_dimension() {
-                return Err(ApiError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "not_a_dimension",
-                    format!("'{field}' is a measure; only dimensions have values to suggest"),
-                )
-                .at(serde_json::json!({"field": field})));
-            }
+        if let Some((_, _, f)) = model.resolve(e, &field)
+            && !f.is_dimension()
+        {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "not_a_dimension",
+                format!("'{field}' is a measure; only dimensions have values to suggest"),
+            )
+            .at(serde_json::json!({"field": field})));
         }
     }
     let filters = match params.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {

@@ -319,3 +319,147 @@ fn validate_with_a_warehouse_checks_tables_columns_and_types() {
     );
     assert!(all.contains("No field named orders.price"), "{all}");
 }
+
+#[test]
+fn query_and_sql_print_results_and_compiled_sql() {
+    let dir = tempfile::tempdir().unwrap();
+    let wh = dir.path().join("wh");
+    let out = run_pipeline(&project().join("raw"), &wh, &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    let query = dir.path().join("q.json");
+    std::fs::write(
+        &query,
+        r#"{"explore": "orders", "fields": ["orders.status", "orders.order_count"],
+            "sorts": [{"field": "orders.status"}]}"#,
+    )
+    .unwrap();
+    let project = project();
+    let common = [
+        "--project",
+        project.to_str().unwrap(),
+        "--warehouse",
+        wh.to_str().unwrap(),
+    ];
+    let q = query.to_str().unwrap();
+    let table = boltic(&[&["query", q][..], &common].concat(), &[]);
+    assert!(table.status.success(), "{}", text(&table));
+    let table = String::from_utf8_lossy(&table.stdout).to_string();
+    assert!(
+        table.contains("| orders.status | orders.order_count |"),
+        "{table}"
+    );
+    assert!(table.contains("| Finished"), "{table}");
+
+    let csv = boltic(
+        &[&["query", q, "--format", "csv"][..], &common].concat(),
+        &[],
+    );
+    let csv = String::from_utf8_lossy(&csv.stdout).to_string();
+    let counts: u64 = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.rsplit(',').next().unwrap().parse::<u64>().unwrap())
+        .sum();
+    assert_eq!(counts, 20, "{csv}");
+
+    let json = boltic(
+        &[&["query", q, "--format", "json"][..], &common].concat(),
+        &[],
+    );
+    let rows: serde_json::Value = serde_json::from_slice(&json.stdout).expect("json rows");
+    assert_eq!(
+        rows.as_array().map(Vec::len),
+        csv.lines().count().checked_sub(1)
+    );
+
+    let sql = boltic(&["sql", q, "--project", project.to_str().unwrap()], &[]);
+    assert!(sql.status.success(), "{}", text(&sql));
+    let sql = String::from_utf8_lossy(&sql.stdout).to_string();
+    assert!(sql.starts_with("SELECT"), "{sql}");
+    assert!(sql.contains("COUNT("), "{sql}");
+
+    std::fs::write(
+        &query,
+        r#"{"explore": "orders", "fields": ["orders.revnue"]}"#,
+    )
+    .unwrap();
+    let bad = boltic(&["sql", q, "--project", project.to_str().unwrap()], &[]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(
+        text(&bad).contains("did you mean 'orders.revenue'?"),
+        "{}",
+        text(&bad)
+    );
+    std::fs::write(&query, "{\"explore\": ").unwrap();
+    let bad = boltic(&["sql", q, "--project", project.to_str().unwrap()], &[]);
+    assert!(text(&bad).contains("line 1 column"), "{}", text(&bad));
+}
+
+/// `boltic serve` as a process: settings from a config file, overridden by the environment
+/// and flags; a real HTTP request; SIGTERM ends it cleanly.
+#[test]
+fn serve_reads_its_settings_and_answers_http() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let wh = dir.path().join("wh");
+    let out = run_pipeline(&project().join("raw"), &wh, &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    let config = dir.path().join("boltic.yml");
+    std::fs::write(
+        &config,
+        format!(
+            "project: {}\nwarehouse: /nonexistent\nmax_rows: 3\nlisten: 127.0.0.1:1\n",
+            project().display()
+        ),
+    )
+    .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_boltic"))
+        .args([
+            "serve",
+            "--config",
+            config.to_str().unwrap(),
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .env("BOLTIC_WAREHOUSE", wh.to_str().unwrap())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    while !line.contains("serving http://") {
+        line.clear();
+        assert!(stderr.read_line(&mut line).unwrap() > 0, "server exited");
+    }
+    let addr = line.trim().rsplit("http://").next().unwrap().to_string();
+    let body = r#"{"explore": "orders", "fields": ["orders.order_id"]}"#;
+    let mut stream = std::net::TcpStream::connect(&addr).unwrap();
+    write!(
+        stream,
+        "POST /api/v1/query HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    // max_rows from the file, warehouse from the environment, listen from the flag
+    assert!(
+        response.contains("\"row_count\":3,\"truncated\":true"),
+        "{response}"
+    );
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert!(
+        child.wait().unwrap().success(),
+        "serve did not exit cleanly on SIGTERM"
+    );
+
+    std::fs::write(&config, "max_rowz: 3\n").unwrap();
+    let bad = boltic(&["serve", "--config", config.to_str().unwrap()], &[]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(text(&bad).contains("max_rowz"), "{}", text(&bad));
+}
