@@ -3,7 +3,7 @@
 # Idempotent: everything already present is skipped.
 #
 #   scripts/setup.sh          tools for the demo and the tests
-#   scripts/setup.sh bench    plus the benchmark's comparison tools (DuckDB, GNU time)
+#   scripts/setup.sh bench    plus the benchmark's comparison tools (DuckDB, GNU time, wrk)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,9 +29,13 @@ pip_install moto.server 'moto[server]>=5'
 
 if [ "${1:-}" = bench ]; then
   pip_install duckdb 'duckdb>=1.1'
-  if [ ! -x /usr/bin/time ]; then
-    say "installing GNU time (peak memory)"
-    apt-get update -qq && apt-get install -y -qq time >/dev/null
+  missing=()
+  [ -x /usr/bin/time ] || missing+=(time)      # peak memory
+  command -v wrk >/dev/null || missing+=(wrk)  # HTTP throughput
+  command -v curl >/dev/null || missing+=(curl)
+  if [ ${#missing[@]} -gt 0 ]; then
+    say "installing ${missing[*]} from Debian"
+    apt-get update -qq && apt-get install -y -qq "${missing[@]}" >/dev/null
   fi
 fi
 say "ready"

@@ -135,6 +135,43 @@ pub fn compile(
     )?)
 }
 
+/// How long a memoized compilation is reused: relative date filters ("last 7 days") move
+/// with the clock, so a compiled query is at most this old.
+const MEMO_TTL: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// [`compile`], remembering recent compilations (per model generation and caller) so that a
+/// repeated query skips the compiler and goes straight to the result cache.
+fn compile_memoized(
+    state: &AppState,
+    query: &Query,
+    caller: &Caller,
+) -> Result<Arc<CompiledQuery>, ApiError> {
+    let generation = state.model().map(|m| m.generation).unwrap_or(0);
+    let key = MemoKey {
+        generation,
+        caller: caller.clone(),
+        query: serde_json::to_string(query).unwrap_or_default(),
+    };
+    if let Some((at, compiled)) = state.compile_memo().get(&key)
+        && at.elapsed() < MEMO_TTL
+    {
+        return Ok(compiled.clone());
+    }
+    let compiled = Arc::new(compile(state, query, caller)?);
+    state
+        .compile_memo()
+        .put(key, (Instant::now(), compiled.clone()));
+    Ok(compiled)
+}
+
+/// What a memoized compilation is found by.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct MemoKey {
+    generation: u64,
+    caller: Caller,
+    query: String,
+}
+
 /// The wall-clock time in `tz` (UTC when the name is unknown; compiling reports that).
 fn now_in(tz: &str) -> chrono::NaiveDateTime {
     let utc = chrono::Utc::now();
@@ -163,7 +200,7 @@ pub async fn answer(
     use_cache: bool,
 ) -> Result<Answer, ApiError> {
     let started = Instant::now();
-    let compiled = compile(state, query, caller)?;
+    let compiled = compile_memoized(state, query, caller)?;
     let compile_ms = started.elapsed().as_secs_f64() * 1e3;
     let engine = state.engine().ok_or_else(|| {
         ApiError::not_ready(
@@ -184,7 +221,7 @@ pub async fn answer(
     };
     if use_cache && let Some(result) = state.cache.get(&key) {
         return Ok(Answer {
-            compiled: Arc::new(compiled),
+            compiled,
             result,
             cache: CacheStatus::Hit,
             compile_ms,
@@ -199,7 +236,7 @@ pub async fn answer(
         CacheStatus::Bypass
     };
     Ok(Answer {
-        compiled: Arc::new(compiled),
+        compiled,
         result,
         cache,
         compile_ms,

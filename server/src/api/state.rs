@@ -15,7 +15,7 @@ use tokio::sync::Semaphore;
 use super::cache::ResultCache;
 use super::config::ServeConfig;
 use super::metrics::Metrics;
-use super::query::CachedResult;
+use super::query::{CachedResult, MemoKey};
 use crate::engine::Engine;
 
 /// A model that loaded without errors.
@@ -54,6 +54,9 @@ pub struct Inner {
     generation: AtomicU64,
     /// Results by compiled SQL and warehouse version.
     pub cache: ResultCache<CachedResult>,
+    /// Recently compiled queries.
+    compile_memo:
+        Mutex<lru::LruCache<MemoKey, (std::time::Instant, Arc<boltic_semantic::CompiledQuery>)>>,
     /// Metrics.
     pub metrics: Metrics,
     /// One permit per query allowed to run at once.
@@ -86,6 +89,9 @@ impl AppState {
         let state = AppState(Arc::new(Inner {
             query_slots: Arc::new(Semaphore::new(config.max_concurrent_queries)),
             cache: ResultCache::new(config.cache_bytes),
+            compile_memo: Mutex::new(lru::LruCache::new(
+                std::num::NonZeroUsize::new(4096).expect("non-zero"),
+            )),
             config,
             warehouse,
             runtime,
@@ -114,6 +120,16 @@ impl AppState {
     /// The engine over the current warehouse version, if one is published.
     pub fn engine(&self) -> Option<Arc<Engine>> {
         self.engine.load_full()
+    }
+
+    /// The memo of compiled queries.
+    pub(crate) fn compile_memo(
+        &self,
+    ) -> std::sync::MutexGuard<
+        '_,
+        lru::LruCache<MemoKey, (std::time::Instant, Arc<boltic_semantic::CompiledQuery>)>,
+    > {
+        lock(&self.compile_memo)
     }
 
     /// Why the last model reload failed, if it did.

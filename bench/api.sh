@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Benchmark of the HTTP query API against DuckDB on the same Parquet files.
+#
+#   bench/api.sh [orders ...]      default: 1000000 10000000; data under target/bench/ (not committed)
+#
+# For each scale: builds the warehouse (reused when the generated files are already there),
+# starts `boltic serve` (release build), and prints for the three battery questions
+#   (a) revenue and order count by customer group type
+#   (b) finished orders by month of trip start and aeroplane manufacturer
+#   (c) top 10 destination cities by distinct customers
+# the uncached median through the API, DuckDB's median on hand-written SQL, their ratio,
+# the cached p50 latency, and cached throughput measured with wrk.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scales=("$@")
+[ ${#scales[@]} -gt 0 ] || scales=(1000000 10000000)
+scripts/setup.sh bench >/dev/null
+cargo build --release --locked -p boltic-server 2>&1 | tail -1
+boltic=$PWD/target/release/boltic
+port=${BOLTIC_BENCH_PORT:-3990}
+
+for orders in "${scales[@]}"; do
+  dir=target/bench/$orders
+  mkdir -p "$dir"
+  if [ ! -f "$dir/raw/orders.csv" ]; then
+    "$boltic" --quiet generate --orders "$orders" --seed 42 --out "$dir/raw" >/dev/null
+  fi
+  "$boltic" --quiet pipeline run --raw "$dir/raw" --warehouse "$dir/wh" --project demo/air_boltic >/dev/null
+  "$boltic" serve --project demo/air_boltic --warehouse "$dir/wh" --listen "127.0.0.1:$port" \
+    --poll-interval-ms 0 --memory-mib 4096 2> "$dir/serve.log" &
+  server=$!
+  trap 'kill $server 2>/dev/null || true' EXIT
+  for _ in $(seq 100); do
+    curl -sf "http://127.0.0.1:$port/api/v1/ready" >/dev/null && break
+    sleep 0.1
+  done
+  echo "== $orders orders, $(nproc) cores =="
+  python3 bench/api_bench.py "http://127.0.0.1:$port" "$dir/wh"
+  kill "$server"; wait "$server" 2>/dev/null || true
+  trap - EXIT
+done
