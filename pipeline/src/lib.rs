@@ -21,9 +21,9 @@ pub mod location;
 pub mod progress;
 pub mod project;
 pub mod run;
+mod summary;
 #[cfg(feature = "testing")]
 pub mod testing;
-mod summary;
 pub mod warehouse;
 
 pub use error::{PipelineError, Result};

@@ -8,3 +8,4 @@ mod filters;
 mod golden;
 mod props;
 mod warehouse;
+mod zz_dump;
