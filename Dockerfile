@@ -17,6 +17,8 @@ COPY --from=build /usr/local/bin/boltic /usr/local/bin/boltic
 COPY --chown=boltic demo /srv/boltic/demo
 USER boltic
 WORKDIR /srv/boltic
-ENV BOLTIC_PROJECT=/srv/boltic/demo/air_boltic BOLTIC_LOG=info
+ENV BOLTIC_PROJECT=/srv/boltic/demo/air_boltic BOLTIC_LOG=info BOLTIC_LISTEN=0.0.0.0:3000
+EXPOSE 3000
 ENTRYPOINT ["boltic"]
-CMD ["--help"]
+# The server; `docker run <image> pipeline run ...` runs other commands.
+CMD ["serve"]
