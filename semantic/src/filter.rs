@@ -546,6 +546,9 @@ fn trunc(t: NaiveDateTime, u: Unit) -> NaiveDateTime {
     }
 }
 
+/// The largest count in relative expressions (`last 100000 days`).
+const MAX_UNITS: i64 = 100_000;
+
 fn add(t: NaiveDateTime, u: Unit, n: i64) -> NaiveDateTime {
     let months = |t: NaiveDateTime, m: i64| {
         let m32 = chrono::Months::new(m.unsigned_abs().min(u32::MAX as u64) as u32);
@@ -556,11 +559,14 @@ fn add(t: NaiveDateTime, u: Unit, n: i64) -> NaiveDateTime {
         }
         .unwrap_or(t)
     };
+    // Out-of-range results keep `t` (counts are bounded by MAX_UNITS, so this needs dates
+    // near the ends of chrono's range).
+    let plus = |d: Option<Duration>| d.and_then(|d| t.checked_add_signed(d)).unwrap_or(t);
     match u {
-        Unit::Minute => t + Duration::minutes(n),
-        Unit::Hour => t + Duration::hours(n),
-        Unit::Day => t + Duration::days(n),
-        Unit::Week => t + Duration::weeks(n),
+        Unit::Minute => plus(Duration::try_minutes(n)),
+        Unit::Hour => plus(Duration::try_hours(n)),
+        Unit::Day => plus(Duration::try_days(n)),
+        Unit::Week => plus(Duration::try_weeks(n)),
         Unit::Month => months(t, n),
         Unit::Quarter => months(t, n * 3),
         Unit::Year => months(t, n * 12),
@@ -695,6 +701,9 @@ fn point(w: &[(usize, String)], now: NaiveDateTime, end: usize) -> PResult<(Peri
                 if n <= 0 {
                     return Err((w[1].0, "expected a positive number".into()));
                 }
+                if n > MAX_UNITS {
+                    return Err((w[1].0, format!("expected a number of at most {MAX_UNITS}")));
+                }
                 let u = unit_at(2)?;
                 let cur = trunc(now, u);
                 let p = if sign < 0 {
@@ -714,6 +723,9 @@ fn point(w: &[(usize, String)], now: NaiveDateTime, end: usize) -> PResult<(Peri
     if let (Ok(n), false) = (lower.parse::<i64>(), year_like) {
         if n < 0 {
             return Err((*off, "expected a positive number".into()));
+        }
+        if n > MAX_UNITS {
+            return Err((*off, format!("expected a number of at most {MAX_UNITS}")));
         }
         let u = unit_at(1)?;
         let cur = trunc(now, u);

@@ -319,3 +319,18 @@ fn string_and_number_forms() {
     );
     assert_eq!(n(""), Cond::Any);
 }
+
+#[test]
+fn error_23_time_counts_are_bounded_instead_of_overflowing() {
+    for expr in [
+        "last 99999999999 days",
+        "99999999999 weeks ago",
+        "next 100001 years",
+    ] {
+        let (offset, message) = err(FilterKind::Time, expr);
+        assert_eq!(message, "expected a number of at most 100000", "{expr}");
+        assert!(offset <= 5, "{expr}: {offset}");
+    }
+    assert!(parse(FilterKind::Time, "last 100000 years", now()).is_ok());
+    assert!(parse(FilterKind::Time, "100000 minutes ago", now()).is_ok());
+}

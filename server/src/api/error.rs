@@ -115,9 +115,8 @@ impl From<boltic_semantic::Error> for ApiError {
                 hint,
             } => {
                 let (status, code) = query_code(code);
-                let mut err = ApiError::new(status, code, message);
-                err.body.hint = hint;
-                err
+                let hint = hint.unwrap_or_else(|| default_hint(code).to_string());
+                ApiError::new(status, code, message).hint(hint)
             }
             E::Filter { field, source } => ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -131,12 +130,28 @@ impl From<boltic_semantic::Error> for ApiError {
             .at(serde_json::json!({"field": field, "offset": source.offset})),
             E::InvalidQuery(message) => {
                 ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", message)
+                    .hint(default_hint("invalid_query"))
             }
             E::Internal(message) => {
                 tracing::error!(%message, "semantic compiler bug");
                 ApiError::internal("compiling the query")
             }
         }
+    }
+}
+
+/// A hint for errors the compiler gave none for.
+fn default_hint(code: &str) -> &'static str {
+    match code {
+        "unknown_explore" => "GET /api/v1/explores lists the explores",
+        "unknown_field" | "field_not_allowed" | "view_not_joined" => {
+            "fields are written 'view.field'; GET /api/v1/explores/{explore} lists them"
+        }
+        "invalid_sort" => "sort by fields that are in 'fields' or 'pivots'",
+        "invalid_pivot" => "pivot on dimensions that are also in 'fields'",
+        "empty_query" => "add at least one dimension or measure to 'fields'",
+        "invalid_timezone" => "use an IANA name such as 'UTC' or 'Europe/Amsterdam'",
+        _ => "see docs/api.md for the query format",
     }
 }
 

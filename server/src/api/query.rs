@@ -100,6 +100,17 @@ pub fn compile(
 ) -> Result<CompiledQuery, ApiError> {
     let loaded = state.model().ok_or_else(|| model_not_ready(state))?;
     let max_rows = state.config.max_rows;
+    if let Some(offset) = query.offset
+        && i64::try_from(offset).is_err()
+    {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_query",
+            format!("'offset' {offset} is too large"),
+        )
+        .hint(format!("use an offset of at most {}", i64::MAX))
+        .at(serde_json::json!({"field": "offset"})));
+    }
     let mut query = query.clone();
     match query.limit {
         Some(limit) if limit > max_rows => {
