@@ -96,7 +96,7 @@ pub struct FieldMeta {
     /// Field type.
     #[serde(rename = "type")]
     pub ty: String,
-    /// Label.
+    /// Label (the model's, else made from the name).
     pub label: Option<String>,
     /// Display format hint.
     pub value_format: Option<String>,
@@ -119,8 +119,7 @@ pub struct Timing {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct QueryResponse<'a> {
     /// Columns, in order.
-    #[schema(value_type = Vec<FieldMeta>)]
-    pub fields: &'a [Column],
+    pub fields: Vec<FieldMeta>,
     /// Rows as objects keyed by `view.field`: numbers are numbers, times ISO-8601, nulls null.
     #[schema(value_type = Vec<Object>)]
     pub rows: &'a RawValue,
@@ -141,6 +140,24 @@ pub struct QueryResponse<'a> {
     pub warehouse_version: &'a str,
 }
 
+/// Result column metadata; fields without a label get one from their name, as in
+/// `describe_explore`.
+fn field_meta(columns: &[Column]) -> Vec<FieldMeta> {
+    columns
+        .iter()
+        .map(|c| FieldMeta {
+            name: c.name.clone(),
+            kind: c.kind.to_string(),
+            ty: c.ty.to_string(),
+            label: Some(c.label.clone().unwrap_or_else(|| {
+                title(c.name.split_once('.').map_or(c.name.as_str(), |(_, f)| f))
+            })),
+            value_format: c.value_format.clone(),
+            pivot: c.pivot,
+        })
+        .collect()
+}
+
 /// Compiled SQL.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SqlResponse {
@@ -149,8 +166,7 @@ pub struct SqlResponse {
     /// The totals query, when asked.
     pub totals_sql: Option<String>,
     /// Result columns.
-    #[schema(value_type = Vec<FieldMeta>)]
-    pub fields: Vec<Column>,
+    pub fields: Vec<FieldMeta>,
     /// Views whose measures are aggregated over a keys subquery (to avoid fan-out).
     pub fanout_views: Vec<String>,
 }
@@ -400,7 +416,7 @@ pub async fn run_query(
     let mut response = match format {
         Format::Json => {
             let body = QueryResponse {
-                fields: &answer.compiled.columns,
+                fields: field_meta(&answer.compiled.columns),
                 rows: &result.rows_json,
                 totals: result.totals_json.as_deref(),
                 row_count: result.row_count,
@@ -460,7 +476,7 @@ pub async fn compile_sql(
     Ok(Json(SqlResponse {
         sql: compiled.sql,
         totals_sql: compiled.totals_sql,
-        fields: compiled.columns,
+        fields: field_meta(&compiled.columns),
         fanout_views: compiled.fanout_views,
     })
     .into_response())

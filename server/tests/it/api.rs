@@ -63,6 +63,12 @@ fn generated_warehouse() -> &'static Path {
     })
 }
 
+/// A server state over the seed warehouse built in `dir`.
+pub async fn seed_state(dir: &Path) -> AppState {
+    seed_warehouse(dir).await;
+    app(cfg(&dir.join("wh"))).await
+}
+
 fn cfg(warehouse: &Path) -> ServeConfig {
     let mut config = ServeConfig::new(project(), warehouse.to_str().unwrap());
     config.poll_interval = Duration::ZERO;
