@@ -1,19 +1,17 @@
 //! Query -> SQL for Apache DataFusion.
 //!
-//! SQL is assembled from model-only text (quoted identifiers and the model's `sql:` snippets)
-//! in which every value that comes from the query is a placeholder identifier. The text is
-//! parsed with `sqlparser` into an AST, the placeholders are replaced by typed, escaped
-//! `Expr::Value` nodes, and the AST is rendered with `Display`. A query value is never part
-//! of the text that is parsed.
+//! SQL is assembled from the model's snippets, printed once by `sqlparser` at load
+//! ([`crate::sqltext::Template`]), quoted identifiers, and literals for every value that comes
+//! from the query (strings with every `'` doubled), and laid out as `sqlparser` pretty-prints
+//! it ([`crate::sqltext::render`]). Nothing is parsed per query and a query value is never
+//! part of any text that is parsed.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::ops::ControlFlow;
+use std::rc::Rc;
+use std::sync::Arc;
 
 use chrono::NaiveDateTime;
 use serde::Serialize;
-use sqlparser::ast::{Expr, Ident, Statement, Value, visit_expressions_mut};
-use sqlparser::dialect::GenericDialect;
-use sqlparser::parser::Parser;
 
 use crate::error::{Error, Result, did_you_mean};
 use crate::filter::{self, CmpOp, Cond, FilterKind, Lit};
@@ -22,6 +20,10 @@ use crate::load::{filter_kind, valid_timezone};
 use crate::model::*;
 use crate::query::{Condition, Filter, Op, Query};
 use crate::refs::{self, quote_ident};
+use crate::sqltext::{
+    Body, From, Item, JoinSql, Query as SqlQuery, Rel, Select, Splice, Sql, Template, render,
+    string_lit,
+};
 
 /// Inputs of a compilation besides the model and the query.
 #[derive(Debug, Clone)]
@@ -182,30 +184,15 @@ impl Pred<'_> {
     }
 }
 
-/// SQL text under construction plus the values its placeholders stand for.
-#[derive(Debug, Default)]
-struct Params {
-    values: Vec<Value>,
-}
-
-const PLACEHOLDER: &str = "__boltic_p";
-
-impl Params {
-    fn add(&mut self, v: Value) -> String {
-        self.values.push(v);
-        format!("{PLACEHOLDER}{}", self.values.len() - 1)
-    }
-}
-
 struct Compiler<'a> {
     model: &'a Model,
     explore: &'a Explore,
     query: &'a Query,
     opts: &'a CompileOptions,
     tz: String,
-    tz_param: String,
+    /// The time zone as a SQL string literal.
+    tz_lit: String,
     utc: bool,
-    params: Params,
     skip_measure_filters: bool,
 }
 
@@ -231,17 +218,15 @@ impl<'a> Compiler<'a> {
             ));
         }
         let utc = matches!(tz.as_str(), "UTC" | "Etc/UTC");
-        let mut params = Params::default();
-        let tz_param = params.add(Value::SingleQuotedString(tz.clone()));
+        let tz_lit = string_lit(&tz);
         Ok(Compiler {
             model,
             explore,
             query,
             opts,
             tz,
-            tz_param,
+            tz_lit,
             utc,
-            params,
             skip_measure_filters: false,
         })
     }
@@ -284,15 +269,32 @@ impl<'a> Compiler<'a> {
 
     // ---------- expressions (model text) ----------
 
-    fn source(&self, view: &View) -> String {
-        match &view.source {
-            ViewSource::Table(t) => t.split('.').map(quote_ident).collect::<Vec<_>>().join("."),
-            ViewSource::Derived(sql) => format!("({sql})"),
-        }
+    /// The printed template of a model expression snippet.
+    fn template(&self, sql: &str) -> Result<Arc<Template>> {
+        self.model
+            .sql
+            .expr(sql)
+            .map_err(|e| Error::Internal(format!("model sql does not parse: {e}: {sql}")))
+    }
+
+    /// A view's table or derived table, as `alias` (quoted).
+    fn source(&self, view: &View, alias: String) -> Result<Rel> {
+        Ok(match &view.source {
+            ViewSource::Table(t) => Rel::Table {
+                name: t.split('.').map(quote_ident).collect::<Vec<_>>().join("."),
+                alias: Some(alias),
+            },
+            ViewSource::Derived(sql) => Rel::Derived {
+                body: Box::new(Body::Model(self.model.sql.query(sql).map_err(|e| {
+                    Error::Internal(format!("derived table does not parse: {e}: {sql}"))
+                })?)),
+                alias,
+            },
+        })
     }
 
     /// A declared dimension's SQL with references expanded, on table alias `alias`.
-    fn dim_raw(&self, alias: &str, view: &View, name: &str, depth: usize) -> Result<String> {
+    fn dim_raw(&self, alias: &str, view: &View, name: &str, depth: usize) -> Result<Sql> {
         let decl = view.dims.get(name).ok_or_else(|| {
             Error::Internal(format!(
                 "dimension '{name}' missing in view '{}'",
@@ -302,36 +304,37 @@ impl<'a> Compiler<'a> {
         self.expand_dim_sql(alias, view, &decl.sql, depth)
     }
 
-    fn expand_dim_sql(&self, alias: &str, view: &View, sql: &str, depth: usize) -> Result<String> {
+    fn expand_dim_sql(&self, alias: &str, view: &View, sql: &str, depth: usize) -> Result<Sql> {
         if depth > 64 {
             return Err(Error::Internal("reference depth exceeded".into()));
         }
-        refs::expand(sql, |r| match r.split() {
-            (None, "TABLE") => Ok(quote_ident(alias)),
-            (None, n) => Ok(paren(self.dim_raw(alias, view, n, depth + 1)?)),
-            (Some(a), f) => Err(Error::Internal(format!("unexpected reference '{a}.{f}'"))),
-        })
+        self.template(sql)?
+            .expand(|r| match (r.alias.as_deref(), r.name.as_str()) {
+                (None, "TABLE") => Ok(Splice::Text(quote_ident(alias))),
+                (None, n) => Ok(Splice::Paren(self.dim_raw(alias, view, n, depth + 1)?)),
+                (Some(a), f) => Err(Error::Internal(format!("unexpected reference '{a}.{f}'"))),
+            })
     }
 
     /// The time value of a time/date dimension in the query time zone.
-    fn time_base(&self, alias: &str, view: &View, d: &Dimension) -> Result<String> {
+    fn time_base(&self, alias: &str, view: &View, d: &Dimension) -> Result<Sql> {
         let base = self.expand_dim_sql(alias, view, &d.sql, 0)?;
         Ok(if d.ty == DimensionType::Time && !self.utc {
-            // the zone comes from the query: a placeholder, replaced by a string literal
-            format!("({base} AT TIME ZONE {})", self.tz_param)
+            // the zone comes from the query: a string literal
+            Sql::text(format!("({} AT TIME ZONE {})", base.flat, self.tz_lit))
         } else if d.ty == DimensionType::Date {
-            format!("CAST({base} AS TIMESTAMP)")
+            Sql::text(format!("CAST({} AS TIMESTAMP)", base.flat))
         } else {
             base
         })
     }
 
     /// The value expression of a dimension field, computed from the table alias.
-    fn dim_value(&self, alias: &str, view: &View, d: &Dimension) -> Result<String> {
+    fn dim_value(&self, alias: &str, view: &View, d: &Dimension) -> Result<Sql> {
         if let Some(tf) = d.timeframe {
             let b = self.time_base(alias, view, d)?;
-            let trunc = |u: &str| format!("date_trunc('{u}', {b})");
-            let part = |u: &str| format!("date_part('{u}', {b})");
+            let trunc = |u: &str| Sql::text(format!("date_trunc('{u}', {})", b.flat));
+            let part = |u: &str| Sql::text(format!("date_part('{u}', {})", b.flat));
             return Ok(match tf {
                 Timeframe::Raw => b.clone(),
                 Timeframe::Minute => trunc("minute"),
@@ -345,27 +348,66 @@ impl<'a> Compiler<'a> {
                 Timeframe::DayOfMonth => part("day"),
                 Timeframe::HourOfDay => part("hour"),
                 Timeframe::MonthNum => part("month"),
-                Timeframe::MonthName => format!("to_char({b}, '%B')"),
+                Timeframe::MonthName => Sql::text(format!("to_char({}, '%B')", b.flat)),
             });
         }
         let base = self.expand_dim_sql(alias, view, &d.sql, 0)?;
         if d.ty == DimensionType::Tier {
-            let mut s = format!("CASE WHEN {base} IS NULL THEN NULL");
+            // `CASE` prints one clause a line where the formatter is pretty
+            let base = &base.flat;
+            let mut flat = format!("CASE WHEN {base} IS NULL THEN NULL");
+            let mut lines = vec![
+                "CASE".to_string(),
+                format!("  WHEN {base} IS NULL THEN"),
+                "    NULL".to_string(),
+            ];
             let t = &d.tiers;
             for (i, hi) in t.iter().enumerate() {
                 let label = match i {
                     0 => format!("< {hi}"),
                     _ => format!("[{}, {hi})", t[i - 1]),
                 };
-                s.push_str(&format!(" WHEN {base} < {hi} THEN '{label}'"));
+                let label = string_lit(&label);
+                flat.push_str(&format!(" WHEN {base} < {hi} THEN {label}"));
+                lines.push(format!("  WHEN {base} < {hi} THEN"));
+                lines.push(format!("    {label}"));
             }
             if let Some(last) = t.last() {
-                s.push_str(&format!(" ELSE '>= {last}'"));
+                let label = string_lit(&format!(">= {last}"));
+                flat.push_str(&format!(" ELSE {label}"));
+                lines.push("  ELSE".to_string());
+                lines.push(format!("    {label}"));
             }
-            s.push_str(" END");
-            return Ok(s);
+            flat.push_str(" END");
+            lines.push("END".to_string());
+            return Ok(Sql {
+                flat,
+                pretty: Some(lines),
+                simple: false,
+            });
         }
         Ok(base)
+    }
+
+    /// An explore's `sql_on` / `sql_always_where` with `${alias.field}` expanded.
+    fn explore_sql(&self, sql: &str) -> Result<Sql> {
+        self.template(sql)?.expand(|r| {
+            let a = r.alias.as_deref().unwrap_or_default();
+            let f = r.name.as_str();
+            let v = self
+                .model
+                .views
+                .get(self.explore.view_of(a).unwrap_or_default())
+                .ok_or_else(|| Error::Internal("view".into()))?;
+            let d = match v.fields.get(f) {
+                Some(Field {
+                    kind: FieldKind::Dimension(d),
+                    ..
+                }) => self.dim_value(a, v, d)?,
+                _ => self.dim_raw(a, v, f, 0)?,
+            };
+            Ok(Splice::Paren(d))
+        })
     }
 
     /// True when the dimension is a bare column (`${TABLE}.col`) and needs no precomputation.
@@ -380,26 +422,28 @@ impl<'a> Compiler<'a> {
     }
 
     /// The dimension as used in the outer query (precomputed column when not trivial).
-    fn dim_outer(&self, f: &FRef<'_>) -> Result<String> {
+    fn dim_outer(&self, f: &FRef<'_>) -> Result<Sql> {
         let d = f
             .dim()
             .ok_or_else(|| Error::Internal("not a dimension".into()))?;
         if Self::is_trivial(d) {
             self.dim_value(f.alias, f.view, d)
         } else {
-            Ok(format!(
+            Ok(Sql::text(format!(
                 "{}.{}",
                 quote_ident(f.alias),
                 quote_ident(&format!("__{}", f.field.name))
-            ))
+            )))
         }
     }
 
-    fn lit(&mut self, l: &Lit, date_only: bool) -> String {
-        let v = match l {
-            Lit::Str(s) => Value::SingleQuotedString(s.clone()),
-            Lit::Num(n) => Value::Number(n.clone(), false),
-            Lit::Bool(b) => Value::Boolean(*b),
+    /// A query value as a SQL literal (strings quoted with every `'` doubled).
+    fn lit(&self, l: &Lit, date_only: bool) -> String {
+        match l {
+            Lit::Str(s) => string_lit(s),
+            // checked to be a finite number by the filter parser / query reader
+            Lit::Num(n) => n.clone(),
+            Lit::Bool(b) => if *b { "true" } else { "false" }.to_string(),
             Lit::Time(t) => {
                 let s = if date_only && t.time() == chrono::NaiveTime::MIN {
                     t.format("%Y-%m-%d").to_string()
@@ -408,14 +452,13 @@ impl<'a> Compiler<'a> {
                 } else {
                     t.format("%Y-%m-%dT%H:%M:%S").to_string()
                 };
-                Value::SingleQuotedString(s)
+                string_lit(&s)
             }
-        };
-        self.params.add(v)
+        }
     }
 
     /// Render a condition on `target`; None when it matches everything.
-    fn cond_sql(&mut self, c: &Cond, target: &str, date_only: bool) -> Option<String> {
+    fn cond_sql(&self, c: &Cond, target: &str, date_only: bool) -> Option<String> {
         let op = |o: CmpOp| match o {
             CmpOp::Eq => "=",
             CmpOp::Ne => "<>",
@@ -494,13 +537,13 @@ impl<'a> Compiler<'a> {
             } else {
                 self.time_base(f.alias, f.view, d)?
             };
-            return Ok((b, d.ty == DimensionType::Date));
+            return Ok((b.flat, d.ty == DimensionType::Date));
         }
-        Ok((self.dim_outer(f)?, false))
+        Ok((self.dim_outer(f)?.flat, false))
     }
 
     /// A leaf (aggregate) measure over table alias `alias`.
-    fn leaf_measure(&mut self, alias: &str, view: &View, name: &str) -> Result<String> {
+    fn leaf_measure(&self, alias: &str, view: &View, name: &str) -> Result<String> {
         let Some(Field {
             kind: FieldKind::Measure(m),
             ..
@@ -509,11 +552,11 @@ impl<'a> Compiler<'a> {
             return Err(Error::Internal(format!("measure '{name}' missing")));
         };
         let pk = match &view.primary_key {
-            Some(pk) => Some(self.dim_raw(alias, view, pk, 0)?),
+            Some(pk) => Some(self.dim_raw(alias, view, pk, 0)?.flat),
             None => None,
         };
         let mut value = match &m.sql {
-            Some(sql) => self.expand_dim_sql(alias, view, sql, 0)?,
+            Some(sql) => self.expand_dim_sql(alias, view, sql, 0)?.flat,
             None => pk.clone().unwrap_or_else(|| "1".to_string()),
         };
         if !m.filters.is_empty() {
@@ -537,7 +580,7 @@ impl<'a> Compiler<'a> {
                 } else {
                     (self.dim_value(alias, view, d)?, false)
                 };
-                if let Some(c) = self.cond_sql(&cond, &target, date_only) {
+                if let Some(c) = self.cond_sql(&cond, &target.flat, date_only) {
                     conds.push(c);
                 }
             }
@@ -563,13 +606,13 @@ impl<'a> Compiler<'a> {
 
     /// Expand a measure: `leaf(alias, name)` renders aggregate leaves, number measures combine them.
     fn measure_expr(
-        &mut self,
+        &self,
         alias: &str,
         view: &View,
         name: &str,
-        leaf: &mut dyn FnMut(&mut Self, &str, &View, &str) -> Result<String>,
+        leaf: &mut dyn FnMut(&Self, &str, &View, &str) -> Result<String>,
         depth: usize,
-    ) -> Result<String> {
+    ) -> Result<Sql> {
         if depth > 64 {
             return Err(Error::Internal("measure depth exceeded".into()));
         }
@@ -581,29 +624,24 @@ impl<'a> Compiler<'a> {
             return Err(Error::Internal(format!("measure '{name}' missing")));
         };
         if m.ty != MeasureType::Number {
-            return leaf(self, alias, view, name);
+            return Ok(Sql::text(leaf(self, alias, view, name)?));
         }
-        let sql = m.sql.clone().unwrap_or_default();
-        let mut parts = Vec::new();
-        for r in refs::refs(&sql) {
-            let (a, f) = match r.split() {
-                (None, n) => (alias.to_string(), n.to_string()),
-                (Some(a), f) => (a.to_string(), f.to_string()),
+        let sql = m.sql.as_deref().unwrap_or_default();
+        self.template(sql)?.expand(|r| {
+            let (a, f) = match &r.alias {
+                None => (alias, r.name.as_str()),
+                Some(a) => (a.as_str(), r.name.as_str()),
             };
-            parts.push((r.start, r.end, a, f));
-        }
-        let mut out = String::new();
-        let mut last = 0;
-        for (s, e, a, f) in parts {
-            out.push_str(&sql[last..s]);
-            let v = self.view_for_alias(&a, view, alias)?;
+            let v = self.view_for_alias(a, view, alias)?;
             let a_ref = self.explore.aliases().find(|x| *x == a).unwrap_or(alias);
-            let inner = self.measure_expr(a_ref, v, &f, leaf, depth + 1)?;
-            out.push_str(&paren(inner));
-            last = e;
-        }
-        out.push_str(&sql[last..]);
-        Ok(out)
+            Ok(Splice::Paren(self.measure_expr(
+                a_ref,
+                v,
+                f,
+                leaf,
+                depth + 1,
+            )?))
+        })
     }
 
     /// Resolve an alias used in a number measure (a view name as written in the model).
@@ -843,7 +881,7 @@ impl<'a> Compiler<'a> {
     }
 
     fn pred_sql(
-        &mut self,
+        &self,
         p: &Pred<'a>,
         measure_target: &dyn Fn(&FRef<'a>) -> Option<String>,
     ) -> Result<Option<String>> {
@@ -883,7 +921,7 @@ impl<'a> Compiler<'a> {
 
     // ---------- assembly ----------
 
-    fn run(mut self) -> Result<CompiledQuery> {
+    fn run(self) -> Result<CompiledQuery> {
         let q = self.query;
         let mut dims: Vec<(FRef<'a>, bool)> = Vec::new();
         let mut measures: Vec<FRef<'a>> = Vec::new();
@@ -1044,7 +1082,7 @@ impl<'a> Compiler<'a> {
         }
 
         // precomputed dimensions per alias
-        let mut pre: BTreeMap<&str, Vec<(String, String)>> = BTreeMap::new();
+        let mut pre: BTreeMap<&str, Vec<(String, Sql)>> = BTreeMap::new();
         let mut pre_dims: Vec<&FRef<'a>> = dims.iter().map(|(d, _)| d).collect();
         for f in &where_fields {
             if f.dim().is_some_and(|d| filter_kind(d) != FilterKind::Time) {
@@ -1065,7 +1103,8 @@ impl<'a> Compiler<'a> {
         }
 
         // FROM
-        let mut from = String::new();
+        let mut first: Option<Rel> = None;
+        let mut joins_sql = Vec::new();
         for (i, alias) in self.explore.aliases().enumerate() {
             if !included.contains(alias) {
                 continue;
@@ -1075,50 +1114,47 @@ impl<'a> Compiler<'a> {
                 .views
                 .get(self.explore.view_of(alias).unwrap_or_default())
                 .ok_or_else(|| Error::Internal("view".into()))?;
-            let src = self.source(view);
             let qa = quote_ident(alias);
             let rel = match pre.get(alias) {
                 Some(cols) => {
-                    let extra: Vec<String> = cols
-                        .iter()
-                        .map(|(c, e)| format!("{e} AS {}", quote_ident(c)))
-                        .collect();
-                    format!(
-                        "(SELECT {qa}.*, {} FROM {src} AS {qa}) AS {qa}",
-                        extra.join(", ")
-                    )
+                    let mut items = vec![Item::Wildcard(qa.clone())];
+                    for (c, e) in cols {
+                        items.push(Item::Expr(e.clone(), quote_ident(c)));
+                    }
+                    Rel::Derived {
+                        body: Box::new(Body::Select(Select {
+                            distinct: false,
+                            items,
+                            from: Rc::new(From {
+                                rel: self.source(view, qa.clone())?,
+                                joins: Vec::new(),
+                            }),
+                            selection: None,
+                            group_by: Vec::new(),
+                            having: None,
+                        })),
+                        alias: qa,
+                    }
                 }
-                None => format!("{src} AS {qa}"),
+                None => self.source(view, qa)?,
             };
             if i == 0 {
-                from.push_str(&rel);
+                first = Some(rel);
             } else {
                 let j = &self.explore.joins[i - 1];
-                let on = refs::expand(&j.sql_on, |r| -> Result<String> {
-                    let (a, f) = r.split();
-                    let a = a.unwrap_or_default();
-                    let v = self
-                        .model
-                        .views
-                        .get(self.explore.view_of(a).unwrap_or_default())
-                        .ok_or_else(|| Error::Internal("view".into()))?;
-                    let d = match v.fields.get(f) {
-                        Some(Field {
-                            kind: FieldKind::Dimension(d),
-                            ..
-                        }) => self.dim_value(a, v, d)?,
-                        _ => self.dim_raw(a, v, f, 0)?,
-                    };
-                    Ok(paren(d))
-                })?;
+                let on = self.explore_sql(&j.sql_on)?.flat;
                 let kw = match j.join_type {
                     JoinType::Left => "LEFT JOIN",
                     JoinType::Inner => "INNER JOIN",
                     JoinType::Full => "FULL JOIN",
                 };
-                from.push_str(&format!(" {kw} {rel} ON {on}"));
+                joins_sql.push(JoinSql { kw, rel, on });
             }
         }
+        let from = Rc::new(From {
+            rel: first.ok_or_else(|| Error::Internal("base view not included".into()))?,
+            joins: joins_sql,
+        });
 
         // WHERE
         let mut wparts = Vec::new();
@@ -1128,80 +1164,64 @@ impl<'a> Compiler<'a> {
             }
         }
         if let Some(w) = &self.explore.sql_always_where {
-            let w = refs::expand(w, |r| -> Result<String> {
-                let (a, f) = r.split();
-                let a = a.unwrap_or_default();
-                let v = self
-                    .model
-                    .views
-                    .get(self.explore.view_of(a).unwrap_or_default())
-                    .ok_or_else(|| Error::Internal("view".into()))?;
-                let d = match v.fields.get(f) {
-                    Some(Field {
-                        kind: FieldKind::Dimension(d),
-                        ..
-                    }) => self.dim_value(a, v, d)?,
-                    _ => self.dim_raw(a, v, f, 0)?,
-                };
-                Ok(paren(d))
-            })?;
-            wparts.push(format!("({w})"));
+            let w = self.explore_sql(w)?;
+            wparts.push(format!("({})", w.flat));
         }
-        let where_sql = if wparts.is_empty() {
-            String::new()
-        } else {
-            format!(" WHERE {}", wparts.join(" AND "))
-        };
+        let selection = (!wparts.is_empty()).then(|| Rc::new(Sql::text(wparts.join(" AND "))));
 
-        let dim_exprs: Vec<String> = dims
+        let dim_exprs: Vec<Sql> = dims
             .iter()
             .map(|(d, _)| self.dim_outer(d))
             .collect::<Result<_>>()?;
-        let mut sql = String::new();
         let mut select = Vec::new();
-        let mut measure_cols: BTreeMap<String, String> = BTreeMap::new(); // measure key -> final expr
+        let mut measure_cols: BTreeMap<String, Sql> = BTreeMap::new(); // measure key -> final expr
         let mut having_sql = Vec::new();
 
-        if fanned.is_empty() {
+        let mut statement = if fanned.is_empty() {
             for (d, e) in dims.iter().zip(&dim_exprs) {
-                select.push(format!("{e} AS {}", quote_ident(&d.0.key)));
+                select.push(Item::Expr(e.clone(), quote_ident(&d.0.key)));
             }
             for m in &all_measures {
                 let e = self.measure_expr(
                     m.alias,
                     m.view,
                     &m.field.name,
-                    &mut |c: &mut Self, a, v, n| c.leaf_measure(a, v, n),
+                    &mut |c: &Self, a, v, n| c.leaf_measure(a, v, n),
                     0,
                 )?;
                 measure_cols.insert(m.key.clone(), e);
             }
             for m in &measures {
-                select.push(format!(
-                    "{} AS {}",
-                    measure_cols[&m.key],
-                    quote_ident(&m.key)
+                select.push(Item::Expr(
+                    measure_cols[&m.key].clone(),
+                    quote_ident(&m.key),
                 ));
             }
             for p in &having_preds {
-                if let Some(s) = self.pred_sql(p, &|f| measure_cols.get(&f.key).cloned())? {
+                if let Some(s) =
+                    self.pred_sql(p, &|f| measure_cols.get(&f.key).map(|e| e.flat.clone()))?
+                {
                     having_sql.push(s);
                 }
             }
-            sql.push_str(&format!(
-                "SELECT {} FROM {from}{where_sql}",
-                select.join(", ")
-            ));
-            if !dims.is_empty() {
-                sql.push_str(&format!(" GROUP BY {}", dim_exprs.join(", ")));
-            }
-            if !having_sql.is_empty() {
-                sql.push_str(&format!(" HAVING {}", having_sql.join(" AND ")));
+            SqlQuery {
+                ctes: Vec::new(),
+                body: Select {
+                    distinct: false,
+                    items: select,
+                    from,
+                    selection,
+                    group_by: dim_exprs,
+                    having: (!having_sql.is_empty()).then(|| Sql::text(having_sql.join(" AND "))),
+                },
+                order_by: Vec::new(),
+                limit: None,
+                offset: None,
             }
         } else {
             // per-view aggregates: fanned views over their keys, the rest directly
             let dcols: Vec<String> = (0..dims.len()).map(|i| format!("d{i}")).collect();
-            let mut ctes: Vec<String> = Vec::new();
+            let mut ctes: Vec<(String, Select)> = Vec::new();
             let mut aggs: Vec<String> = Vec::new(); // cte names joined in the final select
             let mut leaf_col: BTreeMap<(String, String), String> = BTreeMap::new();
             let mut n = 0usize;
@@ -1211,10 +1231,10 @@ impl<'a> Compiler<'a> {
                     direct.push((a.clone(), name.clone()));
                 }
             }
-            let dims_select: Vec<String> = dim_exprs
+            let dims_select: Vec<Item> = dim_exprs
                 .iter()
                 .zip(&dcols)
-                .map(|(e, c)| format!("{e} AS {}", quote_ident(c)))
+                .map(|(e, c)| Item::Expr(e.clone(), quote_ident(c)))
                 .collect();
             if !direct.is_empty() || dims.is_empty() && fanned.is_empty() {
                 let mut cols = dims_select.clone();
@@ -1227,17 +1247,23 @@ impl<'a> Compiler<'a> {
                     let e = self.leaf_measure(a, v, name)?;
                     let c = format!("m{n}");
                     n += 1;
-                    cols.push(format!("{e} AS {}", quote_ident(&c)));
+                    cols.push(Item::Expr(Sql::text(e), quote_ident(&c)));
                     leaf_col.insert(
                         (a.clone(), name.clone()),
                         format!("{}.{}", quote_ident("__agg"), quote_ident(&c)),
                     );
                 }
-                let mut s = format!("SELECT {} FROM {from}{where_sql}", cols.join(", "));
-                if !dims.is_empty() {
-                    s.push_str(&format!(" GROUP BY {}", dim_exprs.join(", ")));
-                }
-                ctes.push(format!("{} AS ({s})", quote_ident("__agg")));
+                ctes.push((
+                    quote_ident("__agg"),
+                    Select {
+                        distinct: false,
+                        items: cols,
+                        from: Rc::clone(&from),
+                        selection: selection.clone(),
+                        group_by: dim_exprs.clone(),
+                        having: None,
+                    },
+                ));
                 aggs.push("__agg".to_string());
             }
             for a in &fanned {
@@ -1251,18 +1277,24 @@ impl<'a> Compiler<'a> {
                 let keys = format!("__keys_{a}");
                 let agg = format!("__agg_{a}");
                 let mut kcols = dims_select.clone();
-                kcols.push(format!("{pk_outer} AS {}", quote_ident("__pk")));
-                ctes.push(format!(
-                    "{} AS (SELECT DISTINCT {} FROM {from}{where_sql})",
+                kcols.push(Item::Expr(pk_outer.clone(), quote_ident("__pk")));
+                ctes.push((
                     quote_ident(&keys),
-                    kcols.join(", ")
+                    Select {
+                        distinct: true,
+                        items: kcols,
+                        from: Rc::clone(&from),
+                        selection: selection.clone(),
+                        group_by: Vec::new(),
+                        having: None,
+                    },
                 ));
                 let k = quote_ident("__k");
-                let mut acols: Vec<String> = dcols
+                let group: Vec<Sql> = dcols
                     .iter()
-                    .map(|c| format!("{k}.{}", quote_ident(c)))
+                    .map(|c| Sql::text(format!("{k}.{}", quote_ident(c))))
                     .collect();
-                let group: Vec<String> = acols.clone();
+                let mut acols: Vec<Item> = group.iter().cloned().map(Item::Plain).collect();
                 for (la, name) in &leaves {
                     if la != a {
                         continue;
@@ -1270,32 +1302,41 @@ impl<'a> Compiler<'a> {
                     let e = self.leaf_measure(a, view, name)?;
                     let c = format!("m{n}");
                     n += 1;
-                    acols.push(format!("{e} AS {}", quote_ident(&c)));
+                    acols.push(Item::Expr(Sql::text(e), quote_ident(&c)));
                     leaf_col.insert(
                         (la.clone(), name.clone()),
                         format!("{}.{}", quote_ident(&agg), quote_ident(&c)),
                     );
                 }
                 let qa = quote_ident(a);
-                let mut s = format!(
-                    "SELECT {} FROM {} AS {k} LEFT JOIN {} AS {qa} ON {k}.{} = {pk_outer}",
-                    acols.join(", "),
-                    quote_ident(&keys),
-                    self.source(view),
-                    quote_ident("__pk"),
-                );
-                if !group.is_empty() {
-                    s.push_str(&format!(" GROUP BY {}", group.join(", ")));
-                }
-                ctes.push(format!("{} AS ({s})", quote_ident(&agg)));
+                ctes.push((
+                    quote_ident(&agg),
+                    Select {
+                        distinct: false,
+                        items: acols,
+                        from: Rc::new(From {
+                            rel: Rel::Table {
+                                name: quote_ident(&keys),
+                                alias: Some(k.clone()),
+                            },
+                            joins: vec![JoinSql {
+                                kw: "LEFT JOIN",
+                                rel: self.source(view, qa)?,
+                                on: format!("{k}.{} = {}", quote_ident("__pk"), pk_outer.flat),
+                            }],
+                        }),
+                        selection: None,
+                        group_by: group,
+                        having: None,
+                    },
+                ));
                 aggs.push(agg);
             }
             let driver = quote_ident(&aggs[0]);
             for ((d, _), c) in dims.iter().zip(&dcols) {
-                select.push(format!(
-                    "{driver}.{} AS {}",
-                    quote_ident(c),
-                    quote_ident(&d.key)
+                select.push(Item::Expr(
+                    Sql::text(format!("{driver}.{}", quote_ident(c))),
+                    quote_ident(&d.key),
                 ));
             }
             for m in &all_measures {
@@ -1303,7 +1344,7 @@ impl<'a> Compiler<'a> {
                     m.alias,
                     m.view,
                     &m.field.name,
-                    &mut |_c: &mut Self, a, _v, n| {
+                    &mut |_c: &Self, a, _v, n| {
                         leaf_col
                             .get(&(a.to_string(), n.to_string()))
                             .cloned()
@@ -1314,13 +1355,12 @@ impl<'a> Compiler<'a> {
                 measure_cols.insert(m.key.clone(), e);
             }
             for m in &measures {
-                select.push(format!(
-                    "{} AS {}",
-                    measure_cols[&m.key],
-                    quote_ident(&m.key)
+                select.push(Item::Expr(
+                    measure_cols[&m.key].clone(),
+                    quote_ident(&m.key),
                 ));
             }
-            let mut from_final = driver.clone();
+            let mut joins_final = Vec::new();
             for other in &aggs[1..] {
                 let o = quote_ident(other);
                 let on: Vec<String> = dcols
@@ -1330,8 +1370,9 @@ impl<'a> Compiler<'a> {
                 // Several conditions each in parentheses: sqlparser (so DataFusion too) parses
                 // the right side of `IS NOT DISTINCT FROM` as a whole expression, so
                 // `a IS NOT DISTINCT FROM b AND c ...` would be `a IS NOT DISTINCT FROM (b AND c ...)`.
+                // (`true` as sqlparser prints the literal.)
                 let on = match on.as_slice() {
-                    [] => "TRUE".to_string(),
+                    [] => "true".to_string(),
                     [one] => one.clone(),
                     _ => on
                         .iter()
@@ -1339,22 +1380,44 @@ impl<'a> Compiler<'a> {
                         .collect::<Vec<_>>()
                         .join(" AND "),
                 };
-                from_final.push_str(&format!(" LEFT JOIN {o} ON {on}"));
+                joins_final.push(JoinSql {
+                    kw: "LEFT JOIN",
+                    rel: Rel::Table {
+                        name: o,
+                        alias: None,
+                    },
+                    on,
+                });
             }
             for p in &having_preds {
-                if let Some(s) = self.pred_sql(p, &|f| measure_cols.get(&f.key).cloned())? {
+                if let Some(s) =
+                    self.pred_sql(p, &|f| measure_cols.get(&f.key).map(|e| e.flat.clone()))?
+                {
                     having_sql.push(s);
                 }
             }
-            sql.push_str(&format!(
-                "WITH {} SELECT {} FROM {from_final}",
-                ctes.join(", "),
-                select.join(", ")
-            ));
-            if !having_sql.is_empty() {
-                sql.push_str(&format!(" WHERE {}", having_sql.join(" AND ")));
+            SqlQuery {
+                ctes,
+                body: Select {
+                    distinct: false,
+                    items: select,
+                    from: Rc::new(From {
+                        rel: Rel::Table {
+                            name: driver,
+                            alias: None,
+                        },
+                        joins: joins_final,
+                    }),
+                    selection: (!having_sql.is_empty())
+                        .then(|| Rc::new(Sql::text(having_sql.join(" AND ")))),
+                    group_by: Vec::new(),
+                    having: None,
+                },
+                order_by: Vec::new(),
+                limit: None,
+                offset: None,
             }
-        }
+        };
 
         // ORDER BY / LIMIT / OFFSET
         let out_keys: Vec<&str> = dims
@@ -1393,16 +1456,12 @@ impl<'a> Compiler<'a> {
             }
         }
         if !(order.is_empty() || dims.is_empty() && q.sorts.is_empty()) {
-            sql.push_str(&format!(" ORDER BY {}", order.join(", ")));
+            statement.order_by = order;
         }
-        if let Some(l) = q.limit {
-            sql.push_str(&format!(" LIMIT {l}"));
-        }
-        if let Some(o) = q.offset {
-            sql.push_str(&format!(" OFFSET {o}"));
-        }
+        statement.limit = q.limit;
+        statement.offset = q.offset;
 
-        let sql = finish(&sql, std::mem::take(&mut self.params.values))?;
+        let sql = render(&statement);
         let mut columns = Vec::new();
         for (d, pivot) in &dims {
             columns.push(column(d, *pivot));
@@ -1418,14 +1477,6 @@ impl<'a> Compiler<'a> {
             fanout_views: fanned.into_iter().collect(),
         })
     }
-}
-
-/// Parenthesize unless the expression is a plain (qualified) column.
-fn paren(e: String) -> String {
-    let simple = e
-        .chars()
-        .all(|c| c.is_alphanumeric() || matches!(c, '_' | '"' | '.'));
-    if simple { e } else { format!("({e})") }
 }
 
 /// `min`/`max` of a dimension keep its type (e.g. the last flight is a time); the rest are numbers.
@@ -1464,37 +1515,4 @@ fn column(f: &FRef<'_>, pivot: bool) -> Column {
         value_format: f.field.value_format.clone(),
         pivot,
     }
-}
-
-/// Parse the assembled text, put the typed values in place of the placeholders, render.
-fn finish(text: &str, values: Vec<Value>) -> Result<String> {
-    let mut stmts = Parser::parse_sql(&GenericDialect {}, text)
-        .map_err(|e| Error::Internal(format!("generated sql does not parse: {e}: {text}")))?;
-    let [Statement::Query(_)] = stmts.as_slice() else {
-        return Err(Error::Internal("generated sql is not one query".into()));
-    };
-    let mut missing = None;
-    let _ = visit_expressions_mut(&mut stmts, |e: &mut Expr| {
-        if let Expr::Identifier(Ident {
-            value,
-            quote_style: None,
-            ..
-        }) = e
-        {
-            if let Some(n) = value
-                .strip_prefix(PLACEHOLDER)
-                .and_then(|n| n.parse::<usize>().ok())
-            {
-                match values.get(n) {
-                    Some(v) => *e = Expr::value(v.clone()),
-                    None => missing = Some(n),
-                }
-            }
-        }
-        ControlFlow::<()>::Continue(())
-    });
-    if let Some(n) = missing {
-        return Err(Error::Internal(format!("placeholder {n} has no value")));
-    }
-    Ok(format!("{:#}", stmts[0]))
 }

@@ -58,13 +58,14 @@
 //!
 //! # How SQL is built
 //!
-//! The compiler writes a SQL template from model-only text: quoted identifiers from the model and
-//! the model's trusted `sql:` snippets with `${...}` references expanded. Every value that comes
-//! from the query (filter values, the time zone) is a placeholder identifier in that text. The
-//! template is parsed with `sqlparser` (GenericDialect) into an AST, the placeholders are replaced
-//! by typed `Expr::Value` nodes (strings escaped by sqlparser), and the AST is rendered with
-//! `Display`. So a query value never becomes SQL text that is parsed; a model snippet that does
-//! not parse is a model error reported by [`load`].
+//! [`load`] parses every model `sql:` snippet once with `sqlparser` (GenericDialect), its
+//! `${...}` references as placeholder identifiers, and keeps the snippet as `sqlparser` prints
+//! it, with holes for the references; a snippet that does not parse is a model error. The
+//! compiler fills the holes (quoted identifiers, other snippets in parentheses) and lays out the
+//! statement exactly as `sqlparser` pretty-prints it (`{:#}`), without parsing anything per query.
+//! Every value that comes from the query (filter values, the time zone) is written as a SQL
+//! literal by the compiler: strings single-quoted with every `'` doubled, numbers only as
+//! checked by the filter parser, so a query value never becomes SQL syntax.
 //!
 //! Only the views a query needs are joined (those of its fields, filters, `sql_always_where`, and
 //! the views their `sql_on` depends on). Dimension filters go to `WHERE`, measure filters to
@@ -127,6 +128,7 @@ mod load;
 mod model;
 mod query;
 mod refs;
+mod sqltext;
 mod yaml_pos;
 
 pub use compile::{Column, CompileOptions, CompiledQuery, compile, query_timezone};

@@ -11,6 +11,7 @@ use crate::filter::{self, FilterKind};
 use crate::joins;
 use crate::model::*;
 use crate::refs::{self, refs};
+use crate::sqltext::{QueryText, SqlCache, Template};
 use crate::yaml_pos::{PosIndex, Seg, ypath};
 
 // ---------- the YAML format ----------
@@ -135,6 +136,8 @@ struct Ctx<'a> {
     files: &'a [crate::SourceFile],
     idx: Vec<PosIndex>,
     diags: Vec<Diagnostic>,
+    /// Every valid snippet parsed and printed, for the compiler.
+    sql: SqlCache,
 }
 
 #[derive(Clone, Copy)]
@@ -168,6 +171,26 @@ impl Ctx<'_> {
             hint,
         });
     }
+
+    /// Check an expression snippet and keep its printed template; the error is the message.
+    fn check_expr(&mut self, sql: &str) -> Result<(), String> {
+        if self.sql.has_expr(sql) {
+            return Ok(());
+        }
+        match Template::parse(sql) {
+            Ok(t) => {
+                self.sql.insert_expr(sql, t);
+                Ok(())
+            }
+            // the message as for the references written as `x`
+            Err(_) => parse_expr_check(sql),
+        }
+    }
+
+    /// Check a derived table's query and keep its printed form; the error is the message.
+    fn check_query(&mut self, sql: &str) -> Result<(), String> {
+        parse_query_check(sql).map(|q| self.sql.insert_query(sql, q))
+    }
 }
 
 fn parse_expr_check(sql: &str) -> Result<(), String> {
@@ -188,17 +211,8 @@ fn parse_expr_check(sql: &str) -> Result<(), String> {
         })
 }
 
-fn parse_query_check(sql: &str) -> Result<(), String> {
-    Parser::parse_sql(&GenericDialect {}, sql)
-        .map_err(|e| {
-            e.to_string()
-                .trim_start_matches("sql parser error: ")
-                .to_string()
-        })
-        .and_then(|s| match s.as_slice() {
-            [sqlparser::ast::Statement::Query(_)] => Ok(()),
-            _ => Err("expected a single SELECT query".to_string()),
-        })
+fn parse_query_check(sql: &str) -> Result<QueryText, String> {
+    QueryText::parse(sql).map_err(|e| e.trim_start_matches("sql parser error: ").to_string())
 }
 
 /// The grammar used to filter on a field.
@@ -225,6 +239,7 @@ pub fn load(files: &[crate::SourceFile]) -> (Option<Model>, Vec<Diagnostic>) {
         files,
         idx: files.iter().map(|f| PosIndex::new(&f.text)).collect(),
         diags: Vec::new(),
+        sql: SqlCache::default(),
     };
     let mut specs = Vec::new();
     for (fi, f) in files.iter().enumerate() {
@@ -331,12 +346,13 @@ pub fn load(files: &[crate::SourceFile]) -> (Option<Model>, Vec<Diagnostic>) {
         }
     }
 
-    let diags = ctx.diags;
+    let diags = std::mem::take(&mut ctx.diags);
     let ok = !diags.iter().any(|d| d.severity == Severity::Error);
     let model = ok.then(|| Model {
         timezone: timezone.map_or_else(|| "UTC".to_string(), |(t, _)| t),
         views,
         explores,
+        sql: ctx.sql,
     });
     (model, diags)
 }
@@ -375,7 +391,7 @@ fn build_view(ctx: &mut Ctx<'_>, fi: usize, vi: usize, v: &ViewSpec) -> Option<V
     let source = match (&v.sql_table_name, &v.derived_table) {
         (Some(t), None) => ViewSource::Table(t.clone()),
         (None, Some(d)) => {
-            if let Err(e) = parse_query_check(&d.sql) {
+            if let Err(e) = ctx.check_query(&d.sql) {
                 let p = ypath!["views", vi, "derived_table", "sql"];
                 ctx.report(
                     fi,
@@ -459,7 +475,7 @@ fn build_view(ctx: &mut Ctx<'_>, fi: usize, vi: usize, v: &ViewSpec) -> Option<V
             .clone()
             .unwrap_or_else(|| format!("${{TABLE}}.{}", d.name));
         columns.extend(refs::table_columns(&sql));
-        if let Err(e) = parse_expr_check(&sql) {
+        if let Err(e) = ctx.check_expr(&sql) {
             let p = ypath!["views", vi, "dimensions", di, "sql"];
             ctx.report(
                 fi,
@@ -620,7 +636,7 @@ fn build_view(ctx: &mut Ctx<'_>, fi: usize, vi: usize, v: &ViewSpec) -> Option<V
         }
         if let Some(sql) = &m.sql {
             columns.extend(refs::table_columns(sql));
-            if let Err(e) = parse_expr_check(sql) {
+            if let Err(e) = ctx.check_expr(sql) {
                 let p = ypath!["views", vi, "measures", mi, "sql"];
                 ctx.report(
                     fi,
@@ -1105,7 +1121,7 @@ fn build_explore(
         };
         let p = jp("sql_on");
         let mut depends_on = Vec::new();
-        if let Err(err) = parse_expr_check(sql_on) {
+        if let Err(err) = ctx.check_expr(sql_on) {
             ctx.report(
                 fi,
                 At::Value(&p),
@@ -1243,7 +1259,7 @@ fn build_explore(
     }
     if let Some(w) = &explore.sql_always_where {
         let p = ypath!["explores", ei, "sql_always_where"];
-        if let Err(err) = parse_expr_check(w) {
+        if let Err(err) = ctx.check_expr(w) {
             ctx.report(
                 fi,
                 At::Value(&p),

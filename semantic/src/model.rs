@@ -4,6 +4,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
+use crate::sqltext::SqlCache;
+
 /// One model file: its name (used in diagnostics) and its YAML text.
 #[derive(Debug, Clone)]
 pub struct SourceFile {
@@ -32,6 +34,9 @@ pub struct Model {
     pub views: BTreeMap<String, View>,
     /// Explores by name.
     pub explores: BTreeMap<String, Explore>,
+    /// The model's SQL snippets parsed and printed once, for the compiler.
+    #[serde(skip)]
+    pub(crate) sql: SqlCache,
 }
 
 /// Where a view's rows come from.

@@ -227,3 +227,50 @@ fn max_of_a_time_dimension_is_a_time() {
     let types: Vec<&str> = out.columns.iter().map(|c| c.ty).collect();
     assert_eq!(types, ["string", "time", "number"]);
 }
+
+/// A string value reaches the SQL only as a literal with every quote doubled, whatever it holds:
+/// parsed back (default dialect, no backslash escapes, as DataFusion) it is the value itself.
+/// (sqlparser's own printer keeps `''` and `\'` as they are, which would let `\' OR 1=1 --`
+/// close the literal early.)
+#[test]
+fn quotes_in_values_stay_in_the_literal() {
+    use sqlparser::ast::{Expr, Value, ValueWithSpan, visit_expressions};
+    use sqlparser::dialect::GenericDialect;
+    use sqlparser::parser::Parser;
+    use std::ops::ControlFlow;
+
+    let model = model();
+    for v in [
+        "\\' OR 1=1 --",
+        "a''b",
+        "x'",
+        "'",
+        "\\",
+        "it's\\",
+        "\\'\\'",
+        "line\nbreak",
+    ] {
+        let query: Query = serde_json::from_value(serde_json::json!({
+            "explore": "orders",
+            "fields": ["orders.order_count"],
+            "filters": [{"field": "orders.status", "op": "equals", "values": [v]}],
+        }))
+        .expect("query");
+        let sql = compile(&model, &query, &CompileOptions::new(now()))
+            .expect("compiles")
+            .sql;
+        let stmts = Parser::parse_sql(&GenericDialect {}, &sql).expect("parses");
+        let mut literals = Vec::new();
+        let _ = visit_expressions(&stmts, |e: &Expr| {
+            if let Expr::Value(ValueWithSpan {
+                value: Value::SingleQuotedString(s),
+                ..
+            }) = e
+            {
+                literals.push(s.clone());
+            }
+            ControlFlow::<()>::Continue(())
+        });
+        assert_eq!(literals, [v], "{sql}");
+    }
+}

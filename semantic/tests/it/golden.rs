@@ -1,6 +1,8 @@
 //! Golden tests: model + query -> SQL snapshots.
 
 use boltic_semantic::{CompileOptions, Query, compile, load};
+use sqlparser::dialect::GenericDialect;
+use sqlparser::parser::Parser;
 
 use crate::cases::{golden_cases, now};
 
@@ -16,6 +18,12 @@ fn golden_sql() {
         let mut opts = CompileOptions::new(now());
         opts.naive_fanout = case.naive;
         let out = compile(&model, &query, &opts).unwrap_or_else(|e| panic!("{}: {e}", case.name));
+        // the SQL is laid out exactly as sqlparser prints it
+        for sql in std::iter::once(&out.sql).chain(out.totals_sql.iter()) {
+            let stmts = Parser::parse_sql(&GenericDialect {}, sql)
+                .unwrap_or_else(|e| panic!("{}: {e}\n{sql}", case.name));
+            assert_eq!(&format!("{:#}", stmts[0]), sql, "{}", case.name);
+        }
         let mut text = format!("{}\n", out.sql);
         if let Some(t) = &out.totals_sql {
             text.push_str(&format!("-- totals\n{t}\n"));

@@ -8,4 +8,3 @@ mod filters;
 mod golden;
 mod props;
 mod warehouse;
-mod zz_dump;

@@ -157,6 +157,12 @@ proptest! {
                 for sql in std::iter::once(&out.sql).chain(out.totals_sql.iter()) {
                     let parsed = Parser::parse_sql(&GenericDialect {}, sql);
                     prop_assert!(parsed.is_ok(), "{sql}\n{parsed:?}");
+                    // laid out exactly as sqlparser prints it
+                    if let Ok([stmt]) = parsed.as_deref() {
+                        prop_assert_eq!(&format!("{stmt:#}"), sql);
+                    } else {
+                        prop_assert!(false, "not one statement: {sql}");
+                    }
                 }
             }
             Err(Error::Internal(e)) => prop_assert!(false, "internal error: {e}\n{query:?}"),
