@@ -1,5 +1,95 @@
-//! Boltic's web app.
+//! Boltic's web app (Leptos): rendered on the server by `boltic serve` (feature `ssr`) and
+//! hydrated in the browser (feature `hydrate`, built to wasm by `scripts/build-frontend.sh`).
+//! All data comes from the JSON API (`/api/v1`); all assets (the wasm bundle, ECharts, CSS)
+//! are served by Boltic itself under `/pkg`.
 //!
-//! This crate is a placeholder: the Leptos explore and dashboard UI (SSR + hydrate) is planned
-//! work and nothing here is served yet. It sits in the workspace so the layout matches the
-//! architecture described in `ARCHITECTURE.md`.
+//! - [`state`] — the explore state and its URL / API encodings (pure);
+//! - [`api`] — API types and `fetch`;
+//! - [`chart`] — chart choice, ECharts options, the wasm-bindgen layer over ECharts;
+//! - [`explore`] — the explore page.
+
+pub mod api;
+pub mod chart;
+pub mod explore;
+pub mod state;
+
+use leptos::prelude::*;
+use leptos_meta::{Title, provide_meta_context};
+use leptos_router::components::{A, Route, Router, Routes};
+use leptos_router::path;
+
+/// Name of the wasm bundle under `/pkg` (`boltic.js`, `boltic_bg.wasm`).
+pub const OUTPUT_NAME: &str = "boltic";
+
+/// The HTML document around the app (server side).
+#[cfg(feature = "ssr")]
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    use leptos::hydration::HydrationScripts;
+    use leptos_meta::MetaTags;
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <link rel="stylesheet" href="/pkg/boltic.css"/>
+                <script src="/pkg/echarts.min.js" defer></script>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// The app: routes and the top bar.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Title text="Boltic"/>
+        <Router>
+            <header class="topbar">
+                <A href="/" attr:class="brand">"Boltic"</A>
+                <nav aria-label="main"><A href="/">"Explores"</A></nav>
+            </header>
+            <main>
+                <Routes fallback=|| view! { <p class="error">"There is no such page."</p> }>
+                    <Route path=path!("/") view=Home/>
+                    <Route path=path!("/explore/:explore") view=explore::ExplorePage/>
+                </Routes>
+            </main>
+        </Router>
+    }
+}
+
+/// The start page: the explores.
+#[component]
+fn Home() -> impl IntoView {
+    let explores = LocalResource::new(|| api::get::<Vec<api::ExploreSummary>>("/api/v1/explores"));
+    view! {
+        <h1>"Explores"</h1>
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || explores.get().map(|e| match e {
+                Ok(list) => view! {
+                    <ul class="explores">
+                        {list.into_iter().map(|e| view! {
+                            <li><a href=format!("/explore/{}", e.name)>{e.label}</a></li>
+                        }).collect_view()}
+                    </ul>
+                }.into_any(),
+                Err(e) => view! { <explore::ErrorBox error=e/> }.into_any(),
+            })}
+        </Suspense>
+    }
+}
+
+/// Browser entry point: hydrate the server-rendered page.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(App);
+}

@@ -41,6 +41,10 @@ pub struct ServeSettings {
     /// milliseconds; 0 turns watching off [default: 2000].
     #[arg(long, env = "BOLTIC_POLL_INTERVAL_MS")]
     pub poll_interval_ms: Option<u64>,
+    /// Folder with the web app's built assets (`pkg/boltic.js`, `pkg/boltic_bg.wasm`, ...),
+    /// made by scripts/build-frontend.sh [default: target/site].
+    #[arg(long, env = "BOLTIC_SITE_DIR")]
+    pub site_dir: Option<PathBuf>,
 }
 
 impl ServeSettings {
@@ -56,6 +60,7 @@ impl ServeSettings {
             max_concurrent_queries: self.max_concurrent_queries.or(other.max_concurrent_queries),
             cache_mib: self.cache_mib.or(other.cache_mib),
             poll_interval_ms: self.poll_interval_ms.or(other.poll_interval_ms),
+            site_dir: self.site_dir.or(other.site_dir),
         }
     }
 
@@ -96,6 +101,7 @@ impl ServeSettings {
                 .poll_interval_ms
                 .map(Duration::from_millis)
                 .unwrap_or(d.poll_interval),
+            site_dir: self.site_dir.unwrap_or(d.site_dir),
         };
         if config.max_rows == 0 {
             anyhow::bail!("'max_rows' must be at least 1");
@@ -134,6 +140,8 @@ pub struct ServeConfig {
     pub cache_bytes: usize,
     /// Watch interval (zero: no watching).
     pub poll_interval: Duration,
+    /// The web app's built assets.
+    pub site_dir: PathBuf,
 }
 
 impl ServeConfig {
@@ -149,6 +157,7 @@ impl ServeConfig {
             max_concurrent_queries: 8,
             cache_bytes: 256 << 20,
             poll_interval: Duration::from_secs(2),
+            site_dir: PathBuf::from("target/site"),
         }
     }
 }

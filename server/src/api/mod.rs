@@ -73,8 +73,44 @@ pub fn router(state: AppState) -> Router {
                 ApiError::internal("answering the request").into_response()
             },
         ))
+        .with_state(state.clone())
+        .merge(web_app(&state.config))
         .layer(TraceLayer::new_for_http())
-        .with_state(state)
+}
+
+/// The web app: server-rendered Leptos pages, and their assets under `/pkg` (gzip when the
+/// browser accepts it).
+fn web_app(config: &ServeConfig) -> Router {
+    use leptos::config::LeptosOptions;
+    use leptos_axum::{LeptosRoutes, generate_route_list};
+    let options = LeptosOptions::builder()
+        .output_name(boltic_frontend::OUTPUT_NAME)
+        .site_root(config.site_dir.display().to_string())
+        .site_pkg_dir("pkg")
+        .build();
+    let routes = generate_route_list(boltic_frontend::App);
+    let shell_options = options.clone();
+    let assets = ServiceBuilder::new()
+        .layer(tower_http::compression::CompressionLayer::new())
+        .service(tower_http::services::ServeDir::new(
+            config.site_dir.join("pkg"),
+        ));
+    Router::new()
+        .leptos_routes(&options, routes, move || {
+            boltic_frontend::shell(shell_options.clone())
+        })
+        .nest_service("/pkg", assets)
+        .with_state(options)
+}
+
+/// Whether the built web app is in `site_dir` (the pages work without it, but do not hydrate).
+pub fn web_app_built(config: &ServeConfig) -> bool {
+    let pkg = config.site_dir.join("pkg");
+    pkg.join(format!("{}.js", boltic_frontend::OUTPUT_NAME))
+        .is_file()
+        && pkg
+            .join(format!("{}_bg.wasm", boltic_frontend::OUTPUT_NAME))
+            .is_file()
 }
 
 async fn not_found() -> ApiError {

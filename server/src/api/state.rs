@@ -103,6 +103,9 @@ impl AppState {
             metrics: Metrics::default(),
             started: std::time::Instant::now(),
         }));
+        if !super::web_app_built(&state.config) {
+            tracing::warn!(site_dir = %state.config.site_dir.display(), "the web app is not built there; pages render but do not come alive. build it with scripts/build-frontend.sh or point --site-dir at it");
+        }
         if let Err(problem) = state.reload_model() {
             tracing::error!(errors = ?problem.errors, "the semantic model has errors; fix them and the server picks the model up");
         }

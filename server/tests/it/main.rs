@@ -4,3 +4,4 @@ mod api;
 mod cli;
 mod golden;
 mod reports;
+mod web;

@@ -1,0 +1,304 @@
+//! Charts: which type suits a result, the ECharts option for it (pure, tested on the host),
+//! and the thin wasm-bindgen layer over ECharts (init, setOption, resize, dispose, click).
+//! ECharts itself is served by Boltic from `/pkg/echarts.min.js`, never from a CDN.
+
+use serde_json::{Value, json};
+
+use crate::api::QueryResult;
+
+/// The chart types offered.
+pub const CHART_TYPES: [(&str, &str); 8] = [
+    ("table", "Table"),
+    ("bar", "Bar"),
+    ("column", "Column"),
+    ("line", "Line"),
+    ("area", "Area"),
+    ("scatter", "Scatter"),
+    ("pie", "Pie"),
+    ("single", "Single value"),
+];
+
+/// The automatic choice: a time dimension → line; one category → bar; a lone measure →
+/// single value; otherwise a table.
+pub fn auto_type(result: &QueryResult) -> &'static str {
+    let dims: Vec<_> = result
+        .fields
+        .iter()
+        .filter(|f| f.kind == "dimension")
+        .collect();
+    let measures = result.fields.len() - dims.len();
+    match (dims.as_slice(), measures) {
+        ([], 1) if result.rows.len() == 1 => "single",
+        ([d], m) if m >= 1 && matches!(d.ty.as_str(), "time" | "date") => "line",
+        ([_], m) if m >= 1 => "bar",
+        _ => "table",
+    }
+}
+
+fn label(result: &QueryResult, name: &str) -> String {
+    result
+        .fields
+        .iter()
+        .find(|f| f.name == name)
+        .and_then(|f| f.label.clone())
+        .unwrap_or_else(|| name.to_string())
+}
+
+/// A cell as a category label.
+pub fn category(v: Option<&Value>) -> String {
+    match v {
+        None | Some(Value::Null) => "∅".into(),
+        Some(Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+    }
+}
+
+/// The ECharts option for `kind` (None for `table` and `single`, which are HTML).
+pub fn option(result: &QueryResult, kind: &str) -> Option<Value> {
+    let dims: Vec<&str> = result
+        .fields
+        .iter()
+        .filter(|f| f.kind == "dimension")
+        .map(|f| f.name.as_str())
+        .collect();
+    let measures: Vec<&str> = result
+        .fields
+        .iter()
+        .filter(|f| f.kind == "measure")
+        .map(|f| f.name.as_str())
+        .collect();
+    if measures.is_empty() || matches!(kind, "table" | "single") {
+        return None;
+    }
+    let categories: Vec<String> = result
+        .rows
+        .iter()
+        .map(|r| {
+            dims.iter()
+                .map(|d| category(r.get(*d)))
+                .collect::<Vec<_>>()
+                .join(" · ")
+        })
+        .collect();
+    let values = |m: &str| -> Vec<Value> {
+        result
+            .rows
+            .iter()
+            .map(|r| r.get(m).cloned().unwrap_or(Value::Null))
+            .collect()
+    };
+    let base = json!({
+        "animation": false,
+        "tooltip": {"trigger": if kind == "pie" || kind == "scatter" { "item" } else { "axis" }},
+        "legend": {"top": 0},
+        "grid": {"left": 16, "right": 24, "top": 36, "bottom": 16, "containLabel": true},
+    });
+    let mut option = base;
+    match kind {
+        "pie" => {
+            let m = measures[0];
+            let data: Vec<Value> = categories
+                .iter()
+                .zip(values(m))
+                .map(|(c, v)| json!({"name": c, "value": v}))
+                .collect();
+            option["series"] = json!([{"type": "pie", "name": label(result, m), "radius": ["30%", "65%"], "data": data}]);
+        }
+        "scatter" => {
+            let (x, y) = match measures.as_slice() {
+                [x, y, ..] => (*x, *y),
+                [y] => ("", *y),
+                [] => return None,
+            };
+            let xs = if x.is_empty() {
+                (0..result.rows.len()).map(|i| json!(i)).collect()
+            } else {
+                values(x)
+            };
+            let data: Vec<Value> = xs.into_iter().zip(values(y)).map(|(a, b)| json!([a, b])).collect();
+            option["xAxis"] = json!({"type": "value", "name": if x.is_empty() { String::new() } else { label(result, x) }});
+            option["yAxis"] = json!({"type": "value", "name": label(result, y)});
+            option["series"] = json!([{"type": "scatter", "name": label(result, y), "data": data}]);
+        }
+        _ => {
+            let (series_type, horizontal, area) = match kind {
+                "bar" => ("bar", true, false),
+                "column" => ("bar", false, false),
+                "area" => ("line", false, true),
+                _ => ("line", false, false),
+            };
+            let series: Vec<Value> = measures
+                .iter()
+                .map(|m| {
+                    let mut s = json!({"type": series_type, "name": label(result, m), "data": values(m)});
+                    if area {
+                        s["areaStyle"] = json!({});
+                    }
+                    s
+                })
+                .collect();
+            let category_axis = json!({"type": "category", "data": categories});
+            let value_axis = json!({"type": "value"});
+            if horizontal {
+                option["yAxis"] = category_axis;
+                option["yAxis"]["inverse"] = json!(true);
+                option["xAxis"] = value_axis;
+            } else {
+                option["xAxis"] = category_axis;
+                option["yAxis"] = value_axis;
+            }
+            option["series"] = json!(series);
+        }
+    }
+    Some(option)
+}
+
+#[cfg(target_arch = "wasm32")]
+mod binding {
+    use wasm_bindgen::prelude::*;
+
+    #[wasm_bindgen]
+    extern "C" {
+        /// An ECharts instance.
+        pub type ECharts;
+        #[wasm_bindgen(js_namespace = echarts, js_name = init)]
+        pub fn init(element: &web_sys::HtmlElement) -> ECharts;
+        #[wasm_bindgen(method, js_name = setOption)]
+        pub fn set_option(this: &ECharts, option: &JsValue, not_merge: bool);
+        #[wasm_bindgen(method)]
+        pub fn resize(this: &ECharts);
+        #[wasm_bindgen(method)]
+        pub fn dispose(this: &ECharts);
+        #[wasm_bindgen(method)]
+        pub fn on(this: &ECharts, event: &str, handler: &js_sys::Function);
+    }
+}
+
+/// A chart drawn in an element; disposed on drop.
+pub struct Chart {
+    #[cfg(target_arch = "wasm32")]
+    inner: binding::ECharts,
+    #[cfg(target_arch = "wasm32")]
+    _on_resize: Option<wasm_bindgen::closure::Closure<dyn FnMut()>>,
+}
+
+impl std::fmt::Debug for Chart {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Chart")
+    }
+}
+
+impl Chart {
+    /// Draw `option` in `element` (browser only).
+    #[cfg(target_arch = "wasm32")]
+    pub fn draw(element: &web_sys::HtmlElement, option: &Value) -> Option<Chart> {
+        use wasm_bindgen::JsCast;
+        let option = js_sys::JSON::parse(&option.to_string()).ok()?;
+        let chart = binding::init(element);
+        chart.set_option(&option, true);
+        let handle: wasm_bindgen::JsValue = chart.clone().into();
+        let on_resize = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(move || {
+            handle.unchecked_ref::<binding::ECharts>().resize();
+        });
+        if let Some(w) = web_sys::window() {
+            let _ = w.add_event_listener_with_callback("resize", on_resize.as_ref().unchecked_ref());
+        }
+        Some(Chart {
+            inner: chart,
+            _on_resize: Some(on_resize),
+        })
+    }
+
+    /// Draw `option` in `element` (browser only).
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn draw(_element: &web_sys::HtmlElement, _option: &Value) -> Option<Chart> {
+        None
+    }
+
+    /// Call `handler` with the clicked item's category name.
+    #[cfg(target_arch = "wasm32")]
+    pub fn on_click(&self, handler: impl FnMut(String) + 'static) {
+        use wasm_bindgen::JsCast;
+        let mut handler = handler;
+        let closure = wasm_bindgen::closure::Closure::<dyn FnMut(wasm_bindgen::JsValue)>::new(
+            move |event: wasm_bindgen::JsValue| {
+                let name = js_sys::Reflect::get(&event, &"name".into())
+                    .ok()
+                    .and_then(|n| n.as_string())
+                    .unwrap_or_default();
+                handler(name);
+            },
+        );
+        self.inner.on("click", closure.as_ref().unchecked_ref());
+        closure.forget();
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+impl Drop for Chart {
+    fn drop(&mut self) {
+        if let (Some(w), Some(cb)) = (web_sys::window(), &self._on_resize) {
+            use wasm_bindgen::JsCast;
+            let _ = w.remove_event_listener_with_callback("resize", cb.as_ref().unchecked_ref());
+        }
+        self.inner.dispose();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::FieldMeta;
+
+    fn result(fields: &[(&str, &str, &str)], rows: Value) -> QueryResult {
+        QueryResult {
+            fields: fields
+                .iter()
+                .map(|(n, k, t)| FieldMeta {
+                    name: n.to_string(),
+                    kind: k.to_string(),
+                    ty: t.to_string(),
+                    label: Some(n.to_uppercase()),
+                    value_format: None,
+                    pivot: false,
+                })
+                .collect(),
+            rows: serde_json::from_value(rows).unwrap(),
+            totals: None,
+            row_count: 0,
+            truncated: false,
+            sql: String::new(),
+            cache: String::new(),
+        }
+    }
+
+    #[test]
+    fn automatic_choice() {
+        let time = result(&[("t.month", "dimension", "time"), ("o.n", "measure", "count")], json!([{"t.month": "2024-01-01T00:00:00Z", "o.n": 1}]));
+        assert_eq!(auto_type(&time), "line");
+        let cat = result(&[("c.group", "dimension", "string"), ("o.n", "measure", "count")], json!([{"c.group": "A", "o.n": 1}]));
+        assert_eq!(auto_type(&cat), "bar");
+        let single = result(&[("o.n", "measure", "count")], json!([{"o.n": 20}]));
+        assert_eq!(auto_type(&single), "single");
+        let two = result(&[("a.x", "dimension", "string"), ("a.y", "dimension", "string"), ("o.n", "measure", "count")], json!([]));
+        assert_eq!(auto_type(&two), "table");
+    }
+
+    #[test]
+    fn bar_option_has_categories_and_one_series_per_measure() {
+        let r = result(
+            &[("c.group", "dimension", "string"), ("o.rev", "measure", "sum"), ("o.n", "measure", "count")],
+            json!([{"c.group": "A", "o.rev": 10.5, "o.n": 2}, {"c.group": null, "o.rev": 3, "o.n": 1}]),
+        );
+        let o = option(&r, "bar").unwrap();
+        assert_eq!(o["yAxis"]["data"], json!(["A", "∅"]));
+        assert_eq!(o["series"][0]["data"], json!([10.5, 3]));
+        assert_eq!(o["series"][1]["name"], "O.N");
+        let column = option(&r, "column").unwrap();
+        assert_eq!(column["xAxis"]["data"], json!(["A", "∅"]));
+        let pie = option(&r, "pie").unwrap();
+        assert_eq!(pie["series"][0]["data"][0], json!({"name": "A", "value": 10.5}));
+        assert!(option(&r, "table").is_none());
+        assert!(option(&r, "area").unwrap()["series"][0]["areaStyle"].is_object());
+    }
+}

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Browser tests: build the web app, start `boltic serve` on 127.0.0.1 over a small generated
+# warehouse, and run tests/browser/*.mjs in headless Debian Chromium (playwright-core).
+# Screenshots land under target/browser/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/build-frontend.sh
+cargo build --locked -p boltic-server
+boltic=target/debug/boltic
+dir=target/browser-test
+rm -rf "$dir"
+$boltic --quiet generate --orders 5000 --seed 7 --out "$dir/raw" >/dev/null
+$boltic --quiet pipeline run --raw "$dir/raw" --warehouse "$dir/wh" --project demo/air_boltic >/dev/null
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+$boltic serve --project demo/air_boltic --warehouse "$dir/wh" --listen "127.0.0.1:$port" \
+  --site-dir target/site --poll-interval-ms 0 2> "$dir/serve.log" &
+server=$!
+trap 'kill $server 2>/dev/null || true' EXIT
+for _ in $(seq 200); do
+  curl -sf "http://127.0.0.1:$port/api/v1/ready" >/dev/null && break
+  kill -0 $server 2>/dev/null || { cat "$dir/serve.log" >&2; exit 1; }
+  sleep 0.1
+done
+status=0
+for test in tests/browser/*.mjs; do
+  echo "browser test: $test"
+  BOLTIC_URL="http://127.0.0.1:$port" node "$test" || status=1
+done
+[ $status = 0 ] || { echo "server log:" >&2; tail -50 "$dir/serve.log" >&2; }
+exit $status
