@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Browser tests: build the web app, start `boltic serve` on 127.0.0.1 over a small generated
-# warehouse, and run tests/browser/*.mjs in headless Debian Chromium (playwright-core).
+# warehouse, and run frontend/browser-tests/*.mjs in headless Debian Chromium (playwright-core).
 # Screenshots land under target/browser/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,7 +22,7 @@ for _ in $(seq 200); do
   sleep 0.1
 done
 status=0
-for test in tests/browser/*.mjs; do
+for test in frontend/browser-tests/*.mjs; do
   echo "browser test: $test"
   BOLTIC_URL="http://127.0.0.1:$port" node "$test" || status=1
 done

@@ -27,12 +27,22 @@ pip_install() { # module, package spec
 command -v python3 >/dev/null || { echo "setup: python3 is missing (needed for the S3 test server)" >&2; exit 1; }
 pip_install moto.server 'moto[server]>=5'
 
+# Browser tests: Debian's Chromium (driven by playwright-core from npm, which
+# scripts/build-frontend.sh installs with the other npm packages), curl, Node.js.
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v curl >/dev/null || missing+=(curl)
+command -v node >/dev/null || missing+=(nodejs npm)
+if [ ${#missing[@]} -gt 0 ]; then
+  say "installing ${missing[*]} from Debian"
+  apt-get update -qq && apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
 if [ "${1:-}" = bench ]; then
   pip_install duckdb 'duckdb>=1.1'
   missing=()
   [ -x /usr/bin/time ] || missing+=(time)      # peak memory
   command -v wrk >/dev/null || missing+=(wrk)  # HTTP throughput
-  command -v curl >/dev/null || missing+=(curl)
   if [ ${#missing[@]} -gt 0 ]; then
     say "installing ${missing[*]} from Debian"
     apt-get update -qq && apt-get install -y -qq "${missing[@]}" >/dev/null

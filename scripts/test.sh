@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every check CI runs: formatting, lints, and all tests (unit, integration, S3 against moto).
+# Runs every check CI runs: formatting, lints, all Rust tests (unit, integration, S3 against
+# moto), then the browser tests (the web app in headless Chromium).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -7,5 +8,10 @@ echo "== cargo fmt"
 cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+# the browser bundle too (wasm32, feature hydrate)
+scripts/build-frontend.sh >/dev/null
+cargo clippy -p boltic-frontend --lib --target wasm32-unknown-unknown --features hydrate --locked -- -D warnings
 echo "== cargo test"
 cargo test --workspace --locked
+echo "== browser tests"
+scripts/browser-test.sh

@@ -143,7 +143,8 @@ async fn request<T: serde::de::DeserializeOwned>(
     init.set_method(method);
     if let Some(body) = &body {
         init.set_body(&wasm_bindgen::JsValue::from_str(body));
-        let headers = web_sys::Headers::new().map_err(|_| ApiError::local("cannot make headers"))?;
+        let headers =
+            web_sys::Headers::new().map_err(|_| ApiError::local("cannot make headers"))?;
         let _ = headers.set("Content-Type", "application/json");
         init.set_headers(&headers);
     }

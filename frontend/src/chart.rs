@@ -115,7 +115,11 @@ pub fn option(result: &QueryResult, kind: &str) -> Option<Value> {
             } else {
                 values(x)
             };
-            let data: Vec<Value> = xs.into_iter().zip(values(y)).map(|(a, b)| json!([a, b])).collect();
+            let data: Vec<Value> = xs
+                .into_iter()
+                .zip(values(y))
+                .map(|(a, b)| json!([a, b]))
+                .collect();
             option["xAxis"] = json!({"type": "value", "name": if x.is_empty() { String::new() } else { label(result, x) }});
             option["yAxis"] = json!({"type": "value", "name": label(result, y)});
             option["series"] = json!([{"type": "scatter", "name": label(result, y), "data": data}]);
@@ -130,7 +134,8 @@ pub fn option(result: &QueryResult, kind: &str) -> Option<Value> {
             let series: Vec<Value> = measures
                 .iter()
                 .map(|m| {
-                    let mut s = json!({"type": series_type, "name": label(result, m), "data": values(m)});
+                    let mut s =
+                        json!({"type": series_type, "name": label(result, m), "data": values(m)});
                     if area {
                         s["areaStyle"] = json!({});
                     }
@@ -196,12 +201,13 @@ impl Chart {
         let option = js_sys::JSON::parse(&option.to_string()).ok()?;
         let chart = binding::init(element);
         chart.set_option(&option, true);
-        let handle: wasm_bindgen::JsValue = chart.clone().into();
+        let handle: binding::ECharts = wasm_bindgen::JsValue::clone(&chart).unchecked_into();
         let on_resize = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(move || {
-            handle.unchecked_ref::<binding::ECharts>().resize();
+            handle.resize();
         });
         if let Some(w) = web_sys::window() {
-            let _ = w.add_event_listener_with_callback("resize", on_resize.as_ref().unchecked_ref());
+            let _ =
+                w.add_event_listener_with_callback("resize", on_resize.as_ref().unchecked_ref());
         }
         Some(Chart {
             inner: chart,
@@ -274,20 +280,43 @@ mod tests {
 
     #[test]
     fn automatic_choice() {
-        let time = result(&[("t.month", "dimension", "time"), ("o.n", "measure", "count")], json!([{"t.month": "2024-01-01T00:00:00Z", "o.n": 1}]));
+        let time = result(
+            &[
+                ("t.month", "dimension", "time"),
+                ("o.n", "measure", "count"),
+            ],
+            json!([{"t.month": "2024-01-01T00:00:00Z", "o.n": 1}]),
+        );
         assert_eq!(auto_type(&time), "line");
-        let cat = result(&[("c.group", "dimension", "string"), ("o.n", "measure", "count")], json!([{"c.group": "A", "o.n": 1}]));
+        let cat = result(
+            &[
+                ("c.group", "dimension", "string"),
+                ("o.n", "measure", "count"),
+            ],
+            json!([{"c.group": "A", "o.n": 1}]),
+        );
         assert_eq!(auto_type(&cat), "bar");
         let single = result(&[("o.n", "measure", "count")], json!([{"o.n": 20}]));
         assert_eq!(auto_type(&single), "single");
-        let two = result(&[("a.x", "dimension", "string"), ("a.y", "dimension", "string"), ("o.n", "measure", "count")], json!([]));
+        let two = result(
+            &[
+                ("a.x", "dimension", "string"),
+                ("a.y", "dimension", "string"),
+                ("o.n", "measure", "count"),
+            ],
+            json!([]),
+        );
         assert_eq!(auto_type(&two), "table");
     }
 
     #[test]
     fn bar_option_has_categories_and_one_series_per_measure() {
         let r = result(
-            &[("c.group", "dimension", "string"), ("o.rev", "measure", "sum"), ("o.n", "measure", "count")],
+            &[
+                ("c.group", "dimension", "string"),
+                ("o.rev", "measure", "sum"),
+                ("o.n", "measure", "count"),
+            ],
             json!([{"c.group": "A", "o.rev": 10.5, "o.n": 2}, {"c.group": null, "o.rev": 3, "o.n": 1}]),
         );
         let o = option(&r, "bar").unwrap();
@@ -297,7 +326,10 @@ mod tests {
         let column = option(&r, "column").unwrap();
         assert_eq!(column["xAxis"]["data"], json!(["A", "∅"]));
         let pie = option(&r, "pie").unwrap();
-        assert_eq!(pie["series"][0]["data"][0], json!({"name": "A", "value": 10.5}));
+        assert_eq!(
+            pie["series"][0]["data"][0],
+            json!({"name": "A", "value": 10.5})
+        );
         assert!(option(&r, "table").is_none());
         assert!(option(&r, "area").unwrap()["series"][0]["areaStyle"].is_object());
     }

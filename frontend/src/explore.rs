@@ -133,7 +133,9 @@ pub fn format_cell(value: Option<&Value>, format: Option<&str>) -> String {
             let x = n.as_f64().unwrap_or_default();
             let decimals = match format {
                 Some(f) if f.contains('%') => return format!("{:.1}%", x * 100.0),
-                Some(f) => f.split_once('.').map_or(0, |(_, d)| d.chars().filter(|c| *c == '0').count()),
+                Some(f) => f
+                    .split_once('.')
+                    .map_or(0, |(_, d)| d.chars().filter(|c| *c == '0').count()),
                 None if n.is_i64() || n.is_u64() => 0,
                 None => 2,
             };
@@ -146,7 +148,9 @@ pub fn format_cell(value: Option<&Value>, format: Option<&str>) -> String {
 
 fn group_thousands(s: &str) -> String {
     let (sign, rest) = s.strip_prefix('-').map_or(("", s), |r| ("-", r));
-    let (int, frac) = rest.split_once('.').map_or((rest, None), |(i, f)| (i, Some(f)));
+    let (int, frac) = rest
+        .split_once('.')
+        .map_or((rest, None), |(i, f)| (i, Some(f)));
     let mut out = String::new();
     for (i, c) in int.chars().enumerate() {
         if i > 0 && (int.len() - i) % 3 == 0 {
@@ -243,11 +247,16 @@ fn Explore(description: ExploreDescription) -> impl IntoView {
     let run = move || {
         let qs = state.get_untracked().to_query_string();
         if let Some(w) = web_sys::window() {
-            let url = format!("/explore/{}{}{}", explore_name.get_value(), if qs.is_empty() { "" } else { "?" }, qs);
-            if let Ok(h) = w.history() {
-                if current_search().trim_start_matches('?') != qs {
-                    let _ = h.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
-                }
+            let url = format!(
+                "/explore/{}{}{}",
+                explore_name.get_value(),
+                if qs.is_empty() { "" } else { "?" },
+                qs
+            );
+            if let Ok(h) = w.history()
+                && current_search().trim_start_matches('?') != qs
+            {
+                let _ = h.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
             }
         }
         execute();
@@ -279,7 +288,10 @@ fn Explore(description: ExploreDescription) -> impl IntoView {
 
     let on_drop = move |shelf: Shelf, ev: leptos::ev::DragEvent| {
         ev.prevent_default();
-        let Some(data) = ev.data_transfer().and_then(|d| d.get_data("text/plain").ok()) else {
+        let Some(data) = ev
+            .data_transfer()
+            .and_then(|d| d.get_data("text/plain").ok())
+        else {
             return;
         };
         if let Some(f) = field(&data) {
@@ -329,7 +341,7 @@ fn Explore(description: ExploreDescription) -> impl IntoView {
                                         </button>
                                         <button class="filter-add" aria-label=format!("filter on {}", f.label)
                                             on:click=move |_| { let f = filt.clone(); edit(&|s| add_to(s, Shelf::Filters, &f)); }>
-                                            "⏷"
+                                            "▽"
                                         </button>
                                     </li>
                                 }
@@ -342,6 +354,9 @@ fn Explore(description: ExploreDescription) -> impl IntoView {
     };
 
     let shelf_view = move |shelf: Shelf| {
+        // Re-render a shelf only when its fields change, not when a filter's value does (that
+        // would reset the editor being typed in).
+        let items = Memo::new(move |_| state.with(|s| shelf_items(s, shelf)));
         view! {
             <div class=format!("shelf {}", shelf.id()) data-shelf=shelf.id()
                 on:dragover=move |ev: leptos::ev::DragEvent| ev.prevent_default()
@@ -349,7 +364,7 @@ fn Explore(description: ExploreDescription) -> impl IntoView {
                 <h3>{shelf.title()}</h3>
                 <ul>
                     {move || {
-                        let items = shelf_items(&state.get(), shelf);
+                        let items = items.get();
                         if items.is_empty() {
                             return view! { <li class="empty">"Drop fields here"</li> }.into_any();
                         }
@@ -429,23 +444,55 @@ fn FilterEditor(
     state: RwSignal<ExploreState>,
     on_change: Callback<()>,
 ) -> impl IntoView {
-    let ty = info.as_ref().map(|f| f.ty.clone()).unwrap_or_else(|| "string".into());
+    let ty = info
+        .as_ref()
+        .map(|f| f.ty.clone())
+        .unwrap_or_else(|| "string".into());
     let ops: &'static [(&'static str, &'static str)] = match ty.as_str() {
-        "number" | "sum" | "count" | "count_distinct" | "average" | "min" | "max" | "median" | "percentile" => &[
-            ("eq", "is"), ("gt", ">"), ("gte", "≥"), ("lt", "<"), ("lte", "≤"), ("between", "between"),
-            ("null", "is null"), ("notnull", "is not null"), ("raw", "expression"),
+        "number" | "sum" | "count" | "count_distinct" | "average" | "min" | "max" | "median"
+        | "percentile" => &[
+            ("eq", "is"),
+            ("gt", ">"),
+            ("gte", "≥"),
+            ("lt", "<"),
+            ("lte", "≤"),
+            ("between", "between"),
+            ("null", "is null"),
+            ("notnull", "is not null"),
+            ("raw", "expression"),
         ],
         "time" | "date" => &[
-            ("last_days", "in the last N days"), ("last_weeks", "in the last N weeks"), ("last_months", "in the last N months"),
-            ("this_month", "this month"), ("range", "between dates"), ("null", "is null"), ("notnull", "is not null"), ("raw", "expression"),
+            ("last_days", "in the last N days"),
+            ("last_weeks", "in the last N weeks"),
+            ("last_months", "in the last N months"),
+            ("this_month", "this month"),
+            ("range", "between dates"),
+            ("null", "is null"),
+            ("notnull", "is not null"),
+            ("raw", "expression"),
         ],
         _ => &[
-            ("eq", "is"), ("ne", "is not"), ("contains", "contains"), ("starts", "starts with"),
-            ("null", "is null"), ("notnull", "is not null"), ("raw", "expression"),
+            ("eq", "is"),
+            ("ne", "is not"),
+            ("contains", "contains"),
+            ("starts", "starts with"),
+            ("null", "is null"),
+            ("notnull", "is not null"),
+            ("raw", "expression"),
         ],
     };
     let op = RwSignal::new(ops[0].0);
-    let a = RwSignal::new(String::new());
+    let initial = state.with_untracked(|s| {
+        s.filters
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, e)| e.clone())
+            .unwrap_or_default()
+    });
+    if !initial.is_empty() {
+        op.set("raw");
+    }
+    let a = RwSignal::new(initial);
     let b = RwSignal::new(String::new());
     let key = field.clone();
     let apply = Callback::new(move |()| {
@@ -479,7 +526,15 @@ fn FilterEditor(
     });
     let current = {
         let key = field.clone();
-        move || state.with(|s| s.filters.iter().find(|(f, _)| *f == key).map(|(_, e)| e.clone()).unwrap_or_default())
+        move || {
+            state.with(|s| {
+                s.filters
+                    .iter()
+                    .find(|(f, _)| *f == key)
+                    .map(|(_, e)| e.clone())
+                    .unwrap_or_default()
+            })
+        }
     };
     // Suggestions for strings, from the field-values endpoint.
     let suggestions = RwSignal::new(Vec::<String>::new());
@@ -487,11 +542,19 @@ fn FilterEditor(
     let list_id = format!("values-{}", field.replace('.', "-"));
     let suggest_field = field.clone();
     let suggest = move |q: String| {
-        let Some(explore) = explore.get_untracked().get("explore") else { return };
-        let url = format!("/api/v1/explores/{explore}/fields/{suggest_field}/values?limit=50&q={}", crate::state::encode(&q));
+        let Some(explore) = explore.get_untracked().get("explore") else {
+            return;
+        };
+        let url = format!(
+            "/api/v1/explores/{explore}/fields/{suggest_field}/values?limit=50&q={}",
+            crate::state::encode(&q)
+        );
         leptos::task::spawn_local(async move {
             if let Ok(v) = api::get::<Value>(&url).await {
-                let values = v["values"].as_array().map(|a| a.iter().map(|v| chart::category(Some(v))).collect()).unwrap_or_default();
+                let values = v["values"]
+                    .as_array()
+                    .map(|a| a.iter().map(|v| chart::category(Some(v))).collect())
+                    .unwrap_or_default();
                 suggestions.set(values);
             }
         });
@@ -501,9 +564,10 @@ fn FilterEditor(
     view! {
         <span class="filter-editor">
             <select aria-label=format!("operator for {field}") on:change=move |ev| { let v = event_target_value(&ev); if let Some((id, _)) = ops.iter().find(|(id, _)| *id == v) { op.set(id); } apply.run(()); }>
-                {ops.iter().map(|(id, label)| view! { <option value=*id>{*label}</option> }).collect_view()}
+                {ops.iter().map(|(id, label)| view! { <option value=*id selected=move || op.get() == *id>{*label}</option> }).collect_view()}
             </select>
             <input class="filter-value" aria-label=format!("value for {field}") list=list_id.clone()
+                prop:value=move || a.get()
                 placeholder=move || match op.get() { "range" => "2024-01-01", "raw" => "Looker expression", _ => "value" }
                 on:focus=move |_| if is_string { suggest_on_focus(a.get_untracked()) }
                 on:input=move |ev| { let v = event_target_value(&ev); a.set(v.clone()); if is_string { suggest(v) } }
@@ -589,7 +653,10 @@ pub fn ChartView(result: QueryResult, kind: Signal<Option<String>>) -> impl Into
     let holder = NodeRef::<leptos::html::Div>::new();
     let r = StoredValue::new(result);
     let chart = StoredValue::new_local(None::<Chart>);
-    let chosen = move || kind.get().unwrap_or_else(|| r.with_value(|r| chart::auto_type(r).to_string()));
+    let chosen = move || {
+        kind.get()
+            .unwrap_or_else(|| r.with_value(|r| chart::auto_type(r).to_string()))
+    };
     Effect::new(move |_| {
         let k = chosen();
         chart.set_value(None);
@@ -626,9 +693,18 @@ mod tests {
         assert_eq!(v(serde_json::json!(1234567)), "1,234,567");
         assert_eq!(v(serde_json::json!(-1234.5)), "-1,234.50");
         assert_eq!(v(serde_json::json!("2024-08-01T00:00:00Z")), "2024-08-01");
-        assert_eq!(v(serde_json::json!("2024-08-01T14:30:00Z")), "2024-08-01 14:30:00");
+        assert_eq!(
+            v(serde_json::json!("2024-08-01T14:30:00Z")),
+            "2024-08-01 14:30:00"
+        );
         assert_eq!(format_cell(None, None), "∅");
-        assert_eq!(format_cell(Some(&serde_json::json!(0.256)), Some("0.0%")), "25.6%");
-        assert_eq!(format_cell(Some(&serde_json::json!(1000.0)), Some("#,##0.00")), "1,000.00");
+        assert_eq!(
+            format_cell(Some(&serde_json::json!(0.256)), Some("0.0%")),
+            "25.6%"
+        );
+        assert_eq!(
+            format_cell(Some(&serde_json::json!(1000.0)), Some("#,##0.00")),
+            "1,000.00"
+        );
     }
 }

@@ -8,6 +8,8 @@
 //! - [`chart`] — chart choice, ECharts options, the wasm-bindgen layer over ECharts;
 //! - [`explore`] — the explore page.
 
+#![recursion_limit = "256"]
+
 pub mod api;
 pub mod chart;
 pub mod explore;
@@ -32,6 +34,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <link rel="icon" href="data:,"/>
                 <link rel="stylesheet" href="/pkg/boltic.css"/>
                 <script src="/pkg/echarts.min.js" defer></script>
                 <HydrationScripts options/>

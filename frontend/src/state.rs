@@ -238,7 +238,9 @@ mod tests {
         assert_eq!(ExploreState::from_query_string(&qs), state);
         assert_eq!(ExploreState::from_query_string(&format!("?{qs}")), state);
         assert!(qs.len() < 260, "{} chars: {qs}", qs.len());
-        assert!(qs.starts_with("d=customers.customer_group_type&m=orders.revenue,orders.order_count"));
+        assert!(
+            qs.starts_with("d=customers.customer_group_type&m=orders.revenue,orders.order_count")
+        );
         assert_eq!(ExploreState::new().to_query_string(), "");
     }
 
@@ -249,11 +251,21 @@ mod tests {
         let q = state.to_query("orders");
         assert_eq!(
             q["fields"],
-            json!(["customers.customer_group_type", "orders.revenue", "orders.order_count"])
+            json!([
+                "customers.customer_group_type",
+                "orders.revenue",
+                "orders.order_count"
+            ])
         );
-        assert_eq!(q["sorts"], json!([{"field": "orders.revenue", "desc": true}]));
+        assert_eq!(
+            q["sorts"],
+            json!([{"field": "orders.revenue", "desc": true}])
+        );
         assert_eq!(q["filters"][0], json!({"orders.status": "Finished,Booked"}));
-        assert_eq!((q["limit"].as_u64(), q["totals"].as_bool()), (Some(100), Some(true)));
+        assert_eq!(
+            (q["limit"].as_u64(), q["totals"].as_bool()),
+            (Some(100), Some(true))
+        );
     }
 
     #[test]
