@@ -4,20 +4,25 @@
 
 FROM rust:1.95-slim-bookworm AS build
 WORKDIR /src
-RUN apt-get update && apt-get install -y --no-install-recommends pkg-config && rm -rf /var/lib/apt/lists/*
+RUN apt-get update && apt-get install -y --no-install-recommends pkg-config nodejs npm \
+    && rm -rf /var/lib/apt/lists/*
 COPY . .
+# The web app's browser bundle (wasm + ECharts + CSS) into /site, then the server binary.
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/src/target \
-    cargo build --release --locked -p boltic-server && cp target/release/boltic /usr/local/bin/boltic
+    SITE_DIR=/site scripts/build-frontend.sh \
+    && cargo build --release --locked -p boltic-server && cp target/release/boltic /usr/local/bin/boltic
 
 FROM debian:bookworm-slim AS runtime
 RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --home-dir /srv/boltic --create-home boltic
 COPY --from=build /usr/local/bin/boltic /usr/local/bin/boltic
 COPY --chown=boltic demo /srv/boltic/demo
+COPY --from=build /site /srv/boltic/site
 USER boltic
 WORKDIR /srv/boltic
-ENV BOLTIC_PROJECT=/srv/boltic/demo/air_boltic BOLTIC_LOG=info BOLTIC_LISTEN=0.0.0.0:3000
+ENV BOLTIC_PROJECT=/srv/boltic/demo/air_boltic BOLTIC_LOG=info BOLTIC_LISTEN=0.0.0.0:3000 \
+    BOLTIC_SITE_DIR=/srv/boltic/site
 EXPOSE 3000
 ENTRYPOINT ["boltic"]
 # The server; `docker run <image> pipeline run ...` runs other commands.

@@ -8,6 +8,7 @@ scripts/setup.sh
 # A debug build compiles in minutes and handles the demo scale in seconds; use
 # `cargo build --release` (and target/release/boltic) for tens of millions of orders.
 cargo build --locked -p boltic-server
+scripts/build-frontend.sh   # the web app's browser bundle into target/site
 boltic=target/debug/boltic
 orders=${ORDERS:-100000}
 $boltic generate --orders "$orders" --seed 42 --out data/raw
@@ -16,7 +17,8 @@ listen=${LISTEN:-127.0.0.1:3000}
 cat <<MSG
 
 The warehouse is in data/warehouse; its manifest: data/warehouse/_boltic/manifest.json
-Ask it a question from another terminal:
+Open the web app: http://$listen/ (explores: http://$listen/explore/orders)
+Or ask it a question from another terminal:
 
   curl -s http://$listen/api/v1/query -H 'Content-Type: application/json' \\
     -d '{"explore": "orders", "fields": ["customers.customer_group_type", "orders.revenue", "orders.order_count"]}'
