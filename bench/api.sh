@@ -15,8 +15,10 @@ cd "$(dirname "$0")/.."
 scales=("$@")
 [ ${#scales[@]} -gt 0 ] || scales=(1000000 10000000)
 scripts/setup.sh bench >/dev/null
-cargo build --release --locked -p boltic-server 2>&1 | tail -1
-boltic=$PWD/target/release/boltic
+if [ -z "${BOLTIC_BIN:-}" ]; then
+  cargo build --release --locked -p boltic-server 2>&1 | tail -1
+fi
+boltic=${BOLTIC_BIN:-${CARGO_TARGET_DIR:-$PWD/target}/release/boltic}
 port=${BOLTIC_BENCH_PORT:-3990}
 
 for orders in "${scales[@]}"; do

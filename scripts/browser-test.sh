@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/build-frontend.sh
 cargo build --locked -p boltic-server
-boltic=target/debug/boltic
+boltic=${CARGO_TARGET_DIR:-target}/debug/boltic
 dir=target/browser-test
 rm -rf "$dir"
 $boltic --quiet generate --orders 5000 --seed 7 --out "$dir/raw" >/dev/null

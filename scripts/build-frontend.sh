@@ -10,6 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 say() { printf '\033[1mbuild-frontend:\033[0m %s\n' "$*"; }
+target=${CARGO_TARGET_DIR:-target}
 out=${SITE_DIR:-target/site}/pkg
 
 rustup target list --installed | grep -q '^wasm32-unknown-unknown$' || {
@@ -28,7 +29,7 @@ cargo build --locked -p boltic-frontend --lib --target wasm32-unknown-unknown \
   --no-default-features --features hydrate --profile wasm-release
 mkdir -p "$out"
 wasm-bindgen --target web --no-typescript --out-dir "$out" --out-name boltic \
-  target/wasm32-unknown-unknown/wasm-release/boltic_frontend.wasm
+  "$target/wasm32-unknown-unknown/wasm-release/boltic_frontend.wasm"
 # binaryen from npm: Debian's (version 108) is too old for wasm-bindgen's externref table.
 frontend/node_modules/.bin/wasm-opt -Oz --enable-reference-types --enable-bulk-memory \
   --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \

@@ -9,7 +9,7 @@ scripts/setup.sh
 # `cargo build --release` (and target/release/boltic) for tens of millions of orders.
 cargo build --locked -p boltic-server
 scripts/build-frontend.sh   # the web app's browser bundle into target/site
-boltic=target/debug/boltic
+boltic=${CARGO_TARGET_DIR:-target}/debug/boltic
 orders=${ORDERS:-100000}
 $boltic generate --orders "$orders" --seed 42 --out data/raw
 $boltic pipeline run --raw data/raw --warehouse data/warehouse --project demo/air_boltic
