@@ -44,7 +44,12 @@ impl Engine {
         manifest: Manifest,
         runtime: Arc<RuntimeEnv>,
     ) -> anyhow::Result<Engine> {
-        let config = SessionConfig::new().with_information_schema(true);
+        // Batches of 32k rows instead of 8k: the analyst questions of bench/api.sh ran 10–30%
+        // faster at 1M and 10M orders (measured on DataFusion 55), mostly high-cardinality
+        // aggregates such as COUNT(DISTINCT) by city.
+        let config = SessionConfig::new()
+            .with_information_schema(true)
+            .with_batch_size(32 * 1024);
         let ctx = SessionContext::new_with_config_rt(config, runtime);
         Warehouse::new(warehouse.clone())
             .register(&ctx, &manifest)
