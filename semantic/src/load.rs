@@ -1120,43 +1120,18 @@ fn build_explore(
             continue;
         };
         let p = jp("sql_on");
-        let mut depends_on = Vec::new();
-        if let Err(err) = ctx.check_expr(sql_on) {
-            ctx.report(
-                fi,
-                At::Value(&p),
-                "invalid-sql",
-                format!("invalid sql in 'sql_on' of join '{}': {err}", j.name),
-                None,
-            );
-            ok = false;
-        }
-        for r in refs(sql_on) {
-            let needle = format!("${{{}}}", r.inner);
-            let at = At::Find(&p, &needle);
-            match r.split() {
-                (Some(a), f) => {
-                    if !check_alias_field(ctx, fi, at, &aliases, views, a, f, &e.name, true) {
-                        ok = false;
-                    } else if a != j.name && !depends_on.iter().any(|d: &String| d == a) {
-                        depends_on.push(a.to_string());
-                    }
-                }
-                (None, n) => {
-                    ctx.report(
-                        fi,
-                        at,
-                        "invalid-reference",
-                        format!(
-                            "'${{{n}}}' in 'sql_on' of join '{}' does not name a view",
-                            j.name
-                        ),
-                        Some(format!("write '${{{}.{n}}}' or '${{<view>.{n}}}'", j.name)),
-                    );
-                    ok = false;
-                }
-            }
-        }
+        let (sql_ok, referenced) = check_explore_sql(
+            ctx,
+            fi,
+            &p,
+            sql_on,
+            (&aliases, views, &e.name),
+            &format!("'sql_on' of join '{}'", j.name),
+            &format!("'sql_on' of join '{}'", j.name),
+            &format!("write '${{{}.{{n}}}}' or '${{<view>.{{n}}}}'", j.name),
+        );
+        ok &= sql_ok;
+        let depends_on: Vec<String> = referenced.into_iter().filter(|a| *a != j.name).collect();
         if ok && depends_on.is_empty() {
             ctx.report(
                 fi,
@@ -1259,40 +1234,17 @@ fn build_explore(
     }
     if let Some(w) = &explore.sql_always_where {
         let p = ypath!["explores", ei, "sql_always_where"];
-        if let Err(err) = ctx.check_expr(w) {
-            ctx.report(
-                fi,
-                At::Value(&p),
-                "invalid-sql",
-                format!(
-                    "invalid sql in 'sql_always_where' of explore '{}': {err}",
-                    e.name
-                ),
-                None,
-            );
-            ok = false;
-        }
-        for r in refs(w) {
-            let needle = format!("${{{}}}", r.inner);
-            let at = At::Find(&p, &needle);
-            match r.split() {
-                (Some(a), f) => {
-                    if !check_alias_field(ctx, fi, at, &aliases, views, a, f, &e.name, true) {
-                        ok = false;
-                    }
-                }
-                (None, n) => {
-                    ctx.report(
-                        fi,
-                        at,
-                        "invalid-reference",
-                        format!("'${{{n}}}' in 'sql_always_where' does not name a view"),
-                        Some(format!("write '${{{}.{n}}}'", explore.view)),
-                    );
-                    ok = false;
-                }
-            }
-        }
+        let (sql_ok, _) = check_explore_sql(
+            ctx,
+            fi,
+            &p,
+            w,
+            (&aliases, views, &e.name),
+            &format!("'sql_always_where' of explore '{}'", e.name),
+            "'sql_always_where'",
+            &format!("write '${{{}.{{n}}}}'", explore.view),
+        );
+        ok &= sql_ok;
     }
     for (i, f) in explore.fields.iter().enumerate() {
         let fp = ypath!["explores", ei, "fields", i];
@@ -1368,6 +1320,59 @@ fn build_explore(
         }
     }
     ok.then_some(explore)
+}
+
+/// Check an explore-level SQL snippet (`sql_on`, `sql_always_where`): it parses, and every
+/// `${alias.field}` names a dimension of a view in the explore. Returns whether all is well and
+/// the aliases referred to, in order of first use. `what` names the snippet in the parse error,
+/// `place` in the bare-reference error, whose hint is `bare_hint` with `{n}` for the name.
+#[allow(clippy::too_many_arguments)]
+fn check_explore_sql(
+    ctx: &mut Ctx<'_>,
+    fi: usize,
+    p: &[Seg],
+    sql: &str,
+    (aliases, views, explore): (&[(String, String)], &BTreeMap<String, View>, &str),
+    what: &str,
+    place: &str,
+    bare_hint: &str,
+) -> (bool, Vec<String>) {
+    let mut ok = true;
+    let mut referenced: Vec<String> = Vec::new();
+    if let Err(err) = ctx.check_expr(sql) {
+        ctx.report(
+            fi,
+            At::Value(p),
+            "invalid-sql",
+            format!("invalid sql in {what}: {err}"),
+            None,
+        );
+        ok = false;
+    }
+    for r in refs(sql) {
+        let needle = format!("${{{}}}", r.inner);
+        let at = At::Find(p, &needle);
+        match r.split() {
+            (Some(a), f) => {
+                if !check_alias_field(ctx, fi, at, aliases, views, a, f, explore, true) {
+                    ok = false;
+                } else if !referenced.iter().any(|d| d == a) {
+                    referenced.push(a.to_string());
+                }
+            }
+            (None, n) => {
+                ctx.report(
+                    fi,
+                    at,
+                    "invalid-reference",
+                    format!("'${{{n}}}' in {place} does not name a view"),
+                    Some(bare_hint.replace("{n}", n)),
+                );
+                ok = false;
+            }
+        }
+    }
+    (ok, referenced)
 }
 
 /// Check `${alias.field}` against the aliases joined so far. `dims_only` rejects measures.
