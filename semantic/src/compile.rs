@@ -665,7 +665,8 @@ impl<'a> Compiler<'a> {
             .ok_or_else(|| Error::Internal(format!("view '{view_name}' missing")))
     }
 
-    /// All leaf measures (alias, name) a measure depends on.
+    /// All leaf measures (alias, name) a measure depends on: the leaves [`Self::measure_expr`]
+    /// would render.
     fn leaves(
         &self,
         alias: &str,
@@ -674,29 +675,12 @@ impl<'a> Compiler<'a> {
         out: &mut BTreeSet<(String, String)>,
         depth: usize,
     ) -> Result<()> {
-        if depth > 64 {
-            return Err(Error::Internal("measure depth exceeded".into()));
-        }
-        let Some(Field {
-            kind: FieldKind::Measure(m),
-            ..
-        }) = view.fields.get(name)
-        else {
-            return Err(Error::Internal(format!("measure '{name}' missing")));
+        let mut record = |_: &Self, a: &str, _: &View, n: &str| {
+            out.insert((a.to_string(), n.to_string()));
+            Ok(String::new())
         };
-        if m.ty != MeasureType::Number {
-            out.insert((alias.to_string(), name.to_string()));
-            return Ok(());
-        }
-        for r in refs::refs(m.sql.as_deref().unwrap_or_default()) {
-            let (a, f) = match r.split() {
-                (None, n) => (alias.to_string(), n.to_string()),
-                (Some(a), f) => (a.to_string(), f.to_string()),
-            };
-            let v = self.view_for_alias(&a, view, alias)?;
-            self.leaves(&a, v, &f, out, depth + 1)?;
-        }
-        Ok(())
+        self.measure_expr(alias, view, name, &mut record, depth)
+            .map(|_| ())
     }
 
     // ---------- filters ----------
