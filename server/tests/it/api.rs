@@ -7,37 +7,13 @@ use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use boltic_pipeline::{Location, Progress, Project, RunOptions};
+use boltic_pipeline::{Location, Progress};
 use boltic_server::api::{self, AppState, ServeConfig};
 use datafusion::arrow::ipc::reader::StreamReader;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
-fn project() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../demo/air_boltic")
-}
-
-fn local(path: &Path) -> Location {
-    Location::parse(path.to_str().expect("utf-8 path")).expect("location")
-}
-
-async fn build(raw: &Location, warehouse: &Location) {
-    let project = Project::load(&project()).expect("demo project");
-    let options = RunOptions {
-        force: true,
-        ..RunOptions::default()
-    };
-    boltic_pipeline::run::run(raw, warehouse, &project, &options, &Progress::hidden())
-        .await
-        .expect("pipeline run");
-}
-
-/// A warehouse from the seed files in `dir/wh`.
-async fn seed_warehouse(dir: &Path) -> Location {
-    let wh = local(&dir.join("wh"));
-    build(&local(&project().join("raw")), &wh).await;
-    wh
-}
+use crate::support::{build, local, project, seed_warehouse};
 
 /// A warehouse of 50,000 generated orders, built once per test process.
 fn generated_warehouse() -> &'static Path {

@@ -4,4 +4,5 @@ mod api;
 mod cli;
 mod golden;
 mod reports;
+mod support;
 mod web;

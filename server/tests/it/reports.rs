@@ -1,35 +1,21 @@
 //! The semantic layer on a real warehouse: the original Air Boltic reports and the fan-out case,
 //! compiled by `boltic_semantic` and run by DataFusion, against hand-written SQL.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use boltic_pipeline::{Location, Progress, Project, RunOptions};
+use crate::support::{build, local, project};
 use boltic_semantic::{CompileOptions, Model, Query};
 use boltic_server::engine::Engine;
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
-
-fn project() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../demo/air_boltic")
-}
 
 fn model() -> Model {
     boltic_server::project_files::load_model(&project()).expect("the demo model loads")
 }
 
-/// Build a warehouse from `raw` (a folder) in a temporary directory.
+/// Build a warehouse from `raw` (a folder) in `dir/wh` and open it.
 async fn warehouse(raw: &Path, dir: &Path) -> Engine {
-    let raw = Location::parse(raw.to_str().unwrap()).unwrap();
-    let wh = Location::parse(dir.join("wh").to_str().unwrap()).unwrap();
-    let project = Project::load(&project()).unwrap();
-    boltic_pipeline::run::run(
-        &raw,
-        &wh,
-        &project,
-        &RunOptions::default(),
-        &Progress::hidden(),
-    )
-    .await
-    .unwrap();
+    let wh = local(&dir.join("wh"));
+    build(&local(raw), &wh).await;
     Engine::open(&wh, 512 << 20).await.unwrap()
 }
 
@@ -139,8 +125,8 @@ async fn fanned_out_measures_equal_their_separate_sums() {
     // A generated warehouse: every trip has many orders, so the trips -> orders join fans out.
     let dir = tempfile::tempdir().unwrap();
     let raw = dir.path().join("raw");
-    let location = Location::parse(raw.to_str().unwrap()).unwrap();
-    boltic_pipeline::generate::generate(&location, 4_000, 11, &Progress::hidden())
+    let location = local(&raw);
+    boltic_pipeline::generate::generate(&location, 4_000, 11, &boltic_pipeline::Progress::hidden())
         .await
         .unwrap();
     let engine = warehouse(&raw, dir.path()).await;
