@@ -54,6 +54,17 @@
 //!         sql_on: ${orders.customer_id} = ${customers.customer_id}
 //!         relationship: many_to_one  # required: many_to_one, one_to_many, one_to_one, many_to_many
 //!         type: left                 # left (default), inner, full
+//! dashboards:                        # see [`Dashboard`]; checked against the model at load
+//!   - name: revenue_overview
+//!     title: Revenue overview
+//!     filters:                       # apply to every tile whose explore has the field
+//!       - {field: orders.status, title: Status, default: Finished}
+//!     tiles:
+//!       - name: by_month
+//!         title: Revenue by month
+//!         chart: line                # auto (default), table, bar, column, line, area, scatter, pie, single
+//!         query: {explore: orders, fields: [trips.start_month, orders.revenue]}
+//!         layout: {x: 0, y: 0, w: 6, h: 4}   # 12-column grid; placed automatically if left out
 //! ```
 //!
 //! # How SQL is built
@@ -113,7 +124,8 @@
 //! `unknown-field`, `invalid-type`, `invalid-source`, `invalid-sql`, `invalid-reference`,
 //! `reference-cycle`, `type-mismatch`, `missing-sql`, `invalid-percentile`, `invalid-tiers`,
 //! `invalid-timeframe`, `invalid-filter`, `invalid-timezone`, `missing-relationship`,
-//! `missing-sql-on`, `invalid-join`, `ambiguous-join`, `fanout-without-primary-key`.
+//! `missing-sql-on`, `invalid-join`, `ambiguous-join`, `fanout-without-primary-key`; for
+//! dashboards also `invalid-name`, `invalid-tile-query`, `invalid-layout`, `too-many-tiles`.
 //! Query errors ([`Error::Query`]) use `unknown-explore`, `unknown-field`, `field-not-allowed`,
 //! `view-not-joined`, `invalid-pivot`, `invalid-sort`, `mixed-filter`, `empty-query`,
 //! `invalid-timezone`, `fanout-without-primary-key`.
@@ -121,6 +133,7 @@
 #![allow(clippy::collapsible_if)]
 
 mod compile;
+mod dashboard;
 mod error;
 pub mod filter;
 mod joins;
@@ -132,6 +145,10 @@ mod sqltext;
 mod yaml_pos;
 
 pub use compile::{Column, CompileOptions, CompiledQuery, compile, query_timezone};
+pub use dashboard::{
+    ChartType, Dashboard, DashboardFilter, DashboardProblem, GRID_COLUMNS, Layout, MAX_TILE_HEIGHT,
+    MAX_TILES, PathSeg, Tile, valid_name,
+};
 pub use error::{Diagnostic, Error, FilterError, Result, Severity};
 pub use load::load;
 pub use model::{

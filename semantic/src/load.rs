@@ -24,6 +24,8 @@ struct FileSpec {
     views: Vec<ViewSpec>,
     #[serde(default)]
     explores: Vec<ExploreSpec>,
+    #[serde(default)]
+    dashboards: Vec<crate::Dashboard>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -346,15 +348,63 @@ pub fn load(files: &[crate::SourceFile]) -> (Option<Model>, Vec<Diagnostic>) {
         }
     }
 
-    let diags = std::mem::take(&mut ctx.diags);
-    let ok = !diags.iter().any(|d| d.severity == Severity::Error);
-    let model = ok.then(|| Model {
+    let ok = !ctx.diags.iter().any(|d| d.severity == Severity::Error);
+    let mut model = ok.then(|| Model {
         timezone: timezone.map_or_else(|| "UTC".to_string(), |(t, _)| t),
         views,
         explores,
-        sql: ctx.sql,
+        dashboards: BTreeMap::new(),
+        sql: std::mem::take(&mut ctx.sql),
     });
-    (model, diags)
+    // dashboards are checked against the finished model (their tile queries must compile)
+    if let Some(m) = &mut model {
+        let mut dashboards = BTreeMap::new();
+        let mut dashboard_files: HashMap<String, usize> = HashMap::new();
+        for (fi, s) in &specs {
+            for (di, d) in s.dashboards.iter().enumerate() {
+                if let Some(pf) = dashboard_files.get(&d.name) {
+                    let other = files[*pf].name.clone();
+                    ctx.report(
+                        *fi,
+                        At::Value(&ypath!["dashboards", di, "name"]),
+                        "duplicate-name",
+                        format!("dashboard '{}' is defined twice", d.name),
+                        Some(format!("rename one of them; the other is in '{other}'")),
+                    );
+                    continue;
+                }
+                dashboard_files.insert(d.name.clone(), *fi);
+                let problems = d.check(m);
+                for p in &problems {
+                    let mut path = vec![Seg::from("dashboards"), Seg::from(di)];
+                    path.extend(p.path.iter().map(|s| match s {
+                        crate::PathSeg::Key(k) => Seg::from(*k),
+                        crate::PathSeg::Index(i) => Seg::from(*i),
+                    }));
+                    // point at the thing named in quotes when the query mentions it
+                    let named = p
+                        .message
+                        .split('\'')
+                        .nth(3)
+                        .filter(|_| p.code == "invalid-tile-query");
+                    let at = match named {
+                        Some(n) => At::Find(&path, n),
+                        None => At::Value(&path),
+                    };
+                    ctx.report(*fi, at, p.code, p.message.clone(), p.hint.clone());
+                }
+                if problems.is_empty() {
+                    let mut d = d.clone();
+                    d.place_tiles();
+                    dashboards.insert(d.name.clone(), d);
+                }
+            }
+        }
+        m.dashboards = dashboards;
+    }
+    let diags = std::mem::take(&mut ctx.diags);
+    let ok = !diags.iter().any(|d| d.severity == Severity::Error);
+    (model.filter(|_| ok), diags)
 }
 
 /// Where the text of a scalar value starts (after an opening quote).

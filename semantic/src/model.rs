@@ -34,6 +34,8 @@ pub struct Model {
     pub views: BTreeMap<String, View>,
     /// Explores by name.
     pub explores: BTreeMap<String, Explore>,
+    /// Dashboards defined in the model files (read-only in the app), by name.
+    pub dashboards: BTreeMap<String, crate::Dashboard>,
     /// The model's SQL snippets parsed and printed once, for the compiler.
     #[serde(skip)]
     pub(crate) sql: SqlCache,

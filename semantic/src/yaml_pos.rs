@@ -198,13 +198,25 @@ impl PosIndex {
                     break;
                 }
             }
-            if let Some(off) = line.get(start..).and_then(|s| s.find(needle)) {
+            if let Some(off) = line.get(start..).and_then(|s| find_word(s, needle)) {
                 let col = line[..start + off].chars().count() + 1;
                 return (i + 1, col);
             }
         }
         (e.line, e.value_col)
     }
+}
+
+/// Where `needle` occurs in `s`, preferring an occurrence not followed by a word character
+/// (so `orders.revenu` is found as itself, not inside `orders.revenue`).
+fn find_word(s: &str, needle: &str) -> Option<usize> {
+    let whole = s.match_indices(needle).map(|(i, _)| i).find(|&i| {
+        !s[i + needle.len()..]
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_alphanumeric() || c == '_')
+    });
+    whole.or_else(|| s.find(needle))
 }
 
 fn strip_comment(v: &str) -> &str {

@@ -27,6 +27,10 @@ pub fn demo() -> Vec<SourceFile> {
             "explores.yml",
             include_str!("../../../demo/air_boltic/semantic/explores.yml"),
         ),
+        SourceFile::new(
+            "dashboards.yml",
+            include_str!("../../../demo/air_boltic/semantic/dashboards.yml"),
+        ),
     ]
 }
 

@@ -3,6 +3,7 @@
 mod api;
 mod broken;
 mod cases;
+mod dashboards;
 mod execute;
 mod filters;
 mod golden;
