@@ -5,4 +5,5 @@
 pub mod api;
 pub mod engine;
 pub mod project_files;
+pub mod store;
 pub mod validate;

@@ -45,6 +45,10 @@ pub struct ServeSettings {
     /// made by scripts/build-frontend.sh [default: target/site].
     #[arg(long, env = "BOLTIC_SITE_DIR")]
     pub site_dir: Option<PathBuf>,
+    /// SQLite file for what users make in the app (dashboards, share links); created and
+    /// migrated on start; `:memory:` keeps nothing [default: boltic.db].
+    #[arg(long, env = "BOLTIC_DATABASE")]
+    pub database: Option<PathBuf>,
 }
 
 impl ServeSettings {
@@ -61,6 +65,7 @@ impl ServeSettings {
             cache_mib: self.cache_mib.or(other.cache_mib),
             poll_interval_ms: self.poll_interval_ms.or(other.poll_interval_ms),
             site_dir: self.site_dir.or(other.site_dir),
+            database: self.database.or(other.database),
         }
     }
 
@@ -102,6 +107,7 @@ impl ServeSettings {
                 .map(Duration::from_millis)
                 .unwrap_or(d.poll_interval),
             site_dir: self.site_dir.unwrap_or(d.site_dir),
+            database: self.database.unwrap_or(d.database),
         };
         if config.max_rows == 0 {
             anyhow::bail!("'max_rows' must be at least 1");
@@ -142,6 +148,8 @@ pub struct ServeConfig {
     pub poll_interval: Duration,
     /// The web app's built assets.
     pub site_dir: PathBuf,
+    /// The app database (`:memory:` for none on disk).
+    pub database: PathBuf,
 }
 
 impl ServeConfig {
@@ -158,6 +166,7 @@ impl ServeConfig {
             cache_bytes: 256 << 20,
             poll_interval: Duration::from_secs(2),
             site_dir: PathBuf::from("target/site"),
+            database: PathBuf::from("boltic.db"),
         }
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod cache;
 pub mod config;
+pub mod dashboards;
 pub mod encode;
 pub mod error;
 pub mod metrics;
@@ -46,6 +47,10 @@ pub fn router(state: AppState) -> Router {
     let queries = Router::new()
         .route("/api/v1/query", post(routes::run_query))
         .route(
+            "/api/v1/dashboards/{dashboard}/tiles/{tile}/query",
+            post(dashboards::tile_query),
+        )
+        .route(
             "/api/v1/explores/{explore}/fields/{field}/values",
             get(routes::field_values),
         )
@@ -59,9 +64,36 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/admin/reload", post(routes::reload))
         .route("/api/v1/openapi.json", get(routes::openapi))
         .route("/metrics", get(routes::metrics))
+        .route(
+            "/api/v1/dashboards",
+            get(dashboards::list).post(dashboards::create),
+        )
+        .route(
+            "/api/v1/dashboards/{dashboard}",
+            get(dashboards::get)
+                .put(dashboards::update)
+                .delete(dashboards::delete),
+        )
+        .route(
+            "/api/v1/dashboards/{dashboard}/tiles",
+            post(dashboards::add_tile),
+        )
+        .route(
+            "/api/v1/dashboards/{dashboard}/shares",
+            get(dashboards::list_shares).post(dashboards::create_share),
+        )
+        .route(
+            "/api/v1/dashboards/{dashboard}/shares/{id}",
+            axum::routing::delete(dashboards::revoke_share),
+        )
         .merge(queries)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        // who asks: share-link visitors are confined to their dashboard
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            dashboards::identify,
+        ))
         .layer(axum::middleware::map_response_with_state(
             state.clone(),
             count_errors,
@@ -74,31 +106,53 @@ pub fn router(state: AppState) -> Router {
             },
         ))
         .with_state(state.clone())
-        .merge(web_app(&state.config))
+        .merge(web_app(&state))
         .layer(TraceLayer::new_for_http())
 }
 
-/// The web app: server-rendered Leptos pages, and their assets under `/pkg` (gzip when the
-/// browser accepts it).
-fn web_app(config: &ServeConfig) -> Router {
+/// The web app: server-rendered Leptos pages, their assets under `/pkg` (gzip when the
+/// browser accepts it), and `/s/{token}`, the shared dashboard page that first checks its link.
+fn web_app(state: &AppState) -> Router {
     use leptos::config::LeptosOptions;
-    use leptos_axum::{LeptosRoutes, generate_route_list};
+    use leptos::prelude::provide_context;
+    use leptos_axum::{LeptosRoutes, generate_route_list_with_exclusions};
+    let config = &state.config;
     let options = LeptosOptions::builder()
         .output_name(boltic_frontend::OUTPUT_NAME)
         .site_root(config.site_dir.display().to_string())
         .site_pkg_dir("pkg")
         .build();
-    let routes = generate_route_list(boltic_frontend::App);
+    let share_route = "/s/{token}";
+    let routes =
+        generate_route_list_with_exclusions(boltic_frontend::App, Some(vec![share_route.into()]));
     let shell_options = options.clone();
     let assets = ServiceBuilder::new()
         .layer(tower_http::compression::CompressionLayer::new())
         .service(tower_http::services::ServeDir::new(
             config.site_dir.join("pkg"),
         ));
+    let render = {
+        let (context, shell) = (options.clone(), options.clone());
+        leptos_axum::render_app_to_stream_with_context(
+            move || provide_context(context.clone()),
+            move || boltic_frontend::shell(shell.clone()),
+        )
+    };
+    let app_state = state.clone();
     Router::new()
         .leptos_routes(&options, routes, move || {
             boltic_frontend::shell(shell_options.clone())
         })
+        .route(
+            share_route,
+            get(
+                move |axum::extract::Path(token): axum::extract::Path<String>,
+                      req: axum::extract::Request| {
+                    let render = render.clone();
+                    dashboards::share_page(app_state.clone(), token, req, move |r| render(r))
+                },
+            ),
+        )
         .nest_service("/pkg", assets)
         .with_state(options)
 }

@@ -19,8 +19,16 @@ use super::state::AppState;
 /// query is compiled (and to the cache key) without changing any caller.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Caller {
-    /// No credentials (the only kind until users and roles exist).
+    /// No credentials (everyone, until users and roles exist).
     Anonymous,
+    /// A visitor holding a dashboard's share link: may see that dashboard and run its tiles'
+    /// queries, nothing else (enforced by the API's share-scope layer).
+    Share {
+        /// The link's public id.
+        link: String,
+        /// The dashboard it opens.
+        dashboard: String,
+    },
 }
 
 /// A result as kept in the cache: the Arrow batches (for CSV and Arrow responses) and the

@@ -1,6 +1,6 @@
 //! The HTTP endpoints under `/api/v1`, with their OpenAPI descriptions.
 
-use axum::Json;
+use axum::{Extension, Json};
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, Query as UrlQuery, State};
@@ -30,7 +30,17 @@ use super::state::{AppState, ModelProblem};
         ready,
         reload,
         metrics,
-        openapi
+        openapi,
+        super::dashboards::list,
+        super::dashboards::get,
+        super::dashboards::create,
+        super::dashboards::update,
+        super::dashboards::delete,
+        super::dashboards::add_tile,
+        super::dashboards::tile_query,
+        super::dashboards::list_shares,
+        super::dashboards::create_share,
+        super::dashboards::revoke_share
     ),
     components(schemas(ErrorBody, QueryResponse<'static>, FieldMeta, Timing, SqlResponse))
 )]
@@ -353,7 +363,7 @@ pub fn parse_body<T: serde::de::DeserializeOwned>(
     })
 }
 
-fn wants_cache(headers: &HeaderMap, params: &QueryParams) -> bool {
+pub(crate) fn wants_cache(headers: &HeaderMap, params: &QueryParams) -> bool {
     if params.cache == Some(false) {
         return false;
     }
@@ -365,7 +375,7 @@ fn wants_cache(headers: &HeaderMap, params: &QueryParams) -> bool {
     !no_cache
 }
 
-fn format_of(headers: &HeaderMap, params: &QueryParams) -> Result<Format, ApiError> {
+pub(crate) fn format_of(headers: &HeaderMap, params: &QueryParams) -> Result<Format, ApiError> {
     match &params.format {
         Some(name) => Format::from_name(name).ok_or_else(|| {
             ApiError::new(
@@ -400,18 +410,24 @@ pub async fn run_query(
     State(state): State<AppState>,
     UrlQuery(params): UrlQuery<QueryParams>,
     headers: HeaderMap,
+    Extension(caller): Extension<Caller>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let started = std::time::Instant::now();
     let format = format_of(&headers, &params)?;
     let query: Query = parse_body(body)?;
-    let answer = query::answer(
-        &state,
-        &query,
-        &Caller::Anonymous,
-        wants_cache(&headers, &params),
-    )
-    .await?;
+    let answer = query::answer(&state, &query, &caller, wants_cache(&headers, &params)).await?;
+    respond(&state, &answer, format, started)
+}
+
+/// The response for an answered query in `format`, with the cache, truncation and warehouse
+/// version headers; counts it in the metrics.
+pub(crate) fn respond(
+    state: &AppState,
+    answer: &query::Answer,
+    format: Format,
+    started: std::time::Instant,
+) -> Result<Response, ApiError> {
     let result = &answer.result;
     let mut response = match format {
         Format::Json => {
@@ -469,10 +485,11 @@ pub async fn run_query(
     (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn compile_sql(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let query: Query = parse_body(body)?;
-    let compiled = query::compile(&state, &query, &Caller::Anonymous)?;
+    let compiled = query::compile(&state, &query, &caller)?;
     Ok(Json(SqlResponse {
         sql: compiled.sql,
         totals_sql: compiled.totals_sql,
@@ -490,6 +507,7 @@ pub async fn field_values(
     State(state): State<AppState>,
     Path((explore, field)): Path<(String, String)>,
     UrlQuery(params): UrlQuery<ValuesParams>,
+    Extension(caller): Extension<Caller>,
 ) -> Result<Response, ApiError> {
     let limit = params.limit.unwrap_or(100).clamp(1, 1000);
     if let Some(loaded) = state.model() {
@@ -528,7 +546,7 @@ pub async fn field_values(
         limit: Some(limit + 1),
         ..Query::default()
     };
-    let answer = query::answer(&state, &query, &Caller::Anonymous, true).await?;
+    let answer = query::answer(&state, &query, &caller, true).await?;
     let rows: Vec<serde_json::Map<String, serde_json::Value>> =
         serde_json::from_str(answer.result.rows_json.get()).map_err(|e| {
             tracing::error!(error = %e, "cannot read back result rows");

@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
+use anyhow::Context;
 use arc_swap::ArcSwapOption;
 use boltic_pipeline::{Location, Warehouse};
 use boltic_semantic::{Diagnostic, Model, Severity};
@@ -61,6 +62,8 @@ pub struct Inner {
     pub metrics: Metrics,
     /// One permit per query allowed to run at once.
     pub query_slots: Arc<Semaphore>,
+    /// Dashboards and share links made in the app.
+    pub store: crate::store::Store,
     started: std::time::Instant,
 }
 
@@ -86,7 +89,19 @@ impl AppState {
         warehouse: Location,
     ) -> anyhow::Result<AppState> {
         let runtime = crate::engine::runtime(config.memory_limit)?;
+        let store = if config.database.as_os_str() == ":memory:" {
+            crate::store::Store::in_memory()
+        } else {
+            crate::store::Store::open(&config.database)
+        }
+        .with_context(|| {
+            format!(
+                "cannot open the app database '{}'",
+                config.database.display()
+            )
+        })?;
         let state = AppState(Arc::new(Inner {
+            store,
             query_slots: Arc::new(Semaphore::new(config.max_concurrent_queries)),
             cache: ResultCache::new(config.cache_bytes),
             compile_memo: Mutex::new(lru::LruCache::new(

@@ -48,6 +48,7 @@ pub async fn seed_state(dir: &Path) -> AppState {
 fn cfg(warehouse: &Path) -> ServeConfig {
     let mut config = ServeConfig::new(project(), warehouse.to_str().unwrap());
     config.poll_interval = Duration::ZERO;
+    config.database = ":memory:".into();
     config
 }
 
@@ -943,7 +944,8 @@ async fn serves_a_warehouse_in_s3() {
     moto.create_bucket("warehouse");
     let wh = moto.location("s3://warehouse/air_boltic");
     build(&local(&project().join("raw")), &wh).await;
-    let config = ServeConfig::new(project(), "s3://warehouse/air_boltic");
+    let mut config = ServeConfig::new(project(), "s3://warehouse/air_boltic");
+    config.database = ":memory:".into();
     let state = AppState::with_warehouse(config, wh).await.unwrap();
     let reply = query(&state, &revenue_by_group()).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.json());

@@ -37,6 +37,7 @@ async fn pages_render_on_the_server_and_assets_are_served() {
     let mut config = ServeConfig::new(project, dir.path().join("no-warehouse").to_str().unwrap());
     config.site_dir = site;
     config.poll_interval = std::time::Duration::ZERO;
+    config.database = ":memory:".into();
     let state = AppState::new(config).await.unwrap();
 
     let (status, headers, body) = fetch(&state, "/", false).await;

@@ -1,0 +1,471 @@
+//! App state that users make in the app: dashboards and their share links, in SQLite
+//! (embedded, one file; the path is a setting). The schema is versioned with
+//! `PRAGMA user_version` and migrated forward on open; a database from a newer Boltic is
+//! refused rather than guessed at.
+//!
+//! Share tokens are 256 random bits, given to the user once; only their SHA-256 is stored,
+//! so a copy of the database does not open any dashboard.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use base64::Engine as _;
+use boltic_semantic::Dashboard;
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, params};
+use sha2::Digest;
+
+/// Schema versions; `MIGRATIONS[i]` takes the database from version `i` to `i + 1`.
+const MIGRATIONS: &[&str] = &[
+    // 1: dashboards made in the app, and share links (to app or project dashboards)
+    "CREATE TABLE dashboards (
+        name TEXT PRIMARY KEY,
+        definition TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE share_links (
+        id TEXT PRIMARY KEY,
+        token_sha256 BLOB NOT NULL UNIQUE,
+        dashboard TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        expires_at TEXT,
+        revoked_at TEXT
+    );
+    CREATE INDEX share_links_dashboard ON share_links (dashboard);",
+];
+
+/// What can go wrong with the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// SQLite failed (disk, lock, corruption).
+    #[error("app database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The database was written by a newer Boltic.
+    #[error(
+        "the app database is at schema version {found}, newer than this boltic knows ({known}); run a newer boltic or point --database at another file"
+    )]
+    TooNew {
+        /// Version in the file.
+        found: i64,
+        /// Newest version this build knows.
+        known: i64,
+    },
+    /// A stored definition no longer reads (written by hand?).
+    #[error("dashboard '{0}' is stored in a form this boltic cannot read")]
+    Corrupt(String),
+    /// The dashboard changed since the caller read it.
+    #[error("dashboard '{name}' was changed by someone else (version {current}, you sent {sent})")]
+    Conflict {
+        /// Dashboard.
+        name: String,
+        /// Version stored.
+        current: i64,
+        /// Version the caller based its change on.
+        sent: i64,
+    },
+    /// No such dashboard (or link).
+    #[error("not found")]
+    NotFound,
+    /// The name is taken.
+    #[error("dashboard '{0}' already exists")]
+    Exists(String),
+    /// The OS random source failed.
+    #[error("no randomness available: {0}")]
+    Random(String),
+    /// A blocking task did not finish.
+    #[error("app database task failed")]
+    Task,
+}
+
+/// A dashboard stored in the app.
+#[derive(Debug, Clone)]
+pub struct StoredDashboard {
+    /// The definition.
+    pub dashboard: Dashboard,
+    /// Increases with every change; updates name the version they start from.
+    pub version: i64,
+    /// When made.
+    pub created_at: DateTime<Utc>,
+    /// When last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A share link as listed (the token itself is never stored).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShareLink {
+    /// Public id, for listing and revoking.
+    pub id: String,
+    /// The dashboard it opens.
+    pub dashboard: String,
+    /// When made.
+    pub created_at: DateTime<Utc>,
+    /// When it stops working, if ever.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// When revoked, if it was.
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl ShareLink {
+    /// Whether the link opens its dashboard at `now`.
+    pub fn status(&self, now: DateTime<Utc>) -> ShareStatus {
+        if self.revoked_at.is_some() {
+            ShareStatus::Revoked
+        } else if self.expires_at.is_some_and(|e| e <= now) {
+            ShareStatus::Expired
+        } else {
+            ShareStatus::Active
+        }
+    }
+}
+
+/// State of a share link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShareStatus {
+    /// Works.
+    Active,
+    /// Past its expiry.
+    Expired,
+    /// Revoked by its owner.
+    Revoked,
+}
+
+impl ShareStatus {
+    /// `active`, `expired` or `revoked`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ShareStatus::Active => "active",
+            ShareStatus::Expired => "expired",
+            ShareStatus::Revoked => "revoked",
+        }
+    }
+}
+
+/// The app database. Cheap to clone; calls run on tokio's blocking threads.
+#[derive(Debug, Clone)]
+pub struct Store {
+    conn: Arc<Mutex<Connection>>,
+}
+
+fn now() -> DateTime<Utc> {
+    Utc::now()
+}
+
+fn ts(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+fn parse_ts(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_default()
+}
+
+/// `n` random bytes from the OS.
+fn random_bytes<const N: usize>() -> Result<[u8; N], StoreError> {
+    let mut b = [0u8; N];
+    getrandom::fill(&mut b).map_err(|e| StoreError::Random(e.to_string()))?;
+    Ok(b)
+}
+
+/// Short random id: lowercase letters and digits.
+fn random_id(len: usize) -> Result<String, StoreError> {
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyz23456789";
+    let bytes = random_bytes::<16>()?;
+    Ok(bytes
+        .iter()
+        .take(len)
+        .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
+        .collect())
+}
+
+fn token_hash(token: &str) -> Vec<u8> {
+    sha2::Sha256::digest(token.as_bytes()).to_vec()
+}
+
+/// A URL-friendly name from a title plus a random suffix: `Sales by month` → `sales-by-month-k3m9`.
+pub fn name_from_title(title: &str) -> Result<String, StoreError> {
+    let mut slug = String::new();
+    for c in title.chars().flat_map(char::to_lowercase) {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c);
+        } else if !slug.ends_with('-') && !slug.is_empty() {
+            slug.push('-');
+        }
+        if slug.len() >= 40 {
+            break;
+        }
+    }
+    let slug = slug.trim_end_matches('-');
+    let suffix = random_id(4)?;
+    Ok(if slug.is_empty() {
+        format!("dashboard-{suffix}")
+    } else {
+        format!("{slug}-{suffix}")
+    })
+}
+
+impl Store {
+    /// Open (or create) the database at `path`, creating its folder, and migrate it.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        let conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        Self::init(conn)
+    }
+
+    /// A database in memory (tests, `--database :memory:`).
+    pub fn in_memory() -> Result<Store, StoreError> {
+        Self::init(Connection::open_in_memory()?)
+    }
+
+    fn init(mut conn: Connection) -> Result<Store, StoreError> {
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        let known = MIGRATIONS.len() as i64;
+        if found > known {
+            return Err(StoreError::TooNew { found, known });
+        }
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+            let tx = conn.transaction()?;
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+            tx.commit()?;
+            tracing::info!(version = i + 1, "migrated the app database");
+        }
+        Ok(Store {
+            conn: Arc::new(Mutex::new(conn)),
+        })
+    }
+
+    /// Schema version of the open database.
+    pub async fn schema_version(&self) -> Result<i64, StoreError> {
+        self.run(|c| Ok(c.pragma_query_value(None, "user_version", |r| r.get(0))?))
+            .await
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let conn = self.conn.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut c = conn.lock().unwrap_or_else(|p| p.into_inner());
+            f(&mut c)
+        })
+        .await
+        .map_err(|_| StoreError::Task)?
+    }
+
+    /// Every stored dashboard, by title.
+    pub async fn dashboards(&self) -> Result<Vec<StoredDashboard>, StoreError> {
+        self.run(|c| {
+            let mut st = c.prepare(
+                "SELECT name, definition, version, created_at, updated_at FROM dashboards",
+            )?;
+            let rows = st.query_map([], row_dashboard)?;
+            let mut out = Vec::new();
+            for r in rows {
+                out.push(r??);
+            }
+            out.sort_by(|a: &StoredDashboard, b| {
+                a.dashboard.title.to_lowercase().cmp(&b.dashboard.title.to_lowercase())
+            });
+            Ok(out)
+        })
+        .await
+    }
+
+    /// One dashboard.
+    pub async fn dashboard(&self, name: &str) -> Result<Option<StoredDashboard>, StoreError> {
+        let name = name.to_string();
+        self.run(move |c| get_dashboard(c, &name)).await
+    }
+
+    /// Store a new dashboard (its name must be free).
+    pub async fn create(&self, dashboard: Dashboard) -> Result<StoredDashboard, StoreError> {
+        self.run(move |c| {
+            let json = serde_json::to_string(&dashboard)
+                .map_err(|_| StoreError::Corrupt(dashboard.name.clone()))?;
+            let t = ts(now());
+            let n = c.execute(
+                "INSERT INTO dashboards (name, definition, version, created_at, updated_at)
+                 VALUES (?1, ?2, 1, ?3, ?3) ON CONFLICT (name) DO NOTHING",
+                params![dashboard.name, json, t],
+            )?;
+            if n == 0 {
+                return Err(StoreError::Exists(dashboard.name.clone()));
+            }
+            get_dashboard(c, &dashboard.name)?.ok_or(StoreError::NotFound)
+        })
+        .await
+    }
+
+    /// Replace a dashboard's definition, if it is still at `version` (else [`StoreError::Conflict`]).
+    pub async fn update(
+        &self,
+        dashboard: Dashboard,
+        version: i64,
+    ) -> Result<StoredDashboard, StoreError> {
+        self.run(move |c| {
+            let tx = c.transaction()?;
+            let current: Option<i64> = tx
+                .query_row(
+                    "SELECT version FROM dashboards WHERE name = ?1",
+                    [&dashboard.name],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let current = current.ok_or(StoreError::NotFound)?;
+            if current != version {
+                return Err(StoreError::Conflict {
+                    name: dashboard.name.clone(),
+                    current,
+                    sent: version,
+                });
+            }
+            let json = serde_json::to_string(&dashboard)
+                .map_err(|_| StoreError::Corrupt(dashboard.name.clone()))?;
+            tx.execute(
+                "UPDATE dashboards SET definition = ?2, version = version + 1, updated_at = ?3
+                 WHERE name = ?1",
+                params![dashboard.name, json, ts(now())],
+            )?;
+            tx.commit()?;
+            get_dashboard(c, &dashboard.name)?.ok_or(StoreError::NotFound)
+        })
+        .await
+    }
+
+    /// Delete a dashboard and revoke its share links. False when there was none.
+    pub async fn delete(&self, name: &str) -> Result<bool, StoreError> {
+        let name = name.to_string();
+        self.run(move |c| {
+            let tx = c.transaction()?;
+            let n = tx.execute("DELETE FROM dashboards WHERE name = ?1", [&name])?;
+            tx.execute(
+                "UPDATE share_links SET revoked_at = ?2 WHERE dashboard = ?1 AND revoked_at IS NULL",
+                params![name, ts(now())],
+            )?;
+            tx.commit()?;
+            Ok(n > 0)
+        })
+        .await
+    }
+
+    /// Make a share link to `dashboard`; returns the link and its token (shown once).
+    pub async fn share(
+        &self,
+        dashboard: &str,
+        expires_at: Option<DateTime<Utc>>,
+    ) -> Result<(ShareLink, String), StoreError> {
+        let token =
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random_bytes::<32>()?);
+        let link = ShareLink {
+            id: random_id(10)?,
+            dashboard: dashboard.to_string(),
+            created_at: now(),
+            expires_at,
+            revoked_at: None,
+        };
+        let hash = token_hash(&token);
+        let l = link.clone();
+        self.run(move |c| {
+            c.execute(
+                "INSERT INTO share_links (id, token_sha256, dashboard, created_at, expires_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![l.id, hash, l.dashboard, ts(l.created_at), l.expires_at.map(ts)],
+            )?;
+            Ok(())
+        })
+        .await?;
+        Ok((link, token))
+    }
+
+    /// The link a token belongs to, whatever its state.
+    pub async fn share_by_token(&self, token: &str) -> Result<Option<ShareLink>, StoreError> {
+        let hash = token_hash(token);
+        self.run(move |c| {
+            Ok(c.query_row(
+                "SELECT id, dashboard, created_at, expires_at, revoked_at FROM share_links
+                 WHERE token_sha256 = ?1",
+                [hash],
+                row_share,
+            )
+            .optional()?)
+        })
+        .await
+    }
+
+    /// The links of a dashboard, newest first.
+    pub async fn shares(&self, dashboard: &str) -> Result<Vec<ShareLink>, StoreError> {
+        let name = dashboard.to_string();
+        self.run(move |c| {
+            let mut st = c.prepare(
+                "SELECT id, dashboard, created_at, expires_at, revoked_at FROM share_links
+                 WHERE dashboard = ?1 ORDER BY created_at DESC, id",
+            )?;
+            let rows = st.query_map([name], row_share)?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .await
+    }
+
+    /// Revoke a link of `dashboard`. False when there is no such link.
+    pub async fn revoke(&self, dashboard: &str, id: &str) -> Result<bool, StoreError> {
+        let (name, id) = (dashboard.to_string(), id.to_string());
+        self.run(move |c| {
+            let n = c.execute(
+                "UPDATE share_links SET revoked_at = COALESCE(revoked_at, ?3)
+                 WHERE dashboard = ?1 AND id = ?2",
+                params![name, id, ts(now())],
+            )?;
+            Ok(n > 0)
+        })
+        .await
+    }
+}
+
+fn get_dashboard(c: &Connection, name: &str) -> Result<Option<StoredDashboard>, StoreError> {
+    c.query_row(
+        "SELECT name, definition, version, created_at, updated_at FROM dashboards WHERE name = ?1",
+        [name],
+        row_dashboard,
+    )
+    .optional()?
+    .transpose()
+}
+
+fn row_dashboard(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<StoredDashboard, StoreError>> {
+    let name: String = r.get(0)?;
+    let json: String = r.get(1)?;
+    let version: i64 = r.get(2)?;
+    let created: String = r.get(3)?;
+    let updated: String = r.get(4)?;
+    Ok(match serde_json::from_str::<Dashboard>(&json) {
+        Ok(dashboard) => Ok(StoredDashboard {
+            dashboard,
+            version,
+            created_at: parse_ts(&created),
+            updated_at: parse_ts(&updated),
+        }),
+        Err(_) => Err(StoreError::Corrupt(name)),
+    })
+}
+
+fn row_share(r: &rusqlite::Row<'_>) -> rusqlite::Result<ShareLink> {
+    let created: String = r.get(2)?;
+    let expires: Option<String> = r.get(3)?;
+    let revoked: Option<String> = r.get(4)?;
+    Ok(ShareLink {
+        id: r.get(0)?,
+        dashboard: r.get(1)?,
+        created_at: parse_ts(&created),
+        expires_at: expires.as_deref().map(parse_ts),
+        revoked_at: revoked.as_deref().map(parse_ts),
+    })
+}
