@@ -304,28 +304,25 @@ impl Dashboard {
         out
     }
 
-    /// Give every tile a layout: tiles without one go below the others, two half-width tiles
-    /// per row.
+    /// Give every tile a layout: each tile without one takes the first free half-width,
+    /// four-row place, scanning rows from the top and columns from the left.
     pub fn place_tiles(&mut self) {
-        let mut bottom = self
-            .tiles
-            .iter()
-            .filter_map(|t| t.layout.map(|l| l.y + l.h))
-            .max()
-            .unwrap_or(0);
-        let mut col = 0;
+        const W: u32 = GRID_COLUMNS / 2;
+        const H: u32 = 4;
+        let mut taken: Vec<Layout> = self.tiles.iter().filter_map(|t| t.layout).collect();
         for t in self.tiles.iter_mut().filter(|t| t.layout.is_none()) {
-            t.layout = Some(Layout {
-                x: col,
-                y: bottom,
-                w: GRID_COLUMNS / 2,
-                h: 4,
-            });
-            col += GRID_COLUMNS / 2;
-            if col >= GRID_COLUMNS {
-                col = 0;
-                bottom += 4;
-            }
+            let bottom = taken.iter().map(|l| l.y + l.h).max().unwrap_or(0);
+            let free = (0..=bottom)
+                .flat_map(|y| (0..=GRID_COLUMNS - W).map(move |x| Layout { x, y, w: W, h: H }))
+                .find(|c| !taken.iter().any(|l| overlaps(c, l)))
+                .unwrap_or(Layout {
+                    x: 0,
+                    y: bottom,
+                    w: W,
+                    h: H,
+                });
+            taken.push(free);
+            t.layout = Some(free);
         }
     }
 
@@ -365,6 +362,10 @@ impl Dashboard {
     pub fn tile(&self, name: &str) -> Option<&Tile> {
         self.tiles.iter().find(|t| t.name == name)
     }
+}
+
+fn overlaps(a: &Layout, b: &Layout) -> bool {
+    a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h
 }
 
 fn problem(

@@ -273,7 +273,10 @@ impl Store {
                 out.push(r??);
             }
             out.sort_by(|a: &StoredDashboard, b| {
-                a.dashboard.title.to_lowercase().cmp(&b.dashboard.title.to_lowercase())
+                a.dashboard
+                    .title
+                    .to_lowercase()
+                    .cmp(&b.dashboard.title.to_lowercase())
             });
             Ok(out)
         })
@@ -363,8 +366,7 @@ impl Store {
         dashboard: &str,
         expires_at: Option<DateTime<Utc>>,
     ) -> Result<(ShareLink, String), StoreError> {
-        let token =
-            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random_bytes::<32>()?);
+        let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random_bytes::<32>()?);
         let link = ShareLink {
             id: random_id(10)?,
             dashboard: dashboard.to_string(),
@@ -378,7 +380,13 @@ impl Store {
             c.execute(
                 "INSERT INTO share_links (id, token_sha256, dashboard, created_at, expires_at)
                  VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![l.id, hash, l.dashboard, ts(l.created_at), l.expires_at.map(ts)],
+                params![
+                    l.id,
+                    hash,
+                    l.dashboard,
+                    ts(l.created_at),
+                    l.expires_at.map(ts)
+                ],
             )?;
             Ok(())
         })

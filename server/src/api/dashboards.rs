@@ -240,7 +240,10 @@ fn no_dashboard(name: &str) -> ApiError {
 }
 
 async fn find(state: &AppState, name: &str) -> Result<Found, ApiError> {
-    if let Some(d) = state.model().and_then(|m| m.model.dashboards.get(name).cloned()) {
+    if let Some(d) = state
+        .model()
+        .and_then(|m| m.model.dashboards.get(name).cloned())
+    {
         return Ok(Found::Project(d));
     }
     match state.store.dashboard(name).await? {
@@ -672,12 +675,16 @@ where
 {
     use askama::Template;
     let link = state.store.share_by_token(&token).await;
-    let (status, page) = match link.as_ref().map(|l| l.as_ref().map(|l| l.status(Utc::now()))) {
+    let (status, page) = match link
+        .as_ref()
+        .map(|l| l.as_ref().map(|l| l.status(Utc::now())))
+    {
         Ok(Some(ShareStatus::Active)) => {
             let mut response = render(req).await;
-            response
-                .headers_mut()
-                .insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+            response.headers_mut().insert(
+                header::REFERRER_POLICY,
+                HeaderValue::from_static("no-referrer"),
+            );
             return response;
         }
         Ok(Some(ShareStatus::Expired)) => (
@@ -707,12 +714,15 @@ where
     };
     let html = page.render().unwrap_or_else(|e| {
         tracing::error!(error = %e, "share page template");
-        String::from("<!DOCTYPE html><title>Not available</title><p>This link does not open anything.</p>")
+        String::from(
+            "<!DOCTYPE html><title>Not available</title><p>This link does not open anything.</p>",
+        )
     });
     let mut response = (status, Html(html)).into_response();
-    response
-        .headers_mut()
-        .insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    response.headers_mut().insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     response
 }
 
@@ -723,7 +733,11 @@ mod tests {
     #[test]
     fn a_share_link_reaches_its_dashboard_and_tiles_only() {
         let d = "sales-k3m9";
-        assert!(share_allows(&Method::GET, "/api/v1/dashboards/sales-k3m9", d));
+        assert!(share_allows(
+            &Method::GET,
+            "/api/v1/dashboards/sales-k3m9",
+            d
+        ));
         assert!(share_allows(
             &Method::POST,
             "/api/v1/dashboards/sales-k3m9/tiles/tile-1/query",
@@ -737,7 +751,10 @@ mod tests {
             (Method::DELETE, "/api/v1/dashboards/sales-k3m9"),
             (Method::POST, "/api/v1/dashboards/sales-k3m9/tiles"),
             (Method::POST, "/api/v1/dashboards/sales-k3m9/tiles//query"),
-            (Method::POST, "/api/v1/dashboards/sales-k3m9/tiles/a/b/query"),
+            (
+                Method::POST,
+                "/api/v1/dashboards/sales-k3m9/tiles/a/b/query",
+            ),
             (Method::POST, "/api/v1/dashboards/other/tiles/tile-1/query"),
             (Method::POST, "/api/v1/query"),
             (Method::GET, "/api/v1/explores"),

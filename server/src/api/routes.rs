@@ -1,11 +1,11 @@
 //! The HTTP endpoints under `/api/v1`, with their OpenAPI descriptions.
 
-use axum::{Extension, Json};
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, Query as UrlQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
 use boltic_semantic::{Column, Condition, Filter, Filters, Op, Query, Sort};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;

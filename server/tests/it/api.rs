@@ -11,9 +11,8 @@ use boltic_pipeline::{Location, Progress};
 use boltic_server::api::{self, AppState, ServeConfig};
 use datafusion::arrow::ipc::reader::StreamReader;
 use serde_json::{Value, json};
-use tower::ServiceExt;
 
-use crate::support::{build, local, project, seed_warehouse};
+use crate::support::{Reply, build, get, local, post, project, seed_warehouse, send};
 
 /// A warehouse of 50,000 generated orders, built once per test process.
 fn generated_warehouse() -> &'static Path {
@@ -54,68 +53,6 @@ fn cfg(warehouse: &Path) -> ServeConfig {
 
 async fn app(config: ServeConfig) -> AppState {
     AppState::new(config).await.expect("state")
-}
-
-struct Reply {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    body: bytes::Bytes,
-}
-
-impl Reply {
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
-    }
-    fn header(&self, name: &str) -> &str {
-        self.headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-    }
-    /// Assert an error reply: status, code, and a message and hint.
-    fn error(&self, status: StatusCode, code: &str) -> Value {
-        let body = self.json();
-        assert_eq!(
-            (self.status, body["code"].as_str()),
-            (status, Some(code)),
-            "{body}"
-        );
-        assert!(!body["message"].as_str().unwrap_or("").is_empty(), "{body}");
-        body
-    }
-}
-
-async fn send(state: &AppState, request: Request<Body>) -> Reply {
-    let response = api::router(state.clone())
-        .oneshot(request)
-        .await
-        .expect("infallible");
-    let status = response.status();
-    let headers = response.headers().clone();
-    let body = axum::body::to_bytes(response.into_body(), usize::MAX)
-        .await
-        .expect("body");
-    Reply {
-        status,
-        headers,
-        body,
-    }
-}
-
-async fn get(state: &AppState, uri: &str) -> Reply {
-    send(state, Request::get(uri).body(Body::empty()).unwrap()).await
-}
-
-async fn post(state: &AppState, uri: &str, body: impl Into<Body>) -> Reply {
-    send(
-        state,
-        Request::post(uri)
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(body.into())
-            .unwrap(),
-    )
-    .await
 }
 
 async fn query(state: &AppState, q: &Value) -> Reply {

@@ -92,6 +92,34 @@ async fn golden_responses() {
         .await
     );
     insta::assert_json_snapshot!(
+        "dashboards",
+        call(&state, "GET", "/api/v1/dashboards", None).await
+    );
+    insta::assert_json_snapshot!(
+        "dashboard_customer_activity",
+        call(&state, "GET", "/api/v1/dashboards/customer_activity", None).await
+    );
+    insta::assert_json_snapshot!(
+        "tile_customers_by_group_private",
+        call(
+            &state,
+            "POST",
+            "/api/v1/dashboards/customer_activity/tiles/customers_by_group/query",
+            Some(json!({"filters": {"orders.status": "Finished"}}))
+        )
+        .await
+    );
+    insta::assert_json_snapshot!(
+        "error_read_only",
+        call(
+            &state,
+            "PUT",
+            "/api/v1/dashboards/customer_activity",
+            Some(json!({"title": "Mine", "version": 1}))
+        )
+        .await
+    );
+    insta::assert_json_snapshot!(
         "openapi",
         call(&state, "GET", "/api/v1/openapi.json", None).await
     );

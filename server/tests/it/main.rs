@@ -2,6 +2,7 @@
 
 mod api;
 mod cli;
+mod dashboards;
 mod golden;
 mod reports;
 mod support;

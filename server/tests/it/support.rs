@@ -1,8 +1,14 @@
-//! Shared helpers: the demo project and warehouses built from it by the pipeline.
+//! Shared helpers: the demo project, warehouses built from it by the pipeline, and requests
+//! through the router.
 
 use std::path::{Path, PathBuf};
 
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
 use boltic_pipeline::{Location, Progress, Project, RunOptions};
+use boltic_server::api::{self, AppState};
+use serde_json::Value;
+use tower::ServiceExt;
 
 /// The demo project folder.
 pub fn project() -> PathBuf {
@@ -31,4 +37,72 @@ pub async fn seed_warehouse(dir: &Path) -> Location {
     let wh = local(&dir.join("wh"));
     build(&local(&project().join("raw")), &wh).await;
     wh
+}
+
+/// An HTTP reply, read whole.
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: bytes::Bytes,
+}
+
+impl Reply {
+    /// The body as JSON.
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+    }
+    /// A header's value (empty when missing).
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+    }
+    /// Assert an error reply: status, code, and a message and hint.
+    pub fn error(&self, status: StatusCode, code: &str) -> Value {
+        let body = self.json();
+        assert_eq!(
+            (self.status, body["code"].as_str()),
+            (status, Some(code)),
+            "{body}"
+        );
+        assert!(!body["message"].as_str().unwrap_or("").is_empty(), "{body}");
+        body
+    }
+}
+
+/// Send a request through the router (no socket).
+pub async fn send(state: &AppState, request: Request<Body>) -> Reply {
+    let response = api::router(state.clone())
+        .oneshot(request)
+        .await
+        .expect("infallible");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .expect("body");
+    Reply {
+        status,
+        headers,
+        body,
+    }
+}
+
+/// GET `uri`.
+pub async fn get(state: &AppState, uri: &str) -> Reply {
+    send(state, Request::get(uri).body(Body::empty()).unwrap()).await
+}
+
+/// POST JSON to `uri`.
+pub async fn post(state: &AppState, uri: &str, body: impl Into<Body>) -> Reply {
+    send(
+        state,
+        Request::post(uri)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(body.into())
+            .unwrap(),
+    )
+    .await
 }
