@@ -95,6 +95,113 @@ pub struct QueryResult {
     pub cache: String,
 }
 
+/// A dashboard in the list.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct DashboardSummary {
+    /// Identifier.
+    pub name: String,
+    /// Title.
+    pub title: String,
+    /// Description.
+    pub description: Option<String>,
+    /// `project` or `app`.
+    pub source: String,
+    /// Whether the app may change it.
+    pub editable: bool,
+    /// Number of tiles.
+    pub tiles: usize,
+}
+
+/// A tile's place on the 12-column grid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+pub struct Layout {
+    /// Column, 0-based.
+    pub x: u32,
+    /// Row, 0-based.
+    pub y: u32,
+    /// Width in columns.
+    pub w: u32,
+    /// Height in rows.
+    pub h: u32,
+}
+
+/// A tile.
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
+pub struct Tile {
+    /// Identifier within the dashboard.
+    pub name: String,
+    /// Title.
+    pub title: String,
+    /// Chart type (`auto`, `table`, `bar`, ... `single`).
+    pub chart: String,
+    /// The query (as the API takes it).
+    pub query: Value,
+    /// Place on the grid.
+    pub layout: Option<Layout>,
+}
+
+/// A dashboard filter.
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
+pub struct DashboardFilter {
+    /// `view.field`.
+    pub field: String,
+    /// Label.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// Default expression.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default: Option<String>,
+}
+
+/// A dashboard as the API returns it.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct DashboardInfo {
+    /// Identifier.
+    pub name: String,
+    /// Title.
+    pub title: String,
+    /// Description.
+    pub description: Option<String>,
+    /// Filters.
+    pub filters: Vec<DashboardFilter>,
+    /// Tiles.
+    pub tiles: Vec<Tile>,
+    /// `project` or `app`.
+    pub source: String,
+    /// Whether the app may change it.
+    pub editable: bool,
+    /// Version to send with changes.
+    pub version: Option<i64>,
+}
+
+impl DashboardInfo {
+    /// The body of a `PUT` replacing this dashboard.
+    pub fn to_update(&self) -> Value {
+        serde_json::json!({
+            "title": self.title,
+            "description": self.description,
+            "filters": self.filters,
+            "tiles": self.tiles,
+            "version": self.version,
+        })
+    }
+}
+
+/// A share link.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct ShareInfo {
+    /// Public id.
+    pub id: String,
+    /// Made (RFC 3339).
+    pub created_at: String,
+    /// Expiry.
+    pub expires_at: Option<String>,
+    /// `active`, `expired` or `revoked`.
+    pub status: String,
+    /// The path `/s/<token>`, only when just made.
+    pub path: Option<String>,
+}
+
 /// An API error.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct ApiError {
@@ -116,9 +223,31 @@ impl ApiError {
     }
 }
 
+std::thread_local! {
+    /// The share token of the page (a visitor's dashboard), sent as a bearer token.
+    static SHARE_TOKEN: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Send `token` with every request from this page (the shared dashboard page).
+pub fn use_share_token(token: Option<String>) {
+    SHARE_TOKEN.with(|t| *t.borrow_mut() = token);
+}
+
 /// GET `path` and decode the JSON answer.
 pub async fn get<T: serde::de::DeserializeOwned>(path: &str) -> Result<T, ApiError> {
     request("GET", path, None, None).await
+}
+
+/// PUT `body` to `path`.
+pub async fn put<T: serde::de::DeserializeOwned>(path: &str, body: &Value) -> Result<T, ApiError> {
+    request("PUT", path, Some(body.to_string()), None).await
+}
+
+/// DELETE `path` (the answer has no body).
+pub async fn delete(path: &str) -> Result<(), ApiError> {
+    request::<Value>("DELETE", path, None, None)
+        .await
+        .map(|_| ())
 }
 
 /// POST `body` to `path`; `signal` cancels it.
@@ -141,13 +270,15 @@ async fn request<T: serde::de::DeserializeOwned>(
     use wasm_bindgen_futures::JsFuture;
     let init = web_sys::RequestInit::new();
     init.set_method(method);
+    let headers = web_sys::Headers::new().map_err(|_| ApiError::local("cannot make headers"))?;
     if let Some(body) = &body {
         init.set_body(&wasm_bindgen::JsValue::from_str(body));
-        let headers =
-            web_sys::Headers::new().map_err(|_| ApiError::local("cannot make headers"))?;
         let _ = headers.set("Content-Type", "application/json");
-        init.set_headers(&headers);
     }
+    if let Some(token) = SHARE_TOKEN.with(|t| t.borrow().clone()) {
+        let _ = headers.set("Authorization", &format!("Bearer {token}"));
+    }
+    init.set_headers(&headers);
     init.set_signal(signal);
     let window = web_sys::window().ok_or_else(|| ApiError::local("no window"))?;
     let response = JsFuture::from(window.fetch_with_str_and_init(path, &init))
@@ -173,7 +304,10 @@ async fn request<T: serde::de::DeserializeOwned>(
     .map_err(|_| ApiError::local("cannot read the answer"))?
     .as_string()
     .unwrap_or_default();
-    if response.ok() {
+    if response.status() == 204 {
+        serde_json::from_str("null")
+            .map_err(|e| ApiError::local(format!("unexpected answer from the server: {e}")))
+    } else if response.ok() {
         serde_json::from_str(&text)
             .map_err(|e| ApiError::local(format!("unexpected answer from the server: {e}")))
     } else {

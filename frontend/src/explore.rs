@@ -9,6 +9,7 @@ use serde_json::Value;
 use crate::api::{self, ApiError, ExploreDescription, FieldInfo, QueryResult};
 use crate::chart::{self, CHART_TYPES, Chart};
 use crate::state::ExploreState;
+use crate::table::TableView;
 
 /// Which shelf a field sits on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -594,48 +595,18 @@ fn Results(
     on_resort: Callback<()>,
 ) -> impl IntoView {
     let r = StoredValue::new(result);
-    let sort_mark = move |name: &str| {
-        state.with(|s| match s.sorts.iter().find(|(f, _)| f == name) {
-            Some((_, true)) => " ▼",
-            Some((_, false)) => " ▲",
-            None => "",
-        })
-    };
+    let sorts = Signal::derive(move || state.with(|s| s.sorts.clone()));
+    let sort = Callback::new(move |name: String| {
+        on_sort.run(name);
+        on_resort.run(());
+    });
     view! {
         <div class="results">
             <p class="meta">
                 {move || r.with_value(|r| format!("{} rows{} · cache {}", r.row_count, if r.truncated { " (truncated)" } else { "" }, r.cache))}
             </p>
             <Show when=move || tab.get() == "results">
-                <table class="data">
-                    <thead><tr>
-                        {r.with_value(|r| r.fields.iter().map(|f| {
-                            let name = f.name.clone();
-                            let n2 = name.clone();
-                            let label = f.label.clone().unwrap_or_else(|| f.name.clone());
-                            view! {
-                                <th class=f.kind.clone() scope="col">
-                                    <button class="sort" on:click=move |_| { on_sort.run(name.clone()); on_resort.run(()); }>
-                                        {label}{move || sort_mark(&n2)}
-                                    </button>
-                                </th>
-                            }
-                        }).collect_view())}
-                    </tr></thead>
-                    <tbody>
-                        {r.with_value(|r| r.rows.iter().map(|row| view! {
-                            <tr>{r.fields.iter().map(|f| view! {
-                                <td class=f.kind.clone()>{format_cell(row.get(&f.name), f.value_format.as_deref())}</td>
-                            }).collect_view()}</tr>
-                        }).collect_view())}
-                    </tbody>
-                    {r.with_value(|r| r.totals.clone().map(|t| {
-                        let fields = r.fields.clone();
-                        view! { <tfoot><tr>{fields.iter().map(|f| view! {
-                            <td>{if f.kind == "measure" { format_cell(t.get(&f.name), f.value_format.as_deref()) } else { String::new() }}</td>
-                        }).collect_view()}</tr></tfoot> }
-                    }))}
-                </table>
+                <TableView result=r.get_value() on_sort=sort sorts=sorts/>
             </Show>
             <Show when=move || tab.get() == "chart">
                 <ChartView result=r.get_value() kind=Signal::derive(move || state.with(|s| s.viz.clone()))/>
@@ -678,7 +649,7 @@ pub fn ChartView(result: QueryResult, kind: Signal<Option<String>>) -> impl Into
                     _ => ().into_any(),
                 })
             }}
-            <div class="chart" node_ref=holder style="width: 100%; height: 420px;"></div>
+            <div class="chart" node_ref=holder></div>
         </div>
     }
 }

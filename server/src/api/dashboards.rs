@@ -343,6 +343,24 @@ pub async fn get(
     Ok(Json(find(&state, &name).await?.response(&caller)).into_response())
 }
 
+/// The dashboard a share link opens (the visitor's page calls this with the link's token).
+#[utoipa::path(get, path = "/api/v1/share", responses((status = 200, body = DashboardResponse),
+    (status = 401, body = super::error::ErrorBody), (status = 410, body = super::error::ErrorBody)))]
+pub async fn shared(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+) -> Result<Response, ApiError> {
+    let Caller::Share { dashboard, .. } = &caller else {
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_token",
+            "this endpoint needs a share link's token",
+        )
+        .hint("send 'Authorization: Bearer <token>' with the token of a /s/<token> link"));
+    };
+    Ok(Json(find(&state, dashboard).await?.response(&caller)).into_response())
+}
+
 /// Make a dashboard in the app.
 #[utoipa::path(post, path = "/api/v1/dashboards", request_body = NewDashboard,
     responses((status = 201, body = DashboardResponse), (status = 422, body = super::error::ErrorBody)))]
@@ -598,6 +616,9 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 
 /// What a share link lets its holder call: its dashboard, and its tiles' queries.
 fn share_allows(method: &Method, path: &str, dashboard: &str) -> bool {
+    if method == Method::GET && path == "/api/v1/share" {
+        return true;
+    }
     let Some(rest) = path
         .strip_prefix("/api/v1/dashboards/")
         .and_then(|r| r.strip_prefix(dashboard))

@@ -74,6 +74,7 @@ pub fn router(state: AppState) -> Router {
                 .put(dashboards::update)
                 .delete(dashboards::delete),
         )
+        .route("/api/v1/share", get(dashboards::shared))
         .route(
             "/api/v1/dashboards/{dashboard}/tiles",
             post(dashboards::add_tile),

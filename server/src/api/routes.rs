@@ -33,6 +33,7 @@ use super::state::{AppState, ModelProblem};
         openapi,
         super::dashboards::list,
         super::dashboards::get,
+        super::dashboards::shared,
         super::dashboards::create,
         super::dashboards::update,
         super::dashboards::delete,

@@ -1,0 +1,112 @@
+//! Result tables: flat, or pivoted when the query has pivots; headers sort when a callback is
+//! given (the explore), plain otherwise (dashboard tiles).
+
+use leptos::prelude::*;
+
+use crate::api::{FieldMeta, QueryResult};
+use crate::chart::category;
+use crate::explore::format_cell;
+use crate::pivot::pivot;
+
+fn label(f: &FieldMeta) -> String {
+    f.label.clone().unwrap_or_else(|| f.name.clone())
+}
+
+/// A result as a table.
+#[component]
+pub fn TableView(
+    result: QueryResult,
+    /// Called with a field name when its header is clicked.
+    #[prop(optional)]
+    on_sort: Option<Callback<String>>,
+    /// The current sorts (field, descending), for the header marks.
+    #[prop(optional, into)]
+    sorts: Option<Signal<Vec<(String, bool)>>>,
+) -> impl IntoView {
+    let header = move |f: &FieldMeta| {
+        let name = f.name.clone();
+        let text = label(f);
+        match on_sort {
+            Some(cb) => {
+                let mark_name = name.clone();
+                let mark = move || {
+                    sorts
+                        .map(|s| {
+                            s.with(|s| match s.iter().find(|(n, _)| *n == mark_name) {
+                                Some((_, true)) => " ▼",
+                                Some((_, false)) => " ▲",
+                                None => "",
+                            })
+                        })
+                        .unwrap_or("")
+                };
+                view! { <button class="sort" on:click=move |_| cb.run(name.clone())>{text}{mark}</button> }
+                    .into_any()
+            }
+            None => text.into_any(),
+        }
+    };
+    if let Some(p) = pivot(&result) {
+        let n_measures = p.measures.len().max(1);
+        let row_span = (p.pivot_fields.len() + 1).to_string();
+        return view! {
+            <table class="data pivoted">
+                <thead>
+                    {p.pivot_fields.iter().enumerate().map(|(level, pf)| view! {
+                        <tr>
+                            {(level == 0).then(|| p.row_fields.iter().map(|f| view! {
+                                <th class="dimension" scope="col" rowspan=row_span.clone()>{header(f)}</th>
+                            }).collect_view())}
+                            {p.columns.iter().map(|c| view! {
+                                <th class="pivot" scope="colgroup" colspan=n_measures.to_string()
+                                    title=label(pf)>{category(c.get(level))}</th>
+                            }).collect_view()}
+                        </tr>
+                    }).collect_view()}
+                    <tr>
+                        {p.columns.iter().flat_map(|_| p.measures.iter()).map(|m| view! {
+                            <th class="measure" scope="col">{label(m)}</th>
+                        }).collect_view()}
+                    </tr>
+                </thead>
+                <tbody>
+                    {p.rows.iter().map(|(keys, cells)| view! {
+                        <tr>
+                            {keys.iter().zip(&p.row_fields).map(|(v, f)| view! {
+                                <th scope="row" class="dimension">{format_cell(Some(v), f.value_format.as_deref())}</th>
+                            }).collect_view()}
+                            {cells.iter().enumerate().map(|(i, v)| {
+                                let f = &p.measures[i % n_measures];
+                                view! { <td class="measure">{v.as_ref().map(|v| format_cell(Some(v), f.value_format.as_deref())).unwrap_or_default()}</td> }
+                            }).collect_view()}
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        }
+        .into_any();
+    }
+    let totals = result.totals.clone();
+    view! {
+        <table class="data">
+            <thead><tr>
+                {result.fields.iter().map(|f| view! {
+                    <th class=f.kind.clone() scope="col">{header(f)}</th>
+                }).collect_view()}
+            </tr></thead>
+            <tbody>
+                {result.rows.iter().map(|row| view! {
+                    <tr>{result.fields.iter().map(|f| view! {
+                        <td class=f.kind.clone()>{format_cell(row.get(&f.name), f.value_format.as_deref())}</td>
+                    }).collect_view()}</tr>
+                }).collect_view()}
+            </tbody>
+            {totals.map(|t| view! {
+                <tfoot><tr>{result.fields.iter().map(|f| view! {
+                    <td class=f.kind.clone()>{if f.kind == "measure" { format_cell(t.get(&f.name), f.value_format.as_deref()) } else { String::new() }}</td>
+                }).collect_view()}</tr></tfoot>
+            })}
+        </table>
+    }
+    .into_any()
+}
