@@ -18,6 +18,23 @@ pub const CHART_TYPES: [(&str, &str); 8] = [
     ("single", "Single value"),
 ];
 
+/// The filter expression that selects a clicked category of a dimension of type `ty`: the
+/// value itself for strings and numbers (`∅` is NULL), None when it cannot be said exactly
+/// (times are shown rounded; values with filter syntax in them).
+pub fn filter_for_category(ty: &str, category: &str) -> Option<String> {
+    if category == "∅" {
+        return Some("NULL".into());
+    }
+    let plain = !category.is_empty()
+        && !category.starts_with(['-', '>', '<', '=', '[', '(', ' '])
+        && !category.contains([',', '%', '_', '^', '"'])
+        && !category.to_lowercase().starts_with("null");
+    match ty {
+        "string" | "number" | "tier" if plain => Some(category.to_string()),
+        _ => None,
+    }
+}
+
 /// The automatic choice: a time dimension → line; one category → bar; a lone measure →
 /// single value; otherwise a table.
 pub fn auto_type(result: &QueryResult) -> &'static str {
@@ -185,6 +202,10 @@ pub struct Chart {
     inner: binding::ECharts,
     #[cfg(target_arch = "wasm32")]
     _on_resize: Option<wasm_bindgen::closure::Closure<dyn FnMut()>>,
+    #[cfg(target_arch = "wasm32")]
+    on_click: std::cell::RefCell<
+        Option<wasm_bindgen::closure::Closure<dyn FnMut(wasm_bindgen::JsValue)>>,
+    >,
 }
 
 impl std::fmt::Debug for Chart {
@@ -212,6 +233,7 @@ impl Chart {
         Some(Chart {
             inner: chart,
             _on_resize: Some(on_resize),
+            on_click: std::cell::RefCell::new(None),
         })
     }
 
@@ -236,8 +258,13 @@ impl Chart {
             },
         );
         self.inner.on("click", closure.as_ref().unchecked_ref());
-        closure.forget();
+        // kept until the chart is disposed
+        *self.on_click.borrow_mut() = Some(closure);
     }
+
+    /// Call `handler` with the clicked item's category name (browser only).
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn on_click(&self, _handler: impl FnMut(String) + 'static) {}
 }
 
 #[cfg(target_arch = "wasm32")]
@@ -276,6 +303,19 @@ mod tests {
             sql: String::new(),
             cache: String::new(),
         }
+    }
+
+    #[test]
+    fn clicked_categories_become_exact_filters() {
+        assert_eq!(
+            filter_for_category("string", "Company").as_deref(),
+            Some("Company")
+        );
+        assert_eq!(filter_for_category("string", "∅").as_deref(), Some("NULL"));
+        assert_eq!(filter_for_category("number", "42").as_deref(), Some("42"));
+        assert_eq!(filter_for_category("string", "Tallinn, EE"), None);
+        assert_eq!(filter_for_category("string", "-x"), None);
+        assert_eq!(filter_for_category("time", "2024-08"), None);
     }
 
     #[test]

@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use crate::api::{self, ApiError, ExploreDescription, FieldInfo, QueryResult};
 use crate::chart::{self, CHART_TYPES, Chart};
+use crate::dashboard::SaveToDashboard;
 use crate::state::ExploreState;
 use crate::table::TableView;
 
@@ -287,6 +288,23 @@ fn Explore(description: ExploreDescription) -> impl IntoView {
         }
     });
 
+    // "Revenue and Orders by Group type"
+    let suggested_title = move || {
+        state.with(|s| {
+            let labels = |l: &[String]| {
+                l.iter()
+                    .map(|n| label_of(n))
+                    .collect::<Vec<_>>()
+                    .join(" and ")
+            };
+            let (m, d) = (labels(&s.measures), labels(&s.dimensions));
+            match (m.is_empty(), d.is_empty()) {
+                (false, false) => format!("{m} by {d}"),
+                (false, true) => m,
+                _ => d,
+            }
+        })
+    };
     let on_drop = move |shelf: Shelf, ev: leptos::ev::DragEvent| {
         ev.prevent_default();
         let Some(data) = ev
@@ -418,6 +436,7 @@ fn Explore(description: ExploreDescription) -> impl IntoView {
                         <option value="auto" selected=move || state.with(|s| s.viz.is_none())>"Automatic"</option>
                         {CHART_TYPES.iter().map(|(id, label)| view! { <option value=*id selected=move || state.with(|s| s.viz.as_deref() == Some(*id))>{*label}</option> }).collect_view()}
                     </select></label>
+                    <SaveToDashboard explore=explore_name.get_value() state=state suggested_title=Signal::derive(suggested_title)/>
                     <span class="status" aria-live="polite">{move || if running.get() { "Running…" } else { "" }}</span>
                 </div>
                 <div class="tabs" role="tablist">
@@ -594,6 +613,25 @@ fn Results(
     on_sort: Callback<String>,
     on_resort: Callback<()>,
 ) -> impl IntoView {
+    // Clicking a bar, point or slice filters on its category (drill into it), then runs.
+    let first_dimension = result
+        .fields
+        .iter()
+        .find(|f| f.kind == "dimension" && !f.pivot)
+        .map(|f| (f.name.clone(), f.ty.clone()));
+    let on_category = Callback::new(move |category: String| {
+        let Some((field, ty)) = first_dimension.clone() else {
+            return;
+        };
+        let Some(expression) = crate::chart::filter_for_category(&ty, &category) else {
+            return;
+        };
+        state.update(|s| {
+            s.filters.retain(|(f, _)| *f != field);
+            s.filters.push((field, expression));
+        });
+        on_resort.run(());
+    });
     let r = StoredValue::new(result);
     let sorts = Signal::derive(move || state.with(|s| s.sorts.clone()));
     let sort = Callback::new(move |name: String| {
@@ -609,7 +647,7 @@ fn Results(
                 <TableView result=r.get_value() on_sort=sort sorts=sorts/>
             </Show>
             <Show when=move || tab.get() == "chart">
-                <ChartView result=r.get_value() kind=Signal::derive(move || state.with(|s| s.viz.clone()))/>
+                <ChartView result=r.get_value() kind=Signal::derive(move || state.with(|s| s.viz.clone())) on_click=on_category/>
             </Show>
             <Show when=move || tab.get() == "sql">
                 <pre class="sql"><code>{r.with_value(|r| r.sql.clone())}</code></pre>
@@ -618,9 +656,14 @@ fn Results(
     }
 }
 
-/// A chart of a result; `kind` None picks automatically.
+/// A chart of a result; `kind` None picks automatically. `on_click` gets the category (the
+/// first dimension's value, as shown) of a clicked bar, point or slice.
 #[component]
-pub fn ChartView(result: QueryResult, kind: Signal<Option<String>>) -> impl IntoView {
+pub fn ChartView(
+    result: QueryResult,
+    kind: Signal<Option<String>>,
+    #[prop(optional)] on_click: Option<Callback<String>>,
+) -> impl IntoView {
     let holder = NodeRef::<leptos::html::Div>::new();
     let r = StoredValue::new(result);
     let chart = StoredValue::new_local(None::<Chart>);
@@ -632,7 +675,11 @@ pub fn ChartView(result: QueryResult, kind: Signal<Option<String>>) -> impl Into
         let k = chosen();
         chart.set_value(None);
         if let (Some(el), Some(option)) = (holder.get(), r.with_value(|r| chart::option(r, &k))) {
-            chart.set_value(Chart::draw(&el, &option));
+            let drawn = Chart::draw(&el, &option);
+            if let (Some(c), Some(cb)) = (&drawn, on_click) {
+                c.on_click(move |name| cb.run(name));
+            }
+            chart.set_value(drawn);
         }
     });
     view! {

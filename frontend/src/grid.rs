@@ -101,9 +101,11 @@ mod tests {
     #[test]
     fn growing_a_tile_pushes_only_what_it_covers() {
         let mut ls = vec![l(0, 0, 6, 4), l(6, 0, 6, 4), l(0, 4, 12, 3)];
-        place(&mut ls, 0, resized(ls[0], 0, 2));
+        let taller = resized(ls[0], 0, 2);
+        place(&mut ls, 0, taller);
         assert_eq!(ls, vec![l(0, 0, 6, 6), l(6, 0, 6, 4), l(0, 6, 12, 3)]);
-        place(&mut ls, 0, resized(ls[0], 6, 0));
+        let wider = resized(ls[0], 6, 0);
+        place(&mut ls, 0, wider);
         assert_eq!(ls[0], l(0, 0, 12, 6));
         assert!(no_overlaps(&ls));
     }

@@ -6,14 +6,20 @@
 //! - [`state`] — the explore state and its URL / API encodings (pure);
 //! - [`api`] — API types and `fetch`;
 //! - [`chart`] — chart choice, ECharts options, the wasm-bindgen layer over ECharts;
-//! - [`explore`] — the explore page.
+//! - [`explore`] — the explore page;
+//! - [`dashboard`] — dashboards, their grid and filters, share links, the shared page;
+//! - [`table`], [`pivot`], [`grid`] — result tables (flat or pivoted) and the grid's rules.
 
 #![recursion_limit = "256"]
 
 pub mod api;
 pub mod chart;
+pub mod dashboard;
 pub mod explore;
+pub mod grid;
+pub mod pivot;
 pub mod state;
+pub mod table;
 
 use leptos::prelude::*;
 use leptos_meta::{Title, provide_meta_context};
@@ -54,17 +60,35 @@ pub fn App() -> impl IntoView {
     view! {
         <Title text="Boltic"/>
         <Router>
-            <header class="topbar">
-                <A href="/" attr:class="brand">"Boltic"</A>
-                <nav aria-label="main"><A href="/">"Explores"</A></nav>
-            </header>
+            <TopBar/>
             <main>
                 <Routes fallback=|| view! { <p class="error">"There is no such page."</p> }>
                     <Route path=path!("/") view=Home/>
                     <Route path=path!("/explore/:explore") view=explore::ExplorePage/>
+                    <Route path=path!("/dashboards") view=dashboard::DashboardList/>
+                    <Route path=path!("/dashboards/:name") view=dashboard::DashboardPage/>
+                    <Route path=path!("/s/:token") view=dashboard::SharedPage/>
                 </Routes>
             </main>
         </Router>
+    }
+}
+
+/// The top bar; a share-link visitor sees no way into the rest of the app.
+#[component]
+fn TopBar() -> impl IntoView {
+    let location = leptos_router::hooks::use_location();
+    let visitor = move || location.pathname.get().starts_with("/s/");
+    view! {
+        <header class="topbar">
+            <span class="brand">"Boltic"</span>
+            <Show when=move || !visitor()>
+                <nav aria-label="main">
+                    <A href="/">"Explores"</A>
+                    <A href="/dashboards">"Dashboards"</A>
+                </nav>
+            </Show>
+        </header>
     }
 }
 

@@ -116,15 +116,26 @@ mod tests {
             cache: String::new(),
         };
         let p = pivot(&result).unwrap();
-        assert_eq!(p.columns, vec![vec![json!("Airbus")], vec![json!("Boeing")]]);
+        assert_eq!(
+            p.columns,
+            vec![vec![json!("Airbus")], vec![json!("Boeing")]]
+        );
         assert_eq!(p.rows.len(), 2);
         assert_eq!(p.rows[0].0, vec![json!("2024-01")]);
         assert_eq!(
             p.rows[0].1,
-            vec![Some(json!(1)), Some(json!(10)), Some(json!(2)), Some(json!(20))]
+            vec![
+                Some(json!(1)),
+                Some(json!(10)),
+                Some(json!(2)),
+                Some(json!(20))
+            ]
         );
         // February has no Airbus orders: empty cells, not zeros
-        assert_eq!(p.rows[1].1, vec![None, None, Some(json!(3)), Some(json!(30))]);
+        assert_eq!(
+            p.rows[1].1,
+            vec![None, None, Some(json!(3)), Some(json!(30))]
+        );
         let flat = QueryResult {
             fields: vec![meta("o.n", "measure", false)],
             ..result

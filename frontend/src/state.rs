@@ -81,15 +81,7 @@ impl ExploreState {
 
     /// Parse a query string such as `?d=a,b&m=c` (leading `?` optional).
     pub fn from_query_string(query: &str) -> Self {
-        let pairs: Vec<(String, String)> = query
-            .trim_start_matches('?')
-            .split('&')
-            .filter(|p| !p.is_empty())
-            .map(|p| {
-                let (k, v) = p.split_once('=').unwrap_or((p, ""));
-                (decode(k), decode(v))
-            })
-            .collect();
+        let pairs = query_pairs(query);
         Self::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
     }
 
@@ -157,6 +149,62 @@ impl ExploreState {
         })
     }
 
+    /// The state of an API query (a dashboard tile's), so it can be opened as an explore;
+    /// `is_measure` tells measures from dimensions. Structured filters other than
+    /// `{"view.field": "expression"}` are left out.
+    pub fn from_api_query(query: &Value, is_measure: impl Fn(&str) -> bool) -> Self {
+        let strings = |v: &Value| -> Vec<String> {
+            v.as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|s| s.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let pivots = strings(&query["pivots"]);
+        let fields = strings(&query["fields"]);
+        let mut state = ExploreState::new();
+        for f in fields {
+            if is_measure(&f) {
+                state.measures.push(f);
+            } else if !pivots.contains(&f) {
+                state.dimensions.push(f);
+            }
+        }
+        state.pivots = pivots;
+        let filters: Vec<&Value> = match &query["filters"] {
+            Value::Array(a) => a.iter().collect(),
+            v @ Value::Object(_) => vec![v],
+            _ => Vec::new(),
+        };
+        for f in filters {
+            if let Some(map) = f.as_object() {
+                for (k, v) in map {
+                    if let Some(e) = v.as_str() {
+                        state.filters.push((k.clone(), e.to_string()));
+                    }
+                }
+            }
+        }
+        if let Some(sorts) = query["sorts"].as_array() {
+            state.sorts = sorts
+                .iter()
+                .filter_map(|s| {
+                    Some((
+                        s["field"].as_str()?.to_string(),
+                        s["desc"].as_bool().unwrap_or(false),
+                    ))
+                })
+                .collect();
+        }
+        if let Some(l) = query["limit"].as_u64() {
+            state.limit = l;
+        }
+        state.totals = query["totals"].as_bool().unwrap_or(false);
+        state
+    }
+
     /// Cycle the sort on `field`: none → descending → ascending → none.
     pub fn toggle_sort(&mut self, field: &str) {
         match self.sorts.iter().position(|(f, _)| f == field) {
@@ -167,6 +215,31 @@ impl ExploreState {
             None => self.sorts = vec![(field.to_string(), true)],
         }
     }
+}
+
+/// The decoded `key=value` pairs of a query string (leading `?` optional).
+pub fn query_pairs(query: &str) -> Vec<(String, String)> {
+    query
+        .trim_start_matches('?')
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (decode(k), decode(v))
+        })
+        .collect()
+}
+
+/// Dashboard filter values as a query string: `f.<field>=<expression>` for each non-empty one.
+pub fn filters_query_string<'a>(
+    values: impl IntoIterator<Item = (&'a String, &'a String)>,
+) -> String {
+    values
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("f.{}={}", encode(k), encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
 }
 
 /// Percent-encode a query component (RFC 3986 unreserved characters stay; commas too, to keep
@@ -266,6 +339,24 @@ mod tests {
             (q["limit"].as_u64(), q["totals"].as_bool()),
             (Some(100), Some(true))
         );
+    }
+
+    #[test]
+    fn an_api_query_opens_as_the_same_explore() {
+        let s = example();
+        let query = s.to_query("orders");
+        let back = ExploreState::from_api_query(&query, |f| s.measures.iter().any(|m| m == f));
+        assert_eq!(back.to_query("orders"), query);
+        let map = json!({"explore": "orders", "fields": ["orders.status", "orders.revenue"],
+                         "filters": {"orders.status": "Finished"}});
+        let s = ExploreState::from_api_query(&map, |f| f == "orders.revenue");
+        assert_eq!(s.dimensions, ["orders.status"]);
+        assert_eq!(s.measures, ["orders.revenue"]);
+        assert_eq!(
+            s.filters,
+            [("orders.status".to_string(), "Finished".to_string())]
+        );
+        assert_eq!(s.limit, DEFAULT_LIMIT);
     }
 
     #[test]
