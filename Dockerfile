@@ -15,14 +15,17 @@ RUN --mount=type=cache,target=/usr/local/cargo/registry \
 
 FROM debian:bookworm-slim AS runtime
 RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates && rm -rf /var/lib/apt/lists/* \
-    && useradd --system --uid 10001 --home-dir /srv/boltic --create-home boltic
+    && useradd --system --uid 10001 --home-dir /srv/boltic --create-home boltic \
+    && mkdir -p /var/lib/boltic && chown boltic /var/lib/boltic
 COPY --from=build /usr/local/bin/boltic /usr/local/bin/boltic
 COPY --chown=boltic demo /srv/boltic/demo
 COPY --from=build /site /srv/boltic/site
 USER boltic
 WORKDIR /srv/boltic
 ENV BOLTIC_PROJECT=/srv/boltic/demo/air_boltic BOLTIC_LOG=info BOLTIC_LISTEN=0.0.0.0:3000 \
-    BOLTIC_SITE_DIR=/srv/boltic/site
+    BOLTIC_SITE_DIR=/srv/boltic/site BOLTIC_DATABASE=/var/lib/boltic/boltic.db
+# App dashboards and share links (SQLite): keep this on a volume.
+VOLUME /var/lib/boltic
 EXPOSE 3000
 ENTRYPOINT ["boltic"]
 # The server; `docker run <image> pipeline run ...` runs other commands.

@@ -29,7 +29,7 @@ for orders in "${scales[@]}"; do
   fi
   "$boltic" --quiet pipeline run --raw "$dir/raw" --warehouse "$dir/wh" --project demo/air_boltic >/dev/null
   "$boltic" serve --project demo/air_boltic --warehouse "$dir/wh" --listen "127.0.0.1:$port" \
-    --poll-interval-ms 0 --memory-mib 4096 2> "$dir/serve.log" &
+    --poll-interval-ms 0 --memory-mib 4096 --database :memory: 2> "$dir/serve.log" &
   server=$!
   trap 'kill $server 2>/dev/null || true' EXIT
   for _ in $(seq 100); do

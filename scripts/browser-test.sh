@@ -13,7 +13,7 @@ $boltic --quiet generate --orders 5000 --seed 7 --out "$dir/raw" >/dev/null
 $boltic --quiet pipeline run --raw "$dir/raw" --warehouse "$dir/wh" --project demo/air_boltic >/dev/null
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 $boltic serve --project demo/air_boltic --warehouse "$dir/wh" --listen "127.0.0.1:$port" \
-  --site-dir target/site --poll-interval-ms 0 2> "$dir/serve.log" &
+  --site-dir target/site --poll-interval-ms 0 --database "$dir/boltic.db" 2> "$dir/serve.log" &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
 for _ in $(seq 200); do

@@ -24,4 +24,4 @@ Or ask it a question from another terminal:
     -d '{"explore": "orders", "fields": ["customers.customer_group_type", "orders.revenue", "orders.order_count"]}'
 
 MSG
-exec $boltic serve --project demo/air_boltic --warehouse data/warehouse --listen "$listen"
+exec $boltic serve --project demo/air_boltic --warehouse data/warehouse --listen "$listen" --database data/boltic.db

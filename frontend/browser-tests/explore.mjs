@@ -1,40 +1,10 @@
 // Browser test of the explore page: headless Debian Chromium driven by playwright-core against a
 // `boltic serve` that scripts/browser-test.sh started on 127.0.0.1 over a small generated
 // warehouse. Fails (exit 1) on the first broken expectation; screenshots go to target/browser/.
-import { chromium } from "playwright-core";
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
+import { apiQuery, base, hasFailed, launch, shots, step } from "./support/harness.mjs";
 
-const base = process.env.BOLTIC_URL;
-assert.ok(base, "BOLTIC_URL must point at the server");
-const shots = process.env.SCREENSHOTS ?? "target/browser";
-mkdirSync(shots, { recursive: true });
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
-});
-let failed = false;
-const step = async (name, fn) => {
-  const started = Date.now();
-  try {
-    await fn();
-    console.log(`ok   ${name} (${Date.now() - started} ms)`);
-  } catch (e) {
-    failed = true;
-    console.error(`FAIL ${name}: ${e.stack ?? e}`);
-    throw e;
-  }
-};
-
-const apiQuery = async (query) => {
-  const r = await fetch(`${base}/api/v1/query`, { method: "POST", body: JSON.stringify(query),
-    headers: { "Content-Type": "application/json" } });
-  assert.equal(r.status, 200, await r.clone().text());
-  return (await r.json()).rows;
-};
-
+const browser = await launch();
 try {
   const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
   const page = await context.newPage();
@@ -141,4 +111,4 @@ try {
 } finally {
   await browser.close();
 }
-process.exit(failed ? 1 : 0);
+process.exit(hasFailed() ? 1 : 0);

@@ -340,6 +340,8 @@ fn Board(info: DashboardInfo, shared: bool) -> impl IntoView {
     // Pointer dragging: move by the header, resize by the corner handle.
     let grid_ref = NodeRef::<leptos::html::Div>::new();
     let drag = StoredValue::new(None::<(String, bool, f64, f64, Layout)>);
+    // every tile's place when the drag began: saved only if something moved
+    let drag_from = StoredValue::new(Vec::<Layout>::new());
     let start_drag = move |name: String, resize: bool, ev: leptos::ev::PointerEvent| {
         if !editing.get_untracked() || ev.button() != 0 {
             return;
@@ -353,6 +355,7 @@ fn Board(info: DashboardInfo, shared: bool) -> impl IntoView {
             return;
         };
         ev.prevent_default();
+        drag_from.set_value(dash.with_untracked(layouts));
         drag.set_value(Some((
             name,
             resize,
@@ -392,7 +395,9 @@ fn Board(info: DashboardInfo, shared: bool) -> impl IntoView {
     let on_up = window_event_listener(leptos::ev::pointerup, move |_| {
         if drag.get_value().is_some() {
             drag.set_value(None);
-            save();
+            if dash.with_untracked(layouts) != drag_from.get_value() {
+                save();
+            }
         }
     });
     on_cleanup(move || {

@@ -18,7 +18,9 @@ use utoipa::ToSchema;
 
 use super::error::ApiError;
 use super::query::{self, Caller};
-use super::routes::{QueryParams, format_of, parse_body, respond, wants_cache};
+use super::routes::{
+    QueryParams, format_of, parse_body_or_default, parse_request_body, respond, wants_cache,
+};
 use super::state::AppState;
 use crate::store::{ShareLink, ShareStatus, StoreError, StoredDashboard};
 
@@ -57,10 +59,10 @@ pub struct DashboardResponse {
     pub updated_at: Option<DateTime<Utc>>,
 }
 
-/// A new dashboard.
+/// A dashboard as sent to create (`POST`) or replace (`PUT`) it.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct NewDashboard {
+pub struct DashboardBody {
     /// Title.
     pub title: String,
     /// Description.
@@ -69,28 +71,24 @@ pub struct NewDashboard {
     /// Dashboard filters.
     #[serde(default)]
     pub filters: Vec<DashboardFilter>,
-    /// Tiles (placed automatically when they have no layout).
+    /// Tiles (placed in the first free spot when they have no layout).
     #[serde(default)]
     pub tiles: Vec<Tile>,
+    /// For `PUT`: the `version` read; a dashboard changed since answers 409 `conflict`.
+    #[serde(default)]
+    pub version: Option<i64>,
 }
 
-/// A changed dashboard: the whole definition and the version it was based on.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct UpdateDashboard {
-    /// Title.
-    pub title: String,
-    /// Description.
-    #[serde(default)]
-    pub description: Option<String>,
-    /// Dashboard filters.
-    #[serde(default)]
-    pub filters: Vec<DashboardFilter>,
-    /// Tiles.
-    #[serde(default)]
-    pub tiles: Vec<Tile>,
-    /// The `version` read; a dashboard changed since answers 409 `conflict`.
-    pub version: i64,
+impl DashboardBody {
+    fn into_dashboard(self, name: String) -> Dashboard {
+        Dashboard {
+            name,
+            title: self.title,
+            description: self.description,
+            filters: self.filters,
+            tiles: self.tiles,
+        }
+    }
 }
 
 /// A tile to add (an explore saved to a dashboard).
@@ -362,14 +360,14 @@ pub async fn shared(
 }
 
 /// Make a dashboard in the app.
-#[utoipa::path(post, path = "/api/v1/dashboards", request_body = NewDashboard,
+#[utoipa::path(post, path = "/api/v1/dashboards", request_body = DashboardBody,
     responses((status = 201, body = DashboardResponse), (status = 422, body = super::error::ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let new: NewDashboard = parse_body(body)?;
+    let new: DashboardBody = parse_request_body(body)?;
     let mut name = crate::store::name_from_title(&new.title)?;
     if state
         .model()
@@ -377,16 +375,7 @@ pub async fn create(
     {
         name = crate::store::name_from_title(&format!("{} copy", new.title))?;
     }
-    let d = checked(
-        &state,
-        Dashboard {
-            name,
-            title: new.title,
-            description: new.description,
-            filters: new.filters,
-            tiles: new.tiles,
-        },
-    )?;
+    let d = checked(&state, new.into_dashboard(name))?;
     let stored = state.store.create(d).await?;
     Ok((
         StatusCode::CREATED,
@@ -397,7 +386,7 @@ pub async fn create(
 
 /// Replace a dashboard made in the app (title, filters, tiles and their layout).
 #[utoipa::path(put, path = "/api/v1/dashboards/{dashboard}", params(("dashboard" = String, Path)),
-    request_body = UpdateDashboard,
+    request_body = DashboardBody,
     responses((status = 200, body = DashboardResponse), (status = 409, body = super::error::ErrorBody),
         (status = 422, body = super::error::ErrorBody)))]
 pub async fn update(
@@ -406,28 +395,24 @@ pub async fn update(
     Extension(caller): Extension<Caller>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let change: UpdateDashboard = parse_body(body)?;
+    let change: DashboardBody = parse_request_body(body)?;
     if let Found::Project(_) = find(&state, &name).await? {
         return Err(read_only(&name));
     }
-    let d = checked(
-        &state,
-        Dashboard {
-            name: name.clone(),
-            title: change.title,
-            description: change.description,
-            filters: change.filters,
-            tiles: change.tiles,
-        },
-    )?;
-    let stored = state
-        .store
-        .update(d, change.version)
-        .await
-        .map_err(|e| match e {
-            StoreError::NotFound => no_dashboard(&name),
-            e => e.into(),
-        })?;
+    let version = change.version.ok_or_else(|| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_dashboard",
+            format!("the change to dashboard '{name}' does not say which version it was based on"),
+        )
+        .hint("send the 'version' you read with the dashboard")
+        .at(serde_json::json!({"path": "version"}))
+    })?;
+    let d = checked(&state, change.into_dashboard(name.clone()))?;
+    let stored = state.store.update(d, version).await.map_err(|e| match e {
+        StoreError::NotFound => no_dashboard(&name),
+        e => e.into(),
+    })?;
     Ok(Json(Found::App(stored).response(&caller)).into_response())
 }
 
@@ -458,7 +443,7 @@ pub async fn add_tile(
     Extension(caller): Extension<Caller>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let tile: NewTile = parse_body(body)?;
+    let tile: NewTile = parse_request_body(body)?;
     let stored = match find(&state, &name).await? {
         Found::Project(_) => return Err(read_only(&name)),
         Found::App(s) => s,
@@ -501,10 +486,7 @@ pub async fn tile_query(
 ) -> Result<Response, ApiError> {
     let started = std::time::Instant::now();
     let format = format_of(&headers, &params)?;
-    let request: TileQueryRequest = match &body {
-        Ok(b) if b.iter().all(u8::is_ascii_whitespace) => TileQueryRequest::default(),
-        _ => parse_body(body)?,
-    };
+    let request: TileQueryRequest = parse_body_or_default(body)?;
     let found = find(&state, &name).await?;
     let d = found.dashboard();
     if let Some(field) = request
@@ -564,10 +546,7 @@ pub async fn create_share(
     Path(name): Path<String>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let new: NewShare = match &body {
-        Ok(b) if b.iter().all(u8::is_ascii_whitespace) => NewShare::default(),
-        _ => parse_body(body)?,
-    };
+    let new: NewShare = parse_body_or_default(body)?;
     find(&state, &name).await?;
     if let Some(at) = new.expires_at
         && at <= Utc::now()

@@ -333,9 +333,35 @@ fn title(name: &str) -> String {
         .join(" ")
 }
 
-/// Parse a JSON request body into `T`, with the line and column of any mistake.
+/// Parse a query body into `T`, with the line and column of any mistake.
 pub fn parse_body<T: serde::de::DeserializeOwned>(
     body: Result<Bytes, BytesRejection>,
+) -> Result<T, ApiError> {
+    parse_json(
+        body,
+        "invalid_query",
+        "the query",
+        r#"send {"explore": "...", "fields": ["view.field", ...]}; see /api/v1/openapi.json"#,
+    )
+}
+
+/// Parse another endpoint's JSON body (code `invalid_request`).
+pub fn parse_request_body<T: serde::de::DeserializeOwned>(
+    body: Result<Bytes, BytesRejection>,
+) -> Result<T, ApiError> {
+    parse_json(
+        body,
+        "invalid_request",
+        "the request body",
+        "/api/v1/openapi.json describes the body of each endpoint",
+    )
+}
+
+fn parse_json<T: serde::de::DeserializeOwned>(
+    body: Result<Bytes, BytesRejection>,
+    code: &'static str,
+    what: &str,
+    hint: &str,
 ) -> Result<T, ApiError> {
     let body = body.map_err(|rejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
@@ -344,7 +370,7 @@ pub fn parse_body<T: serde::de::DeserializeOwned>(
                 "payload_too_large",
                 "the request body is larger than the server accepts",
             )
-            .hint("send a smaller query")
+            .hint("send a smaller body")
         } else {
             ApiError::new(
                 StatusCode::BAD_REQUEST,
@@ -356,12 +382,22 @@ pub fn parse_body<T: serde::de::DeserializeOwned>(
     serde_json::from_slice(&body).map_err(|e| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
-            "invalid_query",
-            format!("the query is not valid JSON of the expected shape: {e}"),
+            code,
+            format!("{what} is not valid JSON of the expected shape: {e}"),
         )
-        .hint(r#"send {"explore": "...", "fields": ["view.field", ...]}; see /api/v1/openapi.json"#)
+        .hint(hint)
         .at(serde_json::json!({"line": e.line(), "column": e.column()}))
     })
+}
+
+/// Like [`parse_request_body`], with `T::default()` for an empty body.
+pub fn parse_body_or_default<T: serde::de::DeserializeOwned + Default>(
+    body: Result<Bytes, BytesRejection>,
+) -> Result<T, ApiError> {
+    match &body {
+        Ok(b) if b.iter().all(u8::is_ascii_whitespace) => Ok(T::default()),
+        _ => parse_request_body(body),
+    }
 }
 
 pub(crate) fn wants_cache(headers: &HeaderMap, params: &QueryParams) -> bool {

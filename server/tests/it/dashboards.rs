@@ -258,6 +258,13 @@ async fn app_dashboards_are_made_changed_and_kept_in_sqlite() {
     put(&state, &format!("/api/v1/dashboards/{name}"), &change)
         .await
         .error(StatusCode::CONFLICT, "conflict");
+    let mut unversioned = change.clone();
+    unversioned.as_object_mut().unwrap().remove("version");
+    let e = put(&state, &format!("/api/v1/dashboards/{name}"), &unversioned).await;
+    assert_eq!(
+        e.error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_dashboard")["location"]["path"],
+        "version"
+    );
     // a broken change is refused, saying where
     let mut broken = changed.json();
     for k in ["name", "source", "editable", "updated_at"] {
@@ -285,7 +292,7 @@ async fn app_dashboards_are_made_changed_and_kept_in_sqlite() {
         json!({"title": "x", "tilez": []}).to_string(),
     )
     .await
-    .error(StatusCode::BAD_REQUEST, "invalid_query");
+    .error(StatusCode::BAD_REQUEST, "invalid_request");
 
     // the default filter applies to the tile
     let r = post(
