@@ -114,7 +114,7 @@ try {
     await page.getByRole("button", { name: "Share" }).click();
     await page.getByLabel("link expiry").selectOption("7");
     await page.getByRole("button", { name: "Create link" }).click();
-    shareUrl = await page.getByLabel("share link").inputValue();
+    shareUrl = await page.getByLabel("share link", { exact: true }).inputValue();
     assert.match(shareUrl, /\/s\/[A-Za-z0-9_-]{43}$/);
     const visitor = await browser.newContext({ viewport: { width: 1024, height: 800 } });
     const v = await visitor.newPage();

@@ -27,7 +27,7 @@ pub fn filter_for_category(ty: &str, category: &str) -> Option<String> {
     }
     let plain = !category.is_empty()
         && !category.starts_with(['-', '>', '<', '=', '[', '(', ' '])
-        && !category.contains([',', '%', '_', '^', '"'])
+        && !category.contains([',', '%', '_', '^', '"', '·'])
         && !category.to_lowercase().starts_with("null");
     match ty {
         "string" | "number" | "tier" if plain => Some(category.to_string()),
@@ -70,13 +70,29 @@ pub fn category(v: Option<&Value>) -> String {
     }
 }
 
+/// A time value as an axis label at its field's grain: `trips.start_month` 2024-08-01T00:00:00Z
+/// → `2024-08`, `_year` → `2024`, `_quarter` → `2024-Q3`, midnight → the date, else date and time.
+pub fn time_label(field: &str, value: &str) -> String {
+    let Some((date, time)) = value.strip_suffix('Z').and_then(|v| v.split_once('T')) else {
+        return value.to_string();
+    };
+    let month = date.get(5..7).and_then(|m| m.parse::<u32>().ok());
+    match (field.rsplit('_').next(), date.get(..4), month) {
+        (Some("month"), _, Some(_)) => date[..7].to_string(),
+        (Some("year"), Some(y), _) => y.to_string(),
+        (Some("quarter"), Some(y), Some(m)) => format!("{y}-Q{}", (m - 1) / 3 + 1),
+        _ if time == "00:00:00" => date.to_string(),
+        _ => format!("{date} {time}"),
+    }
+}
+
 /// The ECharts option for `kind` (None for `table` and `single`, which are HTML).
 pub fn option(result: &QueryResult, kind: &str) -> Option<Value> {
-    let dims: Vec<&str> = result
+    let dims: Vec<(&str, bool)> = result
         .fields
         .iter()
         .filter(|f| f.kind == "dimension")
-        .map(|f| f.name.as_str())
+        .map(|f| (f.name.as_str(), matches!(f.ty.as_str(), "time" | "date")))
         .collect();
     let measures: Vec<&str> = result
         .fields
@@ -92,7 +108,10 @@ pub fn option(result: &QueryResult, kind: &str) -> Option<Value> {
         .iter()
         .map(|r| {
             dims.iter()
-                .map(|d| category(r.get(*d)))
+                .map(|(d, time)| match r.get(*d) {
+                    Some(Value::String(t)) if *time => time_label(d, t),
+                    v => category(v),
+                })
                 .collect::<Vec<_>>()
                 .join(" · ")
         })
@@ -196,6 +215,10 @@ mod binding {
     }
 }
 
+/// The click listener a chart keeps alive.
+#[cfg(target_arch = "wasm32")]
+type ClickHandler = wasm_bindgen::closure::Closure<dyn FnMut(wasm_bindgen::JsValue)>;
+
 /// A chart drawn in an element; disposed on drop.
 pub struct Chart {
     #[cfg(target_arch = "wasm32")]
@@ -203,9 +226,7 @@ pub struct Chart {
     #[cfg(target_arch = "wasm32")]
     _on_resize: Option<wasm_bindgen::closure::Closure<dyn FnMut()>>,
     #[cfg(target_arch = "wasm32")]
-    on_click: std::cell::RefCell<
-        Option<wasm_bindgen::closure::Closure<dyn FnMut(wasm_bindgen::JsValue)>>,
-    >,
+    on_click: std::cell::RefCell<Option<ClickHandler>>,
 }
 
 impl std::fmt::Debug for Chart {
@@ -303,6 +324,31 @@ mod tests {
             sql: String::new(),
             cache: String::new(),
         }
+    }
+
+    #[test]
+    fn time_labels_follow_the_grain() {
+        assert_eq!(
+            time_label("trips.start_month", "2024-08-01T00:00:00Z"),
+            "2024-08"
+        );
+        assert_eq!(
+            time_label("trips.start_year", "2024-01-01T00:00:00Z"),
+            "2024"
+        );
+        assert_eq!(
+            time_label("trips.start_quarter", "2024-07-01T00:00:00Z"),
+            "2024-Q3"
+        );
+        assert_eq!(
+            time_label("trips.start_date", "2024-08-05T00:00:00Z"),
+            "2024-08-05"
+        );
+        assert_eq!(
+            time_label("trips.start_hour", "2024-08-05T14:00:00Z"),
+            "2024-08-05 14:00:00"
+        );
+        assert_eq!(time_label("trips.start_date", "2024-08-05"), "2024-08-05");
     }
 
     #[test]

@@ -116,6 +116,9 @@ pub fn SharedPage() -> impl IntoView {
     }
 }
 
+/// A change to a tile's place or size.
+type LayoutEdit = fn(Layout) -> Layout;
+
 /// A tile's latest answer.
 #[derive(Debug, Clone, PartialEq)]
 struct TileState {
@@ -406,7 +409,7 @@ fn Board(info: DashboardInfo, shared: bool) -> impl IntoView {
     });
 
     // Keyboard and button edits of one tile.
-    let nudge = move |name: String, f: fn(Layout) -> Layout| {
+    let nudge = move |name: String, f: LayoutEdit| {
         let changed = dash
             .try_update(|d| {
                 let l = d
@@ -523,7 +526,7 @@ fn Board(info: DashboardInfo, shared: bool) -> impl IntoView {
             name.clone(),
         );
         let title = t.title.clone();
-        let moves: [(&str, &str, fn(Layout) -> Layout); 8] = [
+        let moves: [(&str, &str, LayoutEdit); 8] = [
             ("◀", "move left", |l| grid::moved(l, -1, 0)),
             ("▶", "move right", |l| grid::moved(l, 1, 0)),
             ("▲", "move up", |l| grid::moved(l, 0, -1)),
@@ -661,8 +664,10 @@ fn Board(info: DashboardInfo, shared: bool) -> impl IntoView {
                         <select aria-label="add a dashboard filter" on:change=move |ev| {
                             let field = event_target_value(&ev);
                             if field.is_empty() { return; }
+                            // titled with the field's label, as the picker shows it
+                            let title = candidates.get_untracked().and_then(|c| c.get(&field).and_then(|l| l.split(" › ").last().map(str::to_string)));
                             dash.update(|d| if !d.filters.iter().any(|f| f.field == field) {
-                                d.filters.push(DashboardFilter { field: field.clone(), title: None, default: None });
+                                d.filters.push(DashboardFilter { field: field.clone(), title, default: None });
                             });
                             values.update(|v| { v.entry(field).or_default(); });
                             save();
