@@ -432,7 +432,7 @@ pub async fn delete(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-/// Add a tile (save an explore's query to a dashboard); it goes below the others.
+/// Add a tile (save an explore's query to a dashboard) in the first free place.
 #[utoipa::path(post, path = "/api/v1/dashboards/{dashboard}/tiles", params(("dashboard" = String, Path)),
     request_body = NewTile,
     responses((status = 201, body = DashboardResponse), (status = 409, body = super::error::ErrorBody),
