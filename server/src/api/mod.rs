@@ -108,7 +108,7 @@ pub fn router(state: AppState) -> Router {
         ))
         .with_state(state.clone())
         .merge(web_app(&state))
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
 }
 
 /// The web app: server-rendered Leptos pages, their assets under `/pkg` (gzip when the
@@ -166,6 +166,17 @@ pub fn web_app_built(config: &ServeConfig) -> bool {
         && pkg
             .join(format!("{}_bg.wasm", boltic_frontend::OUTPUT_NAME))
             .is_file()
+}
+
+/// The span of a request in the logs; a share link's token is never written there.
+fn request_span(req: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    let path = req.uri().path();
+    let path = if path.starts_with("/s/") {
+        "/s/<token>"
+    } else {
+        path
+    };
+    tracing::debug_span!("request", method = %req.method(), path)
 }
 
 async fn not_found() -> ApiError {
