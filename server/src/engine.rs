@@ -56,8 +56,8 @@ impl Engine {
         let ctx = SessionContext::new_with_config_rt(config, runtime);
         // COUNT(DISTINCT x) ... GROUP BY g: the rule rewrites it to GROUP BY g, x and hashes every
         // distinct (g, x) pair again after the repartition; per-group distinct sets were faster
-        // on every COUNT(DISTINCT) shape measured (bench/api.sh question (c): 0.85 -> 0.67 of
-        // DuckDB's time at 1M orders, 0.78 -> 0.63 at 10M; DataFusion 55).
+        // on bench/api.sh question (c) (0.85 -> 0.67 of DuckDB's time at 1M orders, 0.78 -> 0.63
+        // at 10M, in-process on DataFusion 55) and on most other COUNT(DISTINCT) shapes tried.
         let removed = ctx.remove_optimizer_rule(SINGLE_DISTINCT_RULE);
         debug_assert!(removed, "DataFusion renamed '{SINGLE_DISTINCT_RULE}'");
         Warehouse::new(warehouse.clone())
