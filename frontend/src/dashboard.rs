@@ -13,9 +13,10 @@ use crate::api::{
     QueryResult, ShareInfo, Tile,
 };
 use crate::chart::{CHART_TYPES, auto_type, filter_for_category};
+use crate::explore::current_search;
 use crate::explore::{ChartView, ErrorBox};
 use crate::grid;
-use crate::state::{ExploreState, filters_query_string, query_pairs};
+use crate::state::{ExploreState, filters_query_string};
 use crate::table::TableView;
 
 /// Height of a grid row and the gap between cells, in CSS pixels (as in boltic.css).
@@ -138,12 +139,6 @@ fn clock() -> String {
     }
 }
 
-fn current_search() -> String {
-    web_sys::window()
-        .and_then(|w| w.location().search().ok())
-        .unwrap_or_default()
-}
-
 fn layouts(d: &DashboardInfo) -> Vec<Layout> {
     d.tiles
         .iter()
@@ -177,9 +172,10 @@ fn Board(info: DashboardInfo, shared: bool) -> impl IntoView {
     let editable = info.editable && !shared;
     let dash = RwSignal::new(info);
     // filter values: from the URL (a shared link reproduces them), else the defaults
-    let from_url: BTreeMap<String, String> = query_pairs(&current_search())
+    // (the `f.<field>` pairs, read as the explore reads its filters)
+    let from_url: BTreeMap<String, String> = ExploreState::from_query_string(&current_search())
+        .filters
         .into_iter()
-        .filter_map(|(k, v)| Some((k.strip_prefix("f.")?.to_string(), v)))
         .collect();
     let values = RwSignal::new(dash.with_untracked(|d| {
         d.filters
@@ -926,9 +922,9 @@ mod tests {
             qs,
             "f.orders.status=Finished,Booked&f.trips.start_date=last+30+days"
         );
-        let back: BTreeMap<String, String> = query_pairs(&format!("?{qs}"))
+        let back: BTreeMap<String, String> = ExploreState::from_query_string(&format!("?{qs}"))
+            .filters
             .into_iter()
-            .filter_map(|(k, v)| Some((k.strip_prefix("f.")?.to_string(), v)))
             .collect();
         assert_eq!(back.len(), 2);
         assert_eq!(back["trips.start_date"], "last 30 days");

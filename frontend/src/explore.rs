@@ -200,7 +200,8 @@ pub fn ErrorBox(error: ApiError) -> impl IntoView {
     }
 }
 
-fn current_search() -> String {
+/// The page's query string (`?...`; empty on the server).
+pub(crate) fn current_search() -> String {
     web_sys::window()
         .and_then(|w| w.location().search().ok())
         .unwrap_or_default()

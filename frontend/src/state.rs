@@ -218,7 +218,7 @@ impl ExploreState {
 }
 
 /// The decoded `key=value` pairs of a query string (leading `?` optional).
-pub fn query_pairs(query: &str) -> Vec<(String, String)> {
+fn query_pairs(query: &str) -> Vec<(String, String)> {
     query
         .trim_start_matches('?')
         .split('&')

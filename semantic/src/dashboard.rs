@@ -128,6 +128,9 @@ pub struct DashboardProblem {
     pub message: String,
     /// How to fix it.
     pub hint: Option<String>,
+    /// The name the problem is about, when it is more precise than the path (the unknown field
+    /// of a tile's query), for pointing at it in the YAML.
+    pub subject: Option<String>,
 }
 
 /// A step of a [`DashboardProblem`] path.
@@ -228,16 +231,23 @@ impl Dashboard {
                 ));
             }
             if let Err(e) = crate::compile(model, &t.query, &opts) {
-                let hint = match &e {
-                    Error::Query { hint, .. } => hint.clone(),
-                    Error::Filter { .. } => Some("fix the filter expression".to_string()),
-                    _ => None,
+                let (hint, subject) = match &e {
+                    // the first name in quotes: the unknown explore or field
+                    Error::Query { hint, message, .. } => {
+                        (hint.clone(), message.split('\'').nth(1).map(str::to_string))
+                    }
+                    Error::Filter { field, .. } => (
+                        Some("fix the filter expression".to_string()),
+                        Some(field.clone()),
+                    ),
+                    _ => (None, None),
                 };
                 out.push(DashboardProblem {
                     path: at("query"),
                     code: "invalid-tile-query",
                     message: format!("tile '{}': {e}", t.name),
                     hint,
+                    subject,
                 });
             }
             if let Some(l) = t.layout {
@@ -252,6 +262,7 @@ impl Dashboard {
                         hint: Some(format!(
                             "use 1 <= w, x + w <= {GRID_COLUMNS} and 1 <= h <= {MAX_TILE_HEIGHT}"
                         )),
+                        subject: None,
                     });
                 }
             }
@@ -265,6 +276,7 @@ impl Dashboard {
                     code: "duplicate-name",
                     message: format!("dashboard filter on '{}' appears twice", f.field),
                     hint: Some("keep one filter per field".into()),
+                    subject: None,
                 });
                 continue;
             }
@@ -287,6 +299,7 @@ impl Dashboard {
                         f.field
                     ),
                     hint: Some(hint),
+                    subject: None,
                 });
                 continue;
             };
@@ -297,6 +310,7 @@ impl Dashboard {
                         code: "invalid-filter",
                         message: format!("default of dashboard filter '{}': {e}", f.field),
                         hint: Some("write a filter expression such as 'Finished', '>100' or 'last 30 days'".into()),
+                        subject: None,
                     });
                 }
             }
@@ -379,6 +393,7 @@ fn problem(
         code,
         message,
         hint: hint.map(str::to_string),
+        subject: None,
     }
 }
 

@@ -381,13 +381,7 @@ pub fn load(files: &[crate::SourceFile]) -> (Option<Model>, Vec<Diagnostic>) {
                         crate::PathSeg::Key(k) => Seg::from(*k),
                         crate::PathSeg::Index(i) => Seg::from(*i),
                     }));
-                    // point at the thing named in quotes when the query mentions it
-                    let named = p
-                        .message
-                        .split('\'')
-                        .nth(3)
-                        .filter(|_| p.code == "invalid-tile-query");
-                    let at = match named {
+                    let at = match p.subject.as_deref() {
                         Some(n) => At::Find(&path, n),
                         None => At::Value(&path),
                     };

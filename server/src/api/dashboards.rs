@@ -368,12 +368,15 @@ pub async fn create(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let new: DashboardBody = parse_request_body(body)?;
+    // names get a random suffix; draw again in the unlikely case a project dashboard has it
+    let taken = |n: &str| {
+        state
+            .model()
+            .is_some_and(|m| m.model.dashboards.contains_key(n))
+    };
     let mut name = crate::store::name_from_title(&new.title)?;
-    if state
-        .model()
-        .is_some_and(|m| m.model.dashboards.contains_key(&name))
-    {
-        name = crate::store::name_from_title(&format!("{} copy", new.title))?;
+    while taken(&name) {
+        name = crate::store::name_from_title(&new.title)?;
     }
     let d = checked(&state, new.into_dashboard(name))?;
     let stored = state.store.create(d).await?;
