@@ -1,119 +1,19 @@
-//! Dashboards: tiles (a saved query, a chart type and a place on a 12-column grid) and
-//! dashboard filters. A dashboard filter names a field; it applies to every tile whose explore
-//! has that field, so nothing is wired tile by tile.
+//! Dashboards against a model: every problem of a [`Dashboard`] (names, tile queries, layouts,
+//! dashboard filters) and the query a tile runs with the dashboard's filter values. A dashboard
+//! filter names a field; it applies to every tile whose explore has that field, so nothing is
+//! wired tile by tile.
 //!
-//! The same type is read from the project's YAML (`dashboards:` in any model file; read-only in
-//! the app) and from JSON (dashboards made in the app, stored by the server).
+//! The dashboard shapes themselves are wire types (`boltic_types`): the same [`Dashboard`] is
+//! read from the project's YAML and from JSON (dashboards made in the app, stored by the server).
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::{Deserialize, Serialize};
+use boltic_types::grid::{self, GRID_COLUMNS, MAX_TILE_HEIGHT, MAX_TILES};
+use boltic_types::{Dashboard, Filter, Filters, Query, Tile};
+use serde::Serialize;
 
 use crate::model::Model;
-use crate::query::{Filter, Filters, Query};
 use crate::{CompileOptions, Error};
-
-/// Columns of the dashboard grid.
-pub const GRID_COLUMNS: u32 = 12;
-/// Tallest tile, in grid rows.
-pub const MAX_TILE_HEIGHT: u32 = 24;
-/// Most tiles on one dashboard.
-pub const MAX_TILES: usize = 100;
-
-/// A dashboard.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
-pub struct Dashboard {
-    /// Identifier used in URLs: lowercase letters, digits, `_` and `-`.
-    pub name: String,
-    /// Title shown on the page.
-    pub title: String,
-    /// What the dashboard is for.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    /// Filters that apply to every tile whose explore has the field.
-    #[serde(default)]
-    pub filters: Vec<DashboardFilter>,
-    /// The tiles, in reading order.
-    #[serde(default)]
-    pub tiles: Vec<Tile>,
-}
-
-/// A dashboard filter on one field.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
-pub struct DashboardFilter {
-    /// The filtered dimension, `view.field` (the alias as the tiles' explores name it).
-    pub field: String,
-    /// Label on the filter bar (default: the field's label).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
-    /// Looker-style filter expression applied until the viewer changes it; none or empty = no filter.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub default: Option<String>,
-}
-
-/// A tile: a query shown as a chart.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
-pub struct Tile {
-    /// Identifier within the dashboard: lowercase letters, digits, `_` and `-`.
-    pub name: String,
-    /// Title shown on the tile.
-    pub title: String,
-    /// How the result is drawn.
-    #[serde(default)]
-    pub chart: ChartType,
-    /// The question.
-    pub query: Query,
-    /// Place on the grid; tiles without one are placed after the others, two per row.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub layout: Option<Layout>,
-}
-
-/// A tile's place: column `x` (0-based, of [`GRID_COLUMNS`]), row `y`, width and height in cells.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
-pub struct Layout {
-    /// Column, 0-based.
-    pub x: u32,
-    /// Row, 0-based.
-    pub y: u32,
-    /// Width in columns.
-    pub w: u32,
-    /// Height in rows.
-    pub h: u32,
-}
-
-/// Chart types of tiles.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum ChartType {
-    /// Chosen from the result: time → line, one category → bar, a lone measure → single value.
-    #[default]
-    Auto,
-    /// Table.
-    Table,
-    /// Horizontal bars.
-    Bar,
-    /// Vertical bars.
-    Column,
-    /// Line.
-    Line,
-    /// Area.
-    Area,
-    /// Scatter.
-    Scatter,
-    /// Pie.
-    Pie,
-    /// One big number.
-    Single,
-}
 
 /// One problem with a dashboard: where (a path of keys and indexes, e.g. `tiles.2.query`),
 /// a stable code, a lowercase message and a hint.
@@ -165,11 +65,26 @@ pub fn valid_name(s: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
 }
 
-impl Dashboard {
+/// What the semantic layer adds to a [`Dashboard`]: checking it against a model and the query
+/// each tile runs.
+pub trait DashboardExt {
     /// Every problem of this dashboard against `model`: names, tile queries (each must compile),
     /// layouts (inside the grid), dashboard filters (a dimension of some tile's explore, with a
     /// default that parses).
-    pub fn check(&self, model: &Model) -> Vec<DashboardProblem> {
+    fn check(&self, model: &Model) -> Vec<DashboardProblem>;
+
+    /// The query that tile `tile` runs with the dashboard filter values `values` (field →
+    /// expression; a filter missing from `values` takes its default): the tile's own query plus
+    /// each non-empty dashboard filter whose field its explore has. Values for fields that are
+    /// not dashboard filters are ignored, so a viewer can only narrow the saved questions.
+    fn tile_query(&self, model: &Model, tile: &Tile, values: &BTreeMap<String, String>) -> Query;
+}
+
+impl DashboardExt for Dashboard {
+    /// Every problem of this dashboard against `model`: names, tile queries (each must compile),
+    /// layouts (inside the grid), dashboard filters (a dimension of some tile's explore, with a
+    /// default that parses).
+    fn check(&self, model: &Model) -> Vec<DashboardProblem> {
         let mut out = Vec::new();
         use PathSeg::{Index, Key};
         if !valid_name(&self.name) {
@@ -251,7 +166,7 @@ impl Dashboard {
                 });
             }
             if let Some(l) = t.layout {
-                if l.w == 0 || l.h == 0 || l.x + l.w > GRID_COLUMNS || l.h > MAX_TILE_HEIGHT {
+                if !grid::fits(l) {
                     out.push(DashboardProblem {
                         path: at("layout"),
                         code: "invalid-layout",
@@ -318,38 +233,11 @@ impl Dashboard {
         out
     }
 
-    /// Give every tile a layout: each tile without one takes the first free half-width,
-    /// four-row place, scanning rows from the top and columns from the left.
-    pub fn place_tiles(&mut self) {
-        const W: u32 = GRID_COLUMNS / 2;
-        const H: u32 = 4;
-        let mut taken: Vec<Layout> = self.tiles.iter().filter_map(|t| t.layout).collect();
-        for t in self.tiles.iter_mut().filter(|t| t.layout.is_none()) {
-            let bottom = taken.iter().map(|l| l.y + l.h).max().unwrap_or(0);
-            let free = (0..=bottom)
-                .flat_map(|y| (0..=GRID_COLUMNS - W).map(move |x| Layout { x, y, w: W, h: H }))
-                .find(|c| !taken.iter().any(|l| overlaps(c, l)))
-                .unwrap_or(Layout {
-                    x: 0,
-                    y: bottom,
-                    w: W,
-                    h: H,
-                });
-            taken.push(free);
-            t.layout = Some(free);
-        }
-    }
-
     /// The query that tile `tile` runs with the dashboard filter values `values` (field →
     /// expression; a filter missing from `values` takes its default): the tile's own query plus
     /// each non-empty dashboard filter whose field its explore has. Values for fields that are
     /// not dashboard filters are ignored, so a viewer can only narrow the saved questions.
-    pub fn tile_query(
-        &self,
-        model: &Model,
-        tile: &Tile,
-        values: &BTreeMap<String, String>,
-    ) -> Query {
+    fn tile_query(&self, model: &Model, tile: &Tile, values: &BTreeMap<String, String>) -> Query {
         let mut q = tile.query.clone();
         let mut extra = Vec::new();
         for f in &self.filters {
@@ -371,15 +259,6 @@ impl Dashboard {
         }
         q
     }
-
-    /// The tile called `name`.
-    pub fn tile(&self, name: &str) -> Option<&Tile> {
-        self.tiles.iter().find(|t| t.name == name)
-    }
-}
-
-fn overlaps(a: &Layout, b: &Layout) -> bool {
-    a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h
 }
 
 fn problem(

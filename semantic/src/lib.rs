@@ -139,20 +139,23 @@ pub mod filter;
 mod joins;
 mod load;
 mod model;
-mod query;
+/// The query types, which the wire crate owns.
+mod query {
+    pub use boltic_types::{Condition, Filter, Op, Query};
+}
 mod refs;
 mod sqltext;
 mod yaml_pos;
 
-pub use compile::{Column, CompileOptions, CompiledQuery, compile, query_timezone};
-pub use dashboard::{
-    ChartType, Dashboard, DashboardFilter, DashboardProblem, GRID_COLUMNS, Layout, MAX_TILE_HEIGHT,
-    MAX_TILES, PathSeg, Tile, valid_name,
+pub use boltic_types::{
+    ChartType, Condition, Dashboard, DashboardFilter, Filter, Filters, GRID_COLUMNS, Layout,
+    MAX_TILE_HEIGHT, MAX_TILES, Op, Query, Sort, Tile,
 };
+pub use compile::{Column, CompileOptions, CompiledQuery, compile, query_timezone};
+pub use dashboard::{DashboardExt, DashboardProblem, PathSeg, valid_name};
 pub use error::{Diagnostic, Error, FilterError, Result, Severity};
 pub use load::load;
 pub use model::{
     Dimension, DimensionType, Explore, Field, FieldKind, Join, JoinType, Measure, MeasureType,
     Model, Relationship, SourceFile, Timeframe, View, ViewSource,
 };
-pub use query::{Condition, Filter, Filters, Op, Query, Sort};

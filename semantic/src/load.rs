@@ -6,6 +6,7 @@ use serde::Deserialize;
 use sqlparser::dialect::GenericDialect;
 use sqlparser::parser::Parser;
 
+use crate::dashboard::DashboardExt;
 use crate::error::{Diagnostic, Severity, did_you_mean};
 use crate::filter::{self, FilterKind};
 use crate::joins;

@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 
 use base64::Engine as _;
 use boltic_semantic::Dashboard;
+pub use boltic_types::ShareStatus;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 use sha2::Digest;
@@ -116,28 +117,6 @@ impl ShareLink {
             ShareStatus::Expired
         } else {
             ShareStatus::Active
-        }
-    }
-}
-
-/// State of a share link.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ShareStatus {
-    /// Works.
-    Active,
-    /// Past its expiry.
-    Expired,
-    /// Revoked by its owner.
-    Revoked,
-}
-
-impl ShareStatus {
-    /// `active`, `expired` or `revoked`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ShareStatus::Active => "active",
-            ShareStatus::Expired => "expired",
-            ShareStatus::Revoked => "revoked",
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use boltic_semantic::{Dashboard, Filter, Model, SourceFile, load};
+use boltic_semantic::{Dashboard, DashboardExt, Filter, Model, SourceFile, load};
 
 use crate::cases::demo;
 

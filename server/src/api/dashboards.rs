@@ -2,8 +2,6 @@
 //! (SQLite, see [`crate::store`]), their tiles' queries with dashboard filters applied, and
 //! share links whose token opens one dashboard and nothing else.
 
-use std::collections::BTreeMap;
-
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, Query as UrlQuery, Request, State};
@@ -11,10 +9,12 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 use axum::{Extension, Json};
-use boltic_semantic::{ChartType, Dashboard, DashboardFilter, DashboardProblem, Query, Tile};
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use boltic_semantic::{Dashboard, DashboardExt, DashboardProblem, Tile};
+use boltic_types::{
+    DashboardBody, DashboardResponse, DashboardSource, DashboardSummary, NewShare, NewTile,
+    ShareCreated, ShareInfo, TileQueryRequest,
+};
+use chrono::Utc;
 
 use super::error::ApiError;
 use super::query::{self, Caller};
@@ -24,136 +24,8 @@ use super::routes::{
 use super::state::AppState;
 use crate::store::{ShareLink, ShareStatus, StoreError, StoredDashboard};
 
-/// A dashboard in the list.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct DashboardSummary {
-    /// Identifier (in URLs).
-    pub name: String,
-    /// Title.
-    pub title: String,
-    /// Description.
-    pub description: Option<String>,
-    /// `project` (YAML in the project folder, read-only) or `app` (made in the app).
-    pub source: &'static str,
-    /// Whether the app may change it.
-    pub editable: bool,
-    /// Number of tiles.
-    pub tiles: usize,
-    /// Last change (app dashboards).
-    pub updated_at: Option<DateTime<Utc>>,
-}
-
-/// A dashboard with where it comes from.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct DashboardResponse {
-    /// The definition.
-    #[serde(flatten)]
-    pub dashboard: Dashboard,
-    /// `project` or `app`.
-    pub source: &'static str,
-    /// Whether the app may change it (false for project dashboards and share-link visitors).
-    pub editable: bool,
-    /// Version to send back with changes (app dashboards).
-    pub version: Option<i64>,
-    /// Last change (app dashboards).
-    pub updated_at: Option<DateTime<Utc>>,
-}
-
-/// A dashboard as sent to create (`POST`) or replace (`PUT`) it.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct DashboardBody {
-    /// Title.
-    pub title: String,
-    /// Description.
-    #[serde(default)]
-    pub description: Option<String>,
-    /// Dashboard filters.
-    #[serde(default)]
-    pub filters: Vec<DashboardFilter>,
-    /// Tiles (placed in the first free spot when they have no layout).
-    #[serde(default)]
-    pub tiles: Vec<Tile>,
-    /// For `PUT`: the `version` read; a dashboard changed since answers 409 `conflict`.
-    #[serde(default)]
-    pub version: Option<i64>,
-}
-
-impl DashboardBody {
-    fn into_dashboard(self, name: String) -> Dashboard {
-        Dashboard {
-            name,
-            title: self.title,
-            description: self.description,
-            filters: self.filters,
-            tiles: self.tiles,
-        }
-    }
-}
-
-/// A tile to add (an explore saved to a dashboard).
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewTile {
-    /// Title.
-    pub title: String,
-    /// Chart type.
-    #[serde(default)]
-    pub chart: ChartType,
-    /// The question.
-    pub query: Query,
-}
-
-/// Dashboard filter values for a tile query: field → Looker-style expression. Filters left
-/// out take their default; an empty expression turns a filter off.
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct TileQueryRequest {
-    /// Values by filter field.
-    #[serde(default)]
-    pub filters: BTreeMap<String, String>,
-}
-
-/// A share link to make.
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewShare {
-    /// When the link stops working (RFC 3339); none = until revoked.
-    #[serde(default)]
-    pub expires_at: Option<DateTime<Utc>>,
-}
-
-/// A share link as listed.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ShareInfo {
-    /// Public id (for revoking).
-    pub id: String,
-    /// Dashboard.
-    pub dashboard: String,
-    /// Made.
-    pub created_at: DateTime<Utc>,
-    /// Expiry.
-    pub expires_at: Option<DateTime<Utc>>,
-    /// Revoked.
-    pub revoked_at: Option<DateTime<Utc>>,
-    /// `active`, `expired` or `revoked`.
-    pub status: &'static str,
-}
-
-/// A share link just made: the only time its token is shown.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ShareCreated {
-    /// The link.
-    #[serde(flatten)]
-    pub link: ShareInfo,
-    /// The secret token.
-    pub token: String,
-    /// The path to share: `/s/<token>`.
-    pub path: String,
-}
-
 fn share_info(l: ShareLink) -> ShareInfo {
-    let status = l.status(Utc::now()).as_str();
+    let status = l.status(Utc::now());
     ShareInfo {
         id: l.id,
         dashboard: l.dashboard,
@@ -212,14 +84,14 @@ impl Found {
         match self {
             Found::Project(dashboard) => DashboardResponse {
                 dashboard,
-                source: "project",
+                source: DashboardSource::Project,
                 editable: false,
                 version: None,
                 updated_at: None,
             },
             Found::App(s) => DashboardResponse {
                 dashboard: s.dashboard,
-                source: "app",
+                source: DashboardSource::App,
                 editable: !visitor,
                 version: (!visitor).then_some(s.version),
                 updated_at: Some(s.updated_at),
@@ -307,7 +179,7 @@ pub async fn list(State(state): State<AppState>) -> Result<Response, ApiError> {
                     name: d.name.clone(),
                     title: d.title.clone(),
                     description: d.description.clone(),
-                    source: "project",
+                    source: DashboardSource::Project,
                     editable: false,
                     tiles: d.tiles.len(),
                     updated_at: None,
@@ -321,7 +193,7 @@ pub async fn list(State(state): State<AppState>) -> Result<Response, ApiError> {
             name: s.dashboard.name,
             title: s.dashboard.title,
             description: s.dashboard.description,
-            source: "app",
+            source: DashboardSource::App,
             editable: true,
             tiles: s.dashboard.tiles.len(),
             updated_at: Some(s.updated_at),
@@ -477,7 +349,7 @@ pub async fn add_tile(
 #[utoipa::path(post, path = "/api/v1/dashboards/{dashboard}/tiles/{tile}/query",
     params(("dashboard" = String, Path), ("tile" = String, Path), QueryParams),
     request_body = TileQueryRequest,
-    responses((status = 200, body = super::routes::QueryResponse<'static>),
+    responses((status = 200, body = boltic_types::QueryResponse<'static>),
         (status = 404, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)))]
 pub async fn tile_query(
     State(state): State<AppState>,

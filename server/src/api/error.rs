@@ -4,31 +4,17 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
-use utoipa::ToSchema;
-
-/// The body of every error response.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ErrorBody {
-    /// Stable code, e.g. `unknown_field` (see the table in docs/api.md).
-    pub code: &'static str,
-    /// What went wrong, lowercase, naming the thing in quotes.
-    pub message: String,
-    /// How to fix it.
-    pub hint: Option<String>,
-    /// Where in the request: e.g. `{"field": "orders.status", "offset": 3}` or
-    /// `{"line": 1, "column": 12}` for the JSON body.
-    #[schema(value_type = Option<Object>)]
-    pub location: Option<serde_json::Value>,
-}
+pub use boltic_types::ErrorBody;
 
 /// An error answer.
 #[derive(Debug, Clone)]
 pub struct ApiError {
     /// HTTP status.
     pub status: StatusCode,
+    /// The stable code (also in the body).
+    code: &'static str,
     /// Body.
-    pub body: ErrorBody,
+    pub body: Box<ErrorBody>,
     /// Seconds after which to retry (429, 503).
     pub retry_after: Option<u64>,
 }
@@ -38,12 +24,13 @@ impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
         ApiError {
             status,
-            body: ErrorBody {
-                code,
+            code,
+            body: Box::new(ErrorBody {
+                code: code.into(),
                 message: message.into(),
                 hint: None,
                 location: None,
-            },
+            }),
             retry_after: None,
         }
     }
@@ -68,7 +55,7 @@ impl ApiError {
 
     /// The code.
     pub fn code(&self) -> &'static str {
-        self.body.code
+        self.code
     }
 
     /// 503 while no model or warehouse is loaded.
@@ -175,13 +162,13 @@ fn query_code(code: &'static str) -> (StatusCode, &'static str) {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut response = (self.status, axum::Json(&self.body)).into_response();
+        let mut response = (self.status, axum::Json(&*self.body)).into_response();
         if let Some(seconds) = self.retry_after {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
-        response.extensions_mut().insert(ErrorCode(self.body.code));
+        response.extensions_mut().insert(ErrorCode(self.code));
         response
     }
 }

@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use axum::http::StatusCode;
 use boltic_semantic::{CompileOptions, CompiledQuery, Query};
+pub use boltic_types::CacheStatus;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::error::DataFusionError;
@@ -61,28 +62,6 @@ impl CachedResult {
             .sum::<usize>()
             + self.rows_json.get().len()
             + self.totals_json.as_ref().map_or(0, |t| t.get().len())
-    }
-}
-
-/// Where a result came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CacheStatus {
-    /// Served from the cache.
-    Hit,
-    /// Run, then kept.
-    Miss,
-    /// Run because the request asked not to use the cache.
-    Bypass,
-}
-
-impl CacheStatus {
-    /// `hit`, `miss` or `bypass`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CacheStatus::Hit => "hit",
-            CacheStatus::Miss => "miss",
-            CacheStatus::Bypass => "bypass",
-        }
     }
 }
 

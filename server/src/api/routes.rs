@@ -7,14 +7,17 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use boltic_semantic::{Column, Condition, Filter, Filters, Op, Query, Sort};
-use serde::{Deserialize, Serialize};
-use serde_json::value::RawValue;
-use utoipa::{IntoParams, OpenApi, ToSchema};
+use boltic_types::{
+    Encoded, ErrorBody, ExploreDescription, ExploreSummary, FieldInfo, FieldKind, FieldMeta,
+    QueryResponse, ReadyResponse, SqlResponse, Timing, ValuesResponse,
+};
+use serde::Deserialize;
+use utoipa::{IntoParams, OpenApi};
 
 use super::encode::{self, Format};
-use super::error::{ApiError, ErrorBody};
+use super::error::ApiError;
 use super::query::{self, Caller};
-use super::state::{AppState, ModelProblem};
+use super::state::AppState;
 
 /// The generated OpenAPI document.
 #[derive(Debug, OpenApi)]
@@ -47,110 +50,6 @@ use super::state::{AppState, ModelProblem};
 )]
 pub struct ApiDoc;
 
-/// An explore in the list.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ExploreSummary {
-    /// Name, used in queries.
-    pub name: String,
-    /// Label for UIs.
-    pub label: String,
-    /// Description.
-    pub description: Option<String>,
-    /// The base view.
-    pub view: String,
-}
-
-/// A field of an explore.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct FieldInfo {
-    /// `view.field`, used in queries.
-    pub name: String,
-    /// The alias (view or join name) it belongs to.
-    pub view: String,
-    /// `dimension` or `measure`.
-    pub kind: &'static str,
-    /// `string`, `number`, `boolean`, `time`, `date`, or the measure type (`sum`, `count`...).
-    #[serde(rename = "type")]
-    pub ty: &'static str,
-    /// Label for UIs.
-    pub label: String,
-    /// Description.
-    pub description: Option<String>,
-    /// Group for UIs (e.g. all timeframes of a time dimension).
-    pub group: Option<String>,
-    /// Hidden from field pickers (still queryable).
-    pub hidden: bool,
-    /// Display format hint.
-    pub value_format: Option<String>,
-}
-
-/// An explore with its fields.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ExploreDescription {
-    /// Name.
-    pub name: String,
-    /// Label.
-    pub label: String,
-    /// Description.
-    pub description: Option<String>,
-    /// Every queryable field, dimensions first, by view.
-    pub fields: Vec<FieldInfo>,
-}
-
-/// Column metadata of a result.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct FieldMeta {
-    /// `view.field`; the key in each row.
-    pub name: String,
-    /// `dimension` or `measure`.
-    pub kind: String,
-    /// Field type.
-    #[serde(rename = "type")]
-    pub ty: String,
-    /// Label (the model's, else made from the name).
-    pub label: Option<String>,
-    /// Display format hint.
-    pub value_format: Option<String>,
-    /// A pivot dimension.
-    pub pivot: bool,
-}
-
-/// Where the time went, in milliseconds.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Timing {
-    /// Compiling the query to SQL.
-    pub compile_ms: f64,
-    /// Running it (from the original run when served from the cache).
-    pub execute_ms: f64,
-    /// The whole request.
-    pub total_ms: f64,
-}
-
-/// A query's result as JSON.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct QueryResponse<'a> {
-    /// Columns, in order.
-    pub fields: Vec<FieldMeta>,
-    /// Rows as objects keyed by `view.field`: numbers are numbers, times ISO-8601, nulls null.
-    #[schema(value_type = Vec<Object>)]
-    pub rows: &'a RawValue,
-    /// Totals row (when `totals` was asked).
-    #[schema(value_type = Option<Object>)]
-    pub totals: Option<&'a RawValue>,
-    /// Rows returned.
-    pub row_count: usize,
-    /// More rows existed than the server's `max_rows`.
-    pub truncated: bool,
-    /// The SQL run.
-    pub sql: &'a str,
-    /// Timing.
-    pub timing: Timing,
-    /// `hit`, `miss` or `bypass`.
-    pub cache: &'static str,
-    /// Warehouse version read.
-    pub warehouse_version: &'a str,
-}
-
 /// Result column metadata; fields without a label get one from their name, as in
 /// `describe_explore`.
 fn field_meta(columns: &[Column]) -> Vec<FieldMeta> {
@@ -158,7 +57,11 @@ fn field_meta(columns: &[Column]) -> Vec<FieldMeta> {
         .iter()
         .map(|c| FieldMeta {
             name: c.name.clone(),
-            kind: c.kind.to_string(),
+            kind: if c.kind == "measure" {
+                FieldKind::Measure
+            } else {
+                FieldKind::Dimension
+            },
             ty: c.ty.to_string(),
             label: Some(c.label.clone().unwrap_or_else(|| {
                 title(c.name.split_once('.').map_or(c.name.as_str(), |(_, f)| f))
@@ -167,19 +70,6 @@ fn field_meta(columns: &[Column]) -> Vec<FieldMeta> {
             pivot: c.pivot,
         })
         .collect()
-}
-
-/// Compiled SQL.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SqlResponse {
-    /// The query.
-    pub sql: String,
-    /// The totals query, when asked.
-    pub totals_sql: Option<String>,
-    /// Result columns.
-    pub fields: Vec<FieldMeta>,
-    /// Views whose measures are aggregated over a keys subquery (to avoid fan-out).
-    pub fanout_views: Vec<String>,
 }
 
 /// Options of a query request.
@@ -198,37 +88,6 @@ pub struct ValuesParams {
     q: Option<String>,
     /// Most values to return (default 100, at most 1000).
     limit: Option<u64>,
-}
-
-/// Distinct values of a dimension.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ValuesResponse {
-    /// `view.field`.
-    pub field: String,
-    /// Values, sorted.
-    #[schema(value_type = Vec<Object>)]
-    pub values: Vec<serde_json::Value>,
-    /// More values exist.
-    pub truncated: bool,
-}
-
-/// Readiness.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ReadyResponse {
-    /// Both a model and a warehouse version are loaded.
-    pub ready: bool,
-    /// Successful model loads so far.
-    pub model_generation: Option<u64>,
-    /// Warehouse version served.
-    pub warehouse_version: Option<String>,
-    /// Why the last model reload was refused.
-    pub model_problem: Option<ModelProblem>,
-    /// Why the warehouse cannot be read.
-    pub warehouse_problem: Option<String>,
-    /// Warnings of the loaded model.
-    pub model_warnings: Vec<String>,
-    /// Seconds since start.
-    pub uptime_seconds: u64,
 }
 
 /// List the explores.
@@ -282,11 +141,11 @@ pub async fn describe_explore(
                 name: format!("{alias}.{}", f.name),
                 view: alias.to_string(),
                 kind: if f.is_dimension() {
-                    "dimension"
+                    FieldKind::Dimension
                 } else {
-                    "measure"
+                    FieldKind::Measure
                 },
-                ty: f.type_name(),
+                ty: f.type_name().to_string(),
                 label: f.label.clone().unwrap_or_else(|| title(&f.name)),
                 description: f.description.clone(),
                 group: f.group_label.clone(),
@@ -295,7 +154,7 @@ pub async fn describe_explore(
             });
         }
     }
-    fields.sort_by_key(|f| f.kind != "dimension");
+    fields.sort_by_key(|f| !f.is_dimension());
     Ok(Json(ExploreDescription {
         name: explore.name.clone(),
         label: explore
@@ -470,18 +329,18 @@ pub(crate) fn respond(
         Format::Json => {
             let body = QueryResponse {
                 fields: field_meta(&answer.compiled.columns),
-                rows: &result.rows_json,
-                totals: result.totals_json.as_deref(),
+                rows: Encoded::Raw(&result.rows_json),
+                totals: result.totals_json.as_deref().map(Encoded::Raw),
                 row_count: result.row_count,
                 truncated: result.truncated,
-                sql: &answer.compiled.sql,
+                sql: answer.compiled.sql.as_str().into(),
                 timing: Timing {
                     compile_ms: answer.compile_ms,
                     execute_ms: result.execute_ms,
                     total_ms: started.elapsed().as_secs_f64() * 1e3,
                 },
-                cache: answer.cache.as_str(),
-                warehouse_version: &result.version,
+                cache: answer.cache,
+                warehouse_version: std::borrow::Cow::Borrowed(&result.version),
             };
             let bytes = serde_json::to_vec(&body).map_err(|e| {
                 tracing::error!(error = %e, "cannot serialize a response");

@@ -10,6 +10,7 @@ use anyhow::Context;
 use arc_swap::ArcSwapOption;
 use boltic_pipeline::{Location, Warehouse};
 use boltic_semantic::{Diagnostic, Model, Severity};
+pub use boltic_types::ModelProblem;
 use datafusion::execution::runtime_env::RuntimeEnv;
 use tokio::sync::Semaphore;
 
@@ -30,13 +31,6 @@ pub struct LoadedModel {
     pub warnings: Vec<Diagnostic>,
     /// Files and their modification times when loaded.
     stamp: Vec<(PathBuf, Option<SystemTime>)>,
-}
-
-/// Why the last model reload was refused (the previous model, if any, stayed).
-#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
-pub struct ModelProblem {
-    /// One line per problem: `file:line:column: error[code]: message`.
-    pub errors: Vec<String>,
 }
 
 /// Shared state of the server; cheap to clone.

@@ -1,4 +1,4 @@
-//! The query the JSON API accepts.
+//! The query the JSON API accepts (`POST /api/v1/query`, `/api/v1/sql`, a tile's question).
 
 use std::collections::BTreeMap;
 

@@ -1,0 +1,32 @@
+//! Boltic's wire protocol: every JSON shape the HTTP API takes or gives, defined once and used by
+//! the semantic layer (which compiles [`Query`] and checks [`Dashboard`]), the server (which
+//! serves them and describes them in its OpenAPI document, feature `openapi`) and the browser
+//! app (which sends and reads them).
+//!
+//! Pure data: serde shapes, small enums instead of strings ([`FieldKind`], [`CacheStatus`],
+//! [`DashboardSource`], [`ShareStatus`]) and the dashboard grid's rules ([`grid`]). No IO, no
+//! HTTP, no DataFusion: it builds for `wasm32-unknown-unknown`.
+//!
+//! `docs/api.md` documents these shapes; the server's golden tests pin their JSON.
+
+mod dashboard;
+mod error;
+mod explore;
+pub mod grid;
+mod ops;
+mod query;
+mod result;
+
+pub use dashboard::{
+    ChartType, Dashboard, DashboardBody, DashboardFilter, DashboardResponse, DashboardSource,
+    DashboardSummary, Layout, NewShare, NewTile, ShareCreated, ShareInfo, ShareStatus, Tile,
+    TileQueryRequest,
+};
+pub use error::ErrorBody;
+pub use explore::{ExploreDescription, ExploreSummary, FieldInfo, FieldKind};
+pub use grid::{GRID_COLUMNS, MAX_TILE_HEIGHT, MAX_TILES};
+pub use ops::{ModelProblem, ReadyResponse};
+pub use query::{Condition, Filter, Filters, Op, Query, Sort};
+pub use result::{
+    CacheStatus, Encoded, FieldMeta, QueryResponse, Row, SqlResponse, Timing, ValuesResponse,
+};
