@@ -11,12 +11,11 @@
 //!
 //! Every location is a [`location::Location`]: a local folder or an S3 bucket, through `object_store`.
 
-pub mod catalogue;
+pub mod air_boltic;
 pub mod checks;
 pub mod error;
 pub mod extract;
 pub mod findings;
-pub mod generate;
 pub mod location;
 pub mod progress;
 pub mod project;
@@ -26,6 +25,7 @@ mod summary;
 pub mod testing;
 pub mod warehouse;
 
+pub use air_boltic::{catalogue, generate};
 pub use error::{PipelineError, Result};
 pub use location::Location;
 pub use progress::Progress;

@@ -30,7 +30,7 @@ use serde::Serialize;
 use tokio::sync::mpsc;
 use tokio_util::io::{StreamReader, SyncIoBridge};
 
-use crate::catalogue::raw;
+use crate::air_boltic::catalogue::raw;
 use crate::error::{InputPosition, PipelineError, Result};
 use crate::findings::{FindingKind, Recorder, TableCleaning};
 use crate::location::Location;

@@ -22,7 +22,7 @@ use serde::Serialize;
 use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc;
 
-use crate::catalogue::{self, CITIES, MODELS, UNKNOWN_MODELS, raw};
+use crate::air_boltic::catalogue::{self, CITIES, MODELS, UNKNOWN_MODELS, raw};
 use crate::error::{PipelineError, Result};
 use crate::location::Location;
 use crate::progress::Progress;

@@ -1,0 +1,4 @@
+//! The Air Boltic data set: its reference data, raw data generator and cleaning rules.
+
+pub mod catalogue;
+pub mod generate;
