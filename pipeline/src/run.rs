@@ -13,9 +13,9 @@ use futures::TryStreamExt;
 use object_store::ObjectStore;
 use serde::Serialize;
 
+use crate::air_boltic::extract;
 use crate::checks::{TestResult, TestStatus, run_tests};
 use crate::error::{PipelineError, Result};
-use crate::extract::extract;
 use crate::findings::TableCleaning;
 use crate::location::Location;
 use crate::progress::Progress;
