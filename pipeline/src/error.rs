@@ -101,6 +101,25 @@ pub enum PipelineError {
     Internal(String),
 }
 
+impl PipelineError {
+    /// A [`PipelineError::BadInput`] in `file`, at `line` and `column` when known.
+    pub fn bad_input(
+        file: impl Into<String>,
+        line: Option<u64>,
+        column: Option<u64>,
+        message: String,
+    ) -> Self {
+        PipelineError::BadInput {
+            position: InputPosition {
+                file: file.into(),
+                line,
+                column,
+            },
+            message,
+        }
+    }
+}
+
 impl From<datafusion::arrow::error::ArrowError> for PipelineError {
     fn from(err: datafusion::arrow::error::ArrowError) -> Self {
         PipelineError::DataFusion(err.into())

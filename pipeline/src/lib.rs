@@ -3,20 +3,21 @@
 //! The pipeline turns raw Air Boltic files into a versioned warehouse of Parquet tables:
 //!
 //! 1. [`generate`] writes realistic raw files (CSV + a JSON catalogue) at any scale.
-//! 2. [`extract`] streams the raw files, cleans every row (counting each fix in a
-//!    [`findings::Finding`]) and writes normalized Parquet tables.
+//! 2. [`air_boltic::extract`] streams the raw files, cleans every row (counting each fix in a
+//!    [`findings::Finding`]) and writes normalized Parquet tables. The streaming machinery is
+//!    generic ([`extract`]); the Air Boltic tables, cleaning rules and generator live in
+//!    [`air_boltic`].
 //! 3. [`project`] loads the SQL models (`models/*.sql`) and data tests (`models/schema.yml`) of a
 //!    project; [`run`] executes the models with DataFusion in dependency order, then the tests.
 //! 4. [`warehouse`] publishes the new version atomically by writing its manifest last.
 //!
 //! Every location is a [`location::Location`]: a local folder or an S3 bucket, through `object_store`.
 
-pub mod catalogue;
+pub mod air_boltic;
 pub mod checks;
 pub mod error;
 pub mod extract;
 pub mod findings;
-pub mod generate;
 pub mod location;
 pub mod progress;
 pub mod project;
@@ -26,6 +27,8 @@ mod summary;
 pub mod testing;
 pub mod warehouse;
 
+// The Air Boltic modules keep their former crate-level paths (`boltic_pipeline::generate`, ...).
+pub use air_boltic::{catalogue, generate};
 pub use error::{PipelineError, Result};
 pub use location::Location;
 pub use progress::Progress;

@@ -13,13 +13,13 @@ use futures::TryStreamExt;
 use object_store::ObjectStore;
 use serde::Serialize;
 
+use crate::air_boltic::extract;
 use crate::checks::{TestResult, TestStatus, run_tests};
 use crate::error::{PipelineError, Result};
-use crate::extract::extract;
 use crate::findings::TableCleaning;
 use crate::location::Location;
 use crate::progress::Progress;
-use crate::project::Project;
+use crate::project::{Project, SqlModel};
 use crate::warehouse::{Layer, MANIFEST, Manifest, TableEntry, Warehouse};
 
 /// Knobs of a run.
@@ -192,65 +192,25 @@ pub async fn run(
     warehouse_location.register(&ctx);
     let mut entries = BTreeMap::new();
     for table in &extracted.tables {
-        ctx.register_parquet(
-            table.name.as_str(),
-            warehouse_location.url(&table.path),
-            ParquetReadOptions::default(),
-        )
-        .await?;
-        entries.insert(
-            table.name.clone(),
-            TableEntry {
-                path: table.path.clone(),
-                rows: table.rows,
-                layer: Layer::Normalized,
-            },
-        );
+        let entry = TableEntry {
+            path: table.path.clone(),
+            rows: table.rows,
+            layer: Layer::Normalized,
+        };
+        register_table(&ctx, warehouse_location, &mut entries, &table.name, entry).await?;
     }
 
     let started = Instant::now();
     for model in &project.models {
-        let bar = progress.rows(&format!("model {}", model.name), None);
-        let path = format!("{prefix}/tables/{}/", model.name);
-        let model_error = |e: datafusion::error::DataFusionError| PipelineError::Model {
-            model: model.name.clone(),
-            message: e.to_string(),
-        };
-        let frame = ctx.sql(&model.sql).await.map_err(model_error)?;
-        let written = frame
-            .write_parquet(
-                &warehouse_location.url(&path),
-                DataFrameWriteOptions::new(),
-                None,
-            )
-            .await
-            .map_err(model_error)?;
-        let rows = written
-            .iter()
-            .filter_map(|b| {
-                b.column(0)
-                    .as_any()
-                    .downcast_ref::<datafusion::arrow::array::UInt64Array>()
-            })
-            .map(|a| a.iter().flatten().sum::<u64>())
-            .sum();
-        ctx.register_parquet(
-            model.name.as_str(),
-            warehouse_location.url(&path),
-            ParquetReadOptions::default(),
+        build_model(
+            &ctx,
+            warehouse_location,
+            &prefix,
+            model,
+            progress,
+            &mut entries,
         )
         .await?;
-        entries.insert(
-            model.name.clone(),
-            TableEntry {
-                path,
-                rows,
-                layer: Layer::Model,
-            },
-        );
-        bar.set_position(rows);
-        bar.finish();
-        tracing::info!(model = %model.name, rows, "model built");
     }
     timings.insert("models".to_string(), started.elapsed().as_millis() as u64);
     crate::failpoint("after_models");
@@ -259,18 +219,7 @@ pub async fn run(
     let tests = run_tests(&ctx, &project.tests).await?;
     timings.insert("tests".to_string(), started.elapsed().as_millis() as u64);
 
-    let mut tables = Vec::new();
-    for (name, entry) in &entries {
-        let (bytes, files) = warehouse_location.usage(&entry.path).await?;
-        tables.push(TableSummary {
-            name: name.clone(),
-            layer: entry.layer,
-            rows: entry.rows,
-            bytes,
-            files,
-        });
-    }
-    tables.sort_by_key(|t| (t.layer == Layer::Normalized, t.name.clone()));
+    let tables = table_summaries(warehouse_location, &entries).await?;
 
     let blocked = tests.iter().any(|t| t.status == TestStatus::Fail);
     let mut report = RunReport {
@@ -319,4 +268,88 @@ pub async fn run(
     tracing::info!(%version, manifest = %warehouse_location.display_of(MANIFEST), "published");
     report.removed_versions = warehouse.clean_up(&manifest, options.keep_versions).await?;
     Ok(report)
+}
+
+/// Register the Parquet table at `entry.path` as `name` in `ctx`, and list it in `entries`.
+async fn register_table(
+    ctx: &SessionContext,
+    warehouse_location: &Location,
+    entries: &mut BTreeMap<String, TableEntry>,
+    name: &str,
+    entry: TableEntry,
+) -> Result<()> {
+    ctx.register_parquet(
+        name,
+        warehouse_location.url(&entry.path),
+        ParquetReadOptions::default(),
+    )
+    .await?;
+    entries.insert(name.to_string(), entry);
+    Ok(())
+}
+
+/// Run `model`'s SQL, write its result as Parquet under `prefix/tables/`, and register it so
+/// the models after it can read it.
+async fn build_model(
+    ctx: &SessionContext,
+    warehouse_location: &Location,
+    prefix: &str,
+    model: &SqlModel,
+    progress: &Progress,
+    entries: &mut BTreeMap<String, TableEntry>,
+) -> Result<()> {
+    let bar = progress.rows(&format!("model {}", model.name), None);
+    let path = format!("{prefix}/tables/{}/", model.name);
+    let model_error = |e: datafusion::error::DataFusionError| PipelineError::Model {
+        model: model.name.clone(),
+        message: e.to_string(),
+    };
+    let frame = ctx.sql(&model.sql).await.map_err(model_error)?;
+    let written = frame
+        .write_parquet(
+            &warehouse_location.url(&path),
+            DataFrameWriteOptions::new(),
+            None,
+        )
+        .await
+        .map_err(model_error)?;
+    let rows = written
+        .iter()
+        .filter_map(|b| {
+            b.column(0)
+                .as_any()
+                .downcast_ref::<datafusion::arrow::array::UInt64Array>()
+        })
+        .map(|a| a.iter().flatten().sum::<u64>())
+        .sum();
+    let entry = TableEntry {
+        path,
+        rows,
+        layer: Layer::Model,
+    };
+    register_table(ctx, warehouse_location, entries, &model.name, entry).await?;
+    bar.set_position(rows);
+    bar.finish();
+    tracing::info!(model = %model.name, rows, "model built");
+    Ok(())
+}
+
+/// The report's tables with their storage use: models first, then normalized tables, by name.
+async fn table_summaries(
+    warehouse_location: &Location,
+    entries: &BTreeMap<String, TableEntry>,
+) -> Result<Vec<TableSummary>> {
+    let mut tables = Vec::new();
+    for (name, entry) in entries {
+        let (bytes, files) = warehouse_location.usage(&entry.path).await?;
+        tables.push(TableSummary {
+            name: name.clone(),
+            layer: entry.layer,
+            rows: entry.rows,
+            bytes,
+            files,
+        });
+    }
+    tables.sort_by_key(|t| (t.layer == Layer::Normalized, t.name.clone()));
+    Ok(tables)
 }

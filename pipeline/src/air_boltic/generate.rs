@@ -22,8 +22,10 @@ use serde::Serialize;
 use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc;
 
-use crate::catalogue::{self, CITIES, MODELS, UNKNOWN_MODELS, raw};
+use crate::air_boltic::catalogue::{self, CITIES, MODELS, UNKNOWN_MODELS, raw};
+use crate::air_boltic::catalogue_file::catalogue_json;
 use crate::error::{PipelineError, Result};
+use crate::extract::reader::RawFile;
 use crate::location::Location;
 use crate::progress::Progress;
 
@@ -96,7 +98,6 @@ pub async fn generate(
     out.write(raw::MODEL_CATALOGUE, catalogue.clone()).await?;
 
     type Fill = fn(&Generator, &mut CsvWriter, &ProgressBar) -> csv::Result<()>;
-    type RawFile = (&'static str, &'static [&'static str]);
     let tables: [(RawFile, u64, Fill); 5] = [
         (
             raw::CUSTOMER_GROUP,
@@ -126,30 +127,6 @@ pub async fn generate(
         .collect();
     files.push((raw::MODEL_CATALOGUE.into(), catalogue.len() as u64));
     Ok(GenerateSummary { scale, seed, files })
-}
-
-/// The catalogue JSON, nested manufacturer -> model -> specs, in catalogue order.
-fn catalogue_json() -> Result<Bytes> {
-    let mut root = serde_json::Map::new();
-    for spec in MODELS {
-        let maker = root
-            .entry(spec.manufacturer)
-            .or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()));
-        if let serde_json::Value::Object(models) = maker {
-            models.insert(
-                spec.model.to_string(),
-                serde_json::json!({
-                    "max_seats": spec.max_seats,
-                    "max_weight": spec.max_weight,
-                    "max_distance": spec.max_distance,
-                    "engine_type": spec.engine_type,
-                }),
-            );
-        }
-    }
-    let text = serde_json::to_vec_pretty(&serde_json::Value::Object(root))
-        .map_err(|e| PipelineError::Internal(e.to_string()))?;
-    Ok(Bytes::from(text))
 }
 
 /// Buffers CSV text and hands it to the uploader in chunks.
@@ -311,6 +288,26 @@ fn phone(rng: &mut SmallRng) -> String {
     }
 }
 
+/// Rows between two moves of a progress bar.
+const BAR_STEP: u64 = 65_536;
+
+/// Write rows `1..=count` with `row`, moving `bar` every `step` rows and to `count` at the end.
+fn each_row(
+    count: u64,
+    step: u64,
+    bar: &ProgressBar,
+    mut row: impl FnMut(u64) -> csv::Result<()>,
+) -> csv::Result<()> {
+    for id in 1..=count {
+        row(id)?;
+        if id.is_multiple_of(step) {
+            bar.set_position(id);
+        }
+    }
+    bar.set_position(count);
+    Ok(())
+}
+
 #[derive(Debug, Clone)]
 struct Generator {
     scale: Scale,
@@ -348,7 +345,7 @@ impl Generator {
     }
 
     fn customer_groups(&self, w: &mut CsvWriter, bar: &ProgressBar) -> csv::Result<()> {
-        for id in 1..=self.scale.customer_groups {
+        each_row(self.scale.customer_groups, 4096, bar, |id| {
             let mut rng = row_rng(self.seed, SALT_GROUP, id);
             let word = GROUP_WORDS[rng.random_range(0..GROUP_WORDS.len())];
             let (kind, name, registry) = match rng.random_range(0..100) {
@@ -377,18 +374,13 @@ impl Generator {
                     format!("AT{}", rng.random_range(100_000u32..999_999)),
                 ),
             };
-            w.write_record([id.to_string().as_str(), kind, &name, &registry])?;
-            if id.is_multiple_of(4096) {
-                bar.set_position(id);
-            }
-        }
-        bar.set_position(self.scale.customer_groups);
-        Ok(())
+            w.write_record([id.to_string().as_str(), kind, &name, &registry])
+        })
     }
 
     fn customers(&self, w: &mut CsvWriter, bar: &ProgressBar) -> csv::Result<()> {
         let groups = self.scale.customer_groups;
-        for id in 1..=self.scale.customers {
+        each_row(self.scale.customers, BAR_STEP, bar, |id| {
             let mut rng = row_rng(self.seed, SALT_CUSTOMER, id);
             let first = FIRST_NAMES[rng.random_range(0..FIRST_NAMES.len())];
             let last = LAST_NAMES[rng.random_range(0..LAST_NAMES.len())];
@@ -429,13 +421,8 @@ impl Generator {
             } else {
                 phone(&mut rng)
             };
-            w.write_record([id.to_string().as_str(), &name, &group, &email, &phone])?;
-            if id.is_multiple_of(65_536) {
-                bar.set_position(id);
-            }
-        }
-        bar.set_position(self.scale.customers);
-        Ok(())
+            w.write_record([id.to_string().as_str(), &name, &group, &email, &phone])
+        })
     }
 
     /// Catalogue index of an aeroplane's model, or `None` for a model absent from the catalogue.
@@ -449,15 +436,13 @@ impl Generator {
     }
 
     fn aeroplanes(&self, w: &mut CsvWriter, bar: &ProgressBar) -> csv::Result<()> {
-        for id in 1..=self.scale.aeroplanes {
+        each_row(self.scale.aeroplanes, BAR_STEP, bar, |id| {
             let (manufacturer, model) = match self.aeroplane_model(id) {
                 Ok(i) => (MODELS[i].manufacturer, MODELS[i].model),
                 Err(i) => UNKNOWN_MODELS[i],
             };
-            w.write_record([id.to_string().as_str(), model, manufacturer])?;
-        }
-        bar.set_position(self.scale.aeroplanes);
-        Ok(())
+            w.write_record([id.to_string().as_str(), model, manufacturer])
+        })
     }
 
     fn trip(&self, id: u64) -> Trip {
@@ -503,7 +488,7 @@ impl Generator {
     }
 
     fn trips(&self, w: &mut CsvWriter, bar: &ProgressBar) -> csv::Result<()> {
-        for id in 1..=self.scale.trips {
+        each_row(self.scale.trips, BAR_STEP, bar, |id| {
             let trip = self.trip(id);
             w.write_record([
                 id.to_string().as_str(),
@@ -512,18 +497,13 @@ impl Generator {
                 &trip.aeroplane_id.to_string(),
                 &trip.start.format(raw::TIMESTAMP_FORMAT).to_string(),
                 &trip.end.format(raw::TIMESTAMP_FORMAT).to_string(),
-            ])?;
-            if id.is_multiple_of(65_536) {
-                bar.set_position(id);
-            }
-        }
-        bar.set_position(self.scale.trips);
-        Ok(())
+            ])
+        })
     }
 
     fn orders(&self, w: &mut CsvWriter, bar: &ProgressBar) -> csv::Result<()> {
         let customers = self.scale.customers;
-        for id in 1..=self.scale.orders {
+        each_row(self.scale.orders, BAR_STEP, bar, |id| {
             let mut rng = row_rng(self.seed, SALT_ORDER, id);
             // Power law: the most loyal 1% of customers place about a fifth of the orders.
             let customer = 1 + ((customers as f64) * rng.random::<f64>().powi(3)) as u64;
@@ -553,13 +533,8 @@ impl Generator {
                 &price.to_string(),
                 &seat,
                 status,
-            ])?;
-            if id.is_multiple_of(65_536) {
-                bar.set_position(id);
-            }
-        }
-        bar.set_position(self.scale.orders);
-        Ok(())
+            ])
+        })
     }
 }
 

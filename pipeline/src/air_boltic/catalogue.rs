@@ -159,13 +159,15 @@ pub fn distance_km(a: &City, b: &City) -> f64 {
 
 /// Raw file names and their exact headers, as in the original Air Boltic files.
 pub mod raw {
+    use crate::extract::reader::RawFile;
+
     /// `customer_group.csv`.
-    pub const CUSTOMER_GROUP: (&str, &[&str]) = (
+    pub const CUSTOMER_GROUP: RawFile = (
         "customer_group.csv",
         &["ID", "Type", "Name", "Registry number"],
     );
     /// `customer.csv`.
-    pub const CUSTOMER: (&str, &[&str]) = (
+    pub const CUSTOMER: RawFile = (
         "customer.csv",
         &[
             "Customer ID",
@@ -176,12 +178,12 @@ pub mod raw {
         ],
     );
     /// `aeroplane.csv`.
-    pub const AEROPLANE: (&str, &[&str]) = (
+    pub const AEROPLANE: RawFile = (
         "aeroplane.csv",
         &["Airplane ID", "Airplane Model", "Manufacturer"],
     );
     /// `trip.csv`.
-    pub const TRIP: (&str, &[&str]) = (
+    pub const TRIP: RawFile = (
         "trip.csv",
         &[
             "Trip ID",
@@ -193,7 +195,7 @@ pub mod raw {
         ],
     );
     /// `order.csv`.
-    pub const ORDER: (&str, &[&str]) = (
+    pub const ORDER: RawFile = (
         "order.csv",
         &[
             "Order ID",

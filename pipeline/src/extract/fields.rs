@@ -1,0 +1,114 @@
+//! Field cleaning every table shares: primary keys (empty or repeated keys drop the row) and
+//! trimmed text, each fix counted in the table's [`Recorder`].
+
+use std::collections::HashSet;
+
+use crate::error::Result;
+use crate::extract::reader::RawRows;
+use crate::findings::{FindingKind, Recorder};
+
+/// Ids seen so far: a bitset for the usual dense positive ids, a hash set for the rest.
+#[derive(Debug, Default)]
+pub struct IdSet {
+    bits: Vec<u64>,
+    sparse: HashSet<i64>,
+}
+
+const DENSE_LIMIT: i64 = 1 << 32;
+
+impl IdSet {
+    /// Insert; false when it was already there.
+    pub fn insert(&mut self, id: i64) -> bool {
+        if (0..DENSE_LIMIT).contains(&id) {
+            let (word, bit) = ((id / 64) as usize, id % 64);
+            if word >= self.bits.len() {
+                self.bits.resize((word + 1).next_power_of_two(), 0);
+            }
+            let fresh = self.bits[word] & (1 << bit) == 0;
+            self.bits[word] |= 1 << bit;
+            fresh
+        } else {
+            self.sparse.insert(id)
+        }
+    }
+
+    /// Membership.
+    pub fn contains(&self, id: i64) -> bool {
+        if (0..DENSE_LIMIT).contains(&id) {
+            self.bits
+                .get((id / 64) as usize)
+                .is_some_and(|w| w & (1 << (id % 64)) != 0)
+        } else {
+            self.sparse.contains(&id)
+        }
+    }
+}
+
+/// Reads the primary key of a row (its first field): empty keys drop the row, duplicates are
+/// dropped too.
+pub(crate) fn primary_key(
+    rows: &RawRows,
+    column: &str,
+    seen: &mut IdSet,
+    rec: &mut Recorder,
+) -> Result<Option<i64>> {
+    let line = rows.line();
+    match rows.int(0, column)? {
+        None => {
+            rec.note(
+                FindingKind::Dropped,
+                &format!("'{column}' missing"),
+                line,
+                None,
+            );
+            Ok(None)
+        }
+        Some(id) if !seen.insert(id) => {
+            rec.note(
+                FindingKind::Dropped,
+                &format!("duplicate '{column}' (first kept)"),
+                line,
+                Some(id),
+            );
+            Ok(None)
+        }
+        Some(id) => Ok(Some(id)),
+    }
+}
+
+/// Trim a text field, counting a fix when it changed; empty becomes null.
+pub(crate) fn trimmed<'r>(
+    rows: &'r RawRows,
+    i: usize,
+    what: &str,
+    rec: &mut Recorder,
+    id: i64,
+) -> Option<&'r str> {
+    let rawv = rows.raw(i);
+    let text = rawv.trim();
+    if text.len() != rawv.len() && !text.is_empty() {
+        rec.note(
+            FindingKind::Fixed,
+            &format!("{what} trimmed"),
+            rows.line(),
+            Some(id),
+        );
+    }
+    (!text.is_empty()).then_some(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn id_set_handles_dense_and_sparse_ids() {
+        let mut set = IdSet::default();
+        assert!(set.insert(5));
+        assert!(!set.insert(5));
+        assert!(set.insert(-3));
+        assert!(set.insert(1 << 40));
+        assert!(set.contains(5) && set.contains(-3) && set.contains(1 << 40));
+        assert!(!set.contains(6) && !set.contains(1_000_000));
+    }
+}

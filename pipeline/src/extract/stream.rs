@@ -1,0 +1,159 @@
+//! One extract run: each raw CSV file is streamed (never loaded whole) through its cleaner on a
+//! blocking thread, while an async task writes the cleaned batches as Parquet straight into the
+//! object store. Memory is bounded by a few batches per table.
+
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::parquet::arrow::AsyncArrowWriter;
+use datafusion::parquet::basic::Compression;
+use object_store::buffered::BufWriter;
+use serde::Serialize;
+use tokio::sync::mpsc;
+
+use crate::error::{PipelineError, Result};
+use crate::extract::reader::{RawFile, RawRows, open_raw};
+use crate::extract::writer::{TableOut, parquet_writer};
+use crate::findings::{Recorder, TableCleaning};
+use crate::location::Location;
+use crate::progress::Progress;
+
+/// A normalized table written by the extract step.
+#[derive(Debug, Clone, Serialize)]
+pub struct NormalizedTable {
+    /// Table name (`customers`, `orders`, ...).
+    pub name: String,
+    /// Folder of its Parquet files, relative to the destination location.
+    pub path: String,
+    /// Rows written.
+    pub rows: u64,
+}
+
+/// Result of the extract step.
+#[derive(Debug, Clone, Serialize)]
+pub struct Extracted {
+    /// The normalized tables.
+    pub tables: Vec<NormalizedTable>,
+    /// What cleaning found, per raw file.
+    pub cleaning: Vec<TableCleaning>,
+}
+
+/// One extract run: raw files read from one location, tables written under `dest` + `prefix`
+/// with the schemas `schema_of` gives, and what has been written so far.
+pub(crate) struct Extraction<'a> {
+    raw_location: &'a Location,
+    dest: &'a Location,
+    prefix: &'a str,
+    progress: &'a Progress,
+    schema_of: fn(&str) -> SchemaRef,
+    extracted: Extracted,
+}
+
+impl<'a> Extraction<'a> {
+    /// A run reading `raw_location`, writing tables of `schema_of(table)` under `dest` + `prefix`.
+    pub(crate) fn new(
+        raw_location: &'a Location,
+        dest: &'a Location,
+        prefix: &'a str,
+        progress: &'a Progress,
+        schema_of: fn(&str) -> SchemaRef,
+    ) -> Self {
+        Extraction {
+            raw_location,
+            dest,
+            prefix,
+            progress,
+            schema_of,
+            extracted: Extracted {
+                tables: Vec::new(),
+                cleaning: Vec::new(),
+            },
+        }
+    }
+
+    /// Where the raw files are read.
+    pub(crate) fn raw_location(&self) -> &'a Location {
+        self.raw_location
+    }
+
+    /// The schema of `table`.
+    pub(crate) fn schema(&self, table: &str) -> SchemaRef {
+        (self.schema_of)(table)
+    }
+
+    /// A Parquet writer for the single file of `table`.
+    pub(crate) fn table_writer(
+        &self,
+        table: &str,
+        compression: Compression,
+    ) -> Result<AsyncArrowWriter<BufWriter>> {
+        let path = format!("{}/{table}/part-0.parquet", self.prefix);
+        parquet_writer(self.dest, &path, self.schema(table), compression)
+    }
+
+    /// Count `table` as written, with what cleaning found.
+    pub(crate) fn record(&mut self, table: &str, cleaning: TableCleaning) {
+        self.extracted.tables.push(NormalizedTable {
+            name: table.to_string(),
+            path: format!("{}/{table}/", self.prefix),
+            rows: cleaning.rows_written,
+        });
+        self.extracted.cleaning.push(cleaning);
+    }
+
+    /// The tables written, in order.
+    pub(crate) fn finish(self) -> Extracted {
+        self.extracted
+    }
+
+    /// Stream the raw CSV `file` through `clean` into the Parquet table `table`, and record it.
+    /// `clean` runs on a blocking thread, reading rows, pushing cleaned ones and noting findings;
+    /// what it returns (e.g. the ids it kept, for checking later files) is returned.
+    pub(crate) async fn csv_table<T, F>(
+        &mut self,
+        (file, header): RawFile,
+        table: &'static str,
+        clean: F,
+    ) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut RawRows, &mut TableOut, &mut Recorder) -> Result<T> + Send + 'static,
+    {
+        let display = self.raw_location.display_of(file);
+        let reader = open_raw(self.raw_location, file).await?;
+        let schema = self.schema(table);
+        let (tx, mut rx) = mpsc::channel::<RecordBatch>(2);
+        let bar = self.progress.rows(file, None);
+        let (source, worker_bar) = (display.clone(), bar.clone());
+        let worker = tokio::task::spawn_blocking(move || -> Result<(T, Recorder, u64, u64)> {
+            let mut rows = RawRows::open(source, reader, header, worker_bar)?;
+            let mut out = TableOut::new(schema, tx);
+            let mut recorder = Recorder::new(table);
+            let value = clean(&mut rows, &mut out, &mut recorder)?;
+            out.flush()?;
+            Ok((value, recorder, rows.read(), out.written()))
+        });
+
+        let mut writer = self.table_writer(table, Compression::SNAPPY)?;
+        while let Some(batch) = rx.recv().await {
+            writer.write(&batch).await?;
+        }
+        let (value, recorder, read, written) = match worker.await {
+            Ok(Ok(done)) => done,
+            Ok(Err(e)) => {
+                // The partial file belongs to an unpublished version and is cleaned with it.
+                let _ = writer.close().await;
+                return Err(e);
+            }
+            Err(e) => {
+                return Err(PipelineError::Internal(format!(
+                    "cleaner for '{file}' died: {e}"
+                )));
+            }
+        };
+        writer.close().await?;
+        bar.set_position(read);
+        bar.finish();
+        self.record(table, recorder.finish(display, read, written));
+        Ok(value)
+    }
+}

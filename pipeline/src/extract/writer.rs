@@ -1,0 +1,150 @@
+//! Writing normalized tables: cleaned rows go cell by cell into Arrow builders, full batches go
+//! through a channel, and an async Parquet writer streams them into the object store.
+
+use std::sync::Arc;
+
+use datafusion::arrow::array::{
+    ArrayRef, Float64Builder, Int64Builder, StringBuilder, TimestampMicrosecondBuilder,
+};
+use datafusion::arrow::datatypes::{DataType, Schema, SchemaRef, TimeUnit};
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::parquet::arrow::AsyncArrowWriter;
+use datafusion::parquet::basic::Compression;
+use datafusion::parquet::file::properties::WriterProperties;
+use object_store::buffered::BufWriter;
+use tokio::sync::mpsc;
+
+use crate::error::{PipelineError, Result};
+use crate::location::Location;
+
+const BATCH_ROWS: usize = 64 * 1024;
+
+/// Arrow type of a timestamp column: microseconds, UTC.
+pub fn timestamp_type() -> DataType {
+    DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()))
+}
+
+/// One column's builder.
+enum Column {
+    Int(Int64Builder),
+    Float(Float64Builder),
+    Text(StringBuilder),
+    Time(TimestampMicrosecondBuilder),
+}
+
+/// A cell on its way to a column; its variant must match the column's type.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Cell<'a> {
+    /// An `Int64` cell.
+    Int(Option<i64>),
+    /// A `Float64` cell.
+    Float(Option<f64>),
+    /// A `Utf8` cell.
+    Text(Option<&'a str>),
+    /// A timestamp cell, in UTC microseconds.
+    Time(Option<i64>),
+}
+
+/// Rows of one normalized table, batched and sent to the Parquet writer.
+pub(crate) struct TableOut {
+    schema: SchemaRef,
+    columns: Vec<Column>,
+    rows: usize,
+    written: u64,
+    tx: mpsc::Sender<RecordBatch>,
+}
+
+impl TableOut {
+    /// Rows of `schema`, sending each full batch to `tx`.
+    pub(crate) fn new(schema: SchemaRef, tx: mpsc::Sender<RecordBatch>) -> Self {
+        let columns = Self::builders(&schema);
+        TableOut {
+            schema,
+            columns,
+            rows: 0,
+            written: 0,
+            tx,
+        }
+    }
+
+    fn builders(schema: &Schema) -> Vec<Column> {
+        schema
+            .fields()
+            .iter()
+            .map(|f| match f.data_type() {
+                DataType::Int64 => Column::Int(Int64Builder::with_capacity(BATCH_ROWS)),
+                DataType::Float64 => Column::Float(Float64Builder::with_capacity(BATCH_ROWS)),
+                DataType::Timestamp(_, _) => Column::Time(
+                    TimestampMicrosecondBuilder::with_capacity(BATCH_ROWS).with_timezone("UTC"),
+                ),
+                _ => Column::Text(StringBuilder::with_capacity(BATCH_ROWS, BATCH_ROWS * 16)),
+            })
+            .collect()
+    }
+
+    /// Append one row, a cell per column in schema order.
+    pub(crate) fn push(&mut self, cells: &[Cell<'_>]) -> Result<()> {
+        for (column, cell) in self.columns.iter_mut().zip(cells) {
+            match (column, *cell) {
+                (Column::Int(b), Cell::Int(v)) => b.append_option(v),
+                (Column::Float(b), Cell::Float(v)) => b.append_option(v),
+                (Column::Text(b), Cell::Text(v)) => b.append_option(v),
+                (Column::Time(b), Cell::Time(v)) => b.append_option(v),
+                _ => {
+                    return Err(PipelineError::Internal(
+                        "cell type does not match its column".into(),
+                    ));
+                }
+            }
+        }
+        self.rows += 1;
+        if self.rows == BATCH_ROWS {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Send the rows not sent yet (from a blocking thread).
+    pub(crate) fn flush(&mut self) -> Result<()> {
+        if self.rows == 0 {
+            return Ok(());
+        }
+        let arrays: Vec<ArrayRef> = self
+            .columns
+            .iter_mut()
+            .map(|c| -> ArrayRef {
+                match c {
+                    Column::Int(b) => Arc::new(b.finish()),
+                    Column::Float(b) => Arc::new(b.finish()),
+                    Column::Text(b) => Arc::new(b.finish()),
+                    Column::Time(b) => Arc::new(b.finish()),
+                }
+            })
+            .collect();
+        let batch = RecordBatch::try_new(Arc::clone(&self.schema), arrays)?;
+        self.written += self.rows as u64;
+        self.rows = 0;
+        self.tx
+            .blocking_send(batch)
+            .map_err(|_| PipelineError::Internal("the parquet writer stopped".into()))
+    }
+
+    /// Rows sent so far.
+    pub(crate) fn written(&self) -> u64 {
+        self.written
+    }
+}
+
+/// A Parquet writer of `schema` streaming into `path` under `dest` (multipart upload when large).
+pub(crate) fn parquet_writer(
+    dest: &Location,
+    path: &str,
+    schema: SchemaRef,
+    compression: Compression,
+) -> Result<AsyncArrowWriter<BufWriter>> {
+    let object = BufWriter::new(dest.store().clone(), dest.path(path));
+    let props = WriterProperties::builder()
+        .set_compression(compression)
+        .build();
+    Ok(AsyncArrowWriter::try_new(object, schema, Some(props))?)
+}
