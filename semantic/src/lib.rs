@@ -136,13 +136,15 @@ mod compile;
 mod dashboard;
 mod error;
 pub mod filter;
-mod joins;
 mod load;
 mod model;
 mod query;
 mod refs;
-mod sqltext;
 mod yaml_pos;
+
+// The loader prints the model's snippets (`sqltext`) and checks join trees for fan-out (`joins`)
+// with the compiler's own code.
+use compile::{joins, sqltext};
 
 pub use compile::{Column, CompileOptions, CompiledQuery, compile, query_timezone};
 pub use dashboard::{
