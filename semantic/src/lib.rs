@@ -136,16 +136,14 @@ mod compile;
 mod dashboard;
 mod error;
 pub mod filter;
-mod joins;
 mod load;
 mod model;
-/// The query types, which the wire crate owns.
-mod query {
-    pub use boltic_types::{Condition, Filter, Op, Query};
-}
 mod refs;
-mod sqltext;
 mod yaml_pos;
+
+// The loader prints the model's snippets (`sqltext`) and checks join trees for fan-out (`joins`)
+// with the compiler's own code.
+use compile::{joins, sqltext};
 
 pub use boltic_types::{
     ChartType, Condition, Dashboard, DashboardFilter, Filter, Filters, GRID_COLUMNS, Layout,

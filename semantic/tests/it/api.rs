@@ -158,7 +158,7 @@ fn columns_describe_the_result() {
     let cols: Vec<(&str, &str, &str, bool)> = out
         .columns
         .iter()
-        .map(|c| (c.name.as_str(), c.kind, c.ty, c.pivot))
+        .map(|c| (c.name.as_str(), c.kind.as_str(), c.ty, c.pivot))
         .collect();
     assert_eq!(
         cols,

@@ -57,11 +57,7 @@ fn field_meta(columns: &[Column]) -> Vec<FieldMeta> {
         .iter()
         .map(|c| FieldMeta {
             name: c.name.clone(),
-            kind: if c.kind == "measure" {
-                FieldKind::Measure
-            } else {
-                FieldKind::Dimension
-            },
+            kind: c.kind,
             ty: c.ty.to_string(),
             label: Some(c.label.clone().unwrap_or_else(|| {
                 title(c.name.split_once('.').map_or(c.name.as_str(), |(_, f)| f))

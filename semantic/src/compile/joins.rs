@@ -1,4 +1,5 @@
-//! Join trees: which joins a query needs, and which views they fan out.
+//! Join trees: which joins a query needs, and which views they fan out. The loader uses the
+//! same rule to require a primary key where an explore can fan a view out.
 
 use std::collections::BTreeSet;
 

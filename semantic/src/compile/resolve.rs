@@ -1,0 +1,163 @@
+//! Names to model objects: the explore a query runs in and its time zone ([`Scope`]), and
+//! `view.field` names to the field they denote ([`FieldRef`]), with the query errors
+//! `unknown-explore`, `invalid-timezone`, `unknown-field` and `field-not-allowed`.
+
+use chrono::NaiveDateTime;
+
+use super::sqltext::string_lit;
+use crate::error::{Error, did_you_mean};
+use crate::load::valid_timezone;
+use crate::model::{Dimension, DimensionType, Explore, Field, FieldKind, Measure, MeasureType};
+use crate::model::{Model, View};
+use boltic_types::Query;
+
+/// The time zone a query runs in: its own `timezone`, else the model's.
+pub fn query_timezone<'a>(model: &'a Model, query: &'a Query) -> &'a str {
+    query.timezone.as_deref().unwrap_or(&model.timezone)
+}
+
+/// A query error with a stable code.
+pub(super) fn query_error(code: &'static str, message: String, hint: Option<String>) -> Error {
+    Error::query(code, message, hint)
+}
+
+/// What every stage of a compilation looks names up in: the model, the query's explore, the
+/// wall-clock "now" and the query time zone.
+pub(crate) struct Scope<'a> {
+    pub model: &'a Model,
+    pub explore: &'a Explore,
+    /// The current wall-clock time in the query time zone (relative date filters).
+    pub now: NaiveDateTime,
+    /// The query time zone.
+    pub tz: String,
+    /// The time zone as a SQL string literal.
+    pub tz_lit: String,
+    /// The time zone is UTC: time values need no conversion.
+    pub utc: bool,
+}
+
+impl<'a> Scope<'a> {
+    /// The scope of `query`: its explore and checked time zone.
+    pub fn new(model: &'a Model, query: &Query, now: NaiveDateTime) -> Result<Self, Error> {
+        let explore = model.explores.get(&query.explore).ok_or_else(|| {
+            query_error(
+                "unknown-explore",
+                format!("unknown explore '{}'", query.explore),
+                did_you_mean(&query.explore, model.explores.keys().map(String::as_str)),
+            )
+        })?;
+        let tz = query_timezone(model, query).to_string();
+        if !valid_timezone(&tz) {
+            return Err(query_error(
+                "invalid-timezone",
+                format!("invalid time zone '{tz}'"),
+                Some("use an IANA name such as 'UTC' or 'Europe/Tallinn'".into()),
+            ));
+        }
+        let utc = matches!(tz.as_str(), "UTC" | "Etc/UTC");
+        let tz_lit = string_lit(&tz);
+        Ok(Scope {
+            model,
+            explore,
+            now,
+            tz,
+            tz_lit,
+            utc,
+        })
+    }
+
+    /// The view joined under `alias` in the explore.
+    pub fn view(&self, alias: &str) -> Result<&'a View, Error> {
+        self.model
+            .views
+            .get(self.explore.view_of(alias).unwrap_or_default())
+            .ok_or_else(|| Error::Internal("view".into()))
+    }
+
+    /// The explore's own spelling of `alias` (borrowed from the model), if it joins it.
+    pub fn alias(&self, alias: &str) -> Option<&'a str> {
+        self.explore.aliases().find(|a| *a == alias)
+    }
+
+    /// A `view.field` name of the query: the field it denotes in the explore.
+    pub fn resolve(&self, name: &str) -> Result<FieldRef<'a>, Error> {
+        let found = self.model.resolve(self.explore, name);
+        let Some((alias, view, field)) = found else {
+            let candidates: Vec<String> = self
+                .explore
+                .aliases()
+                .filter_map(|a| {
+                    let v = self.model.views.get(self.explore.view_of(a)?)?;
+                    Some(v.fields.keys().map(move |f| format!("{a}.{f}")))
+                })
+                .flatten()
+                .collect();
+            return Err(query_error(
+                "unknown-field",
+                format!("unknown field '{name}' in explore '{}'", self.explore.name),
+                did_you_mean(name, candidates.iter().map(String::as_str)),
+            ));
+        };
+        if !self.explore.allows(alias, &field.name) {
+            return Err(query_error(
+                "field-not-allowed",
+                format!(
+                    "field '{name}' is not available in explore '{}'",
+                    self.explore.name
+                ),
+                Some("the explore's 'fields' list leaves it out".into()),
+            ));
+        }
+        Ok(FieldRef {
+            key: format!("{alias}.{}", field.name),
+            alias,
+            view,
+            field,
+        })
+    }
+}
+
+/// A field of the explore as the query names it.
+#[derive(Debug, Clone)]
+pub(crate) struct FieldRef<'a> {
+    /// `alias.field`: the result column name.
+    pub key: String,
+    /// The join alias (the base view's name for the base view).
+    pub alias: &'a str,
+    pub view: &'a View,
+    pub field: &'a Field,
+}
+
+impl<'a> FieldRef<'a> {
+    pub fn dim(&self) -> Option<&'a Dimension> {
+        match &self.field.kind {
+            FieldKind::Dimension(d) => Some(d),
+            FieldKind::Measure(_) => None,
+        }
+    }
+
+    pub fn measure(&self) -> Option<&'a Measure> {
+        match &self.field.kind {
+            FieldKind::Measure(m) => Some(m),
+            FieldKind::Dimension(_) => None,
+        }
+    }
+
+    /// A `min`/`max` measure of a time or date dimension of its view (`sql: ${start}`): its
+    /// value is a timestamp, which the (numeric) measure filters cannot compare.
+    pub fn is_time_measure(&self) -> bool {
+        let Some(m) = self.measure() else {
+            return false;
+        };
+        if !matches!(m.ty, MeasureType::Min | MeasureType::Max) {
+            return false;
+        }
+        let of = m.sql.as_deref().and_then(|s| {
+            s.trim()
+                .strip_prefix("${")
+                .and_then(|s| s.strip_suffix('}'))
+        });
+        of.and_then(|n| self.view.dims.get(n.trim()))
+            .is_some_and(|d| matches!(d.ty, DimensionType::Time | DimensionType::Date))
+    }
+}

@@ -1,0 +1,170 @@
+//! The compiler's choices on the demo model, checked on the plan rather than the SQL text:
+//! which views are joined, which are fanned out and how each view is aggregated.
+
+use std::collections::BTreeMap;
+
+use super::fanout::Strategy;
+use super::plan::QueryPlan;
+use super::{CompileOptions, plan_query};
+use crate::model::Model;
+use crate::{Query, SourceFile};
+use Strategy::{Direct, KeysThenAggregate as Keys};
+
+fn demo() -> Model {
+    let files = [
+        SourceFile::new(
+            "views.yml",
+            include_str!("../../../demo/air_boltic/semantic/views.yml"),
+        ),
+        SourceFile::new(
+            "explores.yml",
+            include_str!("../../../demo/air_boltic/semantic/explores.yml"),
+        ),
+    ];
+    let (model, diagnostics) = crate::load(&files);
+    model.unwrap_or_else(|| panic!("demo model loads: {diagnostics:?}"))
+}
+
+fn options(naive: bool) -> CompileOptions {
+    let now = chrono::NaiveDate::from_ymd_opt(2024, 8, 15)
+        .and_then(|d| d.and_hms_opt(10, 30, 0))
+        .expect("valid date");
+    let mut opts = CompileOptions::new(now);
+    opts.naive_fanout = naive;
+    opts
+}
+
+fn plan<'m>(model: &'m Model, query: &str, naive: bool) -> QueryPlan<'m> {
+    let query: Query = serde_json::from_str(query).expect("query parses");
+    plan_query(model, &query, &options(naive)).expect("plans")
+}
+
+fn strategies<'p>(plan: &'p QueryPlan<'_>) -> BTreeMap<&'p str, Strategy> {
+    plan.aggregation.iter().map(|(a, s)| (*a, *s)).collect()
+}
+
+#[test]
+fn a_one_to_many_join_fans_out_the_one_side() {
+    let m = demo();
+    let p = plan(
+        &m,
+        r#"{"explore":"trips","fields":["trips.manufacturer","trips.seats_offered","orders.revenue"]}"#,
+        false,
+    );
+    assert_eq!(
+        strategies(&p),
+        BTreeMap::from([("orders", Direct), ("trips", Keys)])
+    );
+    assert_eq!(p.fanned_views().collect::<Vec<_>>(), ["trips"]);
+    assert!(p.has_fanout());
+}
+
+#[test]
+fn naive_fanout_aggregates_every_view_directly() {
+    let m = demo();
+    let p = plan(
+        &m,
+        r#"{"explore":"trips","fields":["trips.manufacturer","trips.seats_offered","orders.revenue"]}"#,
+        true,
+    );
+    assert_eq!(
+        strategies(&p),
+        BTreeMap::from([("orders", Direct), ("trips", Direct)])
+    );
+    assert!(!p.has_fanout());
+}
+
+#[test]
+fn a_many_to_one_join_fans_out_the_joined_view_not_the_base() {
+    let m = demo();
+    let p = plan(
+        &m,
+        r#"{"explore":"orders","fields":["customers.name","orders.order_count","trips.seats_offered","trips.trip_hours"]}"#,
+        false,
+    );
+    assert_eq!(
+        strategies(&p),
+        BTreeMap::from([("orders", Direct), ("trips", Keys)])
+    );
+}
+
+#[test]
+fn many_to_one_joins_alone_fan_out_nothing() {
+    let m = demo();
+    let p = plan(
+        &m,
+        r#"{"explore":"orders","fields":["aeroplanes.manufacturer","orders.revenue"]}"#,
+        false,
+    );
+    assert_eq!(strategies(&p), BTreeMap::from([("orders", Direct)]));
+    assert!(!p.has_fanout());
+}
+
+#[test]
+fn measures_unaffected_by_duplicates_stay_direct() {
+    // trips.last_flight is a max: repeating trip rows does not change it
+    let m = demo();
+    let p = plan(
+        &m,
+        r#"{"explore":"trips","fields":["trips.manufacturer","trips.last_flight","orders.revenue"]}"#,
+        false,
+    );
+    assert_eq!(
+        strategies(&p),
+        BTreeMap::from([("orders", Direct), ("trips", Direct)])
+    );
+}
+
+#[test]
+fn a_fanned_base_view_with_measure_filters() {
+    let m = demo();
+    let p = plan(
+        &m,
+        r#"{"explore":"trips","fields":["trips.origin_city","trips.seats_offered","orders.revenue"],"filters":{"orders.status":"Finished","trips.seats_offered":">100"}}"#,
+        false,
+    );
+    assert_eq!(
+        strategies(&p),
+        BTreeMap::from([("orders", Direct), ("trips", Keys)])
+    );
+    assert_eq!(p.where_preds.len(), 1);
+    assert_eq!(p.having_preds.len(), 1);
+}
+
+#[test]
+fn customers_fanned_out_by_their_orders() {
+    let m = demo();
+    let p = plan(
+        &m,
+        r#"{"explore":"customers","fields":["customers.customer_group_type","customers.customer_count","orders.order_count","orders.revenue"]}"#,
+        false,
+    );
+    assert_eq!(
+        strategies(&p),
+        BTreeMap::from([("customers", Keys), ("orders", Direct)])
+    );
+}
+
+#[test]
+fn only_the_views_a_query_needs_are_joined() {
+    let m = demo();
+    let p = plan(
+        &m,
+        r#"{"explore":"orders","fields":["customers.customer_group_type","orders.revenue"]}"#,
+        false,
+    );
+    assert_eq!(
+        p.joined.iter().copied().collect::<Vec<_>>(),
+        ["customers", "orders"]
+    );
+    let p = plan(
+        &m,
+        r#"{"explore":"orders","fields":["orders.revenue"],"filters":{"aeroplanes.size":"big"}}"#,
+        false,
+    );
+    // aeroplanes is joined through trips
+    assert_eq!(
+        p.joined.iter().copied().collect::<Vec<_>>(),
+        ["aeroplanes", "orders", "trips"]
+    );
+}
