@@ -7,10 +7,11 @@ use leptos_router::hooks::use_params_map;
 use serde_json::Value;
 
 use crate::api::{self, ApiError, ExploreDescription, FieldInfo, QueryResult};
-use crate::chart::{self, CHART_TYPES, Chart};
+use crate::browser::current_search;
+use crate::chart;
 use crate::dashboard::SaveToDashboard;
 use crate::state::ExploreState;
-use crate::table::TableView;
+use crate::widgets::{ChartTypeSelect, ChartView, ErrorBox, TableView};
 
 /// Which shelf a field sits on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -122,50 +123,6 @@ fn move_in(state: &mut ExploreState, shelf: Shelf, name: &str, by: isize) {
     }
 }
 
-/// Format a cell for the table.
-pub fn format_cell(value: Option<&Value>, format: Option<&str>) -> String {
-    match value {
-        None | Some(Value::Null) => "∅".into(),
-        Some(Value::String(s)) => match s.strip_suffix('Z').and_then(|s| s.split_once('T')) {
-            Some((date, "00:00:00")) => date.to_string(),
-            Some((date, time)) => format!("{date} {time}"),
-            None => s.clone(),
-        },
-        Some(Value::Number(n)) => {
-            let x = n.as_f64().unwrap_or_default();
-            let decimals = match format {
-                Some(f) if f.contains('%') => return format!("{:.1}%", x * 100.0),
-                Some(f) => f
-                    .split_once('.')
-                    .map_or(0, |(_, d)| d.chars().filter(|c| *c == '0').count()),
-                None if n.is_i64() || n.is_u64() => 0,
-                None => 2,
-            };
-            group_thousands(&format!("{x:.decimals$}"))
-        }
-        Some(Value::Bool(b)) => if *b { "Yes" } else { "No" }.into(),
-        Some(other) => other.to_string(),
-    }
-}
-
-fn group_thousands(s: &str) -> String {
-    let (sign, rest) = s.strip_prefix('-').map_or(("", s), |r| ("-", r));
-    let (int, frac) = rest
-        .split_once('.')
-        .map_or((rest, None), |(i, f)| (i, Some(f)));
-    let mut out = String::new();
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    match frac {
-        Some(f) => format!("{sign}{out}.{f}"),
-        None => format!("{sign}{out}"),
-    }
-}
-
 /// The explore page at `/explore/:explore`.
 #[component]
 pub fn ExplorePage() -> impl IntoView {
@@ -187,24 +144,6 @@ pub fn ExplorePage() -> impl IntoView {
             }}
         </Suspense>
     }
-}
-
-/// An error in place, with its hint.
-#[component]
-pub fn ErrorBox(error: ApiError) -> impl IntoView {
-    view! {
-        <div class="error" role="alert" data-code=error.code.clone()>
-            <strong>{error.message.clone()}</strong>
-            {error.hint.clone().map(|h| view! { <p class="hint">{h}</p> })}
-        </div>
-    }
-}
-
-/// The page's query string (`?...`; empty on the server).
-pub(crate) fn current_search() -> String {
-    web_sys::window()
-        .and_then(|w| w.location().search().ok())
-        .unwrap_or_default()
 }
 
 #[component]
@@ -433,10 +372,8 @@ fn Explore(description: ExploreDescription) -> impl IntoView {
                     <label>"Row limit "<input type="number" min="1" class="limit" prop:value=move || state.with(|s| s.limit.to_string())
                         on:change=move |ev| { let v = event_target_value(&ev).parse().unwrap_or(crate::state::DEFAULT_LIMIT); edit(&|s| s.limit = v.max(1)) }/></label>
                     <label><input type="checkbox" prop:checked=move || state.with(|s| s.totals) on:change=move |ev| { let on = event_target_checked(&ev); edit(&|s| s.totals = on) }/>" Totals"</label>
-                    <label>"Chart "<select aria-label="chart type" on:change=move |ev| { let v = event_target_value(&ev); state.update(|s| s.viz = (v != "auto").then_some(v)); }>
-                        <option value="auto" selected=move || state.with(|s| s.viz.is_none())>"Automatic"</option>
-                        {CHART_TYPES.iter().map(|(id, label)| view! { <option value=*id selected=move || state.with(|s| s.viz.as_deref() == Some(*id))>{*label}</option> }).collect_view()}
-                    </select></label>
+                    <label>"Chart "<ChartTypeSelect chosen=Signal::derive(move || state.with(|s| s.viz.clone()))
+                        on_change=Callback::new(move |v: String| state.update(|s| s.viz = (v != "auto").then_some(v)))/></label>
                     <SaveToDashboard explore=explore_name.get_value() state=state suggested_title=Signal::derive(suggested_title)/>
                     <span class="status" aria-live="polite">{move || if running.get() { "Running…" } else { "" }}</span>
                 </div>
@@ -624,7 +561,7 @@ fn Results(
         let Some((field, ty)) = first_dimension.clone() else {
             return;
         };
-        let Some(expression) = crate::chart::filter_for_category(&ty, &category) else {
+        let Some(expression) = chart::filter_for_category(&ty, &category) else {
             return;
         };
         state.update(|s| {
@@ -654,76 +591,5 @@ fn Results(
                 <pre class="sql"><code>{r.with_value(|r| r.sql.clone())}</code></pre>
             </Show>
         </div>
-    }
-}
-
-/// A chart of a result; `kind` None picks automatically. `on_click` gets the category (the
-/// first dimension's value, as shown) of a clicked bar, point or slice.
-#[component]
-pub fn ChartView(
-    result: QueryResult,
-    kind: Signal<Option<String>>,
-    #[prop(optional)] on_click: Option<Callback<String>>,
-) -> impl IntoView {
-    let holder = NodeRef::<leptos::html::Div>::new();
-    let r = StoredValue::new(result);
-    let chart = StoredValue::new_local(None::<Chart>);
-    let chosen = move || {
-        kind.get()
-            .unwrap_or_else(|| r.with_value(|r| chart::auto_type(r).to_string()))
-    };
-    Effect::new(move |_| {
-        let k = chosen();
-        chart.set_value(None);
-        if let (Some(el), Some(option)) = (holder.get(), r.with_value(|r| chart::option(r, &k))) {
-            let drawn = Chart::draw(&el, &option);
-            if let (Some(c), Some(cb)) = (&drawn, on_click) {
-                c.on_click(move |name| cb.run(name));
-            }
-            chart.set_value(drawn);
-        }
-    });
-    view! {
-        <div class="chart-area" data-chart=chosen>
-            {move || {
-                let k = chosen();
-                r.with_value(|r| match k.as_str() {
-                    "single" => {
-                        let m = r.fields.iter().find(|f| f.kind == "measure").cloned();
-                        let v = m.as_ref().and_then(|m| r.rows.first().map(|row| format_cell(row.get(&m.name), m.value_format.as_deref())));
-                        view! { <div class="single-value"><span class="value">{v.unwrap_or_default()}</span><span class="label">{m.and_then(|m| m.label)}</span></div> }.into_any()
-                    }
-                    "table" => view! { <p class="hint">"Table chosen: see Results."</p> }.into_any(),
-                    _ => ().into_any(),
-                })
-            }}
-            <div class="chart" node_ref=holder></div>
-        </div>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cells_are_formatted_for_people() {
-        let v = |j: serde_json::Value| format_cell(Some(&j), None);
-        assert_eq!(v(serde_json::json!(1234567)), "1,234,567");
-        assert_eq!(v(serde_json::json!(-1234.5)), "-1,234.50");
-        assert_eq!(v(serde_json::json!("2024-08-01T00:00:00Z")), "2024-08-01");
-        assert_eq!(
-            v(serde_json::json!("2024-08-01T14:30:00Z")),
-            "2024-08-01 14:30:00"
-        );
-        assert_eq!(format_cell(None, None), "∅");
-        assert_eq!(
-            format_cell(Some(&serde_json::json!(0.256)), Some("0.0%")),
-            "25.6%"
-        );
-        assert_eq!(
-            format_cell(Some(&serde_json::json!(1000.0)), Some("#,##0.00")),
-            "1,000.00"
-        );
     }
 }

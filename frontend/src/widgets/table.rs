@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use crate::api::{FieldMeta, QueryResult};
 use crate::chart::category;
-use crate::explore::format_cell;
+use crate::format::format_cell;
 use crate::pivot::pivot;
 
 fn label(f: &FieldMeta) -> String {
