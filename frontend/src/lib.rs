@@ -6,7 +6,8 @@
 //! - [`state`] — the explore state and its URL / API encodings (pure);
 //! - [`api`] — API types and `fetch`;
 //! - [`chart`] — chart choice, ECharts options, the wasm-bindgen layer over ECharts;
-//! - [`format`], [`pivot`], [`grid`] — cell formatting, pivoting a result, the grid's rules (pure);
+//! - [`cell_format`], [`pivot`], [`grid`] — cell formatting, pivoting a result, the grid's
+//!   rules (pure);
 //! - [`widgets`] — what both pages show: result tables, charts, the chart-type picker, errors;
 //! - [`explore`] — the explore page;
 //! - [`dashboard`] — dashboards, their grid and filters, share links, the shared page.
@@ -17,10 +18,10 @@
 
 pub mod api;
 mod browser;
+pub mod cell_format;
 pub mod chart;
 pub mod dashboard;
 pub mod explore;
-pub mod format;
 pub mod grid;
 pub mod pivot;
 pub mod state;

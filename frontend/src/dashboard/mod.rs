@@ -3,14 +3,14 @@
 //! keyboard, share links), the read-only page a share link opens, and "Save to dashboard" on
 //! the explore page.
 //!
-//! - [`list`] — `/dashboards`;
-//! - [`page`] — `/dashboards/:name` and `/s/:token`, both showing a [`board`];
-//! - [`board`] — one dashboard, made of [`toolbar`] (head and actions), [`share_panel`],
-//!   [`filter_bar`] and [`tile_grid`] (a [`tile`] each, with its [`tile_tools`] in edit mode
-//!   and [`drag`] for the pointer);
-//! - [`board_state`] — the board's signals and what changes them (run, save, filter, move);
-//! - [`placement`] — tiles' layouts over the rules of [`crate::grid`];
-//! - [`save_tile`] — "Save to dashboard".
+//! - `list` — `/dashboards`;
+//! - `page` — `/dashboards/:name` and `/s/:token`, both showing a `board`;
+//! - `board` — one dashboard, made of `toolbar` (head and actions), `share_panel`,
+//!   `filter_bar` and `tile_grid` (a `tile` each, with its `tile_tools` in edit mode
+//!   and `drag` for the pointer);
+//! - `board_state` — the board's signals and what changes them (run, save, filter, move);
+//! - `placement` — tiles' layouts over the rules of [`crate::grid`];
+//! - `save_tile` — "Save to dashboard".
 
 mod board;
 mod board_state;

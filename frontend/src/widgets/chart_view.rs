@@ -4,8 +4,8 @@
 use leptos::prelude::*;
 
 use crate::api::QueryResult;
+use crate::cell_format::format_cell;
 use crate::chart::{self, CHART_TYPES, Chart};
-use crate::format::format_cell;
 
 /// A chart of a result; `kind` None picks automatically. `on_click` gets the category (the
 /// first dimension's value, as shown) of a clicked bar, point or slice.

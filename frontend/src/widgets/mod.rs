@@ -1,6 +1,7 @@
 //! Widgets shared by the explore and dashboard pages: the result table, the chart of a result
 //! and its chart-type picker, and the in-place error. They depend on the pure modules
-//! ([`crate::api`], [`crate::chart`], [`crate::format`], [`crate::pivot`]) and never on a page.
+//! ([`crate::api`], [`crate::chart`], [`crate::cell_format`], [`crate::pivot`]), never on a
+//! page.
 
 mod chart_view;
 mod error_box;
