@@ -6,20 +6,26 @@
 //! - [`state`] — the explore state and its URL / API encodings (pure);
 //! - [`api`] — API types and `fetch`;
 //! - [`chart`] — chart choice, ECharts options, the wasm-bindgen layer over ECharts;
+//! - [`cell_format`], [`pivot`], [`grid`] — cell formatting, pivoting a result, the grid's
+//!   rules (pure);
+//! - [`widgets`] — what both pages show: result tables, charts, the chart-type picker, errors;
 //! - [`explore`] — the explore page;
-//! - [`dashboard`] — dashboards, their grid and filters, share links, the shared page;
-//! - [`table`], [`pivot`], [`grid`] — result tables (flat or pivoted) and the grid's rules.
+//! - [`dashboard`] — dashboards, their grid and filters, share links, the shared page.
+//!
+//! Pages depend on widgets, widgets on the pure modules; never the other way round.
 
 #![recursion_limit = "256"]
 
 pub mod api;
+mod browser;
+pub mod cell_format;
 pub mod chart;
 pub mod dashboard;
 pub mod explore;
 pub mod grid;
 pub mod pivot;
 pub mod state;
-pub mod table;
+pub mod widgets;
 
 use leptos::prelude::*;
 use leptos_meta::{Title, provide_meta_context};
@@ -107,7 +113,7 @@ fn Home() -> impl IntoView {
                         }).collect_view()}
                     </ul>
                 }.into_any(),
-                Err(e) => view! { <explore::ErrorBox error=e/> }.into_any(),
+                Err(e) => view! { <widgets::ErrorBox error=e/> }.into_any(),
             })}
         </Suspense>
     }

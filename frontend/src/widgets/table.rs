@@ -4,8 +4,8 @@
 use leptos::prelude::*;
 
 use crate::api::{FieldMeta, QueryResult};
+use crate::cell_format::format_cell;
 use crate::chart::category;
-use crate::explore::format_cell;
 use crate::pivot::pivot;
 
 fn label(f: &FieldMeta) -> String {

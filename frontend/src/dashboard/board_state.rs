@@ -1,0 +1,239 @@
+//! A dashboard page's state and what changes it: the dashboard itself, its filter values (kept
+//! in the URL), every tile's latest answer, edit mode; running tiles, saving (one save at a
+//! time) and moving a tile. [`BoardState`] is `Copy` and handed to the board's parts.
+
+use std::collections::{BTreeMap, HashMap};
+
+use leptos::prelude::*;
+use serde_json::json;
+
+use super::placement::{LayoutEdit, place_tile, tile_layout};
+use crate::api::{self, ApiError, DashboardFilter, DashboardInfo, QueryResult, Tile};
+use crate::browser::current_search;
+use crate::state::{ExploreState, filters_query_string};
+
+/// A tile's latest answer.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct TileState {
+    pub(super) answer: Option<Result<QueryResult, ApiError>>,
+    pub(super) loading: bool,
+    pub(super) ran_at: Option<String>,
+}
+
+/// The signals of one dashboard page.
+#[derive(Clone, Copy)]
+pub(super) struct BoardState {
+    /// The dashboard as last loaded or edited.
+    pub(super) dash: RwSignal<DashboardInfo>,
+    /// Dashboard filter values by field.
+    pub(super) values: RwSignal<BTreeMap<String, String>>,
+    /// Every tile's latest answer, by tile name.
+    pub(super) results: RwSignal<HashMap<String, TileState>>,
+    /// Edit mode (layout, titles, charts, filters).
+    pub(super) editing: RwSignal<bool>,
+    /// The last save's error, if it failed.
+    pub(super) save_error: RwSignal<Option<ApiError>>,
+    /// Opened by a share link: read-only, no way into the rest of the app.
+    pub(super) shared: bool,
+    /// Per tile, the number of its latest run (an older answer arriving late is dropped).
+    seq: StoredValue<HashMap<String, u64>>,
+    saving: StoredValue<bool>,
+    save_again: StoredValue<bool>,
+}
+
+/// Filter values: from the URL (a shared link reproduces them), else the defaults (the
+/// `f.<field>` pairs of `search`, read as the explore reads its filters).
+fn filter_values(filters: &[DashboardFilter], search: &str) -> BTreeMap<String, String> {
+    let from_url: BTreeMap<String, String> = ExploreState::from_query_string(search)
+        .filters
+        .into_iter()
+        .collect();
+    filters
+        .iter()
+        .map(|f| {
+            let v = from_url
+                .get(&f.field)
+                .cloned()
+                .or_else(|| f.default.clone())
+                .unwrap_or_default();
+            (f.field.clone(), v)
+        })
+        .collect()
+}
+
+/// The time of day, for "last run" (empty on the server).
+fn clock() -> String {
+    #[cfg(target_arch = "wasm32")]
+    {
+        String::from(js_sys::Date::new_0().to_locale_time_string("en-GB"))
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        String::new()
+    }
+}
+
+impl BoardState {
+    pub(super) fn new(info: DashboardInfo, shared: bool) -> Self {
+        let values = filter_values(&info.filters, &current_search());
+        BoardState {
+            dash: RwSignal::new(info),
+            values: RwSignal::new(values),
+            results: RwSignal::new(HashMap::new()),
+            editing: RwSignal::new(false),
+            save_error: RwSignal::new(None),
+            shared,
+            seq: StoredValue::new(HashMap::new()),
+            saving: StoredValue::new(false),
+            save_again: StoredValue::new(false),
+        }
+    }
+
+    /// Tile `name` as it is now (tracked).
+    pub(super) fn tile(self, name: &str) -> Option<Tile> {
+        self.dash
+            .with(|d| d.tiles.iter().find(|t| t.name == name).cloned())
+    }
+
+    /// Run one tile with the current filter values; `fresh` bypasses the cache.
+    pub(super) fn run_tile(self, tile: String, fresh: bool) {
+        let name = self.dash.with_untracked(|d| d.name.clone());
+        let n = self.seq.with_value(|s| s.get(&tile).copied().unwrap_or(0)) + 1;
+        self.seq.update_value(|s| {
+            s.insert(tile.clone(), n);
+        });
+        self.results.update(|r| {
+            r.entry(tile.clone())
+                .or_insert(TileState {
+                    answer: None,
+                    loading: true,
+                    ran_at: None,
+                })
+                .loading = true;
+        });
+        let body = json!({"filters": self.values.get_untracked()});
+        let url = format!(
+            "/api/v1/dashboards/{name}/tiles/{tile}/query{}",
+            if fresh { "?cache=false" } else { "" }
+        );
+        leptos::task::spawn_local(async move {
+            let answer = api::post::<QueryResult>(&url, &body, None).await;
+            if self.seq.with_value(|s| s.get(&tile) == Some(&n)) {
+                self.results.update(|r| {
+                    r.insert(
+                        tile,
+                        TileState {
+                            answer: Some(answer),
+                            loading: false,
+                            ran_at: Some(clock()),
+                        },
+                    );
+                });
+            }
+        });
+    }
+
+    /// Run every tile.
+    pub(super) fn run_all(self, fresh: bool) {
+        let tiles = self
+            .dash
+            .with_untracked(|d| d.tiles.iter().map(|t| t.name.clone()).collect::<Vec<_>>());
+        for t in tiles {
+            self.run_tile(t, fresh);
+        }
+    }
+
+    /// Save the dashboard; changes made while a save runs are saved after it.
+    pub(super) fn save(self) {
+        if self.saving.get_value() {
+            self.save_again.set_value(true);
+            return;
+        }
+        self.saving.set_value(true);
+        let d = self.dash.get_untracked();
+        let url = format!("/api/v1/dashboards/{}", d.name);
+        let body = d.to_update();
+        leptos::task::spawn_local(async move {
+            match api::put::<DashboardInfo>(&url, &body).await {
+                Ok(saved) => {
+                    self.dash.update(|d| d.version = saved.version);
+                    self.save_error.set(None);
+                }
+                Err(e) => self.save_error.set(Some(e)),
+            }
+            self.saving.set_value(false);
+            if self.save_again.get_value() {
+                self.save_again.set_value(false);
+                self.save();
+            }
+        });
+    }
+
+    /// Set a dashboard filter's value: the URL and the tiles follow.
+    pub(super) fn set_filter(self, field: String, value: String) {
+        self.values.update(|v| {
+            v.insert(field, value);
+        });
+        let qs = self
+            .values
+            .with_untracked(|v| filters_query_string(v.iter()));
+        if let Some(w) = web_sys::window() {
+            let path = w.location().pathname().unwrap_or_default();
+            let url = if qs.is_empty() {
+                path
+            } else {
+                format!("{path}?{qs}")
+            };
+            if let Ok(h) = w.history() {
+                let _ = h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
+            }
+        }
+        self.run_all(false);
+    }
+
+    /// Move or resize tile `name` by `edit` (keyboard and buttons); saved if anything moved.
+    pub(super) fn nudge(self, name: &str, edit: LayoutEdit) {
+        let changed = self
+            .dash
+            .try_update(|d| tile_layout(d, name).is_some_and(|l| place_tile(d, name, edit(l))))
+            .unwrap_or(false);
+        if changed {
+            self.save();
+        }
+    }
+
+    /// Change tile `name` in place (title, chart) and save.
+    pub(super) fn edit_tile(self, name: &str, edit: impl FnOnce(&mut Tile)) {
+        self.dash.update(|d| {
+            if let Some(t) = d.tiles.iter_mut().find(|t| t.name == name) {
+                edit(t);
+            }
+        });
+        self.save();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filter_values_round_trip_through_the_url() {
+        let values = BTreeMap::from([
+            ("orders.status".to_string(), "Finished,Booked".to_string()),
+            ("trips.start_date".to_string(), "last 30 days".to_string()),
+            ("customers.customer_group_type".to_string(), String::new()),
+        ]);
+        let qs = filters_query_string(values.iter());
+        assert_eq!(
+            qs,
+            "f.orders.status=Finished,Booked&f.trips.start_date=last+30+days"
+        );
+        let back: BTreeMap<String, String> = ExploreState::from_query_string(&format!("?{qs}"))
+            .filters
+            .into_iter()
+            .collect();
+        assert_eq!(back.len(), 2);
+        assert_eq!(back["trips.start_date"], "last 30 days");
+    }
+}

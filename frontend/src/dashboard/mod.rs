@@ -1,0 +1,31 @@
+//! Dashboards: the list, a dashboard page (tiles on a 12-column grid, dashboard filters that
+//! reach every tile whose explore has the field, refresh, layout editing by pointer or
+//! keyboard, share links), the read-only page a share link opens, and "Save to dashboard" on
+//! the explore page.
+//!
+//! - `list` — `/dashboards`;
+//! - `page` — `/dashboards/:name` and `/s/:token`, both showing a `board`;
+//! - `board` — one dashboard, made of `toolbar` (head and actions), `share_panel`,
+//!   `filter_bar` and `tile_grid` (a `tile` each, with its `tile_tools` in edit mode
+//!   and `drag` for the pointer);
+//! - `board_state` — the board's signals and what changes them (run, save, filter, move);
+//! - `placement` — tiles' layouts over the rules of [`crate::grid`];
+//! - `save_tile` — "Save to dashboard".
+
+mod board;
+mod board_state;
+mod drag;
+mod filter_bar;
+mod list;
+mod page;
+mod placement;
+mod save_tile;
+mod share_panel;
+mod tile;
+mod tile_grid;
+mod tile_tools;
+mod toolbar;
+
+pub use list::DashboardList;
+pub use page::{DashboardPage, SharedPage};
+pub use save_tile::SaveToDashboard;

@@ -1,0 +1,103 @@
+//! Where a dashboard's tiles sit: every tile's layout (a default for tiles without one) and
+//! placing one tile, pushing the tiles it covers down. The grid's rules themselves are in
+//! [`crate::grid`].
+
+use crate::api::{DashboardInfo, Layout};
+use crate::grid;
+
+/// A change to a tile's place or size.
+pub(super) type LayoutEdit = fn(Layout) -> Layout;
+
+/// Every tile's layout, in the dashboard's order; a tile without one gets 6×4 at the top left.
+pub(super) fn layouts(d: &DashboardInfo) -> Vec<Layout> {
+    d.tiles
+        .iter()
+        .map(|t| {
+            t.layout.unwrap_or(Layout {
+                x: 0,
+                y: 0,
+                w: 6,
+                h: 4,
+            })
+        })
+        .collect()
+}
+
+/// The layout of tile `name`, if there is such a tile and it has one.
+pub(super) fn tile_layout(d: &DashboardInfo, name: &str) -> Option<Layout> {
+    d.tiles
+        .iter()
+        .find(|t| t.name == name)
+        .and_then(|t| t.layout)
+}
+
+/// Put tile `name` at `to`, pushing the tiles it covers down.
+pub(super) fn place_tile(d: &mut DashboardInfo, name: &str, to: Layout) -> bool {
+    let Some(i) = d.tiles.iter().position(|t| t.name == name) else {
+        return false;
+    };
+    let mut ls = layouts(d);
+    let changed = grid::place(&mut ls, i, to);
+    for (t, l) in d.tiles.iter_mut().zip(ls) {
+        t.layout = Some(l);
+    }
+    changed
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::api::Tile;
+
+    #[test]
+    fn placing_a_tile_pushes_the_others_down() {
+        let tile = |name: &str, x, y| Tile {
+            name: name.into(),
+            title: name.into(),
+            chart: "auto".into(),
+            query: json!({}),
+            layout: Some(Layout { x, y, w: 6, h: 4 }),
+        };
+        let mut d = DashboardInfo {
+            name: "d".into(),
+            title: "D".into(),
+            description: None,
+            filters: vec![],
+            tiles: vec![tile("a", 0, 0), tile("b", 6, 0)],
+            source: "app".into(),
+            editable: true,
+            version: Some(1),
+        };
+        assert!(place_tile(
+            &mut d,
+            "a",
+            Layout {
+                x: 6,
+                y: 0,
+                w: 6,
+                h: 4
+            }
+        ));
+        assert_eq!(
+            d.tiles[1].layout,
+            Some(Layout {
+                x: 6,
+                y: 4,
+                w: 6,
+                h: 4
+            })
+        );
+        assert!(!place_tile(
+            &mut d,
+            "nope",
+            Layout {
+                x: 0,
+                y: 0,
+                w: 1,
+                h: 1
+            }
+        ));
+    }
+}

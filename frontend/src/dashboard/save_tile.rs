@@ -1,0 +1,110 @@
+//! "Save to dashboard" on the explore page: the explore's question saved as a tile, on a new
+//! dashboard or on an app dashboard.
+
+use leptos::prelude::*;
+use serde_json::json;
+
+use crate::api::{self, ApiError, DashboardInfo, DashboardSummary};
+use crate::state::ExploreState;
+use crate::widgets::ErrorBox;
+
+/// "Save to dashboard" on the explore page: a new dashboard or an app dashboard, as a tile.
+#[component]
+pub fn SaveToDashboard(
+    /// The explore.
+    explore: String,
+    /// The explore's state (query and chart type).
+    state: RwSignal<ExploreState>,
+    /// A title proposed for the tile.
+    #[prop(into)]
+    suggested_title: Signal<String>,
+) -> impl IntoView {
+    let open = RwSignal::new(false);
+    let list = LocalResource::new(move || {
+        let wanted = open.get();
+        async move {
+            if !wanted {
+                return Ok(Vec::new());
+            }
+            api::get::<Vec<DashboardSummary>>("/api/v1/dashboards")
+                .await
+                .map(|l| l.into_iter().filter(|d| d.editable).collect::<Vec<_>>())
+        }
+    });
+    let target = RwSignal::new(String::new()); // "" = new dashboard
+    let new_title = RwSignal::new(String::new());
+    let tile_title = RwSignal::new(String::new());
+    let outcome = RwSignal::new(None::<Result<DashboardInfo, ApiError>>);
+    let explore = StoredValue::new(explore);
+    let save = move || {
+        let s = state.get_untracked();
+        let query = s.to_query(&explore.get_value());
+        let chart = s.viz.clone().unwrap_or_else(|| "auto".into());
+        let mut title = tile_title.get_untracked();
+        if title.trim().is_empty() {
+            title = suggested_title.get_untracked();
+        }
+        let tile = json!({"title": title, "chart": chart, "query": query});
+        let target = target.get_untracked();
+        let dashboard_title = new_title.get_untracked();
+        leptos::task::spawn_local(async move {
+            let r = if target.is_empty() {
+                let mut t = tile;
+                t["name"] = json!("tile-1");
+                let title = if dashboard_title.trim().is_empty() {
+                    "Untitled dashboard".to_string()
+                } else {
+                    dashboard_title
+                };
+                api::post::<DashboardInfo>(
+                    "/api/v1/dashboards",
+                    &json!({"title": title, "tiles": [t]}),
+                    None,
+                )
+                .await
+            } else {
+                api::post::<DashboardInfo>(
+                    &format!("/api/v1/dashboards/{target}/tiles"),
+                    &tile,
+                    None,
+                )
+                .await
+            };
+            outcome.set(Some(r));
+        });
+    };
+    view! {
+        <button class="save-tile" aria-expanded=move || open.get().to_string()
+            disabled=move || state.with(|s| s.is_empty())
+            on:click=move |_| { open.update(|o| *o = !*o); outcome.set(None); }>"Save to dashboard"</button>
+        <Show when=move || open.get()>
+            <form class="save-panel" aria-label="save to dashboard" on:submit=move |ev| { ev.prevent_default(); save(); }>
+                <label>"Tile title "
+                    <input aria-label="tile title" prop:placeholder=move || suggested_title.get()
+                        prop:value=move || tile_title.get() on:input=move |ev| tile_title.set(event_target_value(&ev))/>
+                </label>
+                <label>"Dashboard "
+                    <select aria-label="dashboard" on:change=move |ev| target.set(event_target_value(&ev))>
+                        <option value="">"New dashboard…"</option>
+                        {move || list.get().and_then(Result::ok).map(|l| l.into_iter().map(|d| view! {
+                            <option value=d.name.clone()>{d.title}</option>
+                        }).collect_view())}
+                    </select>
+                </label>
+                <Show when=move || target.get().is_empty()>
+                    <label>"New dashboard title "
+                        <input aria-label="new dashboard title" placeholder="Untitled dashboard"
+                            prop:value=move || new_title.get() on:input=move |ev| new_title.set(event_target_value(&ev))/>
+                    </label>
+                </Show>
+                <button class="primary" type="submit">"Save"</button>
+                {move || outcome.get().map(|o| match o {
+                    Ok(d) => view! {
+                        <p class="saved" role="status">"Saved to "<a href=format!("/dashboards/{}", d.name)>{d.title}</a></p>
+                    }.into_any(),
+                    Err(e) => view! { <ErrorBox error=e/> }.into_any(),
+                })}
+            </form>
+        </Show>
+    }
+}

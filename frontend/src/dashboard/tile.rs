@@ -1,0 +1,146 @@
+//! One tile of a dashboard: its header (title, last run, a link into the explore), its answer
+//! as a table or chart, and in edit mode its tools and resize handle.
+
+use leptos::prelude::*;
+
+use super::board_state::{BoardState, TileState};
+use super::drag::TileDrag;
+use super::tile_tools::TileTools;
+use crate::api::Tile;
+use crate::chart::{auto_type, filter_for_category};
+use crate::state::ExploreState;
+use crate::widgets::{ChartView, ErrorBox, TableView};
+
+/// The grid placement of a tile, as CSS variables.
+fn grid_style(tile: Option<Tile>) -> String {
+    tile.and_then(|t| t.layout)
+        .map(|l| {
+            format!(
+                "--col:{};--row:{};--w:{};--h:{}",
+                l.x + 1,
+                l.y + 1,
+                l.w,
+                l.h
+            )
+        })
+        .unwrap_or_default()
+}
+
+/// The explore link of a tile's query (with its measures as the answer names them).
+fn explore_link(query: &serde_json::Value, state: Option<&TileState>) -> String {
+    let x = query["explore"].as_str().unwrap_or_default().to_string();
+    let qs = match state.and_then(|s| s.answer.as_ref()) {
+        Some(Ok(r)) => {
+            let measures: Vec<String> = r
+                .fields
+                .iter()
+                .filter(|f| f.kind == "measure")
+                .map(|f| f.name.clone())
+                .collect();
+            ExploreState::from_api_query(query, |f| measures.iter().any(|m| m == f))
+                .to_query_string()
+        }
+        _ => String::new(),
+    };
+    format!("/explore/{x}{}{qs}", if qs.is_empty() { "" } else { "?" })
+}
+
+/// A tile on the grid.
+#[component]
+pub(super) fn TileCard(board: BoardState, drag: TileDrag, name: String) -> impl IntoView {
+    let Some(t) = board.tile(&name) else {
+        return ().into_any();
+    };
+    let editing = board.editing;
+    let style = {
+        let name = name.clone();
+        move || grid_style(board.tile(&name))
+    };
+    let state = {
+        let name = name.clone();
+        Memo::new(move |_| board.results.with(|r| r.get(&name).cloned()))
+    };
+    let link = {
+        let query = t.query.clone();
+        move || state.with(|s| explore_link(&query, s.as_ref()))
+    };
+    let (n_drag, n_title, n_tools, n_resize) =
+        (name.clone(), name.clone(), name.clone(), name.clone());
+    let (title, chart) = (t.title, t.chart);
+    let (title_input, chart_tools) = (title.clone(), chart.clone());
+    view! {
+        <article class="tile" style=style data-tile=name aria-label=title.clone()>
+            <header class="tile-head" on:pointerdown=move |ev| drag.start(n_drag.clone(), false, &ev)>
+                <Show when=move || editing.get() fallback={
+                    let title = title.clone();
+                    move || view! { <h2>{title.clone()}</h2> }
+                }>
+                    <TileTitleInput board=board name=n_title.clone() title=title_input.clone()/>
+                </Show>
+                <span class="ran" title="last run">
+                    {move || state.with(|s| s.as_ref().map(|s| if s.loading { "running…".to_string() } else { s.ran_at.clone().unwrap_or_default() }))}
+                </span>
+                {(!board.shared).then(|| view! { <a class="open" href=link title="open in explore" aria-label="open in explore">"↗"</a> })}
+            </header>
+            <Show when=move || editing.get()>
+                <TileTools board=board name=n_tools.clone() chart=chart_tools.clone()/>
+            </Show>
+            <TileBody board=board state=state chart=chart/>
+            <Show when=move || editing.get()>
+                {
+                    let n = n_resize.clone();
+                    view! { <div class="resize-handle" title="drag to resize" on:pointerdown=move |ev| drag.start(n.clone(), true, &ev)></div> }
+                }
+            </Show>
+        </article>
+    }
+    .into_any()
+}
+
+/// A tile's title, editable (edit mode).
+#[component]
+fn TileTitleInput(board: BoardState, name: String, title: String) -> impl IntoView {
+    view! {
+        <input class="tile-title" aria-label="tile title" prop:value=title
+            on:pointerdown=|ev| ev.stop_propagation()
+            on:change=move |ev| {
+                let v = event_target_value(&ev);
+                if !v.trim().is_empty() {
+                    board.edit_tile(&name, |t| t.title = v);
+                }
+            }/>
+    }
+}
+
+/// A tile's answer: running, an error, or the result as a table or chart. Clicking a category
+/// of a field the dashboard filters on sets that filter.
+#[component]
+fn TileBody(board: BoardState, state: Memo<Option<TileState>>, chart: String) -> impl IntoView {
+    let body = move || {
+        let chart = chart.clone();
+        state.get().map(|s| match s.answer {
+            None => view! { <p class="loading">"Running…"</p> }.into_any(),
+            Some(Err(e)) => view! { <ErrorBox error=e/> }.into_any(),
+            Some(Ok(r)) => {
+                let kind = if chart == "auto" { auto_type(&r).to_string() } else { chart };
+                let rows = r.row_count.to_string();
+                let first = r.fields.iter().find(|f| f.kind == "dimension" && !f.pivot).map(|f| (f.name.clone(), f.ty.clone()));
+                let on_click = Callback::new(move |category: String| {
+                    let Some((field, ty)) = first.clone() else { return };
+                    if board.dash.with_untracked(|d| d.filters.iter().any(|f| f.field == field))
+                        && let Some(e) = filter_for_category(&ty, &category)
+                    {
+                        board.set_filter(field, e);
+                    }
+                });
+                let inner = if kind == "table" {
+                    view! { <div class="tile-table"><TableView result=r/></div> }.into_any()
+                } else {
+                    view! { <ChartView result=r kind=Signal::derive(move || Some(kind.clone())) on_click=on_click/> }.into_any()
+                };
+                view! { <div class="tile-result" data-rows=rows>{inner}</div> }.into_any()
+            }
+        })
+    };
+    view! { <div class="tile-body">{body}</div> }
+}

@@ -1,0 +1,19 @@
+//! The explore page: field picker, shelves (drag, click or keyboard), filters, run, results
+//! as table / chart / SQL. The URL holds the state: Run pushes it, reload / back / forward
+//! read it back and run the same query.
+//!
+//! - `page` — the route and the page's layout;
+//! - `session` — the page's signals and running a query;
+//! - `shelf` — the shelves and moving fields between them (pure);
+//! - `picker`, `shelf_view`, `filter_editor`, `toolbar`, `results` — the page's parts.
+
+mod filter_editor;
+mod page;
+mod picker;
+mod results;
+mod session;
+mod shelf;
+mod shelf_view;
+mod toolbar;
+
+pub use page::ExplorePage;

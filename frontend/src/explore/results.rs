@@ -1,0 +1,61 @@
+//! The explore's answer: row count and cache, then the result as a sortable table, a chart
+//! (clicking a category drills into it) or its SQL, by tab.
+
+use leptos::prelude::*;
+
+use crate::api::QueryResult;
+use crate::chart;
+use crate::state::ExploreState;
+use crate::widgets::{ChartView, TableView};
+
+/// The answer to the explore's query, shown by `tab`.
+#[component]
+pub(super) fn Results(
+    result: QueryResult,
+    tab: RwSignal<&'static str>,
+    state: RwSignal<ExploreState>,
+    on_sort: Callback<String>,
+    on_resort: Callback<()>,
+) -> impl IntoView {
+    // Clicking a bar, point or slice filters on its category (drill into it), then runs.
+    let first_dimension = result
+        .fields
+        .iter()
+        .find(|f| f.kind == "dimension" && !f.pivot)
+        .map(|f| (f.name.clone(), f.ty.clone()));
+    let on_category = Callback::new(move |category: String| {
+        let Some((field, ty)) = first_dimension.clone() else {
+            return;
+        };
+        let Some(expression) = chart::filter_for_category(&ty, &category) else {
+            return;
+        };
+        state.update(|s| {
+            s.filters.retain(|(f, _)| *f != field);
+            s.filters.push((field, expression));
+        });
+        on_resort.run(());
+    });
+    let r = StoredValue::new(result);
+    let sorts = Signal::derive(move || state.with(|s| s.sorts.clone()));
+    let sort = Callback::new(move |name: String| {
+        on_sort.run(name);
+        on_resort.run(());
+    });
+    view! {
+        <div class="results">
+            <p class="meta">
+                {move || r.with_value(|r| format!("{} rows{} · cache {}", r.row_count, if r.truncated { " (truncated)" } else { "" }, r.cache))}
+            </p>
+            <Show when=move || tab.get() == "results">
+                <TableView result=r.get_value() on_sort=sort sorts=sorts/>
+            </Show>
+            <Show when=move || tab.get() == "chart">
+                <ChartView result=r.get_value() kind=Signal::derive(move || state.with(|s| s.viz.clone())) on_click=on_category/>
+            </Show>
+            <Show when=move || tab.get() == "sql">
+                <pre class="sql"><code>{r.with_value(|r| r.sql.clone())}</code></pre>
+            </Show>
+        </div>
+    }
+}

@@ -1,0 +1,140 @@
+//! One explore page's state and what it does: the fields, the explore state (also in the URL),
+//! the latest answer, running (cancellable) and auto-run. [`ExploreSession`] is `Copy` and
+//! handed to the page's parts.
+
+use leptos::prelude::*;
+
+use crate::api::{self, ApiError, ExploreDescription, FieldInfo, QueryResult};
+use crate::browser::current_search;
+use crate::state::ExploreState;
+
+/// The signals of one explore page.
+#[derive(Clone, Copy)]
+pub(super) struct ExploreSession {
+    /// The explore's name.
+    pub(super) explore: StoredValue<String>,
+    fields: StoredValue<Vec<FieldInfo>>,
+    /// What is asked: fields on shelves, filters, sorts, limit, chart type.
+    pub(super) state: RwSignal<ExploreState>,
+    /// The latest answer, None before the first run.
+    pub(super) result: RwSignal<Option<Result<QueryResult, ApiError>>>,
+    pub(super) running: RwSignal<bool>,
+    /// Re-run after every edit.
+    pub(super) auto_run: RwSignal<bool>,
+    abort: StoredValue<Option<web_sys::AbortController>, LocalStorage>,
+}
+
+impl ExploreSession {
+    /// A session on `description`, with the state the URL holds.
+    pub(super) fn new(description: &ExploreDescription) -> Self {
+        ExploreSession {
+            explore: StoredValue::new(description.name.clone()),
+            fields: StoredValue::new(description.fields.clone()),
+            state: RwSignal::new(ExploreState::from_query_string(&current_search())),
+            result: RwSignal::new(None),
+            running: RwSignal::new(false),
+            auto_run: RwSignal::new(false),
+            abort: StoredValue::new_local(None),
+        }
+    }
+
+    /// The explore's fields.
+    pub(super) fn with_fields<R>(self, f: impl FnOnce(&[FieldInfo]) -> R) -> R {
+        self.fields.with_value(|fs| f(fs))
+    }
+
+    /// The field named `n`.
+    pub(super) fn field(self, n: &str) -> Option<FieldInfo> {
+        self.with_fields(|fs| fs.iter().find(|f| f.name == n).cloned())
+    }
+
+    /// The label of field `n` (its name if there is no such field).
+    pub(super) fn label_of(self, n: &str) -> String {
+        self.field(n)
+            .map(|f| f.label)
+            .unwrap_or_else(|| n.to_string())
+    }
+
+    /// Run the state's query (without touching the URL).
+    pub(super) fn execute(self) {
+        let s = self.state.get_untracked();
+        if s.is_empty() {
+            self.result.set(None);
+            return;
+        }
+        if let Some(c) = self.abort.get_value() {
+            c.abort();
+        }
+        let controller = web_sys::AbortController::new().ok();
+        let signal = controller.as_ref().map(|c| c.signal());
+        self.abort.set_value(controller);
+        self.running.set(true);
+        let body = s.to_query(&self.explore.get_value());
+        let (result, running) = (self.result, self.running);
+        leptos::task::spawn_local(async move {
+            let answer = api::post::<QueryResult>("/api/v1/query", &body, signal.as_ref()).await;
+            if !matches!(&answer, Err(e) if e.message == "cancelled") {
+                result.set(Some(answer));
+            }
+            running.set(false);
+        });
+    }
+
+    /// Run: put the state in the URL (a new history entry), then execute.
+    pub(super) fn run(self) {
+        let qs = self.state.get_untracked().to_query_string();
+        if let Some(w) = web_sys::window() {
+            let url = format!(
+                "/explore/{}{}{}",
+                self.explore.get_value(),
+                if qs.is_empty() { "" } else { "?" },
+                qs
+            );
+            if let Ok(h) = w.history()
+                && current_search().trim_start_matches('?') != qs
+            {
+                let _ = h.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
+            }
+        }
+        self.execute();
+    }
+
+    /// Stop the running query.
+    pub(super) fn cancel(self) {
+        if let Some(c) = self.abort.get_value() {
+            c.abort();
+        }
+        self.running.set(false);
+    }
+
+    /// Run, if auto-run is on.
+    pub(super) fn run_if_auto(self) {
+        if self.auto_run.get_untracked() {
+            self.run();
+        }
+    }
+
+    /// Change the state; edits re-run when auto-run is on.
+    pub(super) fn edit(self, f: impl FnOnce(&mut ExploreState)) {
+        self.state.update(f);
+        self.run_if_auto();
+    }
+
+    /// A title for the question, e.g. "Revenue and Orders by Group type" (tracked).
+    pub(super) fn suggested_title(self) -> String {
+        self.state.with(|s| {
+            let labels = |l: &[String]| {
+                l.iter()
+                    .map(|n| self.label_of(n))
+                    .collect::<Vec<_>>()
+                    .join(" and ")
+            };
+            let (m, d) = (labels(&s.measures), labels(&s.dimensions));
+            match (m.is_empty(), d.is_empty()) {
+                (false, false) => format!("{m} by {d}"),
+                (false, true) => m,
+                _ => d,
+            }
+        })
+    }
+}

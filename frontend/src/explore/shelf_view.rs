@@ -1,0 +1,65 @@
+//! A shelf on the explore page: its fields as chips (move earlier / later, remove; a filter
+//! editor on the filters shelf), and a drop target for fields dragged from the picker.
+
+use leptos::prelude::*;
+
+use super::filter_editor::FilterEditor;
+use super::session::ExploreSession;
+use super::shelf::{Shelf, add_to, move_in, remove_from, shelf_items};
+
+/// The shelf `shelf`.
+#[component]
+pub(super) fn ShelfView(session: ExploreSession, shelf: Shelf) -> impl IntoView {
+    // Re-render a shelf only when its fields change, not when a filter's value does (that
+    // would reset the editor being typed in).
+    let items = Memo::new(move |_| session.state.with(|s| shelf_items(s, shelf)));
+    let on_drop = move |ev: leptos::ev::DragEvent| {
+        ev.prevent_default();
+        let Some(data) = ev
+            .data_transfer()
+            .and_then(|d| d.get_data("text/plain").ok())
+        else {
+            return;
+        };
+        if let Some(f) = session.field(&data) {
+            session.edit(|s| add_to(s, shelf, &f));
+        }
+    };
+    view! {
+        <div class=format!("shelf {}", shelf.id()) data-shelf=shelf.id()
+            on:dragover=move |ev: leptos::ev::DragEvent| ev.prevent_default()
+            on:drop=on_drop>
+            <h3>{shelf.title()}</h3>
+            <ul>
+                {move || {
+                    let items = items.get();
+                    if items.is_empty() {
+                        return view! { <li class="empty">"Drop fields here"</li> }.into_any();
+                    }
+                    items.into_iter().map(|n| view! { <ShelfChip session=session shelf=shelf name=n/> }).collect_view().into_any()
+                }}
+            </ul>
+        </div>
+    }
+}
+
+/// Field `name` on `shelf`.
+#[component]
+fn ShelfChip(session: ExploreSession, shelf: Shelf, name: String) -> impl IntoView {
+    let n = name;
+    let label = session.label_of(&n);
+    let (n1, n2, n3, n4) = (n.clone(), n.clone(), n.clone(), n.clone());
+    let filter_editor = (shelf == Shelf::Filters).then(|| {
+        let info = session.field(&n);
+        view! { <FilterEditor field=n4.clone() info=info state=session.state on_change=Callback::new(move |()| session.run_if_auto())/> }
+    });
+    view! {
+        <li class="chip" data-field=n.clone()>
+            <span class="chip-label">{label.clone()}</span>
+            <button aria-label=format!("move {label} earlier") on:click=move |_| session.edit(|s| move_in(s, shelf, &n1, -1))>"◀"</button>
+            <button aria-label=format!("move {label} later") on:click=move |_| session.edit(|s| move_in(s, shelf, &n2, 1))>"▶"</button>
+            <button aria-label=format!("remove {label}") on:click=move |_| session.edit(|s| remove_from(s, shelf, &n3))>"✕"</button>
+            {filter_editor}
+        </li>
+    }
+}

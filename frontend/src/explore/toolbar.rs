@@ -1,0 +1,29 @@
+//! The explore's toolbar: Run, Cancel, auto-run, row limit, totals, chart type, "Save to
+//! dashboard", and the running status.
+
+use leptos::prelude::*;
+
+use super::session::ExploreSession;
+use crate::dashboard::SaveToDashboard;
+use crate::state::DEFAULT_LIMIT;
+use crate::widgets::ChartTypeSelect;
+
+/// The toolbar above the results.
+#[component]
+pub(super) fn ExploreToolbar(session: ExploreSession) -> impl IntoView {
+    let (state, running, auto_run) = (session.state, session.running, session.auto_run);
+    view! {
+        <div class="toolbar">
+            <button class="run primary" on:click=move |_| session.run() disabled=move || state.with(|s| s.is_empty())>"Run"</button>
+            <button class="cancel" on:click=move |_| session.cancel() disabled=move || !running.get()>"Cancel"</button>
+            <label><input type="checkbox" prop:checked=move || auto_run.get() on:change=move |ev| auto_run.set(event_target_checked(&ev))/>" Auto-run"</label>
+            <label>"Row limit "<input type="number" min="1" class="limit" prop:value=move || state.with(|s| s.limit.to_string())
+                on:change=move |ev| { let v = event_target_value(&ev).parse().unwrap_or(DEFAULT_LIMIT); session.edit(|s| s.limit = v.max(1)) }/></label>
+            <label><input type="checkbox" prop:checked=move || state.with(|s| s.totals) on:change=move |ev| { let on = event_target_checked(&ev); session.edit(|s| s.totals = on) }/>" Totals"</label>
+            <label>"Chart "<ChartTypeSelect chosen=Signal::derive(move || state.with(|s| s.viz.clone()))
+                on_change=Callback::new(move |v: String| state.update(|s| s.viz = (v != "auto").then_some(v)))/></label>
+            <SaveToDashboard explore=session.explore.get_value() state=state suggested_title=Signal::derive(move || session.suggested_title())/>
+            <span class="status" aria-live="polite">{move || if running.get() { "Running…" } else { "" }}</span>
+        </div>
+    }
+}

@@ -1,0 +1,70 @@
+//! A result drawn as an ECharts chart (or as a single value), with clicks on a bar, point or
+//! slice reported as the clicked category; and the chart-type picker that goes with it.
+
+use leptos::prelude::*;
+
+use crate::api::QueryResult;
+use crate::cell_format::format_cell;
+use crate::chart::{self, CHART_TYPES, Chart};
+
+/// A chart of a result; `kind` None picks automatically. `on_click` gets the category (the
+/// first dimension's value, as shown) of a clicked bar, point or slice.
+#[component]
+pub fn ChartView(
+    result: QueryResult,
+    kind: Signal<Option<String>>,
+    #[prop(optional)] on_click: Option<Callback<String>>,
+) -> impl IntoView {
+    let holder = NodeRef::<leptos::html::Div>::new();
+    let r = StoredValue::new(result);
+    let chart = StoredValue::new_local(None::<Chart>);
+    let chosen = move || {
+        kind.get()
+            .unwrap_or_else(|| r.with_value(|r| chart::auto_type(r).to_string()))
+    };
+    Effect::new(move |_| {
+        let k = chosen();
+        chart.set_value(None);
+        if let (Some(el), Some(option)) = (holder.get(), r.with_value(|r| chart::option(r, &k))) {
+            let drawn = Chart::draw(&el, &option);
+            if let (Some(c), Some(cb)) = (&drawn, on_click) {
+                c.on_click(move |name| cb.run(name));
+            }
+            chart.set_value(drawn);
+        }
+    });
+    view! {
+        <div class="chart-area" data-chart=chosen>
+            {move || {
+                let k = chosen();
+                r.with_value(|r| match k.as_str() {
+                    "single" => {
+                        let m = r.fields.iter().find(|f| f.kind == "measure").cloned();
+                        let v = m.as_ref().and_then(|m| r.rows.first().map(|row| format_cell(row.get(&m.name), m.value_format.as_deref())));
+                        view! { <div class="single-value"><span class="value">{v.unwrap_or_default()}</span><span class="label">{m.and_then(|m| m.label)}</span></div> }.into_any()
+                    }
+                    "table" => view! { <p class="hint">"Table chosen: see Results."</p> }.into_any(),
+                    _ => ().into_any(),
+                })
+            }}
+            <div class="chart" node_ref=holder></div>
+        </div>
+    }
+}
+
+/// The chart-type `<select>`: "Automatic" (value `auto`) and every type in [`CHART_TYPES`].
+#[component]
+pub fn ChartTypeSelect(
+    /// The chosen chart type's id; None is the automatic choice.
+    #[prop(into)]
+    chosen: Signal<Option<String>>,
+    /// Called with the value picked (`auto` or a type's id).
+    on_change: Callback<String>,
+) -> impl IntoView {
+    view! {
+        <select aria-label="chart type" on:change=move |ev| on_change.run(event_target_value(&ev))>
+            <option value="auto" selected=move || chosen.with(Option::is_none)>"Automatic"</option>
+            {CHART_TYPES.iter().map(|(id, label)| view! { <option value=*id selected=move || chosen.with(|c| c.as_deref() == Some(*id))>{*label}</option> }).collect_view()}
+        </select>
+    }
+}
