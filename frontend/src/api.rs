@@ -1,225 +1,25 @@
-//! The JSON API as the browser sees it: response types (the shapes `docs/api.md` documents and
-//! the server's golden tests pin) and `fetch` calls. Requests only run in the browser; on the
-//! server they report that, and the page renders its loading state.
+//! The JSON API as the browser uses it: `fetch` calls that send and read the wire types of
+//! `boltic_types` (the shapes `docs/api.md` documents and the server's golden tests pin).
+//! Requests only run in the browser; on the server they report that, and the page renders its
+//! loading state.
 
-use serde::Deserialize;
-use serde_json::{Map, Value};
+pub use boltic_types::{
+    ChartType, DashboardFilter, DashboardResponse, DashboardSource, DashboardSummary, ErrorBody,
+    ExploreDescription, ExploreSummary, FieldInfo, FieldKind, FieldMeta, Layout, Query,
+    ShareCreated, ShareInfo, ShareStatus, Tile,
+};
+use serde_json::Value;
 
-/// An explore in the list.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct ExploreSummary {
-    /// Name.
-    pub name: String,
-    /// Label.
-    pub label: String,
-}
+/// A query's result as the browser holds it (rows decoded).
+pub type QueryResult = boltic_types::QueryResponse<'static>;
 
-/// A field of an explore.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct FieldInfo {
-    /// `view.field`.
-    pub name: String,
-    /// View (alias).
-    pub view: String,
-    /// `dimension` or `measure`.
-    pub kind: String,
-    /// Type.
-    #[serde(rename = "type")]
-    pub ty: String,
-    /// Label.
-    pub label: String,
-    /// Description.
-    pub description: Option<String>,
-    /// Hidden from pickers.
-    pub hidden: bool,
-    /// Display format.
-    pub value_format: Option<String>,
-}
-
-impl FieldInfo {
-    /// A dimension (else a measure).
-    pub fn is_dimension(&self) -> bool {
-        self.kind == "dimension"
-    }
-    /// A time or date dimension.
-    pub fn is_time(&self) -> bool {
-        matches!(self.ty.as_str(), "time" | "date")
-    }
-}
-
-/// An explore's fields.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct ExploreDescription {
-    /// Name.
-    pub name: String,
-    /// Label.
-    pub label: String,
-    /// Fields, dimensions first.
-    pub fields: Vec<FieldInfo>,
-}
-
-/// Result column.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct FieldMeta {
-    /// `view.field`.
-    pub name: String,
-    /// `dimension` or `measure`.
-    pub kind: String,
-    /// Type.
-    #[serde(rename = "type")]
-    pub ty: String,
-    /// Label.
-    pub label: Option<String>,
-    /// Display format.
-    pub value_format: Option<String>,
-    /// Pivot dimension.
-    pub pivot: bool,
-}
-
-/// A query result.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct QueryResult {
-    /// Columns.
-    pub fields: Vec<FieldMeta>,
-    /// Rows keyed by `view.field`.
-    pub rows: Vec<Map<String, Value>>,
-    /// Totals row.
-    pub totals: Option<Map<String, Value>>,
-    /// Rows.
-    pub row_count: usize,
-    /// More rows existed.
-    pub truncated: bool,
-    /// SQL run.
-    pub sql: String,
-    /// hit, miss, bypass.
-    pub cache: String,
-}
-
-/// A dashboard in the list.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct DashboardSummary {
-    /// Identifier.
-    pub name: String,
-    /// Title.
-    pub title: String,
-    /// Description.
-    pub description: Option<String>,
-    /// `project` or `app`.
-    pub source: String,
-    /// Whether the app may change it.
-    pub editable: bool,
-    /// Number of tiles.
-    pub tiles: usize,
-}
-
-/// A tile's place on the 12-column grid.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
-pub struct Layout {
-    /// Column, 0-based.
-    pub x: u32,
-    /// Row, 0-based.
-    pub y: u32,
-    /// Width in columns.
-    pub w: u32,
-    /// Height in rows.
-    pub h: u32,
-}
-
-/// A tile.
-#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
-pub struct Tile {
-    /// Identifier within the dashboard.
-    pub name: String,
-    /// Title.
-    pub title: String,
-    /// Chart type (`auto`, `table`, `bar`, ... `single`).
-    pub chart: String,
-    /// The query (as the API takes it).
-    pub query: Value,
-    /// Place on the grid.
-    pub layout: Option<Layout>,
-}
-
-/// A dashboard filter.
-#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
-pub struct DashboardFilter {
-    /// `view.field`.
-    pub field: String,
-    /// Label.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
-    /// Default expression.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub default: Option<String>,
-}
-
-/// A dashboard as the API returns it.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct DashboardInfo {
-    /// Identifier.
-    pub name: String,
-    /// Title.
-    pub title: String,
-    /// Description.
-    pub description: Option<String>,
-    /// Filters.
-    pub filters: Vec<DashboardFilter>,
-    /// Tiles.
-    pub tiles: Vec<Tile>,
-    /// `project` or `app`.
-    pub source: String,
-    /// Whether the app may change it.
-    pub editable: bool,
-    /// Version to send with changes.
-    pub version: Option<i64>,
-}
-
-impl DashboardInfo {
-    /// The body of a `PUT` replacing this dashboard.
-    pub fn to_update(&self) -> Value {
-        serde_json::json!({
-            "title": self.title,
-            "description": self.description,
-            "filters": self.filters,
-            "tiles": self.tiles,
-            "version": self.version,
-        })
-    }
-}
-
-/// A share link.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct ShareInfo {
-    /// Public id.
-    pub id: String,
-    /// Made (RFC 3339).
-    pub created_at: String,
-    /// Expiry.
-    pub expires_at: Option<String>,
-    /// `active`, `expired` or `revoked`.
-    pub status: String,
-    /// The path `/s/<token>`, only when just made.
-    pub path: Option<String>,
-}
-
-/// An API error.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct ApiError {
-    /// Stable code.
-    pub code: String,
-    /// Message.
-    pub message: String,
-    /// How to fix.
-    pub hint: Option<String>,
-}
-
-impl ApiError {
-    fn local(message: impl Into<String>) -> Self {
-        ApiError {
-            code: "client".into(),
-            message: message.into(),
-            hint: None,
-        }
+/// An error made in the browser (no answer, cancelled, an answer that does not parse).
+fn local_error(message: impl Into<String>) -> ErrorBody {
+    ErrorBody {
+        code: "client".into(),
+        message: message.into(),
+        hint: None,
+        location: None,
     }
 }
 
@@ -233,18 +33,25 @@ pub fn use_share_token(token: Option<String>) {
     SHARE_TOKEN.with(|t| *t.borrow_mut() = token);
 }
 
+fn encode(body: &impl serde::Serialize) -> Result<String, ErrorBody> {
+    serde_json::to_string(body).map_err(|e| local_error(format!("cannot encode the request: {e}")))
+}
+
 /// GET `path` and decode the JSON answer.
-pub async fn get<T: serde::de::DeserializeOwned>(path: &str) -> Result<T, ApiError> {
+pub async fn get<T: serde::de::DeserializeOwned>(path: &str) -> Result<T, ErrorBody> {
     request("GET", path, None, None).await
 }
 
 /// PUT `body` to `path`.
-pub async fn put<T: serde::de::DeserializeOwned>(path: &str, body: &Value) -> Result<T, ApiError> {
-    request("PUT", path, Some(body.to_string()), None).await
+pub async fn put<T: serde::de::DeserializeOwned>(
+    path: &str,
+    body: &impl serde::Serialize,
+) -> Result<T, ErrorBody> {
+    request("PUT", path, Some(encode(body)?), None).await
 }
 
 /// DELETE `path` (the answer has no body).
-pub async fn delete(path: &str) -> Result<(), ApiError> {
+pub async fn delete(path: &str) -> Result<(), ErrorBody> {
     request::<Value>("DELETE", path, None, None)
         .await
         .map(|_| ())
@@ -253,10 +60,10 @@ pub async fn delete(path: &str) -> Result<(), ApiError> {
 /// POST `body` to `path`; `signal` cancels it.
 pub async fn post<T: serde::de::DeserializeOwned>(
     path: &str,
-    body: &Value,
+    body: &impl serde::Serialize,
     signal: Option<&web_sys::AbortSignal>,
-) -> Result<T, ApiError> {
-    request("POST", path, Some(body.to_string()), signal).await
+) -> Result<T, ErrorBody> {
+    request("POST", path, Some(encode(body)?), signal).await
 }
 
 #[cfg(target_arch = "wasm32")]
@@ -265,12 +72,12 @@ async fn request<T: serde::de::DeserializeOwned>(
     path: &str,
     body: Option<String>,
     signal: Option<&web_sys::AbortSignal>,
-) -> Result<T, ApiError> {
+) -> Result<T, ErrorBody> {
     use wasm_bindgen::JsCast;
     use wasm_bindgen_futures::JsFuture;
     let init = web_sys::RequestInit::new();
     init.set_method(method);
-    let headers = web_sys::Headers::new().map_err(|_| ApiError::local("cannot make headers"))?;
+    let headers = web_sys::Headers::new().map_err(|_| local_error("cannot make headers"))?;
     if let Some(body) = &body {
         init.set_body(&wasm_bindgen::JsValue::from_str(body));
         let _ = headers.set("Content-Type", "application/json");
@@ -280,40 +87,39 @@ async fn request<T: serde::de::DeserializeOwned>(
     }
     init.set_headers(&headers);
     init.set_signal(signal);
-    let window = web_sys::window().ok_or_else(|| ApiError::local("no window"))?;
+    let window = web_sys::window().ok_or_else(|| local_error("no window"))?;
     let response = JsFuture::from(window.fetch_with_str_and_init(path, &init))
         .await
         .map_err(|e| {
             if e.dyn_ref::<web_sys::DomException>()
                 .is_some_and(|d| d.name() == "AbortError")
             {
-                ApiError::local("cancelled")
+                local_error("cancelled")
             } else {
-                ApiError::local("the server did not answer; is it running?")
+                local_error("the server did not answer; is it running?")
             }
         })?;
     let response: web_sys::Response = response
         .dyn_into()
-        .map_err(|_| ApiError::local("unexpected fetch result"))?;
+        .map_err(|_| local_error("unexpected fetch result"))?;
     let text = JsFuture::from(
         response
             .text()
-            .map_err(|_| ApiError::local("cannot read the answer"))?,
+            .map_err(|_| local_error("cannot read the answer"))?,
     )
     .await
-    .map_err(|_| ApiError::local("cannot read the answer"))?
+    .map_err(|_| local_error("cannot read the answer"))?
     .as_string()
     .unwrap_or_default();
     if response.status() == 204 {
         serde_json::from_str("null")
-            .map_err(|e| ApiError::local(format!("unexpected answer from the server: {e}")))
+            .map_err(|e| local_error(format!("unexpected answer from the server: {e}")))
     } else if response.ok() {
         serde_json::from_str(&text)
-            .map_err(|e| ApiError::local(format!("unexpected answer from the server: {e}")))
+            .map_err(|e| local_error(format!("unexpected answer from the server: {e}")))
     } else {
-        Err(serde_json::from_str(&text).unwrap_or_else(|_| {
-            ApiError::local(format!("the server answered {}", response.status()))
-        }))
+        Err(serde_json::from_str(&text)
+            .unwrap_or_else(|_| local_error(format!("the server answered {}", response.status()))))
     }
 }
 
@@ -323,6 +129,6 @@ async fn request<T: serde::de::DeserializeOwned>(
     _path: &str,
     _body: Option<String>,
     _signal: Option<&web_sys::AbortSignal>,
-) -> Result<T, ApiError> {
-    Err(ApiError::local("requests run in the browser"))
+) -> Result<T, ErrorBody> {
+    Err(local_error("requests run in the browser"))
 }

@@ -38,14 +38,10 @@ pub fn filter_for_category(ty: &str, category: &str) -> Option<String> {
 /// The automatic choice: a time dimension → line; one category → bar; a lone measure →
 /// single value; otherwise a table.
 pub fn auto_type(result: &QueryResult) -> &'static str {
-    let dims: Vec<_> = result
-        .fields
-        .iter()
-        .filter(|f| f.kind == "dimension")
-        .collect();
+    let dims: Vec<_> = result.fields.iter().filter(|f| f.is_dimension()).collect();
     let measures = result.fields.len() - dims.len();
     match (dims.as_slice(), measures) {
-        ([], 1) if result.rows.len() == 1 => "single",
+        ([], 1) if result.rows().len() == 1 => "single",
         ([d], m) if m >= 1 && matches!(d.ty.as_str(), "time" | "date") => "line",
         ([_], m) if m >= 1 => "bar",
         _ => "table",
@@ -91,20 +87,20 @@ pub fn option(result: &QueryResult, kind: &str) -> Option<Value> {
     let dims: Vec<(&str, bool)> = result
         .fields
         .iter()
-        .filter(|f| f.kind == "dimension")
+        .filter(|f| f.is_dimension())
         .map(|f| (f.name.as_str(), matches!(f.ty.as_str(), "time" | "date")))
         .collect();
     let measures: Vec<&str> = result
         .fields
         .iter()
-        .filter(|f| f.kind == "measure")
+        .filter(|f| f.is_measure())
         .map(|f| f.name.as_str())
         .collect();
     if measures.is_empty() || matches!(kind, "table" | "single") {
         return None;
     }
     let categories: Vec<String> = result
-        .rows
+        .rows()
         .iter()
         .map(|r| {
             dims.iter()
@@ -118,7 +114,7 @@ pub fn option(result: &QueryResult, kind: &str) -> Option<Value> {
         .collect();
     let values = |m: &str| -> Vec<Value> {
         result
-            .rows
+            .rows()
             .iter()
             .map(|r| r.get(m).cloned().unwrap_or(Value::Null))
             .collect()
@@ -147,7 +143,7 @@ pub fn option(result: &QueryResult, kind: &str) -> Option<Value> {
                 [] => return None,
             };
             let xs = if x.is_empty() {
-                (0..result.rows.len()).map(|i| json!(i)).collect()
+                (0..result.rows().len()).map(|i| json!(i)).collect()
             } else {
                 values(x)
             };
@@ -310,7 +306,7 @@ mod tests {
                 .iter()
                 .map(|(n, k, t)| FieldMeta {
                     name: n.to_string(),
-                    kind: k.to_string(),
+                    kind: serde_json::from_value(json!(k)).unwrap(),
                     ty: t.to_string(),
                     label: Some(n.to_uppercase()),
                     value_format: None,
@@ -321,8 +317,14 @@ mod tests {
             totals: None,
             row_count: 0,
             truncated: false,
-            sql: String::new(),
-            cache: String::new(),
+            sql: "".into(),
+            timing: boltic_types::Timing {
+                compile_ms: 0.0,
+                execute_ms: 0.0,
+                total_ms: 0.0,
+            },
+            cache: boltic_types::CacheStatus::Miss,
+            warehouse_version: "".into(),
         }
     }
 

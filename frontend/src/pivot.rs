@@ -36,19 +36,19 @@ pub fn pivot(result: &QueryResult) -> Option<Pivoted> {
     let row_fields: Vec<FieldMeta> = result
         .fields
         .iter()
-        .filter(|f| !f.pivot && f.kind == "dimension")
+        .filter(|f| !f.pivot && f.is_dimension())
         .cloned()
         .collect();
     let measures: Vec<FieldMeta> = result
         .fields
         .iter()
-        .filter(|f| f.kind == "measure")
+        .filter(|f| f.is_measure())
         .cloned()
         .collect();
     let mut columns: Vec<Vec<Value>> = Vec::new();
     let mut keys: Vec<Vec<Value>> = Vec::new();
     let mut found: Vec<(usize, usize, &Map<String, Value>)> = Vec::new();
-    for row in &result.rows {
+    for row in result.rows() {
         let col = values(row, &pivot_fields);
         let c = columns.iter().position(|k| *k == col).unwrap_or_else(|| {
             columns.push(col);
@@ -86,7 +86,7 @@ mod tests {
     fn meta(name: &str, kind: &str, pivot: bool) -> FieldMeta {
         FieldMeta {
             name: name.into(),
-            kind: kind.into(),
+            kind: serde_json::from_value(json!(kind)).unwrap(),
             ty: "string".into(),
             label: None,
             value_format: None,
@@ -112,8 +112,14 @@ mod tests {
             totals: None,
             row_count: 3,
             truncated: false,
-            sql: String::new(),
-            cache: String::new(),
+            sql: "".into(),
+            timing: boltic_types::Timing {
+                compile_ms: 0.0,
+                execute_ms: 0.0,
+                total_ms: 0.0,
+            },
+            cache: boltic_types::CacheStatus::Miss,
+            warehouse_version: "".into(),
         };
         let p = pivot(&result).unwrap();
         assert_eq!(

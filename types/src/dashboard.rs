@@ -159,6 +159,16 @@ impl Dashboard {
     }
 }
 
+impl DashboardSource {
+    /// `project` or `app`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DashboardSource::Project => "project",
+            DashboardSource::App => "app",
+        }
+    }
+}
+
 /// Where a dashboard is defined.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -206,6 +216,21 @@ pub struct DashboardResponse {
     pub version: Option<i64>,
     /// Last change (app dashboards).
     pub updated_at: Option<DateTime<Utc>>,
+}
+
+impl std::ops::Deref for DashboardResponse {
+    type Target = Dashboard;
+
+    /// The definition (its fields are the response's own on the wire).
+    fn deref(&self) -> &Dashboard {
+        &self.dashboard
+    }
+}
+
+impl std::ops::DerefMut for DashboardResponse {
+    fn deref_mut(&mut self) -> &mut Dashboard {
+        &mut self.dashboard
+    }
 }
 
 impl DashboardResponse {

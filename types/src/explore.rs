@@ -22,12 +22,6 @@ impl FieldKind {
     }
 }
 
-impl std::fmt::Display for FieldKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// An explore in the list.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -72,6 +66,11 @@ impl FieldInfo {
     /// A dimension (else a measure).
     pub fn is_dimension(&self) -> bool {
         self.kind == FieldKind::Dimension
+    }
+
+    /// A measure.
+    pub fn is_measure(&self) -> bool {
+        self.kind == FieldKind::Measure
     }
 
     /// A time or date dimension.

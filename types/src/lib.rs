@@ -9,6 +9,17 @@
 //!
 //! `docs/api.md` documents these shapes; the server's golden tests pin their JSON.
 
+/// `Display` as the name on the wire, for enums with an `as_str`.
+macro_rules! display_as_str {
+    ($($t:ty),*) => {$(
+        impl std::fmt::Display for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    )*};
+}
+
 mod dashboard;
 mod error;
 mod explore;
@@ -23,6 +34,14 @@ pub use dashboard::{
     TileQueryRequest,
 };
 pub use error::ErrorBody;
+
+display_as_str!(
+    ChartType,
+    DashboardSource,
+    ShareStatus,
+    FieldKind,
+    CacheStatus
+);
 pub use explore::{ExploreDescription, ExploreSummary, FieldInfo, FieldKind};
 pub use grid::{GRID_COLUMNS, MAX_TILE_HEIGHT, MAX_TILES};
 pub use ops::{ModelProblem, ReadyResponse};

@@ -8,12 +8,12 @@ use super::filter_bar::FilterBar;
 use super::share_panel::SharePanel;
 use super::tile_grid::TileGrid;
 use super::toolbar::BoardToolbar;
-use crate::api::DashboardInfo;
+use crate::api::DashboardResponse;
 use crate::widgets::ErrorBox;
 
 /// A dashboard: filter bar, tiles, and (for app dashboards) editing and sharing.
 #[component]
-pub(super) fn Board(info: DashboardInfo, shared: bool) -> impl IntoView {
+pub(super) fn Board(info: DashboardResponse, shared: bool) -> impl IntoView {
     let editable = info.editable && !shared;
     let board = BoardState::new(info, shared);
     let sharing = RwSignal::new(false);

@@ -8,14 +8,14 @@ use leptos::prelude::*;
 use serde_json::json;
 
 use super::placement::{LayoutEdit, place_tile, tile_layout};
-use crate::api::{self, ApiError, DashboardFilter, DashboardInfo, QueryResult, Tile};
+use crate::api::{self, DashboardFilter, DashboardResponse, ErrorBody, QueryResult, Tile};
 use crate::browser::current_search;
 use crate::state::{ExploreState, filters_query_string};
 
 /// A tile's latest answer.
 #[derive(Debug, Clone, PartialEq)]
 pub(super) struct TileState {
-    pub(super) answer: Option<Result<QueryResult, ApiError>>,
+    pub(super) answer: Option<Result<QueryResult, ErrorBody>>,
     pub(super) loading: bool,
     pub(super) ran_at: Option<String>,
 }
@@ -24,7 +24,7 @@ pub(super) struct TileState {
 #[derive(Clone, Copy)]
 pub(super) struct BoardState {
     /// The dashboard as last loaded or edited.
-    pub(super) dash: RwSignal<DashboardInfo>,
+    pub(super) dash: RwSignal<DashboardResponse>,
     /// Dashboard filter values by field.
     pub(super) values: RwSignal<BTreeMap<String, String>>,
     /// Every tile's latest answer, by tile name.
@@ -32,7 +32,7 @@ pub(super) struct BoardState {
     /// Edit mode (layout, titles, charts, filters).
     pub(super) editing: RwSignal<bool>,
     /// The last save's error, if it failed.
-    pub(super) save_error: RwSignal<Option<ApiError>>,
+    pub(super) save_error: RwSignal<Option<ErrorBody>>,
     /// Opened by a share link: read-only, no way into the rest of the app.
     pub(super) shared: bool,
     /// Per tile, the number of its latest run (an older answer arriving late is dropped).
@@ -74,7 +74,7 @@ fn clock() -> String {
 }
 
 impl BoardState {
-    pub(super) fn new(info: DashboardInfo, shared: bool) -> Self {
+    pub(super) fn new(info: DashboardResponse, shared: bool) -> Self {
         let values = filter_values(&info.filters, &current_search());
         BoardState {
             dash: RwSignal::new(info),
@@ -154,7 +154,7 @@ impl BoardState {
         let url = format!("/api/v1/dashboards/{}", d.name);
         let body = d.to_update();
         leptos::task::spawn_local(async move {
-            match api::put::<DashboardInfo>(&url, &body).await {
+            match api::put::<DashboardResponse>(&url, &body).await {
                 Ok(saved) => {
                     self.dash.update(|d| d.version = saved.version);
                     self.save_error.set(None);

@@ -37,7 +37,7 @@ pub(super) fn FilterBar(board: BoardState) -> impl IntoView {
         dash.with(|d| {
             d.tiles
                 .iter()
-                .filter_map(|t| t.query["explore"].as_str().map(str::to_string))
+                .map(|t| t.query.explore.clone())
                 .collect::<BTreeSet<_>>()
         })
     });

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use serde_json::json;
 
-use crate::api::{self, ApiError, DashboardInfo, DashboardSummary};
+use crate::api::{self, DashboardResponse, DashboardSource, DashboardSummary, ErrorBody};
 use crate::browser::navigate;
 use crate::widgets::ErrorBox;
 
@@ -12,14 +12,15 @@ use crate::widgets::ErrorBox;
 pub fn DashboardList() -> impl IntoView {
     let list = LocalResource::new(|| api::get::<Vec<DashboardSummary>>("/api/v1/dashboards"));
     let title = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<ApiError>);
+    let error = RwSignal::new(None::<ErrorBody>);
     let create = move || {
         let t = title.get_untracked();
         if t.trim().is_empty() {
             return;
         }
         leptos::task::spawn_local(async move {
-            match api::post::<DashboardInfo>("/api/v1/dashboards", &json!({"title": t}), None).await
+            match api::post::<DashboardResponse>("/api/v1/dashboards", &json!({"title": t}), None)
+                .await
             {
                 Ok(d) => navigate(&format!("/dashboards/{}", d.name)),
                 Err(e) => error.set(Some(e)),
@@ -35,8 +36,8 @@ pub fn DashboardList() -> impl IntoView {
                         {list.into_iter().map(|d| view! {
                             <li>
                                 <a href=format!("/dashboards/{}", d.name)>{d.title}</a>
-                                <span class="badge" title=if d.source == "project" { "defined in the project's YAML (read-only here)" } else { "made in the app" }>
-                                    {if d.source == "project" { "project" } else { "app" }}
+                                <span class="badge" title=if d.source == DashboardSource::Project { "defined in the project's YAML (read-only here)" } else { "made in the app" }>
+                                    {if d.source == DashboardSource::Project { "project" } else { "app" }}
                                 </span>
                                 <span class="muted">{format!(" {} tiles", d.tiles)}</span>
                                 {d.description.map(|t| view! { <p class="muted">{t}</p> })}

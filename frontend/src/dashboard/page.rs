@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
 use super::board::Board;
-use crate::api::{self, DashboardInfo};
+use crate::api::{self, DashboardResponse};
 use crate::widgets::ErrorBox;
 
 /// `/dashboards/:name`.
@@ -14,7 +14,7 @@ pub fn DashboardPage() -> impl IntoView {
     let params = use_params_map();
     let info = LocalResource::new(move || {
         let name = params.read().get("name").unwrap_or_default();
-        async move { api::get::<DashboardInfo>(&format!("/api/v1/dashboards/{name}")).await }
+        async move { api::get::<DashboardResponse>(&format!("/api/v1/dashboards/{name}")).await }
     });
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading the dashboard…"</p> }>
@@ -33,7 +33,7 @@ pub fn SharedPage() -> impl IntoView {
     let info = LocalResource::new(move || {
         let token = params.read().get("token").unwrap_or_default();
         api::use_share_token(Some(token));
-        api::get::<DashboardInfo>("/api/v1/share")
+        api::get::<DashboardResponse>("/api/v1/share")
     });
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading the dashboard…"</p> }>

@@ -2,14 +2,14 @@
 //! placing one tile, pushing the tiles it covers down. The grid's rules themselves are in
 //! [`crate::grid`].
 
-use crate::api::{DashboardInfo, Layout};
+use crate::api::{DashboardResponse, Layout};
 use crate::grid;
 
 /// A change to a tile's place or size.
 pub(super) type LayoutEdit = fn(Layout) -> Layout;
 
 /// Every tile's layout, in the dashboard's order; a tile without one gets 6×4 at the top left.
-pub(super) fn layouts(d: &DashboardInfo) -> Vec<Layout> {
+pub(super) fn layouts(d: &DashboardResponse) -> Vec<Layout> {
     d.tiles
         .iter()
         .map(|t| {
@@ -24,7 +24,7 @@ pub(super) fn layouts(d: &DashboardInfo) -> Vec<Layout> {
 }
 
 /// The layout of tile `name`, if there is such a tile and it has one.
-pub(super) fn tile_layout(d: &DashboardInfo, name: &str) -> Option<Layout> {
+pub(super) fn tile_layout(d: &DashboardResponse, name: &str) -> Option<Layout> {
     d.tiles
         .iter()
         .find(|t| t.name == name)
@@ -32,7 +32,7 @@ pub(super) fn tile_layout(d: &DashboardInfo, name: &str) -> Option<Layout> {
 }
 
 /// Put tile `name` at `to`, pushing the tiles it covers down.
-pub(super) fn place_tile(d: &mut DashboardInfo, name: &str, to: Layout) -> bool {
+pub(super) fn place_tile(d: &mut DashboardResponse, name: &str, to: Layout) -> bool {
     let Some(i) = d.tiles.iter().position(|t| t.name == name) else {
         return false;
     };
@@ -46,29 +46,32 @@ pub(super) fn place_tile(d: &mut DashboardInfo, name: &str, to: Layout) -> bool 
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
 
     use super::*;
-    use crate::api::Tile;
+    use crate::api::{ChartType, DashboardSource, Query, Tile};
+    use boltic_types::Dashboard;
 
     #[test]
     fn placing_a_tile_pushes_the_others_down() {
         let tile = |name: &str, x, y| Tile {
             name: name.into(),
             title: name.into(),
-            chart: "auto".into(),
-            query: json!({}),
+            chart: ChartType::Auto,
+            query: Query::default(),
             layout: Some(Layout { x, y, w: 6, h: 4 }),
         };
-        let mut d = DashboardInfo {
-            name: "d".into(),
-            title: "D".into(),
-            description: None,
-            filters: vec![],
-            tiles: vec![tile("a", 0, 0), tile("b", 6, 0)],
-            source: "app".into(),
+        let mut d = DashboardResponse {
+            dashboard: Dashboard {
+                name: "d".into(),
+                title: "D".into(),
+                description: None,
+                filters: vec![],
+                tiles: vec![tile("a", 0, 0), tile("b", 6, 0)],
+            },
+            source: DashboardSource::App,
             editable: true,
             version: Some(1),
+            updated_at: None,
         };
         assert!(place_tile(
             &mut d,

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use serde_json::json;
 
-use crate::api::{self, ApiError, DashboardInfo, DashboardSummary};
+use crate::api::{self, DashboardResponse, DashboardSummary, ErrorBody};
 use crate::state::ExploreState;
 use crate::widgets::ErrorBox;
 
@@ -34,7 +34,7 @@ pub fn SaveToDashboard(
     let target = RwSignal::new(String::new()); // "" = new dashboard
     let new_title = RwSignal::new(String::new());
     let tile_title = RwSignal::new(String::new());
-    let outcome = RwSignal::new(None::<Result<DashboardInfo, ApiError>>);
+    let outcome = RwSignal::new(None::<Result<DashboardResponse, ErrorBody>>);
     let explore = StoredValue::new(explore);
     let save = move || {
         let s = state.get_untracked();
@@ -56,14 +56,14 @@ pub fn SaveToDashboard(
                 } else {
                     dashboard_title
                 };
-                api::post::<DashboardInfo>(
+                api::post::<DashboardResponse>(
                     "/api/v1/dashboards",
                     &json!({"title": title, "tiles": [t]}),
                     None,
                 )
                 .await
             } else {
-                api::post::<DashboardInfo>(
+                api::post::<DashboardResponse>(
                     &format!("/api/v1/dashboards/{target}/tiles"),
                     &tile,
                     None,
@@ -100,7 +100,7 @@ pub fn SaveToDashboard(
                 <button class="primary" type="submit">"Save"</button>
                 {move || outcome.get().map(|o| match o {
                     Ok(d) => view! {
-                        <p class="saved" role="status">"Saved to "<a href=format!("/dashboards/{}", d.name)>{d.title}</a></p>
+                        <p class="saved" role="status">"Saved to "<a href=format!("/dashboards/{}", d.name)>{d.title.clone()}</a></p>
                     }.into_any(),
                     Err(e) => view! { <ErrorBox error=e/> }.into_any(),
                 })}

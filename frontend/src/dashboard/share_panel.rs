@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use serde_json::{Value, json};
 
-use crate::api::{self, ApiError, ShareInfo};
+use crate::api::{self, ErrorBody, ShareCreated, ShareInfo, ShareStatus};
 use crate::widgets::ErrorBox;
 
 /// Share links of a dashboard: make one (optionally expiring), see and revoke the others.
@@ -18,7 +18,7 @@ pub(super) fn SharePanel(name: String) -> impl IntoView {
         async move { api::get::<Vec<ShareInfo>>(&format!("/api/v1/dashboards/{n}/shares")).await }
     });
     let days = RwSignal::new(0u32);
-    let made = RwSignal::new(None::<Result<String, ApiError>>);
+    let made = RwSignal::new(None::<Result<String, ErrorBody>>);
     let make_name = name.clone();
     let make = move || {
         let n = make_name.clone();
@@ -27,7 +27,7 @@ pub(super) fn SharePanel(name: String) -> impl IntoView {
             d => expiry(d),
         };
         leptos::task::spawn_local(async move {
-            let r = api::post::<ShareInfo>(
+            let r = api::post::<ShareCreated>(
                 &format!("/api/v1/dashboards/{n}/shares"),
                 &json!({"expires_at": expires}),
                 None,
@@ -37,7 +37,7 @@ pub(super) fn SharePanel(name: String) -> impl IntoView {
                 let origin = web_sys::window()
                     .and_then(|w| w.location().origin().ok())
                     .unwrap_or_default();
-                format!("{origin}{}", l.path.unwrap_or_default())
+                format!("{origin}{}", l.path)
             })));
             reload.update(|r| *r += 1);
         });
@@ -87,13 +87,13 @@ pub(super) fn SharePanel(name: String) -> impl IntoView {
                             <tbody>
                                 {list.into_iter().map(|l| {
                                     let id = l.id.clone();
-                                    let active = l.status == "active";
+                                    let active = l.status == ShareStatus::Active;
                                     view! {
-                                        <tr data-link=l.id.clone() data-status=l.status.clone()>
+                                        <tr data-link=l.id.clone() data-status=l.status.as_str()>
                                             <td><code>{l.id.clone()}</code></td>
-                                            <td>{short_time(&l.created_at)}</td>
-                                            <td>{l.expires_at.as_deref().map(short_time).unwrap_or_else(|| "never".into())}</td>
-                                            <td>{l.status.clone()}</td>
+                                            <td>{short_time(&l.created_at.to_string())}</td>
+                                            <td>{l.expires_at.map(|t| short_time(&t.to_string())).unwrap_or_else(|| "never".into())}</td>
+                                            <td>{l.status.as_str()}</td>
                                             <td>{active.then(|| view! { <button class="revoke" on:click=move |_| revoke.run(id.clone())>"Revoke"</button> })}</td>
                                         </tr>
                                     }
@@ -108,6 +108,7 @@ pub(super) fn SharePanel(name: String) -> impl IntoView {
     }
 }
 
+/// `2024-08-01 10:30` of an RFC 3339 or `Display`ed UTC time.
 fn short_time(rfc3339: &str) -> String {
     rfc3339.get(..16).unwrap_or(rfc3339).replace('T', " ")
 }

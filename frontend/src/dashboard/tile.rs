@@ -34,7 +34,7 @@ fn explore_link(query: &serde_json::Value, state: Option<&TileState>) -> String 
             let measures: Vec<String> = r
                 .fields
                 .iter()
-                .filter(|f| f.kind == "measure")
+                .filter(|f| f.is_measure())
                 .map(|f| f.name.clone())
                 .collect();
             ExploreState::from_api_query(query, |f| measures.iter().any(|m| m == f))
@@ -61,12 +61,12 @@ pub(super) fn TileCard(board: BoardState, drag: TileDrag, name: String) -> impl 
         Memo::new(move |_| board.results.with(|r| r.get(&name).cloned()))
     };
     let link = {
-        let query = t.query.clone();
+        let query = serde_json::to_value(&t.query).unwrap_or_default();
         move || state.with(|s| explore_link(&query, s.as_ref()))
     };
     let (n_drag, n_title, n_tools, n_resize) =
         (name.clone(), name.clone(), name.clone(), name.clone());
-    let (title, chart) = (t.title, t.chart);
+    let (title, chart) = (t.title, t.chart.to_string());
     let (title_input, chart_tools) = (title.clone(), chart.clone());
     view! {
         <article class="tile" style=style data-tile=name aria-label=title.clone()>
@@ -124,7 +124,7 @@ fn TileBody(board: BoardState, state: Memo<Option<TileState>>, chart: String) ->
             Some(Ok(r)) => {
                 let kind = if chart == "auto" { auto_type(&r).to_string() } else { chart };
                 let rows = r.row_count.to_string();
-                let first = r.fields.iter().find(|f| f.kind == "dimension" && !f.pivot).map(|f| (f.name.clone(), f.ty.clone()));
+                let first = r.fields.iter().find(|f| f.is_dimension() && !f.pivot).map(|f| (f.name.clone(), f.ty.clone()));
                 let on_click = Callback::new(move |category: String| {
                     let Some((field, ty)) = first.clone() else { return };
                     if board.dash.with_untracked(|d| d.filters.iter().any(|f| f.field == field))

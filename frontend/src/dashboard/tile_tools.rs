@@ -4,6 +4,7 @@ use leptos::prelude::*;
 
 use super::board_state::BoardState;
 use super::placement::LayoutEdit;
+use crate::api::ChartType;
 use crate::grid;
 use crate::widgets::ChartTypeSelect;
 
@@ -25,7 +26,11 @@ pub(super) fn TileTools(board: BoardState, name: String, chart: String) -> impl 
     let chosen = Signal::stored((chart != "auto").then_some(chart));
     let n_chart = name.clone();
     let n_remove = name.clone();
-    let on_chart = Callback::new(move |v: String| board.edit_tile(&n_chart, |t| t.chart = v));
+    let on_chart = Callback::new(move |v: String| {
+        board.edit_tile(&n_chart, |t| {
+            t.chart = ChartType::from_name(&v).unwrap_or_default();
+        })
+    });
     view! {
         <div class="tile-tools" on:pointerdown=|ev| ev.stop_propagation()>
             {MOVES.iter().map(|(text, label, edit)| {

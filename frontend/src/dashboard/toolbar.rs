@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use super::board_state::BoardState;
+use crate::api::DashboardSource;
 
 /// The head of a dashboard; `sharing` opens the share panel.
 #[component]
@@ -15,7 +16,7 @@ pub(super) fn BoardToolbar(
 ) -> impl IntoView {
     let (dash, editing, shared) = (board.dash, board.editing, board.shared);
     let title = move || dash.with(|d| d.title.clone());
-    let is_project = dash.with_untracked(|d| d.source == "project");
+    let is_project = dash.with_untracked(|d| d.source == DashboardSource::Project);
     view! {
         <div class="dash-head">
             <h1>{title}</h1>

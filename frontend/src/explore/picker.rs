@@ -59,7 +59,7 @@ pub(super) fn FieldPicker(session: ExploreSession, label: String) -> impl IntoVi
 #[component]
 fn PickerField(session: ExploreSession, field: FieldInfo) -> impl IntoView {
     let f = field;
-    let kind = f.kind.clone();
+    let kind = f.kind;
     let name = f.name.clone();
     let drag_name = name.clone();
     let add = f.clone();

@@ -21,7 +21,7 @@ pub(super) fn Results(
     let first_dimension = result
         .fields
         .iter()
-        .find(|f| f.kind == "dimension" && !f.pivot)
+        .find(|f| f.is_dimension() && !f.pivot)
         .map(|f| (f.name.clone(), f.ty.clone()));
     let on_category = Callback::new(move |category: String| {
         let Some((field, ty)) = first_dimension.clone() else {

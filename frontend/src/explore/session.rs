@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 
-use crate::api::{self, ApiError, ExploreDescription, FieldInfo, QueryResult};
+use crate::api::{self, ErrorBody, ExploreDescription, FieldInfo, QueryResult};
 use crate::browser::current_search;
 use crate::state::ExploreState;
 
@@ -17,7 +17,7 @@ pub(super) struct ExploreSession {
     /// What is asked: fields on shelves, filters, sorts, limit, chart type.
     pub(super) state: RwSignal<ExploreState>,
     /// The latest answer, None before the first run.
-    pub(super) result: RwSignal<Option<Result<QueryResult, ApiError>>>,
+    pub(super) result: RwSignal<Option<Result<QueryResult, ErrorBody>>>,
     pub(super) running: RwSignal<bool>,
     /// Re-run after every edit.
     pub(super) auto_run: RwSignal<bool>,

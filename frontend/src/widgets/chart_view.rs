@@ -39,8 +39,8 @@ pub fn ChartView(
                 let k = chosen();
                 r.with_value(|r| match k.as_str() {
                     "single" => {
-                        let m = r.fields.iter().find(|f| f.kind == "measure").cloned();
-                        let v = m.as_ref().and_then(|m| r.rows.first().map(|row| format_cell(row.get(&m.name), m.value_format.as_deref())));
+                        let m = r.fields.iter().find(|f| f.is_measure()).cloned();
+                        let v = m.as_ref().and_then(|m| r.rows().first().map(|row| format_cell(row.get(&m.name), m.value_format.as_deref())));
                         view! { <div class="single-value"><span class="value">{v.unwrap_or_default()}</span><span class="label">{m.and_then(|m| m.label)}</span></div> }.into_any()
                     }
                     "table" => view! { <p class="hint">"Table chosen: see Results."</p> }.into_any(),

@@ -2,11 +2,11 @@
 
 use leptos::prelude::*;
 
-use crate::api::ApiError;
+use crate::api::ErrorBody;
 
 /// An error in place, with its hint.
 #[component]
-pub fn ErrorBox(error: ApiError) -> impl IntoView {
+pub fn ErrorBox(error: ErrorBody) -> impl IntoView {
     view! {
         <div class="error" role="alert" data-code=error.code.clone()>
             <strong>{error.message.clone()}</strong>

@@ -86,24 +86,24 @@ pub fn TableView(
         }
         .into_any();
     }
-    let totals = result.totals.clone();
+    let totals = result.totals().cloned();
     view! {
         <table class="data">
             <thead><tr>
                 {result.fields.iter().map(|f| view! {
-                    <th class=f.kind.clone() scope="col">{header(f)}</th>
+                    <th class=f.kind.as_str() scope="col">{header(f)}</th>
                 }).collect_view()}
             </tr></thead>
             <tbody>
-                {result.rows.iter().map(|row| view! {
+                {result.rows().iter().map(|row| view! {
                     <tr>{result.fields.iter().map(|f| view! {
-                        <td class=f.kind.clone()>{format_cell(row.get(&f.name), f.value_format.as_deref())}</td>
+                        <td class=f.kind.as_str()>{format_cell(row.get(&f.name), f.value_format.as_deref())}</td>
                     }).collect_view()}</tr>
                 }).collect_view()}
             </tbody>
             {totals.map(|t| view! {
                 <tfoot><tr>{result.fields.iter().map(|f| view! {
-                    <td class=f.kind.clone()>{if f.kind == "measure" { format_cell(t.get(&f.name), f.value_format.as_deref()) } else { String::new() }}</td>
+                    <td class=f.kind.as_str()>{if f.is_measure() { format_cell(t.get(&f.name), f.value_format.as_deref()) } else { String::new() }}</td>
                 }).collect_view()}</tr></tfoot>
             })}
         </table>
