@@ -43,7 +43,7 @@ enum Command {
         #[arg(long)]
         warehouse: Option<String>,
     },
-    /// Serve the JSON query API (and, soon, the web app) over the published warehouse.
+    /// Serve the web app and the JSON query API over the published warehouse.
     /// Settings come from flags, then BOLTIC_* environment variables, then --config.
     Serve {
         /// A YAML file with the same settings as the flags (`max_rows: 1000`).
