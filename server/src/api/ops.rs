@@ -1,4 +1,5 @@
-//! Operations: liveness, readiness, reloading the model and warehouse, and the metrics.
+//! Operations: liveness, readiness, reloading the model and warehouse, and the metrics. (The
+//! OpenAPI document is served from [`super::openapi`], next to the `ApiDoc` it renders.)
 
 use axum::Json;
 use axum::extract::State;
