@@ -4,6 +4,7 @@
 //! semantic layer to DataFusion running over the published warehouse.
 
 pub mod api;
+pub mod diagnostics;
 pub mod engine;
 pub mod project_files;
 pub mod store;

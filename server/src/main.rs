@@ -156,68 +156,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Progress::stderr()
     };
     match cli.command {
-        Command::Generate { orders, seed, out } => {
-            let location = Location::parse(&out)?;
-            let started = std::time::Instant::now();
-            let summary =
-                boltic_pipeline::generate::generate(&location, orders, seed, &progress).await?;
-            let bytes: u64 = summary.files.iter().map(|(_, b)| b).sum();
-            println!(
-                "wrote {} orders, {} trips, {} customers, {} customer groups, {} aeroplanes ({:.1} MiB) to '{}' in {:.1}s",
-                summary.scale.orders,
-                summary.scale.trips,
-                summary.scale.customers,
-                summary.scale.customer_groups,
-                summary.scale.aeroplanes,
-                bytes as f64 / (1024.0 * 1024.0),
-                out,
-                started.elapsed().as_secs_f64()
-            );
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Pipeline {
-            command:
-                PipelineCommand::Run {
-                    raw,
-                    warehouse,
-                    project,
-                    keep_versions,
-                    force,
-                    memory_mib,
-                    json,
-                },
-        } => {
-            let project = Project::load(&project)
-                .with_context(|| format!("loading project '{}'", project.display()))?;
-            let raw = Location::parse(&raw)?;
-            let warehouse = Location::parse(&warehouse)?;
-            let options = RunOptions {
-                keep_versions,
-                force,
-                memory_limit: memory_mib << 20,
-            };
-            let report =
-                boltic_pipeline::run::run(&raw, &warehouse, &project, &options, &progress).await?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&report)?);
-            } else {
-                println!("{report}");
-            }
-            Ok(match report.outcome {
-                Outcome::Blocked => {
-                    let failed: Vec<&str> = report
-                        .failed_tests()
-                        .map(|t| t.test.name.as_str())
-                        .collect();
-                    eprintln!(
-                        "error: data tests with severity 'error' failed: {}; the warehouse was not changed",
-                        failed.join(", ")
-                    );
-                    ExitCode::from(2)
-                }
-                Outcome::Published | Outcome::UpToDate => ExitCode::SUCCESS,
-            })
-        }
+        Command::Generate { orders, seed, out } => generate(orders, seed, &out, &progress).await,
+        Command::Pipeline { command } => pipeline(command, &progress).await,
         Command::Serve { config, settings } => {
             let file = match &config {
                 Some(path) => boltic_server::api::ServeSettings::from_file(path)?,
@@ -240,36 +180,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             warehouse,
             format,
             memory_mib,
-        } => {
-            let query = read_query(&file)?;
-            let model = boltic_server::project_files::load_model(&project)?;
-            let compiled = compile_cli(&model, &query)?;
-            let engine = boltic_server::engine::Engine::open(
-                &Location::parse(&warehouse)?,
-                memory_mib << 20,
-            )
-            .await?;
-            let batches = engine.run(&compiled.sql).await?;
-            match format {
-                OutputFormat::Table => println!(
-                    "{}",
-                    datafusion::arrow::util::pretty::pretty_format_batches(&batches)?
-                ),
-                OutputFormat::Csv => {
-                    let mut writer =
-                        datafusion::arrow::csv::WriterBuilder::new().build(std::io::stdout());
-                    for b in &batches {
-                        writer.write(b)?;
-                    }
-                }
-                OutputFormat::Json => println!(
-                    "{}",
-                    boltic_server::api::query::json_rows(&batches)
-                        .map_err(|e| anyhow::anyhow!("cannot encode rows as JSON: {e}"))?
-                ),
-            }
-            Ok(ExitCode::SUCCESS)
-        }
+        } => query(&file, &project, &warehouse, format, memory_mib).await,
         Command::Sql { file, project } => {
             let query = read_query(&file)?;
             let model = boltic_server::project_files::load_model(&project)?;
@@ -294,9 +205,78 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ExitCode::SUCCESS
             })
         }
-        Command::Pipeline {
-            command: PipelineCommand::Status { warehouse },
+    }
+}
+
+/// `boltic generate`: write the raw files.
+async fn generate(
+    orders: u64,
+    seed: u64,
+    out: &str,
+    progress: &Progress,
+) -> anyhow::Result<ExitCode> {
+    let location = Location::parse(out)?;
+    let started = std::time::Instant::now();
+    let summary = boltic_pipeline::generate::generate(&location, orders, seed, progress).await?;
+    let bytes: u64 = summary.files.iter().map(|(_, b)| b).sum();
+    println!(
+        "wrote {} orders, {} trips, {} customers, {} customer groups, {} aeroplanes ({:.1} MiB) to '{}' in {:.1}s",
+        summary.scale.orders,
+        summary.scale.trips,
+        summary.scale.customers,
+        summary.scale.customer_groups,
+        summary.scale.aeroplanes,
+        bytes as f64 / (1024.0 * 1024.0),
+        out,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `boltic pipeline run` and `boltic pipeline status`.
+async fn pipeline(command: PipelineCommand, progress: &Progress) -> anyhow::Result<ExitCode> {
+    match command {
+        PipelineCommand::Run {
+            raw,
+            warehouse,
+            project,
+            keep_versions,
+            force,
+            memory_mib,
+            json,
         } => {
+            let project = Project::load(&project)
+                .with_context(|| format!("loading project '{}'", project.display()))?;
+            let raw = Location::parse(&raw)?;
+            let warehouse = Location::parse(&warehouse)?;
+            let options = RunOptions {
+                keep_versions,
+                force,
+                memory_limit: memory_mib << 20,
+            };
+            let report =
+                boltic_pipeline::run::run(&raw, &warehouse, &project, &options, progress).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                println!("{report}");
+            }
+            Ok(match report.outcome {
+                Outcome::Blocked => {
+                    let failed: Vec<&str> = report
+                        .failed_tests()
+                        .map(|t| t.test.name.as_str())
+                        .collect();
+                    eprintln!(
+                        "error: data tests with severity 'error' failed: {}; the warehouse was not changed",
+                        failed.join(", ")
+                    );
+                    ExitCode::from(2)
+                }
+                Outcome::Published | Outcome::UpToDate => ExitCode::SUCCESS,
+            })
+        }
+        PipelineCommand::Status { warehouse } => {
             let location = Location::parse(&warehouse)?;
             match Warehouse::new(location).current().await? {
                 Some(manifest) => println!("{}", serde_json::to_string_pretty(&manifest)?),
@@ -310,6 +290,40 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `boltic query`: run a query file and print its rows.
+async fn query(
+    file: &std::path::Path,
+    project: &std::path::Path,
+    warehouse: &str,
+    format: OutputFormat,
+    memory_mib: usize,
+) -> anyhow::Result<ExitCode> {
+    let query = read_query(file)?;
+    let model = boltic_server::project_files::load_model(project)?;
+    let compiled = compile_cli(&model, &query)?;
+    let engine =
+        boltic_server::engine::Engine::open(&Location::parse(warehouse)?, memory_mib << 20).await?;
+    let batches = engine.run(&compiled.sql).await?;
+    match format {
+        OutputFormat::Table => println!(
+            "{}",
+            datafusion::arrow::util::pretty::pretty_format_batches(&batches)?
+        ),
+        OutputFormat::Csv => {
+            let mut writer = datafusion::arrow::csv::WriterBuilder::new().build(std::io::stdout());
+            for b in &batches {
+                writer.write(b)?;
+            }
+        }
+        OutputFormat::Json => println!(
+            "{}",
+            boltic_server::api::answer::json_rows(&batches)
+                .map_err(|e| anyhow::anyhow!("cannot encode rows as JSON: {e}"))?
+        ),
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// A query from a file or standard input ('-').

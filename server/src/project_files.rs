@@ -39,7 +39,7 @@ pub fn load_model(project: &Path) -> anyhow::Result<boltic_semantic::Model> {
     model.ok_or_else(|| {
         anyhow::anyhow!(
             "the semantic model has errors:\n{}",
-            crate::validate::render(&diagnostics)
+            crate::diagnostics::render(&diagnostics)
         )
     })
 }

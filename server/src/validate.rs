@@ -10,6 +10,7 @@ use boltic_semantic::{
 };
 use datafusion::arrow::datatypes::DataType;
 
+pub use crate::diagnostics::render;
 use crate::engine::Engine;
 use crate::project_files::semantic_sources;
 
@@ -36,32 +37,6 @@ pub async fn validate(
         diagnostics.extend(check_against_warehouse(model, &sources, &engine).await);
     }
     Ok(diagnostics)
-}
-
-/// Compiler-style text for `diagnostics`, ending with a count.
-pub fn render(diagnostics: &[Diagnostic]) -> String {
-    let mut out = String::new();
-    for d in diagnostics {
-        let severity = match d.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        };
-        out.push_str(&format!(
-            "{severity}[{}]: {}\n  --> {}:{}:{}\n",
-            d.code, d.message, d.file, d.line, d.column
-        ));
-        if let Some(hint) = &d.hint {
-            out.push_str(&format!("   = hint: {hint}\n"));
-        }
-        out.push('\n');
-    }
-    let errors = diagnostics
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .count();
-    let warnings = diagnostics.len() - errors;
-    out.push_str(&format!("{errors} error(s), {warnings} warning(s)"));
-    out
 }
 
 /// Where `name:` of `field` (or of the view itself) is declared, for pointing at it.

@@ -1,13 +1,69 @@
-//! The result cache: least recently used first out, bounded in bytes.
+//! What the server keeps between requests: the result cache (least recently used first out,
+//! bounded in bytes), the [`CachedResult`]s it holds, and the memo of compiled queries.
 //!
-//! Keyed by the compiled SQL *and* the warehouse version it ran on, so a result from before a
-//! publish can never be served after it (the new version has new keys; old entries age out,
-//! and are dropped at once when the server switches versions).
+//! Results are keyed by the compiled SQL *and* the warehouse version it ran on, so a result
+//! from before a publish can never be served after it (the new version has new keys; old
+//! entries age out, and are dropped at once when the server switches versions).
 
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
+use boltic_semantic::CompiledQuery;
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::arrow::record_batch::RecordBatch;
 use lru::LruCache;
+use serde_json::value::RawValue;
+
+use super::caller::Caller;
+
+/// A result as kept in the cache: the Arrow batches (for CSV and Arrow responses) and the
+/// JSON rows, encoded once.
+#[derive(Debug)]
+pub struct CachedResult {
+    /// Result schema (columns named `view.field`).
+    pub schema: SchemaRef,
+    /// Rows, at most `max_rows`.
+    pub batches: Vec<RecordBatch>,
+    /// Rows in `batches`.
+    pub row_count: usize,
+    /// More rows existed than `max_rows`.
+    pub truncated: bool,
+    /// `batches` as a JSON array of objects keyed by `view.field`.
+    pub rows_json: Box<RawValue>,
+    /// The totals row as a JSON object, when asked for.
+    pub totals_json: Option<Box<RawValue>>,
+    /// Time DataFusion took, in milliseconds.
+    pub execute_ms: f64,
+    /// Warehouse version read.
+    pub version: Arc<str>,
+}
+
+impl CachedResult {
+    /// Bytes it holds, as counted against the cache's capacity.
+    pub fn size(&self) -> usize {
+        self.batches
+            .iter()
+            .map(RecordBatch::get_array_memory_size)
+            .sum::<usize>()
+            + self.rows_json.get().len()
+            + self.totals_json.as_ref().map_or(0, |t| t.get().len())
+    }
+}
+
+/// What a memoized compilation is found by.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct MemoKey {
+    /// The model generation it was compiled against.
+    pub generation: u64,
+    /// Who asked.
+    pub caller: Caller,
+    /// The query, as JSON.
+    pub query: String,
+}
+
+/// Recently compiled queries, with when each was compiled.
+pub type CompileMemo = LruCache<MemoKey, (Instant, Arc<CompiledQuery>)>;
 
 /// What a cached entry is found by.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

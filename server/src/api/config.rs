@@ -169,4 +169,15 @@ impl ServeConfig {
             database: PathBuf::from("boltic.db"),
         }
     }
+
+    /// Whether the built web app is in `site_dir` (the pages work without it, but do not
+    /// hydrate).
+    pub fn web_app_built(&self) -> bool {
+        let pkg = self.site_dir.join("pkg");
+        pkg.join(format!("{}.js", boltic_frontend::OUTPUT_NAME))
+            .is_file()
+            && pkg
+                .join(format!("{}_bg.wasm", boltic_frontend::OUTPUT_NAME))
+                .is_file()
+    }
 }

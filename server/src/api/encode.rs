@@ -9,7 +9,7 @@ use datafusion::arrow::error::ArrowError;
 use datafusion::arrow::ipc::writer::StreamWriter;
 use datafusion::arrow::record_batch::RecordBatch;
 
-use super::query::CachedResult;
+use super::cache::CachedResult;
 
 /// What a query response is encoded as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

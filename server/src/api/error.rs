@@ -1,10 +1,148 @@
 //! API errors: a stable code, an HTTP status, a lowercase message, a hint and where.
 //!
-//! Internal details (DataFusion messages, paths) are logged, never sent.
+//! Every code the server sends is an [`ApiCode`]; its HTTP status and default hint come from
+//! one table ([`api_codes!`]), so a new code cannot be sent without a status, and
+//! `docs/api.md` is checked against [`ApiCode::ALL`]. Internal details (DataFusion messages,
+//! paths) are logged, never sent.
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 pub use boltic_types::ErrorBody;
+
+use crate::store::StoreError;
+
+/// Declares [`ApiCode`] with its table: each row is a variant, the code sent, its HTTP status
+/// and the hint an error gets when it is made without one. [`ApiCode::ALL`] is made from the
+/// same rows, so it lists every code.
+macro_rules! api_codes {
+    ($($(#[doc = $doc:literal])* $variant:ident => $code:literal, $status:ident, $hint:expr;)*) => {
+        /// A stable error code: the `code` of an error body.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum ApiCode {
+            $($(#[doc = $doc])* $variant,)*
+        }
+
+        impl ApiCode {
+            /// Every code, in table order.
+            pub const ALL: &[ApiCode] = &[$(ApiCode::$variant,)*];
+
+            /// The code as sent, its HTTP status and its default hint.
+            fn row(self) -> (&'static str, StatusCode, Option<&'static str>) {
+                match self {
+                    $(ApiCode::$variant => ($code, StatusCode::$status, $hint),)*
+                }
+            }
+        }
+    };
+}
+
+/// The hint of the errors that mean "the query does not fit the model" with no better advice.
+const QUERY_FORMAT_HINT: &str = "see docs/api.md for the query format";
+/// The hint of the errors about a field name.
+const FIELD_HINT: &str =
+    "fields are written 'view.field'; GET /api/v1/explores/{explore} lists them";
+
+api_codes! {
+    /// No model or no published warehouse yet (503).
+    NotReady => "not_ready", SERVICE_UNAVAILABLE, None;
+    /// Every query slot is busy (429).
+    Overloaded => "overloaded", TOO_MANY_REQUESTS,
+        Some("retry in a moment; operators can raise 'max_concurrent_queries'");
+    /// A failure that is not the client's (500).
+    Internal => "internal", INTERNAL_SERVER_ERROR,
+        Some("the server log has the details; 'boltic validate --warehouse' finds model and warehouse mismatches");
+    /// No such endpoint (or record).
+    NotFound => "not_found", NOT_FOUND, None;
+    /// Wrong method for the endpoint.
+    MethodNotAllowed => "method_not_allowed", METHOD_NOT_ALLOWED,
+        Some("the endpoints and their methods are listed in /api/v1/openapi.json");
+    /// No such explore.
+    UnknownExplore => "unknown_explore", NOT_FOUND, Some("GET /api/v1/explores lists the explores");
+    /// The query body is not JSON of the query's shape (400); a query that does not fit the
+    /// model in a way without its own code is sent with 422 (see [`ApiError::with_status`]).
+    InvalidQuery => "invalid_query", BAD_REQUEST, Some(QUERY_FORMAT_HINT);
+    /// Another endpoint's body cannot be read or is not JSON of its shape.
+    InvalidRequest => "invalid_request", BAD_REQUEST, None;
+    /// The body is over the limit.
+    PayloadTooLarge => "payload_too_large", PAYLOAD_TOO_LARGE, Some("send a smaller body");
+    /// `format` is not json, csv or arrow.
+    UnsupportedFormat => "unsupported_format", BAD_REQUEST, Some("use format=json, csv or arrow");
+    /// The dashboard changed since the version sent, or its name is taken.
+    Conflict => "conflict", CONFLICT, None;
+    /// A project (YAML) dashboard cannot be changed in the app.
+    ReadOnly => "read_only", CONFLICT,
+        Some("edit it in the project's semantic/*.yml (and commit it), or save its tiles to a new dashboard");
+    /// A dashboard that does not fit the model.
+    InvalidDashboard => "invalid_dashboard", UNPROCESSABLE_ENTITY, None;
+    /// No such dashboard.
+    UnknownDashboard => "unknown_dashboard", NOT_FOUND, Some("GET /api/v1/dashboards lists them");
+    /// No such tile.
+    UnknownTile => "unknown_tile", NOT_FOUND, Some("GET the dashboard to see its tiles");
+    /// No such share link.
+    UnknownShare => "unknown_share", NOT_FOUND,
+        Some("GET /api/v1/dashboards/{dashboard}/shares lists them");
+    /// A share link expiry in the past.
+    InvalidExpiry => "invalid_expiry", UNPROCESSABLE_ENTITY,
+        Some("give a future time, or none for a link that lasts until revoked");
+    /// A bearer token that is not a working share link, or none where one is needed.
+    InvalidToken => "invalid_token", UNAUTHORIZED, None;
+    /// A share link's token used outside its dashboard.
+    Forbidden => "forbidden", FORBIDDEN,
+        Some("open the dashboard's own page; other endpoints need an account");
+    /// The share link is past its expiry.
+    ShareExpired => "share_expired", GONE, Some("ask whoever shared it for a new link");
+    /// `limit` above the server's `max_rows`.
+    RowLimitExceeded => "row_limit_exceeded", PAYLOAD_TOO_LARGE, None;
+    /// The query ran past `query_timeout_ms`.
+    QueryTimeout => "query_timeout", GATEWAY_TIMEOUT,
+        Some("add filters or fewer dimensions; operators can raise 'query_timeout_ms'");
+    /// The query needs more than the memory pool.
+    MemoryLimitExceeded => "memory_limit_exceeded", SERVICE_UNAVAILABLE,
+        Some("add filters or fewer high-cardinality dimensions; operators can raise 'memory_mib'");
+    /// Reload refused: the model files have errors.
+    ModelInvalid => "model_invalid", UNPROCESSABLE_ENTITY, Some("run 'boltic validate' and fix the files");
+    /// Values asked of a measure.
+    NotADimension => "not_a_dimension", UNPROCESSABLE_ENTITY, None;
+    /// The query names a field the explore does not have.
+    UnknownField => "unknown_field", UNPROCESSABLE_ENTITY, Some(FIELD_HINT);
+    /// The explore does not allow the field.
+    FieldNotAllowed => "field_not_allowed", UNPROCESSABLE_ENTITY, Some(FIELD_HINT);
+    /// The field's view is not joined in the explore.
+    ViewNotJoined => "view_not_joined", UNPROCESSABLE_ENTITY, Some(FIELD_HINT);
+    /// A sort on a field the query does not select.
+    InvalidSort => "invalid_sort", UNPROCESSABLE_ENTITY, Some("sort by fields that are in 'fields' or 'pivots'");
+    /// A pivot on something other than a selected dimension.
+    InvalidPivot => "invalid_pivot", UNPROCESSABLE_ENTITY, Some("pivot on dimensions that are also in 'fields'");
+    /// A query without fields.
+    EmptyQuery => "empty_query", UNPROCESSABLE_ENTITY, Some("add at least one dimension or measure to 'fields'");
+    /// Not an IANA time zone.
+    InvalidTimezone => "invalid_timezone", UNPROCESSABLE_ENTITY,
+        Some("use an IANA name such as 'UTC' or 'Europe/Amsterdam'");
+    /// A filter mixing dimensions and measures where it cannot.
+    MixedFilter => "mixed_filter", UNPROCESSABLE_ENTITY, Some(QUERY_FORMAT_HINT);
+    /// A fanned-out measure whose view has no primary key.
+    FanoutWithoutPrimaryKey => "fanout_without_primary_key", UNPROCESSABLE_ENTITY, Some(QUERY_FORMAT_HINT);
+    /// A filter expression that does not parse, or a filter the dashboard does not have.
+    InvalidFilter => "invalid_filter", UNPROCESSABLE_ENTITY,
+        Some("filter expressions look like 'Finished', '-Cancelled', '>=100', '[5,90]', 'last 7 days', 'NULL'");
+}
+
+impl ApiCode {
+    /// The code as sent, e.g. `unknown_field`.
+    pub fn as_str(self) -> &'static str {
+        self.row().0
+    }
+
+    /// The HTTP status it is sent with.
+    pub fn status(self) -> StatusCode {
+        self.row().1
+    }
+
+    /// The hint an error with this code gets when it is made without one.
+    pub fn default_hint(self) -> Option<&'static str> {
+        self.row().2
+    }
+}
 
 /// An error answer.
 #[derive(Debug, Clone)]
@@ -12,7 +150,7 @@ pub struct ApiError {
     /// HTTP status.
     pub status: StatusCode,
     /// The stable code (also in the body).
-    code: &'static str,
+    code: ApiCode,
     /// Body.
     pub body: Box<ErrorBody>,
     /// Seconds after which to retry (429, 503).
@@ -20,19 +158,26 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    /// An error with a code, status and message.
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    /// An error with a code and message; the status and the default hint come from the code.
+    pub fn new(code: ApiCode, message: impl Into<String>) -> Self {
         ApiError {
-            status,
+            status: code.status(),
             code,
             body: Box::new(ErrorBody {
-                code: code.into(),
+                code: code.as_str().into(),
                 message: message.into(),
-                hint: None,
+                hint: code.default_hint().map(String::from),
                 location: None,
             }),
             retry_after: None,
         }
+    }
+
+    /// With another status than its code's (only `invalid_query` needs it: 422 for a query
+    /// that does not fit the model, where the code's 400 is for a body that does not parse).
+    pub fn with_status(mut self, status: StatusCode) -> Self {
+        self.status = status;
+        self
     }
 
     /// With a hint.
@@ -54,15 +199,14 @@ impl ApiError {
     }
 
     /// The code.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ApiCode {
         self.code
     }
 
     /// 503 while no model or warehouse is loaded.
     pub fn not_ready(what: &str, hint: impl Into<String>) -> Self {
         ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "not_ready",
+            ApiCode::NotReady,
             format!("the server has no {what} loaded yet"),
         )
         .hint(hint)
@@ -72,22 +216,18 @@ impl ApiError {
     /// 429 when every query slot is busy.
     pub fn overloaded() -> Self {
         ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "overloaded",
+            ApiCode::Overloaded,
             "the server is running as many queries as it may",
         )
-        .hint("retry in a moment; operators can raise 'max_concurrent_queries'")
         .retry_after(1)
     }
 
     /// 500 for failures that are not the client's; the details must already be logged.
     pub fn internal(what: &str) -> Self {
         ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
+            ApiCode::Internal,
             format!("{what} failed inside the server"),
         )
-        .hint("the server log has the details; 'boltic validate --warehouse' finds model and warehouse mismatches")
     }
 }
 
@@ -101,24 +241,26 @@ impl From<boltic_semantic::Error> for ApiError {
                 message,
                 hint,
             } => {
-                let (status, code) = query_code(code);
-                let hint = hint.unwrap_or_else(|| default_hint(code).to_string());
-                ApiError::new(status, code, message).hint(hint)
+                let code = query_code(code);
+                let mut error = ApiError::new(code, message);
+                if code == ApiCode::InvalidQuery {
+                    // a query that does not fit the model, not a body that does not parse
+                    error = error.with_status(StatusCode::UNPROCESSABLE_ENTITY);
+                }
+                match hint {
+                    Some(hint) => error.hint(hint),
+                    None => error,
+                }
             }
             E::Filter { field, source } => ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_filter",
+                ApiCode::InvalidFilter,
                 format!(
                     "filter on '{field}': {} in {:?} at character {}",
                     source.message, source.expression, source.offset
                 ),
             )
-            .hint("filter expressions look like 'Finished', '-Cancelled', '>=100', '[5,90]', 'last 7 days', 'NULL'")
             .at(serde_json::json!({"field": field, "offset": source.offset})),
-            E::InvalidQuery(message) => {
-                ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", message)
-                    .hint(default_hint("invalid_query"))
-            }
+            E::InvalidQuery(message) => ApiError::new(ApiCode::InvalidQuery, message),
             E::Internal(message) => {
                 tracing::error!(%message, "semantic compiler bug");
                 ApiError::internal("compiling the query")
@@ -127,37 +269,51 @@ impl From<boltic_semantic::Error> for ApiError {
     }
 }
 
-/// A hint for errors the compiler gave none for.
-fn default_hint(code: &str) -> &'static str {
+/// The API code for a semantic error code (`unknown-field` → `unknown_field`); codes without
+/// their own become `invalid_query`.
+fn query_code(code: &'static str) -> ApiCode {
     match code {
-        "unknown_explore" => "GET /api/v1/explores lists the explores",
-        "unknown_field" | "field_not_allowed" | "view_not_joined" => {
-            "fields are written 'view.field'; GET /api/v1/explores/{explore} lists them"
-        }
-        "invalid_sort" => "sort by fields that are in 'fields' or 'pivots'",
-        "invalid_pivot" => "pivot on dimensions that are also in 'fields'",
-        "empty_query" => "add at least one dimension or measure to 'fields'",
-        "invalid_timezone" => "use an IANA name such as 'UTC' or 'Europe/Amsterdam'",
-        _ => "see docs/api.md for the query format",
+        "unknown-explore" => ApiCode::UnknownExplore,
+        "unknown-field" => ApiCode::UnknownField,
+        "field-not-allowed" => ApiCode::FieldNotAllowed,
+        "view-not-joined" => ApiCode::ViewNotJoined,
+        "invalid-sort" => ApiCode::InvalidSort,
+        "invalid-pivot" => ApiCode::InvalidPivot,
+        "empty-query" => ApiCode::EmptyQuery,
+        "invalid-timezone" => ApiCode::InvalidTimezone,
+        "mixed-filter" => ApiCode::MixedFilter,
+        "fanout-without-primary-key" => ApiCode::FanoutWithoutPrimaryKey,
+        _ => ApiCode::InvalidQuery,
     }
 }
 
-/// The API code and status for a semantic error code (`unknown-field` → `unknown_field`, 422).
-fn query_code(code: &'static str) -> (StatusCode, &'static str) {
-    let api = match code {
-        "unknown-explore" => return (StatusCode::NOT_FOUND, "unknown_explore"),
-        "unknown-field" => "unknown_field",
-        "field-not-allowed" => "field_not_allowed",
-        "view-not-joined" => "view_not_joined",
-        "invalid-sort" => "invalid_sort",
-        "invalid-pivot" => "invalid_pivot",
-        "empty-query" => "empty_query",
-        "invalid-timezone" => "invalid_timezone",
-        "mixed-filter" => "mixed_filter",
-        "fanout-without-primary-key" => "fanout_without_primary_key",
-        _ => "invalid_query",
-    };
-    (StatusCode::UNPROCESSABLE_ENTITY, api)
+/// Map an app database error to an API error; unexpected ones are logged and become 500.
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict {
+                name,
+                current,
+                sent,
+            } => ApiError::new(
+                ApiCode::Conflict,
+                format!("dashboard '{name}' was changed by someone else since you opened it"),
+            )
+            .hint(format!(
+                "reload the dashboard (version {current}; yours was {sent}) and make the change again"
+            )),
+            StoreError::NotFound => ApiError::new(ApiCode::NotFound, "not found"),
+            StoreError::Exists(name) => ApiError::new(
+                ApiCode::Conflict,
+                format!("dashboard '{name}' already exists"),
+            )
+            .hint("try again; names get a random suffix"),
+            other => {
+                tracing::error!(error = %other, "app database");
+                ApiError::internal("the app database")
+            }
+        }
+    }
 }
 
 impl IntoResponse for ApiError {
@@ -175,4 +331,49 @@ impl IntoResponse for ApiError {
 
 /// The error code of a response, for metrics.
 #[derive(Debug, Clone, Copy)]
-pub struct ErrorCode(pub &'static str);
+pub struct ErrorCode(pub ApiCode);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The rows of the error table in `docs/api.md`.
+    fn documented_codes() -> String {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/api.md");
+        let doc = std::fs::read_to_string(path).expect("docs/api.md");
+        let errors = doc
+            .split("\n## Errors\n")
+            .nth(1)
+            .expect("docs/api.md has a '## Errors' section");
+        let section = errors.split("\n## ").next().unwrap_or_default();
+        section
+            .lines()
+            .filter(|l| l.starts_with('|'))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[test]
+    fn every_code_is_in_the_docs_with_its_status() {
+        let table = documented_codes();
+        for code in ApiCode::ALL {
+            let cell = format!("`{}`", code.as_str());
+            let row = table
+                .lines()
+                .find(|l| l.contains(&cell))
+                .unwrap_or_else(|| panic!("docs/api.md's error table lacks {cell}"));
+            assert!(
+                row.starts_with(&format!("| {} |", code.status().as_u16())),
+                "docs/api.md gives {cell} another status first: {row}"
+            );
+        }
+    }
+
+    #[test]
+    fn codes_are_distinct() {
+        let mut names: Vec<&str> = ApiCode::ALL.iter().map(|c| c.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), ApiCode::ALL.len());
+    }
+}

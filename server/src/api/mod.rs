@@ -1,22 +1,36 @@
 //! `boltic serve`: the JSON query API over the semantic model, run by DataFusion on the
 //! published warehouse. See `docs/api.md` for the endpoints and error codes.
+//!
+//! This file puts the router together (routes, layers, fallbacks) and runs the server. The
+//! handlers live by resource: [`explores`], [`queries`], [`dashboards`], [`shares`], [`ops`],
+//! [`openapi`], and the pages in [`web`]. Who asks is decided once per request in [`caller`];
+//! one query's path (compile, cache, run) is [`answer`].
 
+pub mod answer;
 pub mod cache;
+pub mod caller;
 pub mod config;
 pub mod dashboards;
 pub mod encode;
 pub mod error;
+pub mod explores;
+pub mod extract;
 pub mod metrics;
-pub mod query;
-pub mod routes;
+pub mod openapi;
+pub mod ops;
+pub mod queries;
+pub mod shares;
 pub mod state;
+pub mod web;
+
+/// [`answer`] under its former name.
+pub use answer as query;
 
 use std::future::Future;
 
 use axum::Router;
 use axum::error_handling::HandleErrorLayer;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use tower::ServiceBuilder;
@@ -26,7 +40,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
 pub use config::{ServeConfig, ServeSettings};
-pub use error::ApiError;
+pub use error::{ApiCode, ApiError};
 pub use state::AppState;
 
 /// Largest request body accepted.
@@ -45,25 +59,28 @@ pub fn router(state: AppState) -> Router {
             state.query_slots.clone(),
         ));
     let queries = Router::new()
-        .route("/api/v1/query", post(routes::run_query))
+        .route("/api/v1/query", post(queries::run_query))
         .route(
             "/api/v1/dashboards/{dashboard}/tiles/{tile}/query",
             post(dashboards::tile_query),
         )
         .route(
             "/api/v1/explores/{explore}/fields/{field}/values",
-            get(routes::field_values),
+            get(explores::field_values),
         )
         .route_layer(limited);
     Router::new()
-        .route("/api/v1/explores", get(routes::list_explores))
-        .route("/api/v1/explores/{explore}", get(routes::describe_explore))
-        .route("/api/v1/sql", post(routes::compile_sql))
-        .route("/api/v1/health", get(routes::health))
-        .route("/api/v1/ready", get(routes::ready))
-        .route("/api/v1/admin/reload", post(routes::reload))
-        .route("/api/v1/openapi.json", get(routes::openapi))
-        .route("/metrics", get(routes::metrics))
+        .route("/api/v1/explores", get(explores::list_explores))
+        .route(
+            "/api/v1/explores/{explore}",
+            get(explores::describe_explore),
+        )
+        .route("/api/v1/sql", post(queries::compile_sql))
+        .route("/api/v1/health", get(ops::health))
+        .route("/api/v1/ready", get(ops::ready))
+        .route("/api/v1/admin/reload", post(ops::reload))
+        .route("/api/v1/openapi.json", get(openapi::openapi))
+        .route("/metrics", get(ops::metrics))
         .route(
             "/api/v1/dashboards",
             get(dashboards::list).post(dashboards::create),
@@ -74,26 +91,26 @@ pub fn router(state: AppState) -> Router {
                 .put(dashboards::update)
                 .delete(dashboards::delete),
         )
-        .route("/api/v1/share", get(dashboards::shared))
+        .route("/api/v1/share", get(shares::shared))
         .route(
             "/api/v1/dashboards/{dashboard}/tiles",
             post(dashboards::add_tile),
         )
         .route(
             "/api/v1/dashboards/{dashboard}/shares",
-            get(dashboards::list_shares).post(dashboards::create_share),
+            get(shares::list_shares).post(shares::create_share),
         )
         .route(
             "/api/v1/dashboards/{dashboard}/shares/{id}",
-            axum::routing::delete(dashboards::revoke_share),
+            axum::routing::delete(shares::revoke_share),
         )
         .merge(queries)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         // who asks: share-link visitors are confined to their dashboard
         .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            dashboards::identify,
+            state.store.clone(),
+            caller::identify,
         ))
         .layer(axum::middleware::map_response_with_state(
             state.clone(),
@@ -107,65 +124,8 @@ pub fn router(state: AppState) -> Router {
             },
         ))
         .with_state(state.clone())
-        .merge(web_app(&state))
+        .merge(web::web_app(&state))
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
-}
-
-/// The web app: server-rendered Leptos pages, their assets under `/pkg` (gzip when the
-/// browser accepts it), and `/s/{token}`, the shared dashboard page that first checks its link.
-fn web_app(state: &AppState) -> Router {
-    use leptos::config::LeptosOptions;
-    use leptos::prelude::provide_context;
-    use leptos_axum::{LeptosRoutes, generate_route_list_with_exclusions};
-    let config = &state.config;
-    let options = LeptosOptions::builder()
-        .output_name(boltic_frontend::OUTPUT_NAME)
-        .site_root(config.site_dir.display().to_string())
-        .site_pkg_dir("pkg")
-        .build();
-    let share_route = "/s/{token}";
-    let routes =
-        generate_route_list_with_exclusions(boltic_frontend::App, Some(vec![share_route.into()]));
-    let shell_options = options.clone();
-    let assets = ServiceBuilder::new()
-        .layer(tower_http::compression::CompressionLayer::new())
-        .service(tower_http::services::ServeDir::new(
-            config.site_dir.join("pkg"),
-        ));
-    let render = {
-        let (context, shell) = (options.clone(), options.clone());
-        leptos_axum::render_app_to_stream_with_context(
-            move || provide_context(context.clone()),
-            move || boltic_frontend::shell(shell.clone()),
-        )
-    };
-    let app_state = state.clone();
-    Router::new()
-        .leptos_routes(&options, routes, move || {
-            boltic_frontend::shell(shell_options.clone())
-        })
-        .route(
-            share_route,
-            get(
-                move |axum::extract::Path(token): axum::extract::Path<String>,
-                      req: axum::extract::Request| {
-                    let render = render.clone();
-                    dashboards::share_page(app_state.clone(), token, req, move |r| render(r))
-                },
-            ),
-        )
-        .nest_service("/pkg", assets)
-        .with_state(options)
-}
-
-/// Whether the built web app is in `site_dir` (the pages work without it, but do not hydrate).
-pub fn web_app_built(config: &ServeConfig) -> bool {
-    let pkg = config.site_dir.join("pkg");
-    pkg.join(format!("{}.js", boltic_frontend::OUTPUT_NAME))
-        .is_file()
-        && pkg
-            .join(format!("{}_bg.wasm", boltic_frontend::OUTPUT_NAME))
-            .is_file()
 }
 
 /// The span of a request in the logs; a share link's token is never written there.
@@ -180,26 +140,20 @@ fn request_span(req: &axum::http::Request<axum::body::Body>) -> tracing::Span {
 }
 
 async fn not_found() -> ApiError {
-    ApiError::new(
-        StatusCode::NOT_FOUND,
-        "not_found",
-        "there is no such endpoint",
-    )
-    .hint("the endpoints are listed in /api/v1/openapi.json")
+    ApiError::new(ApiCode::NotFound, "there is no such endpoint")
+        .hint("the endpoints are listed in /api/v1/openapi.json")
 }
 
 async fn method_not_allowed() -> ApiError {
     ApiError::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
+        ApiCode::MethodNotAllowed,
         "this endpoint does not take that method",
     )
-    .hint("the endpoints and their methods are listed in /api/v1/openapi.json")
 }
 
 async fn count_errors(State(state): State<AppState>, response: Response) -> Response {
     if let Some(code) = response.extensions().get::<error::ErrorCode>() {
-        state.metrics.error(code.0);
+        state.metrics.error(code.0.as_str());
     }
     response
 }

@@ -14,10 +14,9 @@ pub use boltic_types::ModelProblem;
 use datafusion::execution::runtime_env::RuntimeEnv;
 use tokio::sync::Semaphore;
 
-use super::cache::ResultCache;
+use super::cache::{CachedResult, CompileMemo, ResultCache};
 use super::config::ServeConfig;
 use super::metrics::Metrics;
-use super::query::{CachedResult, MemoKey};
 use crate::engine::Engine;
 
 /// A model that loaded without errors.
@@ -50,8 +49,7 @@ pub struct Inner {
     /// Results by compiled SQL and warehouse version.
     pub cache: ResultCache<CachedResult>,
     /// Recently compiled queries.
-    compile_memo:
-        Mutex<lru::LruCache<MemoKey, (std::time::Instant, Arc<boltic_semantic::CompiledQuery>)>>,
+    compile_memo: Mutex<CompileMemo>,
     /// Metrics.
     pub metrics: Metrics,
     /// One permit per query allowed to run at once.
@@ -112,7 +110,7 @@ impl AppState {
             metrics: Metrics::default(),
             started: std::time::Instant::now(),
         }));
-        if !super::web_app_built(&state.config) {
+        if !state.config.web_app_built() {
             tracing::warn!(site_dir = %state.config.site_dir.display(), "the web app is not built there; pages render but do not come alive. build it with scripts/build-frontend.sh or point --site-dir at it");
         }
         if let Err(problem) = state.reload_model() {
@@ -135,12 +133,7 @@ impl AppState {
     }
 
     /// The memo of compiled queries.
-    pub(crate) fn compile_memo(
-        &self,
-    ) -> std::sync::MutexGuard<
-        '_,
-        lru::LruCache<MemoKey, (std::time::Instant, Arc<boltic_semantic::CompiledQuery>)>,
-    > {
+    pub(crate) fn compile_memo(&self) -> std::sync::MutexGuard<'_, CompileMemo> {
         lock(&self.compile_memo)
     }
 

@@ -1,69 +1,19 @@
-//! Answering a query: compile against the model, look in the cache, run on DataFusion under
-//! the limits, keep the result.
+//! Answering one query, whoever asks: compile against the model (memoized), look in the
+//! result cache, run on DataFusion under the limits, keep the result.
 
 use std::sync::Arc;
 use std::time::Instant;
 
-use axum::http::StatusCode;
 use boltic_semantic::{CompileOptions, CompiledQuery, Query};
 pub use boltic_types::CacheStatus;
-use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::error::DataFusionError;
 use serde_json::value::RawValue;
 
-use super::cache::CacheKey;
-use super::error::ApiError;
+use super::cache::{CacheKey, CachedResult, MemoKey};
+use super::caller::Caller;
+use super::error::{ApiCode, ApiError};
 use super::state::AppState;
-
-/// Who asks. Every query carries one, so row-level security can be added where the
-/// query is compiled (and to the cache key) without changing any caller.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum Caller {
-    /// No credentials (everyone, until users and roles exist).
-    Anonymous,
-    /// A visitor holding a dashboard's share link: may see that dashboard and run its tiles'
-    /// queries, nothing else (enforced by the API's share-scope layer).
-    Share {
-        /// The link's public id.
-        link: String,
-        /// The dashboard it opens.
-        dashboard: String,
-    },
-}
-
-/// A result as kept in the cache: the Arrow batches (for CSV and Arrow responses) and the
-/// JSON rows, encoded once.
-#[derive(Debug)]
-pub struct CachedResult {
-    /// Result schema (columns named `view.field`).
-    pub schema: SchemaRef,
-    /// Rows, at most `max_rows`.
-    pub batches: Vec<RecordBatch>,
-    /// Rows in `batches`.
-    pub row_count: usize,
-    /// More rows existed than `max_rows`.
-    pub truncated: bool,
-    /// `batches` as a JSON array of objects keyed by `view.field`.
-    pub rows_json: Box<RawValue>,
-    /// The totals row as a JSON object, when asked for.
-    pub totals_json: Option<Box<RawValue>>,
-    /// Time DataFusion took, in milliseconds.
-    pub execute_ms: f64,
-    /// Warehouse version read.
-    pub version: Arc<str>,
-}
-
-impl CachedResult {
-    fn size(&self) -> usize {
-        self.batches
-            .iter()
-            .map(RecordBatch::get_array_memory_size)
-            .sum::<usize>()
-            + self.rows_json.get().len()
-            + self.totals_json.as_ref().map_or(0, |t| t.get().len())
-    }
-}
 
 /// A query's answer.
 #[derive(Debug)]
@@ -91,10 +41,10 @@ pub fn compile(
         && i64::try_from(offset).is_err()
     {
         return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_query",
+            ApiCode::InvalidQuery,
             format!("'offset' {offset} is too large"),
         )
+        .with_status(axum::http::StatusCode::UNPROCESSABLE_ENTITY)
         .hint(format!("use an offset of at most {}", i64::MAX))
         .at(serde_json::json!({"field": "offset"})));
     }
@@ -102,8 +52,7 @@ pub fn compile(
     match query.limit {
         Some(limit) if limit > max_rows => {
             return Err(ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "row_limit_exceeded",
+                ApiCode::RowLimitExceeded,
                 format!("the query asks for {limit} rows; this server returns at most {max_rows}"),
             )
             .hint(format!(
@@ -118,11 +67,9 @@ pub fn compile(
         && tz.parse::<chrono_tz::Tz>().is_err()
     {
         return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_timezone",
+            ApiCode::InvalidTimezone,
             format!("unknown time zone '{tz}'"),
         )
-        .hint("use an IANA name such as 'UTC' or 'Europe/Amsterdam'")
         .at(serde_json::json!({"field": "timezone"})));
     }
     let now = now_in(boltic_semantic::query_timezone(&loaded.model, &query));
@@ -160,14 +107,6 @@ fn compile_memoized(
         .compile_memo()
         .put(key, (Instant::now(), compiled.clone()));
     Ok(compiled)
-}
-
-/// What a memoized compilation is found by.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct MemoKey {
-    generation: u64,
-    caller: Caller,
-    query: String,
 }
 
 /// The wall-clock time in `tz` (UTC when the name is unknown; compiling reports that).
@@ -274,11 +213,9 @@ async fn run(
             Err(_) => {
                 let ms = state.config.query_timeout.as_millis();
                 return Err(ApiError::new(
-                    StatusCode::GATEWAY_TIMEOUT,
-                    "query_timeout",
+                    ApiCode::QueryTimeout,
                     format!("the query ran longer than {ms} ms and was cancelled"),
-                )
-                .hint("add filters or fewer dimensions; operators can raise 'query_timeout_ms'"));
+                ));
             }
             Ok(Err(e)) => return Err(execution_error(state, e, &compiled.sql)),
             Ok(Ok(r)) => r,
@@ -328,12 +265,8 @@ fn execution_error(state: &AppState, e: DataFusionError, sql: &str) -> ApiError 
         tracing::warn!(error = %e, "query over the memory limit");
         let mib = state.config.memory_limit >> 20;
         return ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "memory_limit_exceeded",
+            ApiCode::MemoryLimitExceeded,
             format!("the query needs more memory than the server's {mib} MiB limit allows"),
-        )
-        .hint(
-            "add filters or fewer high-cardinality dimensions; operators can raise 'memory_mib'",
         );
     }
     tracing::error!(error = %e, %sql, "query failed");

@@ -1,0 +1,132 @@
+//! Who asks: [`Caller`], decided once per request by the [`identify`] layer from the
+//! request's bearer token, and what a share link's holder may call.
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+
+use super::error::{ApiCode, ApiError};
+use crate::store::{ShareStatus, Store};
+
+/// Who asks. Every query carries one, so row-level security can be added where the
+/// query is compiled (and to the cache key) without changing any caller.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Caller {
+    /// No credentials (everyone, until users and roles exist).
+    Anonymous,
+    /// A visitor holding a dashboard's share link: may see that dashboard and run its tiles'
+    /// queries, nothing else (enforced by the API's share-scope layer).
+    Share {
+        /// The link's public id.
+        link: String,
+        /// The dashboard it opens.
+        dashboard: String,
+    },
+}
+
+/// The bearer token of a request, if any.
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = v.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+/// What a share link lets its holder call: its dashboard, and its tiles' queries.
+fn share_allows(method: &Method, path: &str, dashboard: &str) -> bool {
+    if method == Method::GET && path == "/api/v1/share" {
+        return true;
+    }
+    let Some(rest) = path
+        .strip_prefix("/api/v1/dashboards/")
+        .and_then(|r| r.strip_prefix(dashboard))
+    else {
+        return false;
+    };
+    match *method {
+        Method::GET => rest.is_empty(),
+        Method::POST => rest
+            .strip_prefix("/tiles/")
+            .and_then(|r| r.strip_suffix("/query"))
+            .is_some_and(|tile| !tile.is_empty() && !tile.contains('/')),
+        _ => false,
+    }
+}
+
+/// Who asks: a request with `Authorization: Bearer <share token>` is a share-link visitor,
+/// limited to that dashboard's routes; anything else is anonymous (until users exist).
+/// Handlers read the answer as `Extension<Caller>`.
+pub async fn identify(State(store): State<Store>, mut req: Request, next: Next) -> Response {
+    let Some(token) = bearer(req.headers()).map(str::to_string) else {
+        req.extensions_mut().insert(Caller::Anonymous);
+        return next.run(req).await;
+    };
+    let link = match store.share_by_token(&token).await {
+        Ok(l) => l,
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    match link.as_ref().map(|l| (l, l.status(Utc::now()))) {
+        Some((l, ShareStatus::Active)) => {
+            if !share_allows(req.method(), req.uri().path(), &l.dashboard) {
+                return ApiError::new(
+                    ApiCode::Forbidden,
+                    "a share link opens its dashboard and nothing else",
+                )
+                .into_response();
+            }
+            req.extensions_mut().insert(Caller::Share {
+                link: l.id.clone(),
+                dashboard: l.dashboard.clone(),
+            });
+            next.run(req).await
+        }
+        Some((_, ShareStatus::Expired)) => {
+            ApiError::new(ApiCode::ShareExpired, "this share link has expired").into_response()
+        }
+        _ => ApiError::new(
+            ApiCode::InvalidToken,
+            "the bearer token is not a valid share link",
+        )
+        .hint("the link may have been revoked; ask whoever shared it for a new one")
+        .into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_share_link_reaches_its_dashboard_and_tiles_only() {
+        let d = "sales-k3m9";
+        assert!(share_allows(
+            &Method::GET,
+            "/api/v1/dashboards/sales-k3m9",
+            d
+        ));
+        assert!(share_allows(
+            &Method::POST,
+            "/api/v1/dashboards/sales-k3m9/tiles/tile-1/query",
+            d
+        ));
+        for (m, p) in [
+            (Method::GET, "/api/v1/dashboards"),
+            (Method::GET, "/api/v1/dashboards/sales-k3m9x"),
+            (Method::GET, "/api/v1/dashboards/sales-k3m9/shares"),
+            (Method::PUT, "/api/v1/dashboards/sales-k3m9"),
+            (Method::DELETE, "/api/v1/dashboards/sales-k3m9"),
+            (Method::POST, "/api/v1/dashboards/sales-k3m9/tiles"),
+            (Method::POST, "/api/v1/dashboards/sales-k3m9/tiles//query"),
+            (
+                Method::POST,
+                "/api/v1/dashboards/sales-k3m9/tiles/a/b/query",
+            ),
+            (Method::POST, "/api/v1/dashboards/other/tiles/tile-1/query"),
+            (Method::POST, "/api/v1/query"),
+            (Method::GET, "/api/v1/explores"),
+        ] {
+            assert!(!share_allows(&m, p, d), "{m} {p}");
+        }
+    }
+}

@@ -1,0 +1,193 @@
+//! The explores: listing them, describing one's fields, and a dimension's distinct values
+//! (for filter suggestions).
+
+use axum::Json;
+use axum::extract::{Extension, Path, Query as UrlQuery, State};
+use axum::response::{IntoResponse, Response};
+use boltic_semantic::{Condition, Filter, Filters, Op, Query, Sort};
+use boltic_types::{
+    ErrorBody, ExploreDescription, ExploreSummary, FieldInfo, FieldKind, ValuesResponse,
+};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::answer;
+use super::caller::Caller;
+use super::error::{ApiCode, ApiError};
+use super::state::AppState;
+
+/// Options of a field-values request.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ValuesParams {
+    /// Only values containing this text.
+    q: Option<String>,
+    /// Most values to return (default 100, at most 1000).
+    limit: Option<u64>,
+}
+
+/// List the explores.
+#[utoipa::path(get, path = "/api/v1/explores", responses(
+    (status = 200, body = Vec<ExploreSummary>),
+    (status = 503, body = ErrorBody, description = "no model loaded")))]
+pub async fn list_explores(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let loaded = state
+        .model()
+        .ok_or_else(|| ApiError::not_ready("semantic model", "fix the model; see /api/v1/ready"))?;
+    let list: Vec<ExploreSummary> = loaded
+        .model
+        .explores
+        .values()
+        .map(|e| ExploreSummary {
+            name: e.name.clone(),
+            label: e.label.clone().unwrap_or_else(|| title(&e.name)),
+            description: e.description.clone(),
+            view: e.view.clone(),
+        })
+        .collect();
+    Ok(Json(list).into_response())
+}
+
+/// Describe one explore: its fields.
+#[utoipa::path(get, path = "/api/v1/explores/{explore}", params(("explore" = String, Path)), responses(
+    (status = 200, body = ExploreDescription),
+    (status = 404, body = ErrorBody, description = "unknown_explore")))]
+pub async fn describe_explore(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> Result<Response, ApiError> {
+    let loaded = state
+        .model()
+        .ok_or_else(|| ApiError::not_ready("semantic model", "fix the model; see /api/v1/ready"))?;
+    let model = &loaded.model;
+    let explore = model
+        .explores
+        .get(&name)
+        .ok_or_else(|| unknown_explore(&name, model))?;
+    let mut fields = Vec::new();
+    for alias in explore.aliases() {
+        let Some(view) = explore.view_of(alias).and_then(|v| model.views.get(v)) else {
+            continue;
+        };
+        for f in view.fields.values() {
+            if !explore.allows(alias, &f.name) {
+                continue;
+            }
+            fields.push(FieldInfo {
+                name: format!("{alias}.{}", f.name),
+                view: alias.to_string(),
+                kind: if f.is_dimension() {
+                    FieldKind::Dimension
+                } else {
+                    FieldKind::Measure
+                },
+                ty: f.type_name().to_string(),
+                label: f.label.clone().unwrap_or_else(|| title(&f.name)),
+                description: f.description.clone(),
+                group: f.group_label.clone(),
+                hidden: f.hidden,
+                value_format: f.value_format.clone(),
+            });
+        }
+    }
+    fields.sort_by_key(|f| !f.is_dimension());
+    Ok(Json(ExploreDescription {
+        name: explore.name.clone(),
+        label: explore
+            .label
+            .clone()
+            .unwrap_or_else(|| title(&explore.name)),
+        description: explore.description.clone(),
+        fields,
+    })
+    .into_response())
+}
+
+fn unknown_explore(name: &str, model: &boltic_semantic::Model) -> ApiError {
+    let names: Vec<&str> = model.explores.keys().map(String::as_str).collect();
+    ApiError::new(
+        ApiCode::UnknownExplore,
+        format!("there is no explore '{name}'"),
+    )
+    .hint(format!("explores are: {}", names.join(", ")))
+}
+
+/// Distinct values of a dimension, for filter suggestions.
+#[utoipa::path(get, path = "/api/v1/explores/{explore}/fields/{field}/values",
+    params(("explore" = String, Path), ("field" = String, Path, description = "view.field"), ValuesParams),
+    responses((status = 200, body = ValuesResponse), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn field_values(
+    State(state): State<AppState>,
+    Path((explore, field)): Path<(String, String)>,
+    UrlQuery(params): UrlQuery<ValuesParams>,
+    Extension(caller): Extension<Caller>,
+) -> Result<Response, ApiError> {
+    let limit = params.limit.unwrap_or(100).clamp(1, 1000);
+    if let Some(loaded) = state.model() {
+        let model = &loaded.model;
+        let e = model
+            .explores
+            .get(&explore)
+            .ok_or_else(|| unknown_explore(&explore, model))?;
+        if let Some((_, _, f)) = model.resolve(e, &field)
+            && !f.is_dimension()
+        {
+            return Err(ApiError::new(
+                ApiCode::NotADimension,
+                format!("'{field}' is a measure; only dimensions have values to suggest"),
+            )
+            .at(serde_json::json!({"field": field})));
+        }
+    }
+    let filters = match params.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        Some(q) => Filters::List(vec![Filter::Condition(Condition {
+            field: field.clone(),
+            op: Op::Contains,
+            values: vec![serde_json::Value::String(q.to_string())],
+        })]),
+        None => Filters::default(),
+    };
+    let query = Query {
+        explore,
+        fields: vec![field.clone()],
+        filters,
+        sorts: vec![Sort {
+            field: field.clone(),
+            desc: false,
+        }],
+        limit: Some(limit + 1),
+        ..Query::default()
+    };
+    let answer = answer::answer(&state, &query, &caller, true).await?;
+    let rows: Vec<serde_json::Map<String, serde_json::Value>> =
+        serde_json::from_str(answer.result.rows_json.get()).map_err(|e| {
+            tracing::error!(error = %e, "cannot read back result rows");
+            ApiError::internal("reading values")
+        })?;
+    let mut values: Vec<serde_json::Value> = rows
+        .into_iter()
+        .filter_map(|mut r| r.remove(&field))
+        .collect();
+    let truncated = values.len() as u64 > limit;
+    values.truncate(limit as usize);
+    Ok(Json(ValuesResponse {
+        field,
+        values,
+        truncated,
+    })
+    .into_response())
+}
+
+/// `customer_group` → `Customer Group`.
+pub(super) fn title(name: &str) -> String {
+    name.split('_')
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let mut c = w.chars();
+            match c.next() {
+                Some(first) => first.to_uppercase().chain(c).collect::<String>(),
+                None => String::new(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}

@@ -1,0 +1,128 @@
+//! The pages: the Leptos web app (server-rendered, its assets under `/pkg`) and `/s/{token}`,
+//! the shared dashboard page, which first checks its link and otherwise shows a friendly
+//! askama page saying why the link does not open anything.
+
+use axum::Router;
+use axum::extract::Request;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use chrono::Utc;
+use tower::ServiceBuilder;
+
+use super::state::AppState;
+use crate::store::ShareStatus;
+
+/// The web app: server-rendered Leptos pages, their assets under `/pkg` (gzip when the
+/// browser accepts it), and `/s/{token}`, the shared dashboard page that first checks its link.
+pub(super) fn web_app(state: &AppState) -> Router {
+    use leptos::config::LeptosOptions;
+    use leptos::prelude::provide_context;
+    use leptos_axum::{LeptosRoutes, generate_route_list_with_exclusions};
+    let config = &state.config;
+    let options = LeptosOptions::builder()
+        .output_name(boltic_frontend::OUTPUT_NAME)
+        .site_root(config.site_dir.display().to_string())
+        .site_pkg_dir("pkg")
+        .build();
+    let share_route = "/s/{token}";
+    let routes =
+        generate_route_list_with_exclusions(boltic_frontend::App, Some(vec![share_route.into()]));
+    let shell_options = options.clone();
+    let assets = ServiceBuilder::new()
+        .layer(tower_http::compression::CompressionLayer::new())
+        .service(tower_http::services::ServeDir::new(
+            config.site_dir.join("pkg"),
+        ));
+    let render = {
+        let (context, shell) = (options.clone(), options.clone());
+        leptos_axum::render_app_to_stream_with_context(
+            move || provide_context(context.clone()),
+            move || boltic_frontend::shell(shell.clone()),
+        )
+    };
+    let app_state = state.clone();
+    Router::new()
+        .leptos_routes(&options, routes, move || {
+            boltic_frontend::shell(shell_options.clone())
+        })
+        .route(
+            share_route,
+            get(
+                move |axum::extract::Path(token): axum::extract::Path<String>,
+                      req: axum::extract::Request| {
+                    let render = render.clone();
+                    share_page(app_state.clone(), token, req, move |r| render(r))
+                },
+            ),
+        )
+        .nest_service("/pkg", assets)
+        .with_state(options)
+}
+
+/// The page of a share link that does not open anything (askama).
+#[derive(askama::Template)]
+#[template(path = "share_unavailable.html")]
+struct Unavailable {
+    heading: &'static str,
+    explanation: &'static str,
+}
+
+/// `GET /s/{token}`: the shared dashboard page (rendered by `render`) when the link works, a
+/// friendly 404 (unknown or revoked) or 410 (expired) page otherwise.
+pub async fn share_page<F>(state: AppState, token: String, req: Request, render: F) -> Response
+where
+    F: FnOnce(Request) -> std::pin::Pin<Box<dyn std::future::Future<Output = Response> + Send>>,
+{
+    use askama::Template;
+    let link = state.store.share_by_token(&token).await;
+    let (status, page) = match link
+        .as_ref()
+        .map(|l| l.as_ref().map(|l| l.status(Utc::now())))
+    {
+        Ok(Some(ShareStatus::Active)) => {
+            let mut response = render(req).await;
+            response.headers_mut().insert(
+                header::REFERRER_POLICY,
+                HeaderValue::from_static("no-referrer"),
+            );
+            return response;
+        }
+        Ok(Some(ShareStatus::Expired)) => (
+            StatusCode::GONE,
+            Unavailable {
+                heading: "This link has expired",
+                explanation: "The dashboard was shared for a limited time, and that time is over. Ask the person who sent it for a new link.",
+            },
+        ),
+        Ok(_) => (
+            StatusCode::NOT_FOUND,
+            Unavailable {
+                heading: "This link does not open anything",
+                explanation: "The link is unknown or was revoked by the person who shared it. Ask them for a new link.",
+            },
+        ),
+        Err(e) => {
+            tracing::error!(error = %e, "app database");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Unavailable {
+                    heading: "This page cannot be shown right now",
+                    explanation: "The server could not read its database. Try again in a moment.",
+                },
+            )
+        }
+    };
+    let html = page.render().unwrap_or_else(|e| {
+        tracing::error!(error = %e, "share page template");
+        String::from(
+            "<!DOCTYPE html><title>Not available</title><p>This link does not open anything.</p>",
+        )
+    });
+    let mut response = (status, Html(html)).into_response();
+    response.headers_mut().insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    response
+}
