@@ -12,7 +12,7 @@ use boltic_types::grid::{self, GRID_COLUMNS, MAX_TILE_HEIGHT, MAX_TILES};
 use boltic_types::{Dashboard, Filter, Filters, Query, Tile};
 use serde::Serialize;
 
-use crate::model::Model;
+use crate::model::{Model, filter_kind};
 use crate::{CompileOptions, Error};
 
 /// One problem with a dashboard: where (a path of keys and indexes, e.g. `tiles.2.query`),
@@ -219,7 +219,7 @@ impl DashboardExt for Dashboard {
                 continue;
             };
             if let Some(expr) = f.default.as_deref().filter(|e| !e.trim().is_empty()) {
-                if let Err(e) = crate::filter::parse(crate::load::filter_kind(d), expr, now) {
+                if let Err(e) = crate::filter::parse(filter_kind(d), expr, now) {
                     out.push(DashboardProblem {
                         path: at("default"),
                         code: "invalid-filter",

@@ -4,7 +4,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use crate::sqltext::SqlCache;
+use crate::compile::sqltext::SqlCache;
+use crate::filter::FilterKind;
 
 /// One model file: its name (used in diagnostics) and its YAML text.
 #[derive(Debug, Clone)]
@@ -274,6 +275,17 @@ impl Dimension {
             None if self.ty == DimensionType::Tier => DimensionType::String,
             None => self.ty,
         }
+    }
+}
+
+/// The filter grammar of a dimension's values (numbers, strings, booleans or times), used for
+/// measure filters and `always_filter` at load, dashboard filter defaults, and query filters.
+pub(crate) fn filter_kind(d: &Dimension) -> FilterKind {
+    match d.result_type() {
+        DimensionType::Number => FilterKind::Number,
+        DimensionType::Boolean => FilterKind::Boolean,
+        DimensionType::Time | DimensionType::Date => FilterKind::Time,
+        DimensionType::String | DimensionType::Tier => FilterKind::String,
     }
 }
 
