@@ -7,8 +7,7 @@ use sqlparser::parser::Parser;
 
 use crate::compile::sqltext::{QueryText, SqlCache, Template};
 use crate::error::{Diagnostic, Severity};
-use crate::filter;
-use crate::model::{Dimension, SourceFile, filter_kind};
+use crate::model::{Dimension, SourceFile, check_filter_expr};
 use crate::refs;
 use crate::yaml_pos::{PosIndex, Seg};
 
@@ -111,10 +110,7 @@ impl<'a> Ctx<'a> {
         field: &str,
         value: &str,
     ) {
-        let now = chrono::NaiveDate::from_ymd_opt(2000, 1, 1)
-            .and_then(|d| d.and_hms_opt(0, 0, 0))
-            .unwrap_or_default();
-        let Err(err) = filter::parse(filter_kind(d), value, now) else {
+        let Err(err) = check_filter_expr(d, value) else {
             return;
         };
         let (line, column) = self.value_text_pos(file, value_path);
