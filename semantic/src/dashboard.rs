@@ -12,8 +12,9 @@ use boltic_types::grid::{self, GRID_COLUMNS, MAX_TILE_HEIGHT, MAX_TILES};
 use boltic_types::{Dashboard, Filter, Filters, Query, Tile};
 use serde::Serialize;
 
-use crate::model::{Model, check_filter_expr, check_time};
-use crate::{CompileOptions, Error};
+use crate::compile::{CompileOptions, compile};
+use crate::error::Error;
+use crate::model::{Dimension, FieldKind, Model, check_filter_expr, check_time};
 
 /// One problem with a dashboard: where (a path of keys and indexes, e.g. `tiles.2.query`),
 /// a stable code, a lowercase message and a hint.
@@ -187,7 +188,7 @@ fn check_tile<'t>(
             Some("give the tile a title"),
         ));
     }
-    if let Err(e) = crate::compile(model, &t.query, opts) {
+    if let Err(e) = compile(model, &t.query, opts) {
         let (hint, subject) = match &e {
             // the first name in quotes: the unknown explore or field
             Error::Query { hint, message, .. } => {
@@ -298,11 +299,7 @@ fn problem(
 }
 
 /// The dimension `field` as seen through `explore`, when that explore exposes it.
-fn tile_dimension<'m>(
-    model: &'m Model,
-    explore: &str,
-    field: &str,
-) -> Option<&'m crate::Dimension> {
+fn tile_dimension<'m>(model: &'m Model, explore: &str, field: &str) -> Option<&'m Dimension> {
     let x = model.explores.get(explore)?;
     let (alias, _, f) = model.resolve(x, field)?;
     let name = field.split_once('.').map_or(field, |(_, n)| n);
@@ -310,7 +307,7 @@ fn tile_dimension<'m>(
         return None;
     }
     match &f.kind {
-        crate::FieldKind::Dimension(d) => Some(d),
-        crate::FieldKind::Measure(_) => None,
+        FieldKind::Dimension(d) => Some(d),
+        FieldKind::Measure(_) => None,
     }
 }

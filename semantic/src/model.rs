@@ -38,7 +38,7 @@ pub struct Model {
     /// Explores by name.
     pub explores: BTreeMap<String, Explore>,
     /// Dashboards defined in the model files (read-only in the app), by name.
-    pub dashboards: BTreeMap<String, crate::Dashboard>,
+    pub dashboards: BTreeMap<String, boltic_types::Dashboard>,
     /// The model's SQL snippets parsed and printed once, for the compiler.
     #[serde(skip)]
     pub(crate) sql: SqlCache,

@@ -1,7 +1,7 @@
 //! Building one [`View`] from its YAML: the source (table or derived SQL), dimensions (time
 //! dimensions expanded into one field per timeframe, tiers checked), measures and the primary
 //! key. References between fields are checked afterwards, with all views known
-//! ([`super::view_refs`]).
+//! (`view_refs.rs`).
 
 use std::collections::{BTreeMap, BTreeSet};
 
