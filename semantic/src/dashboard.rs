@@ -12,8 +12,9 @@ use boltic_types::grid::{self, GRID_COLUMNS, MAX_TILE_HEIGHT, MAX_TILES};
 use boltic_types::{Dashboard, Filter, Filters, Query, Tile};
 use serde::Serialize;
 
-use crate::model::Model;
-use crate::{CompileOptions, Error};
+use crate::compile::{CompileOptions, compile};
+use crate::error::Error;
+use crate::model::{Dimension, FieldKind, Model, check_filter_expr, check_time};
 
 /// One problem with a dashboard: where (a path of keys and indexes, e.g. `tiles.2.query`),
 /// a stable code, a lowercase message and a hint.
@@ -86,7 +87,7 @@ impl DashboardExt for Dashboard {
     /// default that parses).
     fn check(&self, model: &Model) -> Vec<DashboardProblem> {
         let mut out = Vec::new();
-        use PathSeg::{Index, Key};
+        use PathSeg::Key;
         if !valid_name(&self.name) {
             out.push(problem(
                 vec![Key("name")],
@@ -115,121 +116,12 @@ impl DashboardExt for Dashboard {
                 Some("split it into several dashboards"),
             ));
         }
-        let now = chrono::NaiveDate::from_ymd_opt(2000, 1, 1)
-            .and_then(|d| d.and_hms_opt(0, 0, 0))
-            .unwrap_or_default();
-        let opts = CompileOptions::new(now);
+        let opts = CompileOptions::new(check_time());
         let mut names = BTreeSet::new();
         for (i, t) in self.tiles.iter().enumerate() {
-            let at = |k| vec![Key("tiles"), Index(i), Key(k)];
-            if !valid_name(&t.name) {
-                out.push(problem(
-                    at("name"),
-                    "invalid-name",
-                    format!("tile name '{}' is not a valid identifier", t.name),
-                    Some("use 1 to 64 lowercase letters, digits, '_' or '-'"),
-                ));
-            } else if !names.insert(t.name.as_str()) {
-                out.push(problem(
-                    at("name"),
-                    "duplicate-name",
-                    format!("tile '{}' appears twice", t.name),
-                    Some("give each tile of a dashboard its own name"),
-                ));
-            }
-            if t.title.trim().is_empty() {
-                out.push(problem(
-                    at("title"),
-                    "invalid-name",
-                    format!("tile '{}' has an empty title", t.name),
-                    Some("give the tile a title"),
-                ));
-            }
-            if let Err(e) = crate::compile(model, &t.query, &opts) {
-                let (hint, subject) = match &e {
-                    // the first name in quotes: the unknown explore or field
-                    Error::Query { hint, message, .. } => {
-                        (hint.clone(), message.split('\'').nth(1).map(str::to_string))
-                    }
-                    Error::Filter { field, .. } => (
-                        Some("fix the filter expression".to_string()),
-                        Some(field.clone()),
-                    ),
-                    _ => (None, None),
-                };
-                out.push(DashboardProblem {
-                    path: at("query"),
-                    code: "invalid-tile-query",
-                    message: format!("tile '{}': {e}", t.name),
-                    hint,
-                    subject,
-                });
-            }
-            if let Some(l) = t.layout {
-                if !grid::fits(l) {
-                    out.push(DashboardProblem {
-                        path: at("layout"),
-                        code: "invalid-layout",
-                        message: format!(
-                            "tile '{}' does not fit the grid (x {}, w {}, h {})",
-                            t.name, l.x, l.w, l.h
-                        ),
-                        hint: Some(format!(
-                            "use 1 <= w, x + w <= {GRID_COLUMNS} and 1 <= h <= {MAX_TILE_HEIGHT}"
-                        )),
-                        subject: None,
-                    });
-                }
-            }
+            check_tile(model, &opts, i, t, &mut names, &mut out);
         }
-        let mut seen = BTreeSet::new();
-        for (i, f) in self.filters.iter().enumerate() {
-            let at = |k| vec![Key("filters"), Index(i), Key(k)];
-            if !seen.insert(f.field.as_str()) {
-                out.push(DashboardProblem {
-                    path: at("field"),
-                    code: "duplicate-name",
-                    message: format!("dashboard filter on '{}' appears twice", f.field),
-                    hint: Some("keep one filter per field".into()),
-                    subject: None,
-                });
-                continue;
-            }
-            let dims: Vec<_> = self
-                .tiles
-                .iter()
-                .filter_map(|t| tile_dimension(model, &t.query.explore, &f.field))
-                .collect();
-            let Some(d) = dims.first() else {
-                let hint = if self.tiles.is_empty() {
-                    "add a tile first; a dashboard filter applies to the tiles whose explore has its field".to_string()
-                } else {
-                    "use a dimension of one of the tiles' explores, as 'view.field'".to_string()
-                };
-                out.push(DashboardProblem {
-                    path: at("field"),
-                    code: "unknown-field",
-                    message: format!(
-                        "dashboard filter field '{}' is not a dimension of any tile's explore",
-                        f.field
-                    ),
-                    hint: Some(hint),
-                    subject: None,
-                });
-                continue;
-            };
-            if let Some(expr) = f.default.as_deref().filter(|e| !e.trim().is_empty()) {
-                if let Err(e) = crate::filter::parse(crate::load::filter_kind(d), expr, now) {
-                    out.push(DashboardProblem {
-                        path: at("default"),
-                        code: "invalid-filter",
-                        message: format!("default of dashboard filter '{}': {e}", f.field),
-                        hint: Some("write a filter expression such as 'Finished', '>100' or 'last 30 days'".into()),
-                        subject: None,
-                    });
-                }
-            }
-        }
+        check_filters(self, model, &mut out);
         out
     }
 
@@ -261,6 +153,136 @@ impl DashboardExt for Dashboard {
     }
 }
 
+/// The problems of tile `t`, the `i`th: its name (valid, not taken in `names`) and title, its
+/// query (it must compile with `opts`) and its layout (inside the grid).
+fn check_tile<'t>(
+    model: &Model,
+    opts: &CompileOptions,
+    i: usize,
+    t: &'t Tile,
+    names: &mut BTreeSet<&'t str>,
+    out: &mut Vec<DashboardProblem>,
+) {
+    use PathSeg::{Index, Key};
+    let at = |k| vec![Key("tiles"), Index(i), Key(k)];
+    if !valid_name(&t.name) {
+        out.push(problem(
+            at("name"),
+            "invalid-name",
+            format!("tile name '{}' is not a valid identifier", t.name),
+            Some("use 1 to 64 lowercase letters, digits, '_' or '-'"),
+        ));
+    } else if !names.insert(t.name.as_str()) {
+        out.push(problem(
+            at("name"),
+            "duplicate-name",
+            format!("tile '{}' appears twice", t.name),
+            Some("give each tile of a dashboard its own name"),
+        ));
+    }
+    if t.title.trim().is_empty() {
+        out.push(problem(
+            at("title"),
+            "invalid-name",
+            format!("tile '{}' has an empty title", t.name),
+            Some("give the tile a title"),
+        ));
+    }
+    if let Err(e) = compile(model, &t.query, opts) {
+        let (hint, subject) = match &e {
+            // the first name in quotes: the unknown explore or field
+            Error::Query { hint, message, .. } => {
+                (hint.clone(), message.split('\'').nth(1).map(str::to_string))
+            }
+            Error::Filter { field, .. } => (
+                Some("fix the filter expression".to_string()),
+                Some(field.clone()),
+            ),
+            _ => (None, None),
+        };
+        out.push(DashboardProblem {
+            path: at("query"),
+            code: "invalid-tile-query",
+            message: format!("tile '{}': {e}", t.name),
+            hint,
+            subject,
+        });
+    }
+    if let Some(l) = t.layout {
+        if !grid::fits(l) {
+            out.push(DashboardProblem {
+                path: at("layout"),
+                code: "invalid-layout",
+                message: format!(
+                    "tile '{}' does not fit the grid (x {}, w {}, h {})",
+                    t.name, l.x, l.w, l.h
+                ),
+                hint: Some(format!(
+                    "use 1 <= w, x + w <= {GRID_COLUMNS} and 1 <= h <= {MAX_TILE_HEIGHT}"
+                )),
+                subject: None,
+            });
+        }
+    }
+}
+
+/// The problems of the dashboard filters: one per field, each a dimension of some tile's
+/// explore, with a default that parses.
+fn check_filters(dashboard: &Dashboard, model: &Model, out: &mut Vec<DashboardProblem>) {
+    use PathSeg::{Index, Key};
+    let mut seen = BTreeSet::new();
+    for (i, f) in dashboard.filters.iter().enumerate() {
+        let at = |k| vec![Key("filters"), Index(i), Key(k)];
+        if !seen.insert(f.field.as_str()) {
+            out.push(DashboardProblem {
+                path: at("field"),
+                code: "duplicate-name",
+                message: format!("dashboard filter on '{}' appears twice", f.field),
+                hint: Some("keep one filter per field".into()),
+                subject: None,
+            });
+            continue;
+        }
+        let dims: Vec<_> = dashboard
+            .tiles
+            .iter()
+            .filter_map(|t| tile_dimension(model, &t.query.explore, &f.field))
+            .collect();
+        let Some(d) = dims.first() else {
+            let hint = if dashboard.tiles.is_empty() {
+                "add a tile first; a dashboard filter applies to the tiles whose explore has its field".to_string()
+            } else {
+                "use a dimension of one of the tiles' explores, as 'view.field'".to_string()
+            };
+            out.push(DashboardProblem {
+                path: at("field"),
+                code: "unknown-field",
+                message: format!(
+                    "dashboard filter field '{}' is not a dimension of any tile's explore",
+                    f.field
+                ),
+                hint: Some(hint),
+                subject: None,
+            });
+            continue;
+        };
+        if let Some(expr) = f.default.as_deref().filter(|e| !e.trim().is_empty()) {
+            if let Err(e) = check_filter_expr(d, expr) {
+                out.push(DashboardProblem {
+                    path: at("default"),
+                    code: "invalid-filter",
+                    message: format!("default of dashboard filter '{}': {e}", f.field),
+                    hint: Some(
+                        "write a filter expression such as 'Finished', '>100' or 'last 30 days'"
+                            .into(),
+                    ),
+                    subject: None,
+                });
+            }
+        }
+    }
+}
+
 fn problem(
     path: Vec<PathSeg>,
     code: &'static str,
@@ -277,11 +299,7 @@ fn problem(
 }
 
 /// The dimension `field` as seen through `explore`, when that explore exposes it.
-fn tile_dimension<'m>(
-    model: &'m Model,
-    explore: &str,
-    field: &str,
-) -> Option<&'m crate::Dimension> {
+fn tile_dimension<'m>(model: &'m Model, explore: &str, field: &str) -> Option<&'m Dimension> {
     let x = model.explores.get(explore)?;
     let (alias, _, f) = model.resolve(x, field)?;
     let name = field.split_once('.').map_or(field, |(_, n)| n);
@@ -289,7 +307,7 @@ fn tile_dimension<'m>(
         return None;
     }
     match &f.kind {
-        crate::FieldKind::Dimension(d) => Some(d),
-        crate::FieldKind::Measure(_) => None,
+        FieldKind::Dimension(d) => Some(d),
+        FieldKind::Measure(_) => None,
     }
 }

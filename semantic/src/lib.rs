@@ -139,11 +139,8 @@ pub mod filter;
 mod load;
 mod model;
 mod refs;
+mod timezone;
 mod yaml_pos;
-
-// The loader prints the model's snippets (`sqltext`) and checks join trees for fan-out (`joins`)
-// with the compiler's own code.
-use compile::{joins, sqltext};
 
 pub use boltic_types::{
     ChartType, Condition, Dashboard, DashboardFilter, Filter, Filters, GRID_COLUMNS, Layout,

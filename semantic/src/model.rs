@@ -2,9 +2,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use chrono::NaiveDateTime;
 use serde::Serialize;
 
-use crate::sqltext::SqlCache;
+use crate::compile::sqltext::SqlCache;
+use crate::error::FilterError;
+use crate::filter::FilterKind;
 
 /// One model file: its name (used in diagnostics) and its YAML text.
 #[derive(Debug, Clone)]
@@ -35,7 +38,7 @@ pub struct Model {
     /// Explores by name.
     pub explores: BTreeMap<String, Explore>,
     /// Dashboards defined in the model files (read-only in the app), by name.
-    pub dashboards: BTreeMap<String, crate::Dashboard>,
+    pub dashboards: BTreeMap<String, boltic_types::Dashboard>,
     /// The model's SQL snippets parsed and printed once, for the compiler.
     #[serde(skip)]
     pub(crate) sql: SqlCache,
@@ -275,6 +278,31 @@ impl Dimension {
             None => self.ty,
         }
     }
+}
+
+/// The filter grammar of a dimension's values (numbers, strings, booleans or times), used for
+/// measure filters and `always_filter` at load, dashboard filter defaults, and query filters.
+pub(crate) fn filter_kind(d: &Dimension) -> FilterKind {
+    match d.result_type() {
+        DimensionType::Number => FilterKind::Number,
+        DimensionType::Boolean => FilterKind::Boolean,
+        DimensionType::Time | DimensionType::Date => FilterKind::Time,
+        DimensionType::String | DimensionType::Tier => FilterKind::String,
+    }
+}
+
+/// The clock for checking a model: relative dates (`last 7 days`) in filter expressions count
+/// from this fixed time, so a check does not depend on when it runs.
+pub(crate) fn check_time() -> NaiveDateTime {
+    chrono::NaiveDate::from_ymd_opt(2000, 1, 1)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .unwrap_or_default()
+}
+
+/// Check the filter expression `expr` on dimension `d` (a measure filter, an `always_filter`,
+/// a dashboard filter default), with relative dates counted from [`check_time`].
+pub(crate) fn check_filter_expr(d: &Dimension, expr: &str) -> Result<(), FilterError> {
+    crate::filter::parse(filter_kind(d), expr, check_time()).map(|_| ())
 }
 
 /// Measure types.

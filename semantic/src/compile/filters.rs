@@ -8,8 +8,7 @@ use super::conds::cond_sql;
 use super::resolve::{FieldRef, Scope};
 use crate::error::{Error, FilterError, Result};
 use crate::filter::{self, CmpOp, Cond, FilterKind, Lit};
-use crate::load::filter_kind;
-use crate::model::DimensionType;
+use crate::model::{DimensionType, filter_kind};
 use boltic_types::{Condition, Filter, Op};
 
 /// Message for a filter on a [`FieldRef::is_time_measure`].

@@ -9,8 +9,7 @@ use super::resolve::{Scope, query_error};
 use super::sqltext::{Splice, Sql};
 use crate::error::{Error, Result};
 use crate::filter::{self, FilterKind};
-use crate::load::filter_kind;
-use crate::model::{DimensionType, Field, FieldKind, MeasureType, View};
+use crate::model::{DimensionType, Field, FieldKind, MeasureType, View, filter_kind};
 
 /// The leaf measures of a query: `(alias, measure name)`, in this order everywhere.
 pub(crate) type Leaves = BTreeSet<(String, String)>;

@@ -13,8 +13,7 @@ use super::measures::Leaves;
 use super::resolve::{FieldRef, Scope, query_error};
 use crate::error::{Error, Result};
 use crate::filter::FilterKind;
-use crate::load::filter_kind;
-use crate::model::{Dimension, DimensionType, View};
+use crate::model::{Dimension, DimensionType, View, filter_kind};
 use crate::refs;
 use boltic_types::Query;
 

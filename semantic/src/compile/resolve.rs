@@ -6,9 +6,9 @@ use chrono::NaiveDateTime;
 
 use super::sqltext::string_lit;
 use crate::error::{Error, did_you_mean};
-use crate::load::valid_timezone;
 use crate::model::{Dimension, DimensionType, Explore, Field, FieldKind, Measure, MeasureType};
 use crate::model::{Model, View};
+use crate::timezone::check_timezone;
 use boltic_types::Query;
 
 /// The time zone a query runs in: its own `timezone`, else the model's.
@@ -47,12 +47,8 @@ impl<'a> Scope<'a> {
             )
         })?;
         let tz = query_timezone(model, query).to_string();
-        if !valid_timezone(&tz) {
-            return Err(query_error(
-                "invalid-timezone",
-                format!("invalid time zone '{tz}'"),
-                Some("use an IANA name such as 'UTC' or 'Europe/Tallinn'".into()),
-            ));
+        if let Err(e) = check_timezone(&tz) {
+            return Err(query_error(e.code, e.message, Some(e.hint)));
         }
         let utc = matches!(tz.as_str(), "UTC" | "Etc/UTC");
         let tz_lit = string_lit(&tz);
