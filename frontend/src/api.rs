@@ -132,3 +132,24 @@ async fn request<T: serde::de::DeserializeOwned>(
 ) -> Result<T, ErrorBody> {
     Err(local_error("requests run in the browser"))
 }
+
+/// A result as the API would send it, for the pure modules' unit tests.
+#[cfg(test)]
+pub(crate) fn test_result(fields: Vec<FieldMeta>, rows: Value) -> QueryResult {
+    let rows: Vec<boltic_types::Row> = serde_json::from_value(rows).expect("rows are objects");
+    QueryResult {
+        fields,
+        row_count: rows.len(),
+        rows: boltic_types::Encoded::Value(rows),
+        totals: None,
+        truncated: false,
+        sql: "".into(),
+        timing: boltic_types::Timing {
+            compile_ms: 0.0,
+            execute_ms: 0.0,
+            total_ms: 0.0,
+        },
+        cache: boltic_types::CacheStatus::Miss,
+        warehouse_version: "".into(),
+    }
+}

@@ -301,31 +301,18 @@ mod tests {
     use crate::api::FieldMeta;
 
     fn result(fields: &[(&str, &str, &str)], rows: Value) -> QueryResult {
-        QueryResult {
-            fields: fields
-                .iter()
-                .map(|(n, k, t)| FieldMeta {
-                    name: n.to_string(),
-                    kind: serde_json::from_value(json!(k)).unwrap(),
-                    ty: t.to_string(),
-                    label: Some(n.to_uppercase()),
-                    value_format: None,
-                    pivot: false,
-                })
-                .collect(),
-            rows: serde_json::from_value(rows).unwrap(),
-            totals: None,
-            row_count: 0,
-            truncated: false,
-            sql: "".into(),
-            timing: boltic_types::Timing {
-                compile_ms: 0.0,
-                execute_ms: 0.0,
-                total_ms: 0.0,
-            },
-            cache: boltic_types::CacheStatus::Miss,
-            warehouse_version: "".into(),
-        }
+        let fields = fields
+            .iter()
+            .map(|(n, k, t)| FieldMeta {
+                name: n.to_string(),
+                kind: serde_json::from_value(json!(k)).unwrap(),
+                ty: t.to_string(),
+                label: Some(n.to_uppercase()),
+                value_format: None,
+                pivot: false,
+            })
+            .collect();
+        crate::api::test_result(fields, rows)
     }
 
     #[test]

@@ -96,31 +96,20 @@ mod tests {
 
     #[test]
     fn pivot_values_become_column_groups() {
-        let result = QueryResult {
-            fields: vec![
-                meta("t.month", "dimension", false),
-                meta("a.maker", "dimension", true),
-                meta("o.n", "measure", false),
-                meta("o.rev", "measure", false),
-            ],
-            rows: serde_json::from_value(json!([
+        let fields = vec![
+            meta("t.month", "dimension", false),
+            meta("a.maker", "dimension", true),
+            meta("o.n", "measure", false),
+            meta("o.rev", "measure", false),
+        ];
+        let result = crate::api::test_result(
+            fields,
+            json!([
                 {"t.month": "2024-01", "a.maker": "Airbus", "o.n": 1, "o.rev": 10},
                 {"t.month": "2024-01", "a.maker": "Boeing", "o.n": 2, "o.rev": 20},
                 {"t.month": "2024-02", "a.maker": "Boeing", "o.n": 3, "o.rev": 30},
-            ]))
-            .unwrap(),
-            totals: None,
-            row_count: 3,
-            truncated: false,
-            sql: "".into(),
-            timing: boltic_types::Timing {
-                compile_ms: 0.0,
-                execute_ms: 0.0,
-                total_ms: 0.0,
-            },
-            cache: boltic_types::CacheStatus::Miss,
-            warehouse_version: "".into(),
-        };
+            ]),
+        );
         let p = pivot(&result).unwrap();
         assert_eq!(
             p.columns,

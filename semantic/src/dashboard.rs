@@ -6,6 +6,7 @@
 //! The dashboard shapes themselves are wire types (`boltic_types`): the same [`Dashboard`] is
 //! read from the project's YAML and from JSON (dashboards made in the app, stored by the server).
 
+use crate::error::Code;
 use std::collections::{BTreeMap, BTreeSet};
 
 use boltic_types::grid::{self, GRID_COLUMNS, MAX_TILE_HEIGHT, MAX_TILES};
@@ -24,7 +25,7 @@ pub struct DashboardProblem {
     pub path: Vec<PathSeg>,
     /// Stable code: `invalid-name`, `duplicate-name`, `invalid-tile-query`, `invalid-layout`,
     /// `unknown-field`, `invalid-filter`, `too-many-tiles`.
-    pub code: &'static str,
+    pub code: Code,
     /// Lowercase message.
     pub message: String,
     /// How to fix it.
@@ -91,7 +92,7 @@ impl DashboardExt for Dashboard {
         if !valid_name(&self.name) {
             out.push(problem(
                 vec![Key("name")],
-                "invalid-name",
+                Code::InvalidName,
                 format!("dashboard name '{}' is not a valid identifier", self.name),
                 Some("use 1 to 64 lowercase letters, digits, '_' or '-'"),
             ));
@@ -99,7 +100,7 @@ impl DashboardExt for Dashboard {
         if self.title.trim().is_empty() {
             out.push(problem(
                 vec![Key("title")],
-                "invalid-name",
+                Code::InvalidName,
                 format!("dashboard '{}' has an empty title", self.name),
                 Some("give the dashboard a title"),
             ));
@@ -107,7 +108,7 @@ impl DashboardExt for Dashboard {
         if self.tiles.len() > MAX_TILES {
             out.push(problem(
                 vec![Key("tiles")],
-                "too-many-tiles",
+                Code::TooManyTiles,
                 format!(
                     "dashboard '{}' has {} tiles, more than {MAX_TILES}",
                     self.name,
@@ -168,14 +169,14 @@ fn check_tile<'t>(
     if !valid_name(&t.name) {
         out.push(problem(
             at("name"),
-            "invalid-name",
+            Code::InvalidName,
             format!("tile name '{}' is not a valid identifier", t.name),
             Some("use 1 to 64 lowercase letters, digits, '_' or '-'"),
         ));
     } else if !names.insert(t.name.as_str()) {
         out.push(problem(
             at("name"),
-            "duplicate-name",
+            Code::DuplicateName,
             format!("tile '{}' appears twice", t.name),
             Some("give each tile of a dashboard its own name"),
         ));
@@ -183,7 +184,7 @@ fn check_tile<'t>(
     if t.title.trim().is_empty() {
         out.push(problem(
             at("title"),
-            "invalid-name",
+            Code::InvalidName,
             format!("tile '{}' has an empty title", t.name),
             Some("give the tile a title"),
         ));
@@ -202,7 +203,7 @@ fn check_tile<'t>(
         };
         out.push(DashboardProblem {
             path: at("query"),
-            code: "invalid-tile-query",
+            code: Code::InvalidTileQuery,
             message: format!("tile '{}': {e}", t.name),
             hint,
             subject,
@@ -212,7 +213,7 @@ fn check_tile<'t>(
         if !grid::fits(l) {
             out.push(DashboardProblem {
                 path: at("layout"),
-                code: "invalid-layout",
+                code: Code::InvalidLayout,
                 message: format!(
                     "tile '{}' does not fit the grid (x {}, w {}, h {})",
                     t.name, l.x, l.w, l.h
@@ -236,7 +237,7 @@ fn check_filters(dashboard: &Dashboard, model: &Model, out: &mut Vec<DashboardPr
         if !seen.insert(f.field.as_str()) {
             out.push(DashboardProblem {
                 path: at("field"),
-                code: "duplicate-name",
+                code: Code::DuplicateName,
                 message: format!("dashboard filter on '{}' appears twice", f.field),
                 hint: Some("keep one filter per field".into()),
                 subject: None,
@@ -256,7 +257,7 @@ fn check_filters(dashboard: &Dashboard, model: &Model, out: &mut Vec<DashboardPr
             };
             out.push(DashboardProblem {
                 path: at("field"),
-                code: "unknown-field",
+                code: Code::UnknownField,
                 message: format!(
                     "dashboard filter field '{}' is not a dimension of any tile's explore",
                     f.field
@@ -270,7 +271,7 @@ fn check_filters(dashboard: &Dashboard, model: &Model, out: &mut Vec<DashboardPr
             if let Err(e) = check_filter_expr(d, expr) {
                 out.push(DashboardProblem {
                     path: at("default"),
-                    code: "invalid-filter",
+                    code: Code::InvalidFilter,
                     message: format!("default of dashboard filter '{}': {e}", f.field),
                     hint: Some(
                         "write a filter expression such as 'Finished', '>100' or 'last 30 days'"
@@ -285,7 +286,7 @@ fn check_filters(dashboard: &Dashboard, model: &Model, out: &mut Vec<DashboardPr
 
 fn problem(
     path: Vec<PathSeg>,
-    code: &'static str,
+    code: Code,
     message: String,
     hint: Option<&str>,
 ) -> DashboardProblem {

@@ -120,15 +120,18 @@
 //!
 //! # Diagnostic codes
 //!
-//! `syntax` (YAML syntax or shape, unknown keys), `duplicate-name`, `unknown-view`,
-//! `unknown-field`, `invalid-type`, `invalid-source`, `invalid-sql`, `invalid-reference`,
-//! `reference-cycle`, `type-mismatch`, `missing-sql`, `invalid-percentile`, `invalid-tiers`,
-//! `invalid-timeframe`, `invalid-filter`, `invalid-timezone`, `missing-relationship`,
-//! `missing-sql-on`, `invalid-join`, `ambiguous-join`, `fanout-without-primary-key`; for
-//! dashboards also `invalid-name`, `invalid-tile-query`, `invalid-layout`, `too-many-tiles`.
-//! Query errors ([`Error::Query`]) use `unknown-explore`, `unknown-field`, `field-not-allowed`,
-//! `view-not-joined`, `invalid-pivot`, `invalid-sort`, `mixed-filter`, `empty-query`,
-//! `invalid-timezone`, `fanout-without-primary-key`.
+//! Every diagnostic, dashboard problem and query error carries a [`Code`] (written
+//! `unknown-field`): `syntax` (YAML syntax or shape, unknown keys), `duplicate-name`,
+//! `unknown-view`, `unknown-field`, `invalid-type`, `invalid-source`, `invalid-sql`,
+//! `invalid-reference`, `reference-cycle`, `type-mismatch`, `missing-sql`, `invalid-percentile`,
+//! `invalid-tiers`, `invalid-timeframe`, `invalid-filter`, `invalid-timezone`,
+//! `missing-relationship`, `missing-sql-on`, `invalid-join`, `ambiguous-join`,
+//! `fanout-without-primary-key`; for dashboards also `invalid-name`, `invalid-tile-query`,
+//! `invalid-layout`, `too-many-tiles`. Query errors ([`Error::Query`]) use `unknown-explore`,
+//! `unknown-field`, `field-not-allowed`, `view-not-joined`, `invalid-pivot`, `invalid-sort`,
+//! `mixed-filter`, `empty-query`, `invalid-timezone`, `fanout-without-primary-key`.
+//! `boltic validate` adds `sql-model`, `unknown-table` and `warehouse-mismatch` for what only
+//! the project's SQL models and the warehouse can tell.
 // Nested `if let` blocks are kept where they read better than long let-chains.
 #![allow(clippy::collapsible_if)]
 
@@ -148,7 +151,7 @@ pub use boltic_types::{
 };
 pub use compile::{Column, CompileOptions, CompiledQuery, compile, query_timezone};
 pub use dashboard::{DashboardExt, DashboardProblem, PathSeg, valid_name};
-pub use error::{Diagnostic, Error, FilterError, Result, Severity};
+pub use error::{Code, Diagnostic, Error, FilterError, Result, Severity};
 pub use load::load;
 pub use model::{
     Dimension, DimensionType, Explore, Field, FieldKind, Join, JoinType, Measure, MeasureType,

@@ -2,12 +2,14 @@
 //! compiler (a query's `timezone`), so both accept the same names and say the same thing about
 //! the others.
 
+use crate::error::Code;
+
 /// Why a time zone name is refused: the parts of an `invalid-timezone` problem, which the loader
 /// reports as a diagnostic and the compiler returns as a query error.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct InvalidTimezone {
     /// Stable code: `invalid-timezone`.
-    pub code: &'static str,
+    pub code: Code,
     /// Lowercase message naming the time zone.
     pub message: String,
     /// How to fix it.
@@ -28,7 +30,7 @@ pub(crate) fn check_timezone(tz: &str) -> Result<(), InvalidTimezone> {
         return Ok(());
     }
     Err(InvalidTimezone {
-        code: "invalid-timezone",
+        code: Code::InvalidTimezone,
         message: format!("invalid time zone '{tz}'"),
         hint: "use an IANA name such as 'UTC' or 'Europe/Tallinn'".to_string(),
     })
@@ -37,6 +39,7 @@ pub(crate) fn check_timezone(tz: &str) -> Result<(), InvalidTimezone> {
 #[cfg(test)]
 mod tests {
     use super::check_timezone;
+    use crate::error::Code;
 
     #[test]
     fn iana_names_pass_and_others_are_refused_with_one_message() {
@@ -51,7 +54,7 @@ mod tests {
         }
         for tz in ["", "UTC') --", "+02:00", "1Europe", &"A".repeat(64)] {
             let err = check_timezone(tz).expect_err(tz);
-            assert_eq!(err.code, "invalid-timezone");
+            assert_eq!(err.code, Code::InvalidTimezone);
             assert_eq!(err.message, format!("invalid time zone '{tz}'"));
         }
     }

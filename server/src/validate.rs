@@ -6,7 +6,7 @@ use std::path::Path;
 
 use boltic_pipeline::{Location, Project};
 use boltic_semantic::{
-    CompileOptions, Diagnostic, FieldKind, Model, Query, Severity, SourceFile, ViewSource,
+    Code, CompileOptions, Diagnostic, FieldKind, Model, Query, Severity, SourceFile, ViewSource,
 };
 use datafusion::arrow::datatypes::DataType;
 
@@ -27,7 +27,7 @@ pub async fn validate(
             line: 1,
             column: 1,
             severity: Severity::Error,
-            code: "sql-model",
+            code: Code::SqlModel,
             message: e.to_string().trim_start_matches("project: ").to_string(),
             hint: None,
         });
@@ -128,7 +128,7 @@ async fn check_against_warehouse(
                 line,
                 column,
                 severity: Severity::Error,
-                code: "unknown-table",
+                code: Code::UnknownTable,
                 message: format!(
                     "view '{}' reads table '{table}', which the published warehouse does not have",
                     view.name
@@ -178,7 +178,7 @@ async fn check_against_warehouse(
                     .await
                 {
                     Err(e) => Some((
-                        "warehouse-mismatch",
+                        Code::WarehouseMismatch,
                         format!(
                             "field '{}.{}' does not run on the warehouse: {}",
                             view.name,
@@ -194,7 +194,7 @@ async fn check_against_warehouse(
                         let is_measure = matches!(field.kind, FieldKind::Measure(_));
                         (!fits(expected, &actual)).then(|| {
                             (
-                                "type-mismatch",
+                                Code::TypeMismatch,
                                 format!(
                                     "{} '{}.{}' is declared '{expected}' but the warehouse gives {actual}",
                                     if is_measure { "measure" } else { "dimension" },

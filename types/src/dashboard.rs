@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::grid::Placement;
+use crate::grid::{Layout, Placement};
 use crate::query::Query;
 
 /// A dashboard.
@@ -65,21 +65,6 @@ pub struct Tile {
     /// Place on the grid; tiles without one are placed after the others, two per row.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub layout: Option<Layout>,
-}
-
-/// A tile's place: column `x` (0-based, of [`GRID_COLUMNS`]), row `y`, width and height in cells.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
-pub struct Layout {
-    /// Column, 0-based.
-    pub x: u32,
-    /// Row, 0-based.
-    pub y: u32,
-    /// Width in columns.
-    pub w: u32,
-    /// Height in rows.
-    pub h: u32,
 }
 
 /// Chart types of tiles.

@@ -2,7 +2,22 @@
 //! (moving and resizing them): 12 columns, tiles 1 to 24 rows tall, and no tile ever hides
 //! another — a tile moved or resized onto others pushes them down.
 
-use crate::dashboard::Layout;
+use serde::{Deserialize, Serialize};
+
+/// A tile's place: column `x` (0-based, of [`GRID_COLUMNS`]), row `y`, width and height in cells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Layout {
+    /// Column, 0-based.
+    pub x: u32,
+    /// Row, 0-based.
+    pub y: u32,
+    /// Width in columns.
+    pub w: u32,
+    /// Height in rows.
+    pub h: u32,
+}
 
 /// Columns of the dashboard grid.
 pub const GRID_COLUMNS: u32 = 12;

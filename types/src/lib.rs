@@ -30,7 +30,7 @@ mod result;
 
 pub use dashboard::{
     ChartType, Dashboard, DashboardBody, DashboardFilter, DashboardResponse, DashboardSource,
-    DashboardSummary, Layout, NewShare, NewTile, ShareCreated, ShareInfo, ShareStatus, Tile,
+    DashboardSummary, NewShare, NewTile, ShareCreated, ShareInfo, ShareStatus, Tile,
     TileQueryRequest,
 };
 pub use error::ErrorBody;
@@ -43,7 +43,7 @@ display_as_str!(
     CacheStatus
 );
 pub use explore::{ExploreDescription, ExploreSummary, FieldInfo, FieldKind};
-pub use grid::{GRID_COLUMNS, MAX_TILE_HEIGHT, MAX_TILES};
+pub use grid::{GRID_COLUMNS, Layout, MAX_TILE_HEIGHT, MAX_TILES};
 pub use ops::{ModelProblem, ReadyResponse};
 pub use query::{Condition, Filter, Filters, Op, Query, Sort};
 pub use result::{

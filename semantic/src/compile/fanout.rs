@@ -3,6 +3,7 @@
 //! ([`Strategy::KeysThenAggregate`]) rather than directly ([`Strategy::Direct`]). See the
 //! crate docs, "Fan-out".
 
+use crate::error::Code;
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::joins;
@@ -49,7 +50,7 @@ pub(super) fn strategies<'a>(
         if m.ty.is_fanout_sensitive() && joins::fanning_join(scope.explore, joined, a).is_some() {
             if view.primary_key.is_none() {
                 return Err(query_error(
-                    "fanout-without-primary-key",
+                    Code::FanoutWithoutPrimaryKey,
                     format!(
                         "measure '{a}.{name}' is fanned out by the joins and view '{}' has no primary key",
                         view.name

@@ -2,6 +2,7 @@
 //! `CASE`, and `number` measures combined from the leaves they reference, possibly in other
 //! joined views. The leaves a measure needs are found by the same walk ([`Scope::leaves`]).
 
+use crate::error::Code;
 use std::collections::BTreeSet;
 
 use super::conds::cond_sql;
@@ -128,7 +129,7 @@ impl<'a> Scope<'a> {
         }
         let view_name = self.explore.view_of(a).ok_or_else(|| {
             query_error(
-                "view-not-joined",
+                Code::ViewNotJoined,
                 format!(
                     "measure needs view '{a}', which explore '{}' does not join",
                     self.explore.name

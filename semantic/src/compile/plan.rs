@@ -3,6 +3,7 @@
 //! aggregation strategy of each view), from which [`super::write`] prints the SQL. Every query
 //! error except those of the model's own snippets is raised here.
 
+use crate::error::Code;
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::exprs::{is_trivial, precomputed_column};
@@ -164,7 +165,7 @@ fn result_fields<'a>(
         let f = scope.resolve(name)?;
         if pivot && !f.field.is_dimension() {
             return Err(query_error(
-                "invalid-pivot",
+                Code::InvalidPivot,
                 format!("pivot '{name}' is a measure"),
                 Some("pivot on dimensions only".into()),
             ));
@@ -185,7 +186,7 @@ fn result_fields<'a>(
     }
     if dims.is_empty() && measures.is_empty() {
         return Err(query_error(
-            "empty-query",
+            Code::EmptyQuery,
             "query has no fields".into(),
             Some("add 'fields': [\"view.field\", …]".into()),
         ));
@@ -227,7 +228,7 @@ fn predicates<'a>(
             }
             None => {
                 return Err(query_error(
-                    "mixed-filter",
+                    Code::MixedFilter,
                     "a filter group mixes dimensions and measures".into(),
                     Some(
                         "put dimension and measure conditions in separate top-level filters".into(),
@@ -320,7 +321,7 @@ fn order_by(
         let f = scope.resolve(&s.field)?;
         let Some(column) = (0..columns).find(|i| key_at(*i) == f.key) else {
             return Err(query_error(
-                "invalid-sort",
+                Code::InvalidSort,
                 format!("sort field '{}' is not in the query fields", s.field),
                 Some(format!("add '{}' to 'fields'", s.field)),
             ));

@@ -2,6 +2,7 @@
 //! `view.field` names to the field they denote ([`FieldRef`]), with the query errors
 //! `unknown-explore`, `invalid-timezone`, `unknown-field` and `field-not-allowed`.
 
+use crate::error::Code;
 use chrono::NaiveDateTime;
 
 use super::sqltext::string_lit;
@@ -17,7 +18,7 @@ pub fn query_timezone<'a>(model: &'a Model, query: &'a Query) -> &'a str {
 }
 
 /// A query error with a stable code.
-pub(super) fn query_error(code: &'static str, message: String, hint: Option<String>) -> Error {
+pub(super) fn query_error(code: Code, message: String, hint: Option<String>) -> Error {
     Error::query(code, message, hint)
 }
 
@@ -41,7 +42,7 @@ impl<'a> Scope<'a> {
     pub fn new(model: &'a Model, query: &Query, now: NaiveDateTime) -> Result<Self, Error> {
         let explore = model.explores.get(&query.explore).ok_or_else(|| {
             query_error(
-                "unknown-explore",
+                Code::UnknownExplore,
                 format!("unknown explore '{}'", query.explore),
                 did_you_mean(&query.explore, model.explores.keys().map(String::as_str)),
             )
@@ -89,14 +90,14 @@ impl<'a> Scope<'a> {
                 .flatten()
                 .collect();
             return Err(query_error(
-                "unknown-field",
+                Code::UnknownField,
                 format!("unknown field '{name}' in explore '{}'", self.explore.name),
                 did_you_mean(name, candidates.iter().map(String::as_str)),
             ));
         };
         if !self.explore.allows(alias, &field.name) {
             return Err(query_error(
-                "field-not-allowed",
+                Code::FieldNotAllowed,
                 format!(
                     "field '{name}' is not available in explore '{}'",
                     self.explore.name

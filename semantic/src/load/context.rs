@@ -2,6 +2,7 @@
 //! found so far ([`Ctx::report`], pointing into the YAML with [`At`]), and the checks of SQL
 //! snippets and filter expressions, whose parsed forms are kept for the compiler.
 
+use crate::error::Code;
 use sqlparser::dialect::GenericDialect;
 use sqlparser::parser::Parser;
 
@@ -47,7 +48,7 @@ impl<'a> Ctx<'a> {
         &mut self,
         file: usize,
         at: At<'_>,
-        code: &'static str,
+        code: Code,
         message: String,
         hint: Option<String>,
     ) {
@@ -119,7 +120,7 @@ impl<'a> Ctx<'a> {
             line,
             column: column + err.offset,
             severity: Severity::Error,
-            code: "invalid-filter",
+            code: Code::InvalidFilter,
             message: format!("invalid filter '{value}' on '{field}': {}", err.message),
             hint: None,
         });

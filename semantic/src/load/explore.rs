@@ -3,6 +3,7 @@
 //! `sql_always_where`, the `fields` restriction, and a primary key on every view a join fans
 //! out.
 
+use crate::error::Code;
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::context::{At, Ctx};
@@ -28,7 +29,7 @@ pub(super) fn build_explore(
         ctx.report(
             fi,
             At::Value(&ypath!["explores", ei, key]),
-            "unknown-view",
+            Code::UnknownView,
             format!("unknown view '{base}' in explore '{}'", e.name),
             did_you_mean(&base, views.keys().map(String::as_str)),
         );
@@ -99,7 +100,7 @@ impl ExploreCheck<'_> {
             ctx.report(
                 fi,
                 At::Value(&p),
-                "unknown-view",
+                Code::UnknownView,
                 format!("unknown view '{view}' in join of explore '{explore}'"),
                 did_you_mean(&view, self.views.keys().map(String::as_str)),
             );
@@ -110,7 +111,7 @@ impl ExploreCheck<'_> {
             ctx.report(
                 fi,
                 At::Value(&jp("name")),
-                "ambiguous-join",
+                Code::AmbiguousJoin,
                 format!("'{}' is joined twice in explore '{explore}'", j.name),
                 Some(format!(
                     "give this join its own 'name' and set 'from: {view}' so each path has a clear alias"
@@ -126,7 +127,7 @@ impl ExploreCheck<'_> {
             ctx.report(
                 fi,
                 At::Value(&jp("name")),
-                "missing-sql-on",
+                Code::MissingSqlOn,
                 format!("join '{}' in explore '{explore}' has no 'sql_on'", j.name),
                 Some(format!(
                     "add e.g. 'sql_on: ${{{base}.id}} = ${{{}.id}}'",
@@ -150,7 +151,7 @@ impl ExploreCheck<'_> {
             ctx.report(
                 fi,
                 At::Value(&p),
-                "invalid-join",
+                Code::InvalidJoin,
                 format!(
                     "'sql_on' of join '{}' does not refer to any other view",
                     j.name
@@ -179,7 +180,7 @@ impl ExploreCheck<'_> {
             ctx.report(
                 fi,
                 At::Value(&ypath!["explores", ei, "joins", ji, "name"]),
-                "missing-relationship",
+                Code::MissingRelationship,
                 format!(
                     "join '{}' in explore '{}' has no 'relationship'",
                     j.name, self.e.name
@@ -197,7 +198,7 @@ impl ExploreCheck<'_> {
             ctx.report(
                 fi,
                 At::Value(&ypath!["explores", ei, "joins", ji, "relationship"]),
-                "invalid-type",
+                Code::InvalidType,
                 format!("unknown relationship '{r}' in join '{}'", j.name),
                 did_you_mean(
                     r,
@@ -222,7 +223,7 @@ impl ExploreCheck<'_> {
                 ctx.report(
                     self.fi,
                     At::Value(&ypath!["explores", self.ei, "joins", ji, "type"]),
-                    "invalid-type",
+                    Code::InvalidType,
                     format!("unknown join type '{t}' in join '{}'", j.name),
                     did_you_mean(t, ["left", "inner", "full"])
                         .or_else(|| Some("use left, inner or full".into())),
@@ -242,7 +243,7 @@ impl ExploreCheck<'_> {
                 ctx.report(
                     fi,
                     At::Value(&fp),
-                    "unknown-field",
+                    Code::UnknownField,
                     format!("field '{field}' needs a view: 'view.field'"),
                     None,
                 );
@@ -289,7 +290,7 @@ impl ExploreCheck<'_> {
                         ctx.report(
                             fi,
                             at,
-                            "unknown-view",
+                            Code::UnknownView,
                             format!(
                                 "unknown view '{a}' in 'fields' of explore '{}'",
                                 explore.name
@@ -308,7 +309,7 @@ impl ExploreCheck<'_> {
                     ctx.report(
                         fi,
                         at,
-                        "unknown-field",
+                        Code::UnknownField,
                         format!("field '{name}' needs a view: 'view.field' or 'view.*'"),
                         None,
                     );
@@ -344,7 +345,7 @@ impl ExploreCheck<'_> {
                 ctx.report(
                     self.fi,
                     At::Value(&ypath!["explores", self.ei, "joins", jidx, "relationship"]),
-                    "fanout-without-primary-key",
+                    Code::FanoutWithoutPrimaryKey,
                     format!(
                         "join '{jname}' fans out view '{}', which has no 'primary_key'",
                         view.name
@@ -378,7 +379,7 @@ impl ExploreCheck<'_> {
             ctx.report(
                 fi,
                 At::Value(p),
-                "invalid-sql",
+                Code::InvalidSql,
                 format!("invalid sql in {what}: {err}"),
                 None,
             );
@@ -399,7 +400,7 @@ impl ExploreCheck<'_> {
                     ctx.report(
                         fi,
                         at,
-                        "invalid-reference",
+                        Code::InvalidReference,
                         format!("'${{{n}}}' in {place} does not name a view"),
                         Some(bare_hint.replace("{n}", n)),
                     );
@@ -424,7 +425,7 @@ impl ExploreCheck<'_> {
             ctx.report(
                 fi,
                 at,
-                "unknown-view",
+                Code::UnknownView,
                 format!("unknown view '{alias}' in explore '{explore}'"),
                 did_you_mean(alias, self.aliases.iter().map(|(a, _)| a.as_str()))
                     .or_else(|| Some("join the view before referring to it".into())),
@@ -446,7 +447,7 @@ impl ExploreCheck<'_> {
                 ctx.report(
                     fi,
                     at,
-                    "invalid-reference",
+                    Code::InvalidReference,
                     format!("'{alias}.{field}' is a measure; only dimensions can be used here"),
                     None,
                 );
@@ -456,7 +457,7 @@ impl ExploreCheck<'_> {
                 ctx.report(
                     fi,
                     at,
-                    "unknown-field",
+                    Code::UnknownField,
                     format!("unknown field '{field}' in view '{alias}'"),
                     did_you_mean(
                         field,

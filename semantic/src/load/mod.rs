@@ -16,6 +16,7 @@ mod unique;
 mod view;
 mod view_refs;
 
+use crate::error::Code;
 use std::collections::BTreeMap;
 
 use context::{At, Ctx};
@@ -101,7 +102,7 @@ fn parse_files(ctx: &mut Ctx<'_>) -> Vec<(usize, FileSpec)> {
                     line,
                     column,
                     severity: Severity::Error,
-                    code: "syntax",
+                    code: Code::Syntax,
                     message: msg,
                     hint,
                 });
@@ -135,7 +136,7 @@ fn model_timezone(ctx: &mut Ctx<'_>, specs: &[(usize, FileSpec)]) -> Option<Stri
                 ctx.report(
                     *fi,
                     At::Value(&p),
-                    "duplicate-name",
+                    Code::DuplicateName,
                     format!("time zone '{tz}' conflicts with '{prev}' set in '{other}'"),
                     Some("set 'timezone' in one file only".into()),
                 );

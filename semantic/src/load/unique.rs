@@ -1,6 +1,7 @@
 //! The one `duplicate-name` check: views, explores and dashboards must be unique across all
 //! files, dimensions and fields within their view.
 
+use crate::error::Code;
 use std::collections::HashMap;
 
 use super::context::{At, Ctx};
@@ -54,7 +55,7 @@ impl<'s> UniqueNames<'s> {
                 ),
             ),
         };
-        ctx.report(file, at, "duplicate-name", message, Some(hint));
+        ctx.report(file, at, Code::DuplicateName, message, Some(hint));
         false
     }
 }

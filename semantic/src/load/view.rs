@@ -3,6 +3,7 @@
 //! key. References between fields are checked afterwards, with all views known
 //! (`view_refs.rs`).
 
+use crate::error::Code;
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::context::{At, Ctx};
@@ -54,7 +55,7 @@ pub(super) fn build_view(ctx: &mut Ctx<'_>, fi: usize, vi: usize, v: &ViewSpec) 
             ctx.report(
                 fi,
                 At::Value(&ypath!["views", vi, "primary_key"]),
-                "unknown-field",
+                Code::UnknownField,
                 format!("primary key '{pk}' is not a dimension of view '{}'", v.name),
                 did_you_mean(pk, parts.dims.keys().map(String::as_str))
                     .or_else(|| Some(format!("add a dimension named '{pk}'"))),
@@ -83,7 +84,7 @@ fn view_source(ctx: &mut Ctx<'_>, fi: usize, vi: usize, v: &ViewSpec) -> Option<
                 ctx.report(
                     fi,
                     At::Value(&p),
-                    "invalid-sql",
+                    Code::InvalidSql,
                     format!("invalid sql in derived table of view '{}': {e}", v.name),
                     None,
                 );
@@ -94,7 +95,7 @@ fn view_source(ctx: &mut Ctx<'_>, fi: usize, vi: usize, v: &ViewSpec) -> Option<
             ctx.report(
                 fi,
                 At::Key(&ypath!["views", vi, "derived_table"]),
-                "invalid-source",
+                Code::InvalidSource,
                 format!(
                     "view '{}' has both 'sql_table_name' and 'derived_table'",
                     v.name
@@ -107,7 +108,7 @@ fn view_source(ctx: &mut Ctx<'_>, fi: usize, vi: usize, v: &ViewSpec) -> Option<
             ctx.report(
                 fi,
                 At::Value(&ypath!["views", vi, "name"]),
-                "invalid-source",
+                Code::InvalidSource,
                 format!(
                     "view '{}' has no 'sql_table_name' or 'derived_table'",
                     v.name
@@ -162,7 +163,7 @@ impl ViewParts<'_> {
             ctx.report(
                 fi,
                 At::Value(&p),
-                "invalid-sql",
+                Code::InvalidSql,
                 format!("invalid sql in dimension '{}': {e}", d.name),
                 None,
             );
@@ -233,7 +234,7 @@ impl ViewParts<'_> {
                     ctx.report(
                         fi,
                         At::Value(&ypath!["views", vi, "dimensions", di, "type"]),
-                        "invalid-type",
+                        Code::InvalidType,
                         format!("unknown dimension type '{t}' in dimension '{}'", d.name),
                         did_you_mean(t, DimensionType::NAMES.iter().copied()).or_else(|| {
                             Some(format!("use one of {}", DimensionType::NAMES.join(", ")))
@@ -254,7 +255,7 @@ impl ViewParts<'_> {
             ctx.report(
                 fi,
                 At::Value(&ypath!["views", vi, "measures", mi, "type"]),
-                "invalid-type",
+                Code::InvalidType,
                 format!("unknown measure type '{}' in measure '{}'", m.ty, m.name),
                 did_you_mean(&m.ty, MeasureType::NAMES.iter().copied())
                     .or_else(|| Some(format!("use one of {}", MeasureType::NAMES.join(", ")))),
@@ -265,7 +266,7 @@ impl ViewParts<'_> {
             ctx.report(
                 fi,
                 At::Value(&name_p),
-                "missing-sql",
+                Code::MissingSql,
                 format!("measure '{}' of type '{}' needs 'sql'", m.name, ty.name()),
                 Some("add e.g. 'sql: ${TABLE}.amount'".into()),
             );
@@ -278,7 +279,7 @@ impl ViewParts<'_> {
                 ctx.report(
                     fi,
                     At::Value(&p),
-                    "invalid-sql",
+                    Code::InvalidSql,
                     format!("invalid sql in measure '{}': {e}", m.name),
                     None,
                 );
@@ -321,7 +322,7 @@ fn check_dimension_options(
         ctx.report(
             fi,
             At::Key(&ypath!["views", vi, "dimensions", di, "tiers"]),
-            "invalid-type",
+            Code::InvalidType,
             format!("'tiers' needs 'type: tier' in dimension '{}'", d.name),
             Some("set 'type: tier' or remove 'tiers'".into()),
         );
@@ -330,7 +331,7 @@ fn check_dimension_options(
         ctx.report(
             fi,
             At::Key(&ypath!["views", vi, "dimensions", di, "timeframes"]),
-            "invalid-type",
+            Code::InvalidType,
             format!(
                 "'timeframes' needs 'type: time' or 'type: date' in dimension '{}'",
                 d.name
@@ -363,7 +364,7 @@ fn timeframes(
             Some(tf) if ty == DimensionType::Date && tf.needs_time() => ctx.report(
                 fi,
                 At::Find(&tf_p, t),
-                "invalid-timeframe",
+                Code::InvalidTimeframe,
                 format!(
                     "timeframe '{t}' needs a time, but dimension '{}' is a date",
                     d.name
@@ -374,7 +375,7 @@ fn timeframes(
             None => ctx.report(
                 fi,
                 At::Find(&tf_p, t),
-                "invalid-timeframe",
+                Code::InvalidTimeframe,
                 format!("unknown timeframe '{t}' in dimension '{}'", d.name),
                 did_you_mean(t, Timeframe::ALL.iter().map(|t| t.name())),
             ),
@@ -392,7 +393,7 @@ fn tiers(ctx: &mut Ctx<'_>, fi: usize, vi: usize, di: usize, d: &DimensionSpec) 
         ctx.report(
             fi,
             At::Key(&ypath!["views", vi, "dimensions", di, key]),
-            "invalid-tiers",
+            Code::InvalidTiers,
             format!("dimension '{}' needs 'tiers': increasing numbers", d.name),
             Some("e.g. 'tiers: [0, 100, 500]'".into()),
         );
@@ -415,14 +416,14 @@ fn check_measure_options(
         (MeasureType::Percentile, _) => ctx.report(
             fi,
             At::Value(&ypath!["views", vi, "measures", mi, "name"]),
-            "invalid-percentile",
+            Code::InvalidPercentile,
             format!("measure '{}' needs 'percentile' between 0 and 100", m.name),
             Some("add e.g. 'percentile: 90'".into()),
         ),
         (_, Some(_)) => ctx.report(
             fi,
             At::Key(&ypath!["views", vi, "measures", mi, "percentile"]),
-            "invalid-percentile",
+            Code::InvalidPercentile,
             format!(
                 "'percentile' needs 'type: percentile' in measure '{}'",
                 m.name
@@ -435,7 +436,7 @@ fn check_measure_options(
         ctx.report(
             fi,
             At::Key(&ypath!["views", vi, "measures", mi, "filters"]),
-            "invalid-filter",
+            Code::InvalidFilter,
             format!(
                 "measure '{}' of type 'number' cannot have 'filters'",
                 m.name

@@ -2,6 +2,7 @@
 //! measure SQL (unknown names, wrong kinds, other views), type misuse (a sum of a string),
 //! reference cycles, and the dimensions and expressions of filtered measures.
 
+use crate::error::Code;
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::context::{At, Ctx};
@@ -90,21 +91,21 @@ fn check_dimension_refs<'v>(
                 (None, n) if is_measure(view, n) => ctx.report(
                     fi,
                     at,
-                    "invalid-reference",
+                    Code::InvalidReference,
                     format!("dimension '{}' cannot refer to measure '{n}'", d.name),
                     Some("dimensions can only use columns and other dimensions".into()),
                 ),
                 (None, n) => ctx.report(
                     fi,
                     at,
-                    "unknown-field",
+                    Code::UnknownField,
                     format!("unknown field '{n}' in view '{}'", v.name),
                     did_you_mean(n, view.dims.keys().map(String::as_str)),
                 ),
                 (Some(a), f) => ctx.report(
                     fi,
                     at,
-                    "invalid-reference",
+                    Code::InvalidReference,
                     format!("dimension '{}' refers to '{a}.{f}' in another view", d.name),
                     Some("dimensions can only use their own view's columns and dimensions; join the views in an explore".into()),
                 ),
@@ -172,7 +173,7 @@ impl<'v> MeasureAt<'v> {
             (None, "TABLE") => ctx.report(
                 fi,
                 at,
-                "invalid-reference",
+                Code::InvalidReference,
                 format!("measure '{name}' of type 'number' cannot use '${{TABLE}}'"),
                 Some("refer to other measures, e.g. '${revenue}'".into()),
             ),
@@ -180,7 +181,7 @@ impl<'v> MeasureAt<'v> {
             (None, n) if view.dims.contains_key(n) => ctx.report(
                 fi,
                 at,
-                "invalid-reference",
+                Code::InvalidReference,
                 format!("measure '{name}' of type 'number' refers to dimension '{n}'"),
                 Some("a 'number' measure combines other measures; aggregate the dimension with a measure first".into()),
             ),
@@ -190,7 +191,7 @@ impl<'v> MeasureAt<'v> {
                 None => ctx.report(
                     fi,
                     at,
-                    "unknown-view",
+                    Code::UnknownView,
                     format!("unknown view '{a}' in measure '{name}'"),
                     did_you_mean(a, views.keys().map(String::as_str)),
                 ),
@@ -202,7 +203,7 @@ impl<'v> MeasureAt<'v> {
                     _ => ctx.report(
                         fi,
                         at,
-                        "unknown-field",
+                        Code::UnknownField,
                         format!("unknown measure '{f}' in view '{a}'"),
                         did_you_mean(
                             f,
@@ -228,14 +229,14 @@ impl<'v> MeasureAt<'v> {
             (None, n) if is_measure(view, n) => ctx.report(
                 fi,
                 at,
-                "invalid-reference",
+                Code::InvalidReference,
                 format!("measure '{name}' of type '{ty}' refers to measure '{n}'"),
                 Some("use 'type: number' to combine measures".into()),
             ),
             (None, n) => ctx.report(
                 fi,
                 at,
-                "unknown-field",
+                Code::UnknownField,
                 format!("unknown field '{n}' in view '{}'", view.name),
                 did_you_mean(
                     n,
@@ -248,7 +249,7 @@ impl<'v> MeasureAt<'v> {
             (Some(a), f) => ctx.report(
                 fi,
                 at,
-                "invalid-reference",
+                Code::InvalidReference,
                 format!("measure '{name}' refers to '{a}.{f}' in another view"),
                 Some(
                     "aggregate measures use their own view; combine views with a 'number' measure"
@@ -283,7 +284,7 @@ impl<'v> MeasureAt<'v> {
             ctx.report(
                 self.fi,
                 At::Find(&self.sql_path(), text),
-                "type-mismatch",
+                Code::TypeMismatch,
                 format!(
                     "measure '{}' of type '{}' needs a number, but '{n}' is a {} dimension",
                     self.m.name,
@@ -310,7 +311,7 @@ impl<'v> MeasureAt<'v> {
                 _ => ctx.report(
                     fi,
                     At::Value(&fp),
-                    "unknown-field",
+                    Code::UnknownField,
                     format!(
                         "unknown dimension '{field}' in filter of measure '{}'",
                         self.m.name
@@ -359,7 +360,7 @@ fn report_cycles(
                     ctx.report(
                         fi,
                         At::Find(&p, &needle),
-                        "reference-cycle",
+                        Code::ReferenceCycle,
                         format!(
                             "fields refer to each other in a cycle: {}",
                             cycle.join(" -> ")

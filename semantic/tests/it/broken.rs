@@ -13,7 +13,15 @@ type Brief = (usize, usize, &'static str, String, Option<String>);
 
 fn brief(d: &[Diagnostic]) -> Vec<Brief> {
     d.iter()
-        .map(|d| (d.line, d.column, d.code, d.message.clone(), d.hint.clone()))
+        .map(|d| {
+            (
+                d.line,
+                d.column,
+                d.code.as_str(),
+                d.message.clone(),
+                d.hint.clone(),
+            )
+        })
         .collect()
 }
 

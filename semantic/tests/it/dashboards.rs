@@ -61,7 +61,7 @@ fn broken_dashboards_are_reported_where_they_are() {
     assert!(model.is_none());
     let got: Vec<_> = diags
         .iter()
-        .map(|d| (d.file.as_str(), d.line, d.column, d.code))
+        .map(|d| (d.file.as_str(), d.line, d.column, d.code.as_str()))
         .collect();
     assert_eq!(
         got,
@@ -93,7 +93,11 @@ fn a_dashboard_defined_twice_is_an_error() {
     assert!(model.is_none());
     assert_eq!(diags.len(), 1);
     assert_eq!(
-        (diags[0].file.as_str(), diags[0].line, diags[0].code),
+        (
+            diags[0].file.as_str(),
+            diags[0].line,
+            diags[0].code.as_str()
+        ),
         ("more.yml", 2, "duplicate-name")
     );
     assert!(
@@ -187,7 +191,7 @@ fn measures_cannot_be_dashboard_filters_and_json_rejects_unknown_keys() {
     let p = d.check(&model);
     assert_eq!(p.len(), 1);
     assert_eq!(
-        (p[0].code, p[0].location().as_str()),
+        (p[0].code.as_str(), p[0].location().as_str()),
         ("unknown-field", "filters.0.field")
     );
     let bad = r#"{"name": "m", "title": "M", "tilez": []}"#;

@@ -9,6 +9,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 pub use boltic_types::ErrorBody;
 
+use boltic_semantic::Code;
+
 use crate::store::StoreError;
 
 /// Declares [`ApiCode`] with its table: each row is a variant, the code sent, its HTTP status
@@ -269,21 +271,47 @@ impl From<boltic_semantic::Error> for ApiError {
     }
 }
 
-/// The API code for a semantic error code (`unknown-field` → `unknown_field`); codes without
-/// their own become `invalid_query`.
-fn query_code(code: &'static str) -> ApiCode {
+/// The API code for a semantic error code (`unknown-field` → `unknown_field`). Exhaustive: a
+/// new semantic code does not compile until it is given its API code here. Codes that only
+/// model files or `boltic validate` produce, and query mistakes without a code of their own,
+/// are sent as `invalid_query`.
+fn query_code(code: Code) -> ApiCode {
     match code {
-        "unknown-explore" => ApiCode::UnknownExplore,
-        "unknown-field" => ApiCode::UnknownField,
-        "field-not-allowed" => ApiCode::FieldNotAllowed,
-        "view-not-joined" => ApiCode::ViewNotJoined,
-        "invalid-sort" => ApiCode::InvalidSort,
-        "invalid-pivot" => ApiCode::InvalidPivot,
-        "empty-query" => ApiCode::EmptyQuery,
-        "invalid-timezone" => ApiCode::InvalidTimezone,
-        "mixed-filter" => ApiCode::MixedFilter,
-        "fanout-without-primary-key" => ApiCode::FanoutWithoutPrimaryKey,
-        _ => ApiCode::InvalidQuery,
+        Code::UnknownExplore => ApiCode::UnknownExplore,
+        Code::UnknownField => ApiCode::UnknownField,
+        Code::FieldNotAllowed => ApiCode::FieldNotAllowed,
+        Code::ViewNotJoined => ApiCode::ViewNotJoined,
+        Code::InvalidSort => ApiCode::InvalidSort,
+        Code::InvalidPivot => ApiCode::InvalidPivot,
+        Code::EmptyQuery => ApiCode::EmptyQuery,
+        Code::InvalidTimezone => ApiCode::InvalidTimezone,
+        Code::MixedFilter => ApiCode::MixedFilter,
+        Code::FanoutWithoutPrimaryKey => ApiCode::FanoutWithoutPrimaryKey,
+        Code::InvalidFilter => ApiCode::InvalidFilter,
+        Code::Syntax
+        | Code::DuplicateName
+        | Code::UnknownView
+        | Code::InvalidType
+        | Code::InvalidSource
+        | Code::InvalidSql
+        | Code::InvalidReference
+        | Code::ReferenceCycle
+        | Code::TypeMismatch
+        | Code::MissingSql
+        | Code::InvalidPercentile
+        | Code::InvalidTiers
+        | Code::InvalidTimeframe
+        | Code::MissingRelationship
+        | Code::MissingSqlOn
+        | Code::InvalidJoin
+        | Code::AmbiguousJoin
+        | Code::InvalidName
+        | Code::InvalidTileQuery
+        | Code::InvalidLayout
+        | Code::TooManyTiles
+        | Code::SqlModel
+        | Code::UnknownTable
+        | Code::WarehouseMismatch => ApiCode::InvalidQuery,
     }
 }
 
