@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::context::{At, Ctx};
 use super::spec::{DimensionSpec, MeasureSpec, ViewSpec};
-use super::unique::UniqueNames;
+use super::unique::unique_in_view;
 use crate::error::did_you_mean;
 use crate::model::{
     DimDecl, Dimension, DimensionType, Field, FieldKind, Measure, MeasureType, Timeframe, View,
@@ -38,10 +38,9 @@ pub(super) fn build_view(ctx: &mut Ctx<'_>, fi: usize, vi: usize, v: &ViewSpec) 
     let mut parts = ViewParts {
         fi,
         vi,
+        view: &v.name,
         fields: BTreeMap::new(),
-        field_names: UniqueNames::in_view("field", &v.name),
         dims: BTreeMap::new(),
-        dim_names: UniqueNames::in_view("dimension", &v.name),
         columns: BTreeSet::new(),
     };
     for (di, d) in v.dimensions.iter().enumerate() {
@@ -124,12 +123,12 @@ fn view_source(ctx: &mut Ctx<'_>, fi: usize, vi: usize, v: &ViewSpec) -> Option<
 struct ViewParts<'s> {
     fi: usize,
     vi: usize,
+    /// The view's name.
+    view: &'s str,
     /// Queryable fields (timeframes expanded).
     fields: BTreeMap<String, Field>,
-    field_names: UniqueNames<'s>,
     /// Dimensions as declared.
     dims: BTreeMap<String, DimDecl>,
-    dim_names: UniqueNames<'s>,
     /// `${TABLE}.column`s used.
     columns: BTreeSet<String>,
 }
@@ -137,10 +136,9 @@ struct ViewParts<'s> {
 impl ViewParts<'_> {
     /// Add a queryable field declared at `name_path`, unless its name is taken.
     fn add_field(&mut self, ctx: &mut Ctx<'_>, f: Field, name_path: &[Seg]) {
-        if self
-            .field_names
-            .claim(ctx, self.fi, At::Value(name_path), &f.name)
-        {
+        let taken = self.fields.contains_key(&f.name);
+        let at = (self.fi, At::Value(name_path));
+        if unique_in_view(ctx, at, ("field", self.view), &f.name, taken) {
             self.fields.insert(f.name.clone(), f);
         }
     }
@@ -168,7 +166,14 @@ impl ViewParts<'_> {
                 None,
             );
         }
-        if !self.dim_names.claim(ctx, fi, At::Value(&name_p), &d.name) {
+        let taken = self.dims.contains_key(&d.name);
+        if !unique_in_view(
+            ctx,
+            (fi, At::Value(&name_p)),
+            ("dimension", self.view),
+            &d.name,
+            taken,
+        ) {
             return;
         }
         let decl = DimDecl {
