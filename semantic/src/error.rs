@@ -104,6 +104,10 @@ codes! {
     MixedFilter => "mixed-filter";
     /// A query without fields.
     EmptyQuery => "empty-query";
+    /// An `access_grants` entry without an attribute or allowed values.
+    InvalidAccessGrant => "invalid-access-grant";
+    /// `required_access_grants` naming a grant the model does not define.
+    UnknownAccessGrant => "unknown-access-grant";
     /// A SQL model of the project that does not parse (`boltic validate`).
     SqlModel => "sql-model";
     /// A view's table that the warehouse does not have (`boltic validate --warehouse`).

@@ -126,7 +126,7 @@
 //! `invalid-reference`, `reference-cycle`, `type-mismatch`, `missing-sql`, `invalid-percentile`,
 //! `invalid-tiers`, `invalid-timeframe`, `invalid-filter`, `invalid-timezone`,
 //! `missing-relationship`, `missing-sql-on`, `invalid-join`, `ambiguous-join`,
-//! `fanout-without-primary-key`; for dashboards also `invalid-name`, `invalid-tile-query`,
+//! `fanout-without-primary-key`, `invalid-access-grant`, `unknown-access-grant`; for dashboards also `invalid-name`, `invalid-tile-query`,
 //! `invalid-layout`, `too-many-tiles`. Query errors ([`Error::Query`]) use `unknown-explore`,
 //! `unknown-field`, `field-not-allowed`, `view-not-joined`, `invalid-pivot`, `invalid-sort`,
 //! `mixed-filter`, `empty-query`, `invalid-timezone`, `fanout-without-primary-key`.
@@ -154,6 +154,7 @@ pub use dashboard::{DashboardExt, DashboardProblem, PathSeg, valid_name};
 pub use error::{Code, Diagnostic, Error, FilterError, Result, Severity};
 pub use load::load;
 pub use model::{
-    Dimension, DimensionType, Explore, Field, FieldKind, Join, JoinType, Measure, MeasureType,
-    Model, Relationship, SourceFile, Timeframe, View, ViewSource,
+    Access, AccessFilter, AccessGrant, Dimension, DimensionType, Explore, Field, FieldKind, Join,
+    JoinType, Measure, MeasureType, Model, Relationship, SourceFile, Timeframe, UserAttributes,
+    View, ViewSource,
 };

@@ -39,6 +39,8 @@ pub struct Model {
     pub explores: BTreeMap<String, Explore>,
     /// Dashboards defined in the model files (read-only in the app), by name.
     pub dashboards: BTreeMap<String, boltic_types::Dashboard>,
+    /// Access grants by name (`required_access_grants` of explores name them).
+    pub access_grants: BTreeMap<String, AccessGrant>,
     /// The model's SQL snippets parsed and printed once, for the compiler.
     #[serde(skip)]
     pub(crate) sql: SqlCache,
@@ -465,6 +467,62 @@ pub struct Explore {
     pub sql_always_where: Option<String>,
     /// Field restriction: `alias.field`, `alias.*`, or `-alias.field` entries (empty: all).
     pub fields: Vec<String>,
+    /// Row-level security: every query of a user keeps only the rows whose field is one of
+    /// the user's values of the attribute (none: no rows).
+    pub access_filters: Vec<AccessFilter>,
+    /// Access grants a user must hold to see the explore at all (names in
+    /// [`Model::access_grants`]).
+    pub required_access_grants: Vec<String>,
+}
+
+/// `access_filters:` entry of an explore.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AccessFilter {
+    /// The filtered dimension, `alias.field`.
+    pub field: String,
+    /// The user attribute whose values the field must have.
+    pub user_attribute: String,
+}
+
+/// A named grant: held by users whose `user_attribute` has one of `allowed_values`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AccessGrant {
+    /// Name, as `required_access_grants` lists it.
+    pub name: String,
+    /// The user attribute it looks at.
+    pub user_attribute: String,
+    /// The values that hold the grant.
+    pub allowed_values: Vec<String>,
+}
+
+/// User attributes: attribute name → the user's values (e.g. `group_type` → `[Company]`).
+pub type UserAttributes = BTreeMap<String, Vec<String>>;
+
+/// Whom a query is compiled for: what the model's access filters and grants apply to.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Access {
+    /// No restriction: the model's owner (the CLI, `boltic validate`, load-time checks).
+    #[default]
+    Unrestricted,
+    /// A user with these attributes. A missing attribute holds no grant and lets no row
+    /// through an access filter (fail closed).
+    User(UserAttributes),
+}
+
+impl Access {
+    /// The user's values of `attribute`; `None` when unrestricted.
+    pub fn values(&self, attribute: &str) -> Option<&[String]> {
+        match self {
+            Access::Unrestricted => None,
+            Access::User(attributes) => Some(attributes.get(attribute).map_or(&[], Vec::as_slice)),
+        }
+    }
+
+    /// Whether the caller holds `grant`.
+    pub fn holds(&self, grant: &AccessGrant) -> bool {
+        self.values(&grant.user_attribute)
+            .is_none_or(|vs| vs.iter().any(|v| grant.allowed_values.contains(v)))
+    }
 }
 
 impl Explore {
@@ -510,6 +568,21 @@ impl Explore {
 }
 
 impl Model {
+    /// Whether `access` may see `explore`: it holds every grant the explore requires.
+    pub fn allows_explore(&self, explore: &Explore, access: &Access) -> bool {
+        explore
+            .required_access_grants
+            .iter()
+            .all(|g| self.access_grants.get(g).is_some_and(|g| access.holds(g)))
+    }
+
+    /// The explores `access` may see, by name.
+    pub fn explores_for<'m>(&'m self, access: &'m Access) -> impl Iterator<Item = &'m Explore> {
+        self.explores
+            .values()
+            .filter(move |e| self.allows_explore(e, access))
+    }
+
     /// Look up a field `alias.field` through an explore: (alias, view, field).
     pub fn resolve<'a>(
         &'a self,

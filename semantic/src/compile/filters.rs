@@ -8,7 +8,7 @@ use super::conds::cond_sql;
 use super::resolve::{FieldRef, Scope};
 use crate::error::{Error, FilterError, Result};
 use crate::filter::{self, CmpOp, Cond, FilterKind, Lit};
-use crate::model::{DimensionType, filter_kind};
+use crate::model::{AccessFilter, DimensionType, filter_kind};
 use boltic_types::{Condition, Filter, Op};
 
 /// Message for a filter on a [`FieldRef::is_time_measure`].
@@ -20,6 +20,8 @@ pub(crate) enum Pred<'a> {
     Leaf(FieldRef<'a>, Cond),
     And(Vec<Pred<'a>>),
     Or(Vec<Pred<'a>>),
+    /// No row: an access filter for a user without the attribute (fail closed).
+    Never,
 }
 
 impl<'a> Pred<'a> {
@@ -27,6 +29,7 @@ impl<'a> Pred<'a> {
     pub fn on_measures(&self) -> Option<bool> {
         match self {
             Pred::Leaf(f, _) => Some(!f.field.is_dimension()),
+            Pred::Never => Some(false),
             Pred::And(v) | Pred::Or(v) => {
                 let kinds: BTreeSet<Option<bool>> = v.iter().map(Pred::on_measures).collect();
                 if kinds.len() == 1 {
@@ -43,11 +46,44 @@ impl<'a> Pred<'a> {
         match self {
             Pred::Leaf(f, _) => out.push(f),
             Pred::And(v) | Pred::Or(v) => v.iter().for_each(|x| x.fields(out)),
+            Pred::Never => {}
         }
     }
 }
 
 impl<'a> Scope<'a> {
+    /// An explore's access filter for the caller: `None` when unrestricted, [`Pred::Never`]
+    /// when the caller has no value of the attribute, else the field equal to one of them.
+    /// Resolved past the explore's `fields` list: a hidden field still guards rows.
+    pub(super) fn access_pred(&self, f: &AccessFilter) -> Result<Option<Pred<'a>>> {
+        let Some(values) = self.access.values(&f.user_attribute) else {
+            return Ok(None);
+        };
+        if values.is_empty() {
+            return Ok(Some(Pred::Never));
+        }
+        let (alias, view, field) = self
+            .model
+            .resolve(self.explore, &f.field)
+            .ok_or_else(|| Error::Internal(format!("access filter field '{}'", f.field)))?;
+        let fr = FieldRef {
+            key: format!("{alias}.{}", field.name),
+            alias,
+            view,
+            field,
+        };
+        let c = Condition {
+            field: fr.key.clone(),
+            op: Op::Equals,
+            values: values
+                .iter()
+                .map(|v| serde_json::Value::String(v.clone()))
+                .collect(),
+        };
+        let cond = self.condition_to_cond(&fr, &c)?;
+        Ok(Some(Pred::Leaf(fr, cond)))
+    }
+
     pub(super) fn condition_to_cond(&self, f: &FieldRef<'_>, c: &Condition) -> Result<Cond> {
         if f.is_time_measure() {
             return Err(Error::InvalidQuery(format!(
@@ -259,6 +295,7 @@ impl<'a> Scope<'a> {
                 };
                 cond_sql(c, &target, date_only, self.utc)
             }
+            Pred::Never => Some("FALSE".to_string()),
             Pred::And(v) | Pred::Or(v) => {
                 let sep = if matches!(p, Pred::And(_)) {
                     " AND "

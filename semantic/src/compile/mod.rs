@@ -33,7 +33,7 @@ use chrono::NaiveDateTime;
 use serde::Serialize;
 
 use crate::error::Result;
-use crate::model::{DimensionType, Measure, MeasureType, Model, View};
+use crate::model::{Access, DimensionType, Measure, MeasureType, Model, View};
 use crate::refs;
 use boltic_types::Query;
 use plan::{PlanOptions, QueryPlan};
@@ -49,6 +49,10 @@ pub struct CompileOptions {
     /// Compile fanned-out measures the naive way (a plain join then aggregate), which gives
     /// inflated sums. Only for demonstrating the difference in tests.
     pub naive_fanout: bool,
+    /// Whom the query runs for: the explore's `access_filters` become `WHERE` predicates of
+    /// every query (the totals and fan-out keys queries too), and an explore whose grants the
+    /// caller lacks does not exist for it. [`Access::Unrestricted`] by default.
+    pub access: Access,
 }
 
 impl CompileOptions {
@@ -57,6 +61,7 @@ impl CompileOptions {
         CompileOptions {
             now,
             naive_fanout: false,
+            access: Access::Unrestricted,
         }
     }
 }
@@ -127,7 +132,7 @@ fn compile_one(
     opts: &CompileOptions,
     skip_measure_filters: bool,
 ) -> Result<CompiledQuery> {
-    let scope = Scope::new(model, query, opts.now)?;
+    let scope = Scope::new(model, query, opts.now, opts.access.clone())?;
     let plan = QueryPlan::build(
         &scope,
         query,
@@ -161,7 +166,7 @@ pub(crate) fn plan_query<'a>(
     query: &Query,
     opts: &CompileOptions,
 ) -> Result<QueryPlan<'a>> {
-    let scope = Scope::new(model, query, opts.now)?;
+    let scope = Scope::new(model, query, opts.now, opts.access.clone())?;
     QueryPlan::build(
         &scope,
         query,

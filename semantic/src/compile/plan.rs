@@ -216,6 +216,9 @@ fn predicates<'a>(
             preds.push(scope.expr_pred(field, expr)?);
         }
     }
+    for f in &scope.explore.access_filters {
+        preds.extend(scope.access_pred(f)?);
+    }
     let mut where_preds = Vec::new();
     let mut having_preds = Vec::new();
     for p in preds {

@@ -7,8 +7,8 @@ use chrono::NaiveDateTime;
 
 use super::sqltext::string_lit;
 use crate::error::{Error, did_you_mean};
+use crate::model::{Access, Model, View};
 use crate::model::{Dimension, DimensionType, Explore, Field, FieldKind, Measure, MeasureType};
-use crate::model::{Model, View};
 use crate::timezone::check_timezone;
 use boltic_types::Query;
 
@@ -22,11 +22,13 @@ pub(super) fn query_error(code: Code, message: String, hint: Option<String>) -> 
     Error::query(code, message, hint)
 }
 
-/// What every stage of a compilation looks names up in: the model, the query's explore, the
-/// wall-clock "now" and the query time zone.
+/// What every stage of a compilation looks names up in: the model, the query's explore, whom
+/// it runs for, the wall-clock "now" and the query time zone.
 pub(crate) struct Scope<'a> {
     pub model: &'a Model,
     pub explore: &'a Explore,
+    /// Whom the query runs for (access filters and grants).
+    pub access: Access,
     /// The current wall-clock time in the query time zone (relative date filters).
     pub now: NaiveDateTime,
     /// The query time zone.
@@ -38,15 +40,26 @@ pub(crate) struct Scope<'a> {
 }
 
 impl<'a> Scope<'a> {
-    /// The scope of `query`: its explore and checked time zone.
-    pub fn new(model: &'a Model, query: &Query, now: NaiveDateTime) -> Result<Self, Error> {
-        let explore = model.explores.get(&query.explore).ok_or_else(|| {
-            query_error(
-                Code::UnknownExplore,
-                format!("unknown explore '{}'", query.explore),
-                did_you_mean(&query.explore, model.explores.keys().map(String::as_str)),
-            )
-        })?;
+    /// The scope of `query`: its explore (one `access` may see: another does not exist for it,
+    /// nor is it suggested) and checked time zone.
+    pub fn new(
+        model: &'a Model,
+        query: &Query,
+        now: NaiveDateTime,
+        access: Access,
+    ) -> Result<Self, Error> {
+        let explore = model
+            .explores
+            .get(&query.explore)
+            .filter(|e| model.allows_explore(e, &access))
+            .ok_or_else(|| {
+                let visible = model.explores_for(&access).map(|e| e.name.as_str());
+                query_error(
+                    Code::UnknownExplore,
+                    format!("unknown explore '{}'", query.explore),
+                    did_you_mean(&query.explore, visible),
+                )
+            })?;
         let tz = query_timezone(model, query).to_string();
         if let Err(e) = check_timezone(&tz) {
             return Err(query_error(e.code, e.message, Some(e.hint)));
@@ -56,6 +69,7 @@ impl<'a> Scope<'a> {
         Ok(Scope {
             model,
             explore,
+            access,
             now,
             tz,
             tz_lit,

@@ -10,7 +10,9 @@ use super::context::{At, Ctx};
 use super::spec::{ExploreSpec, JoinSpec};
 use crate::compile::joins;
 use crate::error::did_you_mean;
-use crate::model::{Explore, Field, FieldKind, Join, JoinType, Relationship, View};
+use crate::model::{
+    AccessFilter, AccessGrant, Explore, Field, FieldKind, Join, JoinType, Relationship, View,
+};
 use crate::refs::refs;
 use crate::yaml_pos::{Seg, ypath};
 
@@ -22,6 +24,7 @@ pub(super) fn build_explore(
     ei: usize,
     e: &ExploreSpec,
     views: &BTreeMap<String, View>,
+    grants: &BTreeMap<String, AccessGrant>,
 ) -> Option<Explore> {
     let base = e.view.clone().unwrap_or_else(|| e.name.clone());
     if !views.contains_key(&base) {
@@ -60,8 +63,18 @@ pub(super) fn build_explore(
             .collect(),
         sql_always_where: e.sql_always_where.clone(),
         fields: e.fields.clone(),
+        access_filters: e
+            .access_filters
+            .iter()
+            .map(|f| AccessFilter {
+                field: f.field.clone(),
+                user_attribute: f.user_attribute.clone(),
+            })
+            .collect(),
+        required_access_grants: e.required_access_grants.clone(),
     };
     check.always_filter(ctx, &explore);
+    check.access(ctx, &explore, grants);
     if let Some(w) = &explore.sql_always_where {
         let p = ypath!["explores", ei, "sql_always_where"];
         check.explore_sql(
@@ -265,6 +278,69 @@ impl ExploreCheck<'_> {
                 let vp = ypath!["explores", ei, "always_filter", i, "value"];
                 ctx.check_filter_value(fi, &vp, d, field, value);
             }
+        }
+    }
+
+    /// `access_filters` (a dimension of a joined view, a user attribute) and
+    /// `required_access_grants` (grants the model defines).
+    fn access(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        explore: &Explore,
+        grants: &BTreeMap<String, AccessGrant>,
+    ) {
+        let (fi, ei) = (self.fi, self.ei);
+        for (i, f) in explore.access_filters.iter().enumerate() {
+            let fp = ypath!["explores", ei, "access_filters", i, "field"];
+            let known = match f.field.split_once('.') {
+                Some((a, name)) => self.alias_field(ctx, At::Value(&fp), a, name, true),
+                None => {
+                    ctx.report(
+                        fi,
+                        At::Value(&fp),
+                        Code::UnknownField,
+                        format!("field '{}' needs a view: 'view.field'", f.field),
+                        None,
+                    );
+                    false
+                }
+            };
+            if f.user_attribute.trim().is_empty() {
+                let ap = ypath!["explores", ei, "access_filters", i, "user_attribute"];
+                ctx.report(
+                    fi,
+                    At::Value(&ap),
+                    Code::InvalidAccessGrant,
+                    format!("access filter on '{}' names no user attribute", f.field),
+                    Some("write 'user_attribute: <attribute name>'".into()),
+                );
+                self.ok = false;
+            }
+            self.ok &= known;
+        }
+        let list_p = ypath!["explores", ei, "required_access_grants"];
+        for (i, g) in explore.required_access_grants.iter().enumerate() {
+            if grants.contains_key(g) {
+                continue;
+            }
+            let gp = ypath!["explores", ei, "required_access_grants", i];
+            let at = if ctx.key_pos(fi, &gp) == ctx.key_pos(fi, &list_p) {
+                At::Find(&gp, g)
+            } else {
+                At::Value(&gp)
+            };
+            ctx.report(
+                fi,
+                at,
+                Code::UnknownAccessGrant,
+                format!(
+                    "explore '{}' requires unknown access grant '{g}'",
+                    explore.name
+                ),
+                did_you_mean(g, grants.keys().map(String::as_str))
+                    .or_else(|| Some("define it under 'access_grants:'".into())),
+            );
+            self.ok = false;
         }
     }
 

@@ -8,6 +8,7 @@
 //!
 //! Files depend one way: `mod` → the construct files → `unique` → `context`; `spec` is shared.
 
+mod access;
 mod context;
 mod dashboard;
 mod explore;
@@ -54,6 +55,7 @@ pub fn load(files: &[SourceFile]) -> (Option<Model>, Vec<Diagnostic>) {
         view_refs::check_view_refs(&mut ctx, *fi, *vi, v, &views);
     }
 
+    let access_grants = access::load_grants(&mut ctx, &specs);
     let mut explores = BTreeMap::new();
     let mut explore_names = UniqueNames::across_files("explore");
     for (fi, s) in &specs {
@@ -62,7 +64,7 @@ pub fn load(files: &[SourceFile]) -> (Option<Model>, Vec<Diagnostic>) {
             if !explore_names.claim(&mut ctx, *fi, At::Value(&name_p), &e.name) {
                 continue;
             }
-            if let Some(x) = explore::build_explore(&mut ctx, *fi, ei, e, &views) {
+            if let Some(x) = explore::build_explore(&mut ctx, *fi, ei, e, &views, &access_grants) {
                 explores.insert(e.name.clone(), x);
             }
         }
@@ -76,6 +78,7 @@ pub fn load(files: &[SourceFile]) -> (Option<Model>, Vec<Diagnostic>) {
         views,
         explores,
         dashboards: BTreeMap::new(),
+        access_grants,
         sql: std::mem::take(&mut ctx.sql),
     };
     // dashboards are checked against the finished model (their tile queries must compile)

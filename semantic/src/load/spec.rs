@@ -15,6 +15,27 @@ pub(super) struct FileSpec {
     pub explores: Vec<ExploreSpec>,
     #[serde(default)]
     pub dashboards: Vec<boltic_types::Dashboard>,
+    #[serde(default)]
+    pub access_grants: Vec<AccessGrantSpec>,
+}
+
+/// `access_grants:` entry: a grant is held by users whose `user_attribute` has one of
+/// `allowed_values`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct AccessGrantSpec {
+    pub name: String,
+    pub user_attribute: String,
+    pub allowed_values: Vec<String>,
+}
+
+/// `access_filters:` entry of an explore: rows where `field` is one of the user's values of
+/// `user_attribute`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct AccessFilterSpec {
+    pub field: String,
+    pub user_attribute: String,
 }
 
 /// A view: its source and fields.
@@ -100,6 +121,10 @@ pub(super) struct ExploreSpec {
     pub sql_always_where: Option<String>,
     #[serde(default)]
     pub fields: Vec<String>,
+    #[serde(default)]
+    pub access_filters: Vec<AccessFilterSpec>,
+    #[serde(default)]
+    pub required_access_grants: Vec<String>,
 }
 
 /// A join of an explore.

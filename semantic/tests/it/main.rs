@@ -1,5 +1,6 @@
 //! Integration tests of boltic-semantic (one binary, modules by topic).
 
+mod access;
 mod api;
 mod broken;
 mod cases;

@@ -33,7 +33,7 @@ pub struct Answer {
 pub fn compile(
     state: &AppState,
     query: &Query,
-    _caller: &Caller,
+    caller: &Caller,
 ) -> Result<CompiledQuery, ApiError> {
     let loaded = state.model().ok_or_else(|| model_not_ready(state))?;
     let max_rows = state.config.max_rows;
@@ -73,11 +73,9 @@ pub fn compile(
         .at(serde_json::json!({"field": "timezone"})));
     }
     let now = now_in(boltic_semantic::query_timezone(&loaded.model, &query));
-    Ok(boltic_semantic::compile(
-        &loaded.model,
-        &query,
-        &CompileOptions::new(now),
-    )?)
+    let mut options = CompileOptions::new(now);
+    options.access = caller.access();
+    Ok(boltic_semantic::compile(&loaded.model, &query, &options)?)
 }
 
 /// How long a memoized compilation is reused: relative date filters ("last 7 days") move

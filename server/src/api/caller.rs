@@ -7,6 +7,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 
+use boltic_semantic::{Access, UserAttributes};
+
 use super::error::{ApiCode, ApiError};
 use crate::store::{ShareStatus, Store};
 
@@ -24,6 +26,18 @@ pub enum Caller {
         /// The dashboard it opens.
         dashboard: String,
     },
+}
+
+impl Caller {
+    /// What the model's access filters and grants see of this caller: the one place that
+    /// turns who asks into what they may see. No caller has user attributes yet (accounts
+    /// come next), so each is a user without attributes: an explore behind an access grant
+    /// does not exist for it, and an access-filtered explore returns no rows (fail closed).
+    pub fn access(&self) -> Access {
+        match self {
+            Caller::Anonymous | Caller::Share { .. } => Access::User(UserAttributes::new()),
+        }
+    }
 }
 
 /// The bearer token of a request, if any.

@@ -309,6 +309,8 @@ fn query_code(code: Code) -> ApiCode {
         | Code::InvalidTileQuery
         | Code::InvalidLayout
         | Code::TooManyTiles
+        | Code::InvalidAccessGrant
+        | Code::UnknownAccessGrant
         | Code::SqlModel
         | Code::UnknownTable
         | Code::WarehouseMismatch => ApiCode::InvalidQuery,

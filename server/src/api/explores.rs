@@ -4,7 +4,7 @@
 use axum::Json;
 use axum::extract::{Extension, Path, Query as UrlQuery, State};
 use axum::response::{IntoResponse, Response};
-use boltic_semantic::{Condition, Filter, Filters, Op, Query, Sort};
+use boltic_semantic::{Access, Condition, Filter, Filters, Op, Query, Sort};
 use boltic_types::{
     ErrorBody, ExploreDescription, ExploreSummary, FieldInfo, FieldKind, ValuesResponse,
 };
@@ -29,14 +29,17 @@ pub struct ValuesParams {
 #[utoipa::path(get, path = "/api/v1/explores", responses(
     (status = 200, body = Vec<ExploreSummary>),
     (status = 503, body = ErrorBody, description = "no model loaded")))]
-pub async fn list_explores(State(state): State<AppState>) -> Result<Response, ApiError> {
+pub async fn list_explores(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+) -> Result<Response, ApiError> {
     let loaded = state
         .model()
         .ok_or_else(|| ApiError::not_ready("semantic model", "fix the model; see /api/v1/ready"))?;
+    let access = caller.access();
     let list: Vec<ExploreSummary> = loaded
         .model
-        .explores
-        .values()
+        .explores_for(&access)
         .map(|e| ExploreSummary {
             name: e.name.clone(),
             label: e.label.clone().unwrap_or_else(|| title(&e.name)),
@@ -54,15 +57,18 @@ pub async fn list_explores(State(state): State<AppState>) -> Result<Response, Ap
 pub async fn describe_explore(
     State(state): State<AppState>,
     Path(name): Path<String>,
+    Extension(caller): Extension<Caller>,
 ) -> Result<Response, ApiError> {
     let loaded = state
         .model()
         .ok_or_else(|| ApiError::not_ready("semantic model", "fix the model; see /api/v1/ready"))?;
     let model = &loaded.model;
+    let access = caller.access();
     let explore = model
         .explores
         .get(&name)
-        .ok_or_else(|| unknown_explore(&name, model))?;
+        .filter(|e| model.allows_explore(e, &access))
+        .ok_or_else(|| unknown_explore(&name, model, &access))?;
     let mut fields = Vec::new();
     for alias in explore.aliases() {
         let Some(view) = explore.view_of(alias).and_then(|v| model.views.get(v)) else {
@@ -102,8 +108,12 @@ pub async fn describe_explore(
     .into_response())
 }
 
-fn unknown_explore(name: &str, model: &boltic_semantic::Model) -> ApiError {
-    let names: Vec<&str> = model.explores.keys().map(String::as_str).collect();
+/// 404 for an explore that does not exist for the caller; the hint lists only those it may see.
+fn unknown_explore(name: &str, model: &boltic_semantic::Model, access: &Access) -> ApiError {
+    let names: Vec<&str> = model
+        .explores_for(access)
+        .map(|e| e.name.as_str())
+        .collect();
     ApiError::new(
         ApiCode::UnknownExplore,
         format!("there is no explore '{name}'"),
@@ -124,10 +134,12 @@ pub async fn field_values(
     let limit = params.limit.unwrap_or(100).clamp(1, 1000);
     if let Some(loaded) = state.model() {
         let model = &loaded.model;
+        let access = caller.access();
         let e = model
             .explores
             .get(&explore)
-            .ok_or_else(|| unknown_explore(&explore, model))?;
+            .filter(|e| model.allows_explore(e, &access))
+            .ok_or_else(|| unknown_explore(&explore, model, &access))?;
         if let Some((_, _, f)) = model.resolve(e, &field)
             && !f.is_dimension()
         {

@@ -1,5 +1,6 @@
 //! Integration tests of the `boltic` binary and of the semantic layer on a real warehouse.
 
+mod access;
 mod api;
 mod cli;
 mod dashboards;

@@ -1,0 +1,135 @@
+//! Access filters and grants through the API. No caller has user attributes yet, so every
+//! caller is a user without them: an access-filtered explore answers no rows on every path
+//! (JSON, CSV, totals, field values, compiled SQL) and an explore behind a grant does not exist
+//! (not listed, 404, not named in hints). Explores without access rules answer as before.
+
+use std::path::Path;
+use std::time::Duration;
+
+use axum::http::StatusCode;
+use boltic_server::api::{AppState, ServeConfig};
+use serde_json::{Value, json};
+
+use crate::support::{get, post, project, seed_warehouse};
+
+const SECURE: &str = r#"
+access_grants:
+  - name: finance
+    user_attribute: department
+    allowed_values: [finance]
+explores:
+  - name: secure_orders
+    view: orders
+    access_filters:
+      - field: customers.customer_group_type
+        user_attribute: group_type
+    joins:
+      - name: customers
+        sql_on: ${orders.customer_id} = ${customers.customer_id}
+        relationship: many_to_one
+  - name: finance_orders
+    view: orders
+    required_access_grants: [finance]
+"#;
+
+/// The demo project's semantic files plus `SECURE`, served over the seed warehouse.
+async fn secured_state(dir: &Path) -> AppState {
+    let semantic = dir.join("project/semantic");
+    std::fs::create_dir_all(&semantic).expect("project folder");
+    for entry in std::fs::read_dir(project().join("semantic")).expect("demo semantic") {
+        let path = entry.expect("entry").path();
+        std::fs::copy(&path, semantic.join(path.file_name().expect("name"))).expect("copy");
+    }
+    std::fs::write(semantic.join("secure.yml"), SECURE).expect("secure.yml");
+    let warehouse = seed_warehouse(dir).await;
+    let mut config = ServeConfig::new(dir.join("project"), warehouse.to_string());
+    config.poll_interval = Duration::ZERO;
+    config.database = ":memory:".into();
+    AppState::new(config).await.expect("state")
+}
+
+fn revenue_by_group(explore: &str) -> Value {
+    json!({"explore": explore,
+           "fields": ["customers.customer_group_type", "orders.revenue"],
+           "totals": true})
+}
+
+#[tokio::test]
+async fn a_caller_without_attributes_sees_no_rows_and_no_granted_explores() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = secured_state(dir.path()).await;
+
+    let list = get(&state, "/api/v1/explores").await.json();
+    let names: Vec<&str> = list
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|e| e["name"].as_str())
+        .collect();
+    assert!(
+        names.contains(&"secure_orders") && names.contains(&"orders"),
+        "{names:?}"
+    );
+    assert!(!names.contains(&"finance_orders"), "{names:?}");
+    let missing = get(&state, "/api/v1/explores/finance_orders").await;
+    let body = missing.error(StatusCode::NOT_FOUND, "unknown_explore");
+    assert!(!body["hint"].to_string().contains("finance"), "{body}");
+    let hidden = post(
+        &state,
+        "/api/v1/query",
+        json!({"explore": "finance_orders", "fields": ["orders.revenue"]}).to_string(),
+    )
+    .await;
+    hidden.error(StatusCode::NOT_FOUND, "unknown_explore");
+
+    // the same question: rows through the open explore, none through the filtered one
+    let open = post(
+        &state,
+        "/api/v1/query",
+        revenue_by_group("orders").to_string(),
+    )
+    .await;
+    assert_eq!(open.status, StatusCode::OK);
+    assert!(open.json()["row_count"].as_u64().unwrap_or(0) > 0);
+    let secured = post(
+        &state,
+        "/api/v1/query",
+        revenue_by_group("secure_orders").to_string(),
+    )
+    .await;
+    assert_eq!(secured.status, StatusCode::OK, "{}", secured.json());
+    let body = secured.json();
+    assert_eq!(body["row_count"], 0, "{body}");
+    assert_eq!(body["rows"], json!([]));
+    assert!(
+        body["totals"]["orders.revenue"].is_null(),
+        "totals see no rows either: {body}"
+    );
+    let csv = post(
+        &state,
+        "/api/v1/query?format=csv",
+        revenue_by_group("secure_orders").to_string(),
+    )
+    .await;
+    let text = String::from_utf8(csv.body.to_vec()).expect("utf-8");
+    assert_eq!(text.lines().count(), 1, "only the header: {text}");
+
+    let values = get(
+        &state,
+        "/api/v1/explores/secure_orders/fields/customers.customer_group_type/values",
+    )
+    .await
+    .json();
+    assert_eq!(values["values"], json!([]), "{values}");
+    let sql = post(
+        &state,
+        "/api/v1/sql",
+        revenue_by_group("secure_orders").to_string(),
+    )
+    .await
+    .json();
+    assert!(
+        sql["sql"].as_str().unwrap_or_default().contains("FALSE"),
+        "{sql}"
+    );
+}
