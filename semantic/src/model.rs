@@ -76,12 +76,16 @@ pub struct View {
     pub(crate) dims: BTreeMap<String, DimDecl>,
     /// Physical columns referenced as `${TABLE}.column` by this view's fields.
     pub columns: BTreeSet<String>,
+    /// Access grants a user must hold to use any field of the view.
+    pub required_access_grants: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
 pub(crate) struct DimDecl {
     pub sql: String,
     pub ty: DimensionType,
+    /// The grants its fields require (see [`Field::required_access_grants`]).
+    pub grants: BTreeSet<String>,
 }
 
 /// A field of a view: a dimension or a measure.
@@ -101,6 +105,9 @@ pub struct Field {
     pub value_format: Option<String>,
     /// Dimension or measure.
     pub kind: FieldKind,
+    /// Access grants a user must hold to use the field: its own, its view's, and those of
+    /// every field its SQL or measure filters refer to (so nothing reveals a guarded field).
+    pub required_access_grants: BTreeSet<String>,
 }
 
 /// What a field is.
@@ -571,6 +578,14 @@ impl Model {
     /// Whether `access` may see `explore`: it holds every grant the explore requires.
     pub fn allows_explore(&self, explore: &Explore, access: &Access) -> bool {
         explore
+            .required_access_grants
+            .iter()
+            .all(|g| self.access_grants.get(g).is_some_and(|g| access.holds(g)))
+    }
+
+    /// Whether `access` may use `field` (it holds every grant the field requires).
+    pub fn allows_field(&self, field: &Field, access: &Access) -> bool {
+        field
             .required_access_grants
             .iter()
             .all(|g| self.access_grants.get(g).is_some_and(|g| access.holds(g)))

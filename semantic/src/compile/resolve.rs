@@ -92,14 +92,23 @@ impl<'a> Scope<'a> {
 
     /// A `view.field` name of the query: the field it denotes in the explore.
     pub fn resolve(&self, name: &str) -> Result<FieldRef<'a>, Error> {
-        let found = self.model.resolve(self.explore, name);
+        // a field behind a grant the caller lacks does not exist for it, nor is it suggested
+        let found = self
+            .model
+            .resolve(self.explore, name)
+            .filter(|(_, _, f)| self.model.allows_field(f, &self.access));
         let Some((alias, view, field)) = found else {
             let candidates: Vec<String> = self
                 .explore
                 .aliases()
                 .filter_map(|a| {
                     let v = self.model.views.get(self.explore.view_of(a)?)?;
-                    Some(v.fields.keys().map(move |f| format!("{a}.{f}")))
+                    Some(
+                        v.fields
+                            .values()
+                            .filter(|f| self.model.allows_field(f, &self.access))
+                            .map(move |f| format!("{a}.{}", f.name)),
+                    )
                 })
                 .flatten()
                 .collect();

@@ -6,6 +6,7 @@
 use crate::error::Code;
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::access::report_unknown_grant;
 use super::context::{At, Ctx};
 use super::spec::{ExploreSpec, JoinSpec};
 use crate::compile::joins;
@@ -319,28 +320,12 @@ impl ExploreCheck<'_> {
             self.ok &= known;
         }
         let list_p = ypath!["explores", ei, "required_access_grants"];
+        let owner = format!("explore '{}'", explore.name);
         for (i, g) in explore.required_access_grants.iter().enumerate() {
-            if grants.contains_key(g) {
-                continue;
+            if !grants.contains_key(g) {
+                report_unknown_grant(ctx, (fi, &list_p, i), g, &owner, grants);
+                self.ok = false;
             }
-            let gp = ypath!["explores", ei, "required_access_grants", i];
-            let at = if ctx.key_pos(fi, &gp) == ctx.key_pos(fi, &list_p) {
-                At::Find(&gp, g)
-            } else {
-                At::Value(&gp)
-            };
-            ctx.report(
-                fi,
-                at,
-                Code::UnknownAccessGrant,
-                format!(
-                    "explore '{}' requires unknown access grant '{g}'",
-                    explore.name
-                ),
-                did_you_mean(g, grants.keys().map(String::as_str))
-                    .or_else(|| Some("define it under 'access_grants:'".into())),
-            );
-            self.ok = false;
         }
     }
 

@@ -36,6 +36,8 @@ pub fn load(files: &[SourceFile]) -> (Option<Model>, Vec<Diagnostic>) {
     let specs = parse_files(&mut ctx);
     let timezone = model_timezone(&mut ctx, &specs);
 
+    let access_grants = access::load_grants(&mut ctx, &specs);
+    access::check_field_grants(&mut ctx, &specs, &access_grants);
     let mut views: BTreeMap<String, View> = BTreeMap::new();
     let mut view_names = UniqueNames::across_files("view");
     let mut view_specs = Vec::new();
@@ -54,8 +56,8 @@ pub fn load(files: &[SourceFile]) -> (Option<Model>, Vec<Diagnostic>) {
     for (fi, vi, v) in &view_specs {
         view_refs::check_view_refs(&mut ctx, *fi, *vi, v, &views);
     }
+    access::close_grants(&mut views);
 
-    let access_grants = access::load_grants(&mut ctx, &specs);
     let mut explores = BTreeMap::new();
     let mut explore_names = UniqueNames::across_files("explore");
     for (fi, s) in &specs {

@@ -52,6 +52,8 @@ pub(super) struct ViewSpec {
     pub dimensions: Vec<DimensionSpec>,
     #[serde(default)]
     pub measures: Vec<MeasureSpec>,
+    #[serde(default)]
+    pub required_access_grants: Vec<String>,
 }
 
 /// `derived_table:` of a view.
@@ -77,6 +79,8 @@ pub(super) struct DimensionSpec {
     pub value_format: Option<String>,
     pub tiers: Option<Vec<f64>>,
     pub timeframes: Option<Vec<String>>,
+    #[serde(default)]
+    pub required_access_grants: Vec<String>,
 }
 
 /// A measure of a view.
@@ -96,6 +100,8 @@ pub(super) struct MeasureSpec {
     #[serde(default)]
     pub filters: Vec<FilterSpec>,
     pub percentile: Option<f64>,
+    #[serde(default)]
+    pub required_access_grants: Vec<String>,
 }
 
 /// `{field, value}`: a filter of a measure or an explore's `always_filter`.

@@ -70,6 +70,7 @@ pub(super) fn build_view(ctx: &mut Ctx<'_>, fi: usize, vi: usize, v: &ViewSpec) 
         fields: parts.fields,
         dims: parts.dims,
         columns: parts.columns,
+        required_access_grants: v.required_access_grants.clone(),
     })
 }
 
@@ -176,9 +177,11 @@ impl ViewParts<'_> {
         ) {
             return;
         }
+        let grants: BTreeSet<String> = d.required_access_grants.iter().cloned().collect();
         let decl = DimDecl {
             sql: sql.clone(),
             ty,
+            grants: grants.clone(),
         };
         self.dims.insert(d.name.clone(), decl);
         check_dimension_options(ctx, fi, vi, di, d, ty);
@@ -196,6 +199,7 @@ impl ViewParts<'_> {
                 group: None,
                 tiers: Vec::new(),
             }),
+            required_access_grants: grants,
         };
         match ty {
             DimensionType::Time | DimensionType::Date => {
@@ -309,6 +313,7 @@ impl ViewParts<'_> {
             hidden: m.hidden,
             value_format: m.value_format.clone(),
             kind: FieldKind::Measure(measure),
+            required_access_grants: m.required_access_grants.iter().cloned().collect(),
         };
         self.add_field(ctx, field, &name_p);
     }

@@ -268,3 +268,130 @@ explores:
         ]
     );
 }
+
+/// The demo views with the price of an order behind the `finance` grant, and everything
+/// computed from it (revenue, price tiers, revenue per order…) behind it too.
+fn guarded_price_model() -> Model {
+    let views = include_str!("../../../demo/air_boltic/semantic/views.yml").replace(
+        "      - name: price_eur\n        type: number\n",
+        "      - name: price_eur\n        type: number\n        required_access_grants: [finance]\n",
+    );
+    assert!(
+        views.contains("required_access_grants"),
+        "the demo views changed"
+    );
+    let files = [
+        SourceFile::new("views.yml", &views),
+        SourceFile::new("secure.yml", SECURE),
+    ];
+    let (model, diags) = load(&files);
+    model.unwrap_or_else(|| panic!("model loads: {diags:#?}"))
+}
+
+fn field_error(model: &Model, query: &str, access: &Access) -> (String, Option<String>) {
+    let query: Query = serde_json::from_str(query).expect("query parses");
+    let mut opts = CompileOptions::new(now());
+    opts.access = access.clone();
+    match compile(model, &query, &opts) {
+        Err(boltic_semantic::Error::Query {
+            code,
+            message,
+            hint,
+        }) => {
+            assert_eq!(code.as_str(), "unknown-field", "{message}");
+            (message, hint)
+        }
+        other => panic!("expected an unknown field, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_field_behind_a_grant_and_all_that_uses_it_do_not_exist_without_the_grant() {
+    let model = guarded_price_model();
+    let sales = user(&[("department", &["sales"]), ("group_type", &["Company"])]);
+    let finance = user(&[("department", &["finance"]), ("group_type", &["Company"])]);
+    for field in [
+        "orders.price_eur",
+        "orders.revenue",
+        "orders.revenue_per_order",
+        "orders.finished_revenue",
+        "orders.price_tier",
+    ] {
+        let q = format!(r#"{{"explore": "secure_orders", "fields": ["{field}"]}}"#);
+        let (message, _) = field_error(&model, &q, &sales);
+        assert!(message.contains(field), "{message}");
+        let mut opts = CompileOptions::new(now());
+        opts.access = finance.clone();
+        let query: Query = serde_json::from_str(&q).expect("query");
+        assert!(
+            compile(&model, &query, &opts).is_ok(),
+            "{field} for finance"
+        );
+    }
+    // filtering or sorting by it is refused too, and no hint names a guarded field
+    let (_, hint) = field_error(
+        &model,
+        r#"{"explore": "secure_orders", "fields": ["orders.order_count"], "filters": {"orders.price_eur": ">100"}}"#,
+        &sales,
+    );
+    assert_eq!(hint, None);
+    let (_, hint) = field_error(
+        &model,
+        r#"{"explore": "secure_orders", "fields": ["orders.revenu"]}"#,
+        &sales,
+    );
+    assert!(
+        hint.is_none_or(|h| !h.contains("revenue")),
+        "no hint names it"
+    );
+    // fields that do not use the price stay
+    let ok: Query = serde_json::from_str(
+        r#"{"explore": "secure_orders", "fields": ["orders.status", "orders.order_count"]}"#,
+    )
+    .expect("query");
+    let mut opts = CompileOptions::new(now());
+    opts.access = sales;
+    assert!(compile(&model, &ok, &opts).is_ok());
+    let revenue = model.views["orders"].fields["revenue_per_order"]
+        .required_access_grants
+        .iter()
+        .cloned()
+        .collect::<Vec<_>>();
+    assert_eq!(revenue, ["finance"], "inherited through ${{revenue}}");
+}
+
+#[test]
+fn view_and_field_grants_must_be_defined() {
+    let views = include_str!("../../../demo/air_boltic/semantic/views.yml").replace(
+        "      - name: price_eur\n        type: number\n",
+        "      - name: price_eur\n        type: number\n        required_access_grants: [finanse]\n",
+    );
+    let files = [
+        SourceFile::new("views.yml", &views),
+        SourceFile::new("secure.yml", SECURE),
+    ];
+    let (model, diags) = load(&files);
+    assert!(model.is_none());
+    let got: Vec<_> = diags
+        .iter()
+        .map(|d| {
+            (
+                d.file.as_str(),
+                d.line,
+                d.code.as_str(),
+                d.message.as_str(),
+                d.hint.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [(
+            "views.yml",
+            91,
+            "unknown-access-grant",
+            "dimension 'orders.price_eur' requires unknown access grant 'finanse'",
+            Some("did you mean 'finance'?")
+        )]
+    );
+}

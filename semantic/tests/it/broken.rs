@@ -457,7 +457,7 @@ fn unknown_key_syntax() {
             4,
             5,
             r#"syntax"#,
-            r#"views[0]: unknown field `primary_keys`, expected one of `name`, `sql_table_name`, `derived_table`, `primary_key`, `label`, `description`, `dimensions`, `measures`"#,
+            r#"views[0]: unknown field `primary_keys`, expected one of `name`, `sql_table_name`, `derived_table`, `primary_key`, `label`, `description`, `dimensions`, `measures`, `required_access_grants`"#,
             Some(r#"did you mean 'primary_key'?"#),
         )],
     );

@@ -75,7 +75,7 @@ pub async fn describe_explore(
             continue;
         };
         for f in view.fields.values() {
-            if !explore.allows(alias, &f.name) {
+            if !explore.allows(alias, &f.name) || !model.allows_field(f, &access) {
                 continue;
             }
             fields.push(FieldInfo {

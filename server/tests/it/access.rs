@@ -30,6 +30,23 @@ explores:
   - name: finance_orders
     view: orders
     required_access_grants: [finance]
+  - name: payments
+views:
+  - name: payments
+    sql_table_name: fact_orders
+    primary_key: order_id
+    dimensions:
+      - name: order_id
+        type: number
+      - name: price_eur
+        type: number
+        required_access_grants: [finance]
+    measures:
+      - name: order_count
+        type: count
+      - name: total
+        type: sum
+        sql: ${price_eur}
 "#;
 
 /// The demo project's semantic files plus `SECURE`, served over the seed warehouse.
@@ -132,4 +149,41 @@ async fn a_caller_without_attributes_sees_no_rows_and_no_granted_explores() {
         sql["sql"].as_str().unwrap_or_default().contains("FALSE"),
         "{sql}"
     );
+}
+
+#[tokio::test]
+async fn a_field_behind_a_grant_is_not_described_queried_or_hinted() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = secured_state(dir.path()).await;
+    let described = get(&state, "/api/v1/explores/payments").await.json();
+    let names: Vec<&str> = described["fields"]
+        .as_array()
+        .expect("fields")
+        .iter()
+        .filter_map(|f| f["name"].as_str())
+        .collect();
+    assert_eq!(
+        names,
+        ["payments.order_id", "payments.order_count"],
+        "{described}"
+    );
+    for field in ["payments.total", "payments.price_eur", "payments.tota"] {
+        let refused = post(
+            &state,
+            "/api/v1/query",
+            json!({"explore": "payments", "fields": [field]}).to_string(),
+        )
+        .await;
+        let body = refused.error(StatusCode::UNPROCESSABLE_ENTITY, "unknown_field");
+        // the message repeats the name asked; the hint never names a guarded field
+        let hint = body["hint"].to_string();
+        assert!(!hint.contains("total") && !hint.contains("price"), "{body}");
+    }
+    let open = post(
+        &state,
+        "/api/v1/query",
+        json!({"explore": "payments", "fields": ["payments.order_count"]}).to_string(),
+    )
+    .await;
+    assert_eq!(open.status, StatusCode::OK, "{}", open.json());
 }
