@@ -45,6 +45,10 @@ pub struct ServeSettings {
     /// made by scripts/build-frontend.sh [default: target/site].
     #[arg(long, env = "BOLTIC_SITE_DIR")]
     pub site_dir: Option<PathBuf>,
+    /// The address users open, e.g. https://boltic.example.com: its host is accepted in
+    /// `Host` and `Origin` besides the loopback names (localhost, 127.0.0.1, [::1]).
+    #[arg(long, env = "BOLTIC_PUBLIC_URL")]
+    pub public_url: Option<String>,
     /// SQLite file for what users make in the app (dashboards, share links); created and
     /// migrated on start; `:memory:` keeps nothing [default: boltic.db].
     #[arg(long, env = "BOLTIC_DATABASE")]
@@ -66,6 +70,7 @@ impl ServeSettings {
             poll_interval_ms: self.poll_interval_ms.or(other.poll_interval_ms),
             site_dir: self.site_dir.or(other.site_dir),
             database: self.database.or(other.database),
+            public_url: self.public_url.or(other.public_url),
         }
     }
 
@@ -108,6 +113,11 @@ impl ServeSettings {
                 .unwrap_or(d.poll_interval),
             site_dir: self.site_dir.unwrap_or(d.site_dir),
             database: self.database.unwrap_or(d.database),
+            public_url: self
+                .public_url
+                .as_deref()
+                .map(parse_public_url)
+                .transpose()?,
         };
         if config.max_rows == 0 {
             anyhow::bail!("'max_rows' must be at least 1");
@@ -150,6 +160,23 @@ pub struct ServeConfig {
     pub site_dir: PathBuf,
     /// The app database (`:memory:` for none on disk).
     pub database: PathBuf,
+    /// The address users open (its host is accepted besides the loopback names).
+    pub public_url: Option<url::Url>,
+}
+
+/// `--public-url`: an http or https URL with a host.
+fn parse_public_url(text: &str) -> anyhow::Result<url::Url> {
+    let url = url::Url::parse(text).map_err(|e| {
+        anyhow::anyhow!(
+            "'public_url' '{text}' is not a URL: {e}; write e.g. https://boltic.example.com"
+        )
+    })?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        anyhow::bail!(
+            "'public_url' '{text}' must be an http(s) address with a host, e.g. https://boltic.example.com"
+        );
+    }
+    Ok(url)
 }
 
 impl ServeConfig {
@@ -167,6 +194,7 @@ impl ServeConfig {
             poll_interval: Duration::from_secs(2),
             site_dir: PathBuf::from("target/site"),
             database: PathBuf::from("boltic.db"),
+            public_url: None,
         }
     }
 

@@ -124,6 +124,15 @@ api_codes! {
     MixedFilter => "mixed_filter", UNPROCESSABLE_ENTITY, Some(QUERY_FORMAT_HINT);
     /// A fanned-out measure whose view has no primary key.
     FanoutWithoutPrimaryKey => "fanout_without_primary_key", UNPROCESSABLE_ENTITY, Some(QUERY_FORMAT_HINT);
+    /// The `Host` is not a name this server answers to (DNS rebinding, or `--public-url` unset).
+    UnknownHost => "unknown_host", MISDIRECTED_REQUEST,
+        Some("open the server by a loopback name, or set --public-url (BOLTIC_PUBLIC_URL) to the address users open");
+    /// A request that changes things, sent by a page of another site.
+    CrossSiteRequest => "cross_site_request", FORBIDDEN,
+        Some("send it from the app's own pages, or from a program without an 'Origin' header");
+    /// A request body that is not declared as JSON.
+    UnsupportedMediaType => "unsupported_media_type", UNSUPPORTED_MEDIA_TYPE,
+        Some("send 'Content-Type: application/json' with a JSON body");
     /// A filter expression that does not parse, or a filter the dashboard does not have.
     InvalidFilter => "invalid_filter", UNPROCESSABLE_ENTITY,
         Some("filter expressions look like 'Finished', '-Cancelled', '>=100', '[5,90]', 'last 7 days', 'NULL'");

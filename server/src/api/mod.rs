@@ -19,6 +19,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod ops;
 pub mod queries;
+pub mod safety;
 pub mod shares;
 pub mod state;
 pub mod web;
@@ -125,6 +126,11 @@ pub fn router(state: AppState) -> Router {
         ))
         .with_state(state.clone())
         .merge(web::web_app(&state))
+        // before anything answers: the Host, cross-site and JSON-only checks, security headers
+        .layer(axum::middleware::from_fn_with_state(
+            safety::AllowedHosts::new(state.config.public_url.as_ref()),
+            safety::guard,
+        ))
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
 }
 

@@ -6,5 +6,6 @@ mod cli;
 mod dashboards;
 mod golden;
 mod reports;
+mod safety;
 mod support;
 mod web;
