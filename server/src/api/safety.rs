@@ -39,7 +39,7 @@ impl AllowedHosts {
     /// Whether `authority` (`host` or `host:port`) names this server.
     fn allows(&self, authority: &str) -> bool {
         let host = strip_port(authority).to_ascii_lowercase();
-        self.names.iter().any(|n| *n == host)
+        self.names.contains(&host)
     }
 }
 
