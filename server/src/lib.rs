@@ -3,6 +3,7 @@
 //! flags. This crate is the only one that knows about terminals and HTTP; it glues the pure
 //! semantic layer to DataFusion running over the published warehouse.
 
+pub mod accounts;
 pub mod api;
 pub mod diagnostics;
 pub mod engine;

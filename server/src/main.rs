@@ -82,6 +82,20 @@ enum Command {
         #[command(subcommand)]
         command: PipelineCommand,
     },
+    /// Users of the app database: their role and the attributes access rules read.
+    Users {
+        #[command(flatten)]
+        database: boltic_server::accounts::DatabaseArg,
+        #[command(subcommand)]
+        command: boltic_server::accounts::UsersCommand,
+    },
+    /// API keys of users (`Authorization: Bearer bk_…`).
+    Keys {
+        #[command(flatten)]
+        database: boltic_server::accounts::DatabaseArg,
+        #[command(subcommand)]
+        command: boltic_server::accounts::KeysCommand,
+    },
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -158,6 +172,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Generate { orders, seed, out } => generate(orders, seed, &out, &progress).await,
         Command::Pipeline { command } => pipeline(command, &progress).await,
+        Command::Users { database, command } => {
+            boltic_server::accounts::users(&database, command).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Keys { database, command } => {
+            boltic_server::accounts::keys(&database, command).await?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Serve { config, settings } => {
             let file = match &config {
                 Some(path) => boltic_server::api::ServeSettings::from_file(path)?,

@@ -20,6 +20,7 @@ macro_rules! display_as_str {
     )*};
 }
 
+mod account;
 mod dashboard;
 mod error;
 mod explore;
@@ -28,6 +29,7 @@ mod ops;
 mod query;
 mod result;
 
+pub use account::Role;
 pub use dashboard::{
     ChartType, Dashboard, DashboardBody, DashboardFilter, DashboardResponse, DashboardSource,
     DashboardSummary, NewShare, NewTile, ShareCreated, ShareInfo, ShareStatus, Tile,
@@ -40,7 +42,8 @@ display_as_str!(
     DashboardSource,
     ShareStatus,
     FieldKind,
-    CacheStatus
+    CacheStatus,
+    Role
 );
 pub use explore::{ExploreDescription, ExploreSummary, FieldInfo, FieldKind};
 pub use grid::{GRID_COLUMNS, Layout, MAX_TILE_HEIGHT, MAX_TILES};

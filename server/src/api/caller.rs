@@ -8,16 +8,26 @@ use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 
 use boltic_semantic::{Access, UserAttributes};
+use boltic_types::Role;
 
 use super::error::{ApiCode, ApiError};
-use crate::store::{ShareStatus, Store};
+use crate::store::{KEY_PREFIX, ShareStatus, Store};
 
 /// Who asks. Every query carries one, so row-level security can be added where the
 /// query is compiled (and to the cache key) without changing any caller.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Caller {
-    /// No credentials (everyone, until users and roles exist).
+    /// No credentials (everyone, until login is required).
     Anonymous,
+    /// A user, by one of their API keys: their role and attributes.
+    User {
+        /// The user's id.
+        id: String,
+        /// What they may do.
+        role: Role,
+        /// Attribute → values, for the model's access filters and grants.
+        attributes: UserAttributes,
+    },
     /// A visitor holding a dashboard's share link: may see that dashboard and run its tiles'
     /// queries, nothing else (enforced by the API's share-scope layer).
     Share {
@@ -30,11 +40,13 @@ pub enum Caller {
 
 impl Caller {
     /// What the model's access filters and grants see of this caller: the one place that
-    /// turns who asks into what they may see. No caller has user attributes yet (accounts
-    /// come next), so each is a user without attributes: an explore behind an access grant
-    /// does not exist for it, and an access-filtered explore returns no rows (fail closed).
+    /// turns who asks into what they may see. A user brings their attributes; anonymous
+    /// callers and share-link visitors (until links run as their creator) have none: an
+    /// explore behind an access grant does not exist for them, and an access-filtered explore
+    /// returns no rows (fail closed).
     pub fn access(&self) -> Access {
         match self {
+            Caller::User { attributes, .. } => Access::User(attributes.clone()),
             Caller::Anonymous | Caller::Share { .. } => Access::User(UserAttributes::new()),
         }
     }
@@ -68,14 +80,31 @@ fn share_allows(method: &Method, path: &str, dashboard: &str) -> bool {
     }
 }
 
-/// Who asks: a request with `Authorization: Bearer <share token>` is a share-link visitor,
-/// limited to that dashboard's routes; anything else is anonymous (until users exist).
+/// Who asks: `Authorization: Bearer bk_…` is a user by an API key (a key that does not work is
+/// 401); `Bearer <share token>` is a share-link visitor, limited to that dashboard's routes;
+/// no credentials is anonymous (until login is required).
 /// Handlers read the answer as `Extension<Caller>`.
 pub async fn identify(State(store): State<Store>, mut req: Request, next: Next) -> Response {
     let Some(token) = bearer(req.headers()).map(str::to_string) else {
         req.extensions_mut().insert(Caller::Anonymous);
         return next.run(req).await;
     };
+    if token.starts_with(KEY_PREFIX) {
+        return match store.user_by_key(&token).await {
+            Ok(Some(user)) => {
+                req.extensions_mut().insert(Caller::User {
+                    id: user.id,
+                    role: user.role,
+                    attributes: user.attributes,
+                });
+                next.run(req).await
+            }
+            Ok(None) => ApiError::new(ApiCode::InvalidToken, "the API key is not valid")
+                .hint("it may be revoked or expired, or its user disabled; an admin makes a new one with 'boltic keys create'")
+                .into_response(),
+            Err(e) => ApiError::from(e).into_response(),
+        };
+    }
     let link = match store.share_by_token(&token).await {
         Ok(l) => l,
         Err(e) => return ApiError::from(e).into_response(),

@@ -187,3 +187,88 @@ async fn a_field_behind_a_grant_is_not_described_queried_or_hinted() {
     .await;
     assert_eq!(open.status, StatusCode::OK, "{}", open.json());
 }
+
+/// `POST /api/v1/query` with `Authorization: Bearer <key>`.
+async fn query_as(state: &AppState, key: &str, body: &Value) -> crate::support::Reply {
+    use axum::body::Body;
+    use axum::http::{Request, header};
+    crate::support::send(
+        state,
+        Request::post("/api/v1/query")
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::AUTHORIZATION, format!("Bearer {key}"))
+            .body(Body::from(body.to_string()))
+            .expect("request"),
+    )
+    .await
+}
+
+fn rows(reply: &crate::support::Reply) -> Value {
+    let body = reply.json();
+    assert_eq!(reply.status, StatusCode::OK, "{body}");
+    json!([body["rows"], body["totals"]])
+}
+
+#[tokio::test]
+async fn a_users_key_brings_their_attributes_into_every_query() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = secured_state(dir.path()).await;
+    let store = &state.store;
+    let mut keys = Vec::new();
+    for (email, group) in [
+        ("ann@x.ee", Some("Company")),
+        ("bob@x.ee", Some("Private Group")),
+        ("cy@x.ee", None),
+    ] {
+        store
+            .add_user(email, email, boltic_types::Role::Viewer)
+            .await
+            .expect("user");
+        if let Some(g) = group {
+            let values = vec![g.to_string()];
+            store
+                .update_user(email, move |u| {
+                    u.attributes.insert("group_type".into(), values);
+                })
+                .await
+                .expect("attribute");
+        }
+        keys.push(store.create_key(email, "test", None).await.expect("key").1);
+    }
+    for (key, group) in [(&keys[0], "Company"), (&keys[1], "Private Group")] {
+        // what the user sees equals the open explore filtered by hand on the same warehouse
+        let secured = query_as(&state, key, &revenue_by_group("secure_orders")).await;
+        let mut by_hand = revenue_by_group("orders");
+        by_hand["filters"] = json!({"customers.customer_group_type": group});
+        let expected = post(&state, "/api/v1/query", by_hand.to_string()).await;
+        assert_eq!(rows(&secured), rows(&expected), "{group}");
+        assert!(
+            secured.json()["row_count"].as_u64().unwrap_or(0) > 0,
+            "{group}"
+        );
+    }
+    // a user without the attribute sees no rows
+    assert_eq!(
+        query_as(&state, &keys[2], &revenue_by_group("secure_orders"))
+            .await
+            .json()["row_count"],
+        0
+    );
+    // a disabled user's key and a revoked key stop working at once
+    store
+        .update_user("bob@x.ee", |u| u.disabled = true)
+        .await
+        .expect("disable");
+    query_as(&state, &keys[1], &revenue_by_group("orders"))
+        .await
+        .error(StatusCode::UNAUTHORIZED, "invalid_token");
+    let ann = store.keys("ann@x.ee").await.expect("keys");
+    assert!(ann[0].last_used_at.is_some(), "use is noted");
+    store.revoke_key(&ann[0].id).await.expect("revoke");
+    query_as(&state, &keys[0], &revenue_by_group("orders"))
+        .await
+        .error(StatusCode::UNAUTHORIZED, "invalid_token");
+    query_as(&state, "bk_not-a-key", &revenue_by_group("orders"))
+        .await
+        .error(StatusCode::UNAUTHORIZED, "invalid_token");
+}

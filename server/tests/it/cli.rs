@@ -463,3 +463,68 @@ fn serve_reads_its_settings_and_answers_http() {
     assert_eq!(bad.status.code(), Some(1));
     assert!(text(&bad).contains("max_rowz"), "{}", text(&bad));
 }
+
+/// `boltic users` and `boltic keys` on an app database: a key's secret is printed once, and
+/// no listing shows it again.
+#[test]
+fn users_and_keys_from_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("app.db");
+    let env = [("BOLTIC_DATABASE", db.to_str().unwrap())];
+    let ok = |args: &[&str]| {
+        let out = boltic(args, &env);
+        assert!(out.status.success(), "{args:?}: {}", text(&out));
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    ok(&[
+        "users", "add", "--email", "ann@x.ee", "--name", "Ann", "--role", "editor",
+    ]);
+    ok(&[
+        "users",
+        "set-attribute",
+        "ann@x.ee",
+        "group_type",
+        "Company",
+        "Private Group",
+    ]);
+    let listed = ok(&["users", "list"]);
+    assert_eq!(
+        listed.trim(),
+        "ann@x.ee\tAnn\teditor\tgroup_type=Company,Private Group"
+    );
+    let secret = ok(&["keys", "create", "--email", "ann@x.ee", "--name", "ci"]);
+    let secret = secret.trim();
+    assert!(secret.starts_with("bk_") && secret.len() > 40, "{secret}");
+    let keys = ok(&["keys", "list", "--email", "ann@x.ee"]);
+    assert!(
+        keys.contains("\tci\tactive\t") && !keys.contains(secret),
+        "{keys}"
+    );
+    let id = keys.split('\t').next().unwrap().to_string();
+    ok(&["keys", "revoke", &id]);
+    assert!(ok(&["keys", "list", "--email", "ann@x.ee"]).contains("\tinactive\t"));
+    ok(&["users", "disable", "ann@x.ee"]);
+    assert!(ok(&["users", "list"]).contains("(disabled)"));
+    // mistakes say what and how to fix it
+    let dup = boltic(
+        &["users", "add", "--email", "ANN@x.ee", "--name", "A"],
+        &env,
+    );
+    assert_eq!(dup.status.code(), Some(1));
+    assert!(text(&dup).contains("already exists"), "{}", text(&dup));
+    let bad_role = boltic(&["users", "set-role", "ann@x.ee", "owner"], &env);
+    assert!(
+        text(&bad_role).contains("use viewer, editor or admin"),
+        "{}",
+        text(&bad_role)
+    );
+    let nobody = boltic(
+        &["keys", "create", "--email", "no@x.ee", "--name", "x"],
+        &env,
+    );
+    assert!(
+        text(&nobody).contains("'boltic users list'"),
+        "{}",
+        text(&nobody)
+    );
+}

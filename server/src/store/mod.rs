@@ -3,8 +3,8 @@
 //! `PRAGMA user_version` and migrated forward on open; a database from a newer Boltic is
 //! refused rather than guessed at.
 //!
-//! Share tokens are 256 random bits, given to the user once; only their SHA-256 is stored,
-//! so a copy of the database does not open any dashboard.
+//! Share tokens and API keys are 256 random bits, given to the user once; only their SHA-256
+//! is stored, so a copy of the database opens nothing. Users and keys are in [`accounts`].
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -15,6 +15,10 @@ pub use boltic_types::ShareStatus;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 use sha2::Digest;
+
+mod accounts;
+
+pub use accounts::{ApiKey, KEY_PREFIX, User};
 
 /// Schema versions; `MIGRATIONS[i]` takes the database from version `i` to `i + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -35,6 +39,27 @@ const MIGRATIONS: &[&str] = &[
         revoked_at TEXT
     );
     CREATE INDEX share_links_dashboard ON share_links (dashboard);",
+    // 2: users (role, attributes for row-level security) and their API keys
+    "CREATE TABLE users (
+        id TEXT PRIMARY KEY,
+        email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        name TEXT NOT NULL,
+        role TEXT NOT NULL,
+        attributes TEXT NOT NULL,
+        disabled INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE api_keys (
+        id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users (id),
+        name TEXT NOT NULL,
+        key_sha256 BLOB NOT NULL UNIQUE,
+        created_at TEXT NOT NULL,
+        expires_at TEXT,
+        revoked_at TEXT,
+        last_used_at TEXT
+    );
+    CREATE INDEX api_keys_user ON api_keys (user_id);",
 ];
 
 /// What can go wrong with the store.
@@ -78,6 +103,15 @@ pub enum StoreError {
     /// A blocking task did not finish.
     #[error("app database task failed")]
     Task,
+    /// A user with this email exists.
+    #[error("a user with the email '{0}' already exists")]
+    UserExists(String),
+    /// No user with this email.
+    #[error("there is no user '{0}'; 'boltic users list' shows them")]
+    UnknownUser(String),
+    /// No API key with this id.
+    #[error("there is no API key '{0}'; 'boltic keys list --email <user>' shows them")]
+    UnknownKey(String),
 }
 
 /// A dashboard stored in the app.
@@ -127,29 +161,29 @@ pub struct Store {
     conn: Arc<Mutex<Connection>>,
 }
 
-fn now() -> DateTime<Utc> {
+pub(super) fn now() -> DateTime<Utc> {
     Utc::now()
 }
 
-fn ts(t: DateTime<Utc>) -> String {
+pub(super) fn ts(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
-fn parse_ts(s: &str) -> DateTime<Utc> {
+pub(super) fn parse_ts(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s)
         .map(|t| t.with_timezone(&Utc))
         .unwrap_or_default()
 }
 
 /// `n` random bytes from the OS.
-fn random_bytes<const N: usize>() -> Result<[u8; N], StoreError> {
+pub(super) fn random_bytes<const N: usize>() -> Result<[u8; N], StoreError> {
     let mut b = [0u8; N];
     getrandom::fill(&mut b).map_err(|e| StoreError::Random(e.to_string()))?;
     Ok(b)
 }
 
 /// Short random id: lowercase letters and digits.
-fn random_id(len: usize) -> Result<String, StoreError> {
+pub(super) fn random_id(len: usize) -> Result<String, StoreError> {
     const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyz23456789";
     let bytes = random_bytes::<16>()?;
     Ok(bytes
@@ -159,7 +193,7 @@ fn random_id(len: usize) -> Result<String, StoreError> {
         .collect())
 }
 
-fn token_hash(token: &str) -> Vec<u8> {
+pub(super) fn token_hash(token: &str) -> Vec<u8> {
     sha2::Sha256::digest(token.as_bytes()).to_vec()
 }
 
@@ -227,7 +261,7 @@ impl Store {
             .await
     }
 
-    async fn run<T: Send + 'static>(
+    pub(super) async fn run<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
