@@ -24,9 +24,6 @@ pub mod shares;
 pub mod state;
 pub mod web;
 
-/// [`answer`] under its former name.
-pub use answer as query;
-
 use std::future::Future;
 
 use axum::Router;

@@ -294,7 +294,7 @@ async fn csv_and_arrow_carry_the_same_rows_as_json() {
     let reader = StreamReader::try_new(std::io::Cursor::new(arrow.body.to_vec()), None).unwrap();
     let batches: Vec<_> = reader.map(|b| b.unwrap()).collect();
     let from_arrow = serde_json::from_str::<Value>(
-        boltic_server::api::query::json_rows(&batches)
+        boltic_server::api::answer::json_rows(&batches)
             .unwrap()
             .get(),
     )
