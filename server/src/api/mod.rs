@@ -18,6 +18,7 @@ pub mod extract;
 pub mod metrics;
 pub mod openapi;
 pub mod ops;
+pub mod permissions;
 pub mod queries;
 pub mod safety;
 pub mod shares;
@@ -103,6 +104,8 @@ pub fn router(state: AppState) -> Router {
             axum::routing::delete(shares::revoke_share),
         )
         .merge(queries)
+        // what the caller's role may do, per route (after `identify`, below)
+        .route_layer(axum::middleware::from_fn(permissions::authorize))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         // who asks: share-link visitors are confined to their dashboard

@@ -272,3 +272,63 @@ async fn a_users_key_brings_their_attributes_into_every_query() {
         .await
         .error(StatusCode::UNAUTHORIZED, "invalid_token");
 }
+
+/// Every route of the API document, for a key of each role: refused (`403 forbidden`) exactly
+/// when the role lacks what the route's rule needs; anything else (even a 404 for the dummy
+/// names used here) means the role got through.
+#[tokio::test]
+async fn each_role_reaches_exactly_the_routes_its_rule_allows() {
+    use axum::body::Body;
+    use axum::http::{Method, Request, header};
+    use boltic_server::api::permissions::rule;
+    use boltic_types::Role;
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = secured_state(dir.path()).await;
+    let doc = get(&state, "/api/v1/openapi.json").await.json();
+    let mut routes = Vec::new();
+    for (path, operations) in doc["paths"].as_object().expect("paths") {
+        for method in operations.as_object().expect("operations").keys() {
+            routes.push((method.to_uppercase(), path.clone()));
+        }
+    }
+    assert!(routes.len() >= 21, "{routes:?}");
+    for role in Role::ALL {
+        let email = format!("{role}@x.ee");
+        state.store.add_user(&email, "R", role).await.expect("user");
+        let key = state
+            .store
+            .create_key(&email, "t", None)
+            .await
+            .expect("key")
+            .1;
+        for (method, path) in &routes {
+            let uri = path
+                .replace("{explore}", "orders")
+                .replace("{field}", "orders.status")
+                .replace('{', "x")
+                .replace('}', "");
+            let m = Method::from_bytes(method.as_bytes()).expect("method");
+            let mut request = Request::builder()
+                .method(m.clone())
+                .uri(&uri)
+                .header(header::AUTHORIZATION, format!("Bearer {key}"));
+            let body = if matches!(m, Method::POST | Method::PUT) {
+                request = request.header(header::CONTENT_TYPE, "application/json");
+                Body::from("{}")
+            } else {
+                Body::empty()
+            };
+            let reply = crate::support::send(&state, request.body(body).expect("request")).await;
+            let allowed = rule(&m, path).expect("every route has a rule").allows(role);
+            let refused = reply.status == StatusCode::FORBIDDEN;
+            assert_eq!(
+                refused,
+                !allowed,
+                "{role} {method} {uri}: {} {}",
+                reply.status,
+                String::from_utf8_lossy(&reply.body)
+            );
+        }
+    }
+}
