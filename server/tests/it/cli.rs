@@ -528,3 +528,118 @@ fn users_and_keys_from_the_terminal() {
         text(&nobody)
     );
 }
+
+/// One HTTP/1.1 request to `addr`; the whole answer as text.
+fn http(addr: &str, method: &str, path: &str, bearer: Option<&str>, body: Option<&str>) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    let auth = bearer.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
+    let body = body.unwrap_or("");
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
+}
+
+/// The server's log at its most detailed level, over requests made with an API key and a share
+/// link (its API, its page), never holds the key or the token.
+#[test]
+fn secrets_never_reach_the_log() {
+    use std::io::{BufRead, BufReader, Read};
+    let dir = tempfile::tempdir().unwrap();
+    let wh = dir.path().join("wh");
+    assert!(
+        run_pipeline(&project().join("raw"), &wh, &[])
+            .status
+            .success()
+    );
+    let db = dir.path().join("app.db");
+    let env = [("BOLTIC_DATABASE", db.to_str().unwrap())];
+    assert!(
+        boltic(
+            &[
+                "users", "add", "--email", "a@x.ee", "--name", "A", "--role", "editor"
+            ],
+            &env
+        )
+        .status
+        .success()
+    );
+    let key = boltic(
+        &["keys", "create", "--email", "a@x.ee", "--name", "ci"],
+        &env,
+    );
+    let key = String::from_utf8_lossy(&key.stdout).trim().to_string();
+    assert!(key.starts_with("bk_"), "{key}");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_boltic"))
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--poll-interval-ms",
+            "0",
+        ])
+        .args([
+            "--project",
+            project().to_str().unwrap(),
+            "--warehouse",
+            wh.to_str().unwrap(),
+        ])
+        .args(["--database", db.to_str().unwrap()])
+        .env("BOLTIC_LOG", "trace")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut log = String::new();
+    while !log.contains("serving http://") {
+        assert!(
+            stderr.read_line(&mut log).unwrap() > 0,
+            "server exited: {log}"
+        );
+    }
+    let addr = log.rsplit("http://").next().unwrap().trim().to_string();
+    let query = r#"{"explore": "orders", "fields": ["orders.order_count"]}"#;
+    let answer = http(&addr, "POST", "/api/v1/query", Some(&key), Some(query));
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    let made = http(
+        &addr,
+        "POST",
+        "/api/v1/dashboards/revenue_overview/shares",
+        Some(&key),
+        Some("{}"),
+    );
+    assert!(
+        made.starts_with("HTTP/1.1 201") || made.starts_with("HTTP/1.1 200"),
+        "{made}"
+    );
+    let token = made
+        .split("\"token\":\"")
+        .nth(1)
+        .and_then(|t| t.split('"').next())
+        .expect("a token")
+        .to_string();
+    assert!(http(&addr, "GET", "/api/v1/share", Some(&token), None).starts_with("HTTP/1.1 200"));
+    assert!(http(&addr, "GET", &format!("/s/{token}"), None, None).starts_with("HTTP/1.1 200"));
+    let wrong = http(&addr, "GET", "/api/v1/explores", Some("bk_wrong-key"), None);
+    assert!(wrong.starts_with("HTTP/1.1 401"), "{wrong}");
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    stderr.read_to_string(&mut log).unwrap();
+    assert!(child.wait().unwrap().success());
+    assert!(
+        log.lines().count() > 10 && log.contains("/api/v1/query"),
+        "the log is detailed:\n{log}"
+    );
+    for secret in [key.as_str(), token.as_str(), "bk_wrong-key"] {
+        assert!(!log.contains(secret), "a secret is in the log:\n{log}");
+    }
+}
