@@ -35,19 +35,23 @@ pub enum Caller {
         link: String,
         /// The dashboard it opens.
         dashboard: String,
+        /// The attributes of the user who made it (none when made without an account).
+        attributes: UserAttributes,
     },
 }
 
 impl Caller {
     /// What the model's access filters and grants see of this caller: the one place that
-    /// turns who asks into what they may see. A user brings their attributes; anonymous
-    /// callers and share-link visitors (until links run as their creator) have none: an
-    /// explore behind an access grant does not exist for them, and an access-filtered explore
-    /// returns no rows (fail closed).
+    /// turns who asks into what they may see. A user brings their attributes, a share-link
+    /// visitor those of the link's maker; anonymous callers have none: an explore behind an
+    /// access grant does not exist for them, and an access-filtered explore returns no rows
+    /// (fail closed).
     pub fn access(&self) -> Access {
         match self {
-            Caller::User { attributes, .. } => Access::User(attributes.clone()),
-            Caller::Anonymous | Caller::Share { .. } => Access::User(UserAttributes::new()),
+            Caller::User { attributes, .. } | Caller::Share { attributes, .. } => {
+                Access::User(attributes.clone())
+            }
+            Caller::Anonymous => Access::User(UserAttributes::new()),
         }
     }
 }
@@ -118,9 +122,26 @@ pub async fn identify(State(store): State<Store>, mut req: Request, next: Next) 
                 )
                 .into_response();
             }
+            // the link shows what its maker sees, and stops when its maker is disabled
+            let attributes = match &l.created_by {
+                None => UserAttributes::new(),
+                Some(maker) => match store.user_by_id(maker).await {
+                    Ok(Some(u)) if !u.disabled => u.attributes,
+                    Ok(_) => {
+                        return ApiError::new(
+                            ApiCode::InvalidToken,
+                            "whoever made this share link can no longer share it",
+                        )
+                        .hint("ask for a new link")
+                        .into_response();
+                    }
+                    Err(e) => return ApiError::from(e).into_response(),
+                },
+            };
             req.extensions_mut().insert(Caller::Share {
                 link: l.id.clone(),
                 dashboard: l.dashboard.clone(),
+                attributes,
             });
             next.run(req).await
         }

@@ -68,6 +68,7 @@ pub async fn list_shares(
 pub async fn create_share(
     State(state): State<AppState>,
     Path(name): Path<String>,
+    Extension(caller): Extension<Caller>,
     ApiJson(new): ApiJson<NewShare>,
 ) -> Result<Response, ApiError> {
     find(&state, &name).await?;
@@ -79,7 +80,12 @@ pub async fn create_share(
             format!("the expiry '{}' is in the past", at.to_rfc3339()),
         ));
     }
-    let (link, token) = state.store.share(&name, new.expires_at).await?;
+    // the link shows what its maker sees
+    let created_by = match caller {
+        Caller::User { id, .. } => Some(id),
+        Caller::Anonymous | Caller::Share { .. } => None,
+    };
+    let (link, token) = state.store.share(&name, new.expires_at, created_by).await?;
     let created = ShareCreated {
         link: share_info(link),
         path: format!("/s/{token}"),

@@ -147,6 +147,20 @@ impl Store {
         self.run(move |c| user_by_email(c, &email)).await
     }
 
+    /// The user with id `id`, if there is one.
+    pub async fn user_by_id(&self, id: &str) -> Result<Option<User>, StoreError> {
+        let id = id.to_string();
+        self.run(move |c| {
+            Ok(c.query_row(
+                &format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1"),
+                [id],
+                row_user,
+            )
+            .optional()?)
+        })
+        .await
+    }
+
     /// Change a user: `edit` gets the current user and returns the new one.
     pub async fn update_user(
         &self,

@@ -60,6 +60,8 @@ const MIGRATIONS: &[&str] = &[
         last_used_at TEXT
     );
     CREATE INDEX api_keys_user ON api_keys (user_id);",
+    // 3: a share link remembers who made it (its visitors see what that user sees)
+    "ALTER TABLE share_links ADD COLUMN created_by TEXT REFERENCES users (id);",
 ];
 
 /// What can go wrong with the store.
@@ -140,6 +142,9 @@ pub struct ShareLink {
     pub expires_at: Option<DateTime<Utc>>,
     /// When revoked, if it was.
     pub revoked_at: Option<DateTime<Utc>>,
+    /// The user who made it (none: made without an account); its visitors see what that
+    /// user sees, and it stops working when that user is disabled.
+    pub created_by: Option<String>,
 }
 
 impl ShareLink {
@@ -378,6 +383,7 @@ impl Store {
         &self,
         dashboard: &str,
         expires_at: Option<DateTime<Utc>>,
+        created_by: Option<String>,
     ) -> Result<(ShareLink, String), StoreError> {
         let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random_bytes::<32>()?);
         let link = ShareLink {
@@ -386,19 +392,22 @@ impl Store {
             created_at: now(),
             expires_at,
             revoked_at: None,
+            created_by,
         };
         let hash = token_hash(&token);
         let l = link.clone();
         self.run(move |c| {
             c.execute(
-                "INSERT INTO share_links (id, token_sha256, dashboard, created_at, expires_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT INTO share_links
+                     (id, token_sha256, dashboard, created_at, expires_at, created_by)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![
                     l.id,
                     hash,
                     l.dashboard,
                     ts(l.created_at),
-                    l.expires_at.map(ts)
+                    l.expires_at.map(ts),
+                    l.created_by
                 ],
             )?;
             Ok(())
@@ -412,7 +421,7 @@ impl Store {
         let hash = token_hash(token);
         self.run(move |c| {
             Ok(c.query_row(
-                "SELECT id, dashboard, created_at, expires_at, revoked_at FROM share_links
+                "SELECT id, dashboard, created_at, expires_at, revoked_at, created_by FROM share_links
                  WHERE token_sha256 = ?1",
                 [hash],
                 row_share,
@@ -427,7 +436,7 @@ impl Store {
         let name = dashboard.to_string();
         self.run(move |c| {
             let mut st = c.prepare(
-                "SELECT id, dashboard, created_at, expires_at, revoked_at FROM share_links
+                "SELECT id, dashboard, created_at, expires_at, revoked_at, created_by FROM share_links
                  WHERE dashboard = ?1 ORDER BY created_at DESC, id",
             )?;
             let rows = st.query_map([name], row_share)?;
@@ -488,5 +497,6 @@ fn row_share(r: &rusqlite::Row<'_>) -> rusqlite::Result<ShareLink> {
         created_at: parse_ts(&created),
         expires_at: expires.as_deref().map(parse_ts),
         revoked_at: revoked.as_deref().map(parse_ts),
+        created_by: r.get(5)?,
     })
 }

@@ -332,3 +332,95 @@ async fn each_role_reaches_exactly_the_routes_its_rule_allows() {
         }
     }
 }
+
+/// `method` `uri` with a JSON body and a bearer token (or none).
+async fn call(
+    state: &AppState,
+    method: &str,
+    uri: &str,
+    bearer: Option<&str>,
+    body: &Value,
+) -> crate::support::Reply {
+    use axum::body::Body;
+    use axum::http::{Request, header};
+    let mut r = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header(header::CONTENT_TYPE, "application/json");
+    if let Some(t) = bearer {
+        r = r.header(header::AUTHORIZATION, format!("Bearer {t}"));
+    }
+    crate::support::send(
+        state,
+        r.body(Body::from(body.to_string())).expect("request"),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_share_link_shows_what_its_maker_sees_and_stops_with_them() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = secured_state(dir.path()).await;
+    let store = &state.store;
+    store
+        .add_user("ann@x.ee", "Ann", boltic_types::Role::Editor)
+        .await
+        .expect("user");
+    store
+        .update_user("ann@x.ee", |u| {
+            u.attributes
+                .insert("group_type".into(), vec!["Company".into()]);
+        })
+        .await
+        .expect("attribute");
+    let key = store
+        .create_key("ann@x.ee", "t", None)
+        .await
+        .expect("key")
+        .1;
+    let tile_query = revenue_by_group("secure_orders");
+    let made = call(
+        &state,
+        "POST",
+        "/api/v1/dashboards",
+        Some(&key),
+        &json!({"title": "Groups", "tiles": [{"name": "g", "title": "G", "query": tile_query}]}),
+    )
+    .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.json());
+    let name = made.json()["name"].as_str().expect("name").to_string();
+    let tile = format!("/api/v1/dashboards/{name}/tiles/g/query");
+    let share = |bearer: Option<String>| {
+        let (state, name) = (state.clone(), name.clone());
+        async move {
+            let r = call(
+                &state,
+                "POST",
+                &format!("/api/v1/dashboards/{name}/shares"),
+                bearer.as_deref(),
+                &json!({}),
+            )
+            .await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.json());
+            r.json()["token"].as_str().expect("token").to_string()
+        }
+    };
+    let anns_link = share(Some(key.clone())).await;
+    let anonymous_link = share(None).await;
+    // ann's own tile answer, and what her link's visitor sees: the same Company rows
+    let own = call(&state, "POST", &tile, Some(&key), &json!({})).await;
+    let visitor = call(&state, "POST", &tile, Some(&anns_link), &json!({})).await;
+    assert_eq!(rows(&visitor), rows(&own));
+    assert!(own.json()["row_count"].as_u64().unwrap_or(0) > 0);
+    // a link made without an account carries no attributes: no rows
+    let nobody = call(&state, "POST", &tile, Some(&anonymous_link), &json!({})).await;
+    assert_eq!(nobody.json()["row_count"], 0, "{}", nobody.json());
+    // disabling ann stops her link at once
+    store
+        .update_user("ann@x.ee", |u| u.disabled = true)
+        .await
+        .expect("disable");
+    call(&state, "POST", &tile, Some(&anns_link), &json!({}))
+        .await
+        .error(StatusCode::UNAUTHORIZED, "invalid_token");
+}

@@ -319,7 +319,7 @@ async fn app_dashboards_are_made_changed_and_kept_in_sqlite() {
         ),
         ("Sales", 4, 12)
     );
-    assert_eq!(store.schema_version().await.unwrap(), 2);
+    assert_eq!(store.schema_version().await.unwrap(), 3);
     drop(store);
     // a database from a newer boltic is refused, not guessed at
     let conn = rusqlite::Connection::open(&db).unwrap();
@@ -331,7 +331,7 @@ async fn app_dashboards_are_made_changed_and_kept_in_sqlite() {
             err,
             StoreError::TooNew {
                 found: 99,
-                known: 2
+                known: 3
             }
         ),
         "{err}"
