@@ -575,20 +575,28 @@ impl Explore {
 }
 
 impl Model {
+    /// Whether `access` holds every one of `grants` (names in [`Model::access_grants`]).
+    fn holds_all<'g>(&self, grants: impl IntoIterator<Item = &'g String>, access: &Access) -> bool {
+        grants
+            .into_iter()
+            .all(|g| self.access_grants.get(g).is_some_and(|g| access.holds(g)))
+    }
+
     /// Whether `access` may see `explore`: it holds every grant the explore requires.
     pub fn allows_explore(&self, explore: &Explore, access: &Access) -> bool {
-        explore
-            .required_access_grants
-            .iter()
-            .all(|g| self.access_grants.get(g).is_some_and(|g| access.holds(g)))
+        self.holds_all(&explore.required_access_grants, access)
     }
 
     /// Whether `access` may use `field` (it holds every grant the field requires).
     pub fn allows_field(&self, field: &Field, access: &Access) -> bool {
-        field
-            .required_access_grants
-            .iter()
-            .all(|g| self.access_grants.get(g).is_some_and(|g| access.holds(g)))
+        self.holds_all(&field.required_access_grants, access)
+    }
+
+    /// The explore called `name`, if `access` may see it (else it does not exist for them).
+    pub fn explore_for(&self, name: &str, access: &Access) -> Option<&Explore> {
+        self.explores
+            .get(name)
+            .filter(|e| self.allows_explore(e, access))
     }
 
     /// The explores `access` may see, by name.

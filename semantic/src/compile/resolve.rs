@@ -48,18 +48,14 @@ impl<'a> Scope<'a> {
         now: NaiveDateTime,
         access: Access,
     ) -> Result<Self, Error> {
-        let explore = model
-            .explores
-            .get(&query.explore)
-            .filter(|e| model.allows_explore(e, &access))
-            .ok_or_else(|| {
-                let visible = model.explores_for(&access).map(|e| e.name.as_str());
-                query_error(
-                    Code::UnknownExplore,
-                    format!("unknown explore '{}'", query.explore),
-                    did_you_mean(&query.explore, visible),
-                )
-            })?;
+        let explore = model.explore_for(&query.explore, &access).ok_or_else(|| {
+            let visible = model.explores_for(&access).map(|e| e.name.as_str());
+            query_error(
+                Code::UnknownExplore,
+                format!("unknown explore '{}'", query.explore),
+                did_you_mean(&query.explore, visible),
+            )
+        })?;
         let tz = query_timezone(model, query).to_string();
         if let Err(e) = check_timezone(&tz) {
             return Err(query_error(e.code, e.message, Some(e.hint)));

@@ -65,9 +65,7 @@ pub async fn describe_explore(
     let model = &loaded.model;
     let access = caller.access();
     let explore = model
-        .explores
-        .get(&name)
-        .filter(|e| model.allows_explore(e, &access))
+        .explore_for(&name, &access)
         .ok_or_else(|| unknown_explore(&name, model, &access))?;
     let mut fields = Vec::new();
     for alias in explore.aliases() {
@@ -136,9 +134,7 @@ pub async fn field_values(
         let model = &loaded.model;
         let access = caller.access();
         let e = model
-            .explores
-            .get(&explore)
-            .filter(|e| model.allows_explore(e, &access))
+            .explore_for(&explore, &access)
             .ok_or_else(|| unknown_explore(&explore, model, &access))?;
         if let Some((_, _, f)) = model.resolve(e, &field)
             && !f.is_dimension()

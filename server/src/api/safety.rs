@@ -83,7 +83,8 @@ fn check(hosts: &AllowedHosts, method: &Method, headers: &HeaderMap) -> Result<(
         url::Url::parse(o)
             .ok()
             .and_then(|u| u.host_str().map(|h| h.to_string()))
-            .is_none_or(|h| !hosts.allows(&h) && !hosts.allows(&format!("[{h}]")))
+            // `host_str` writes IPv6 hosts in brackets, as `Host` does
+            .is_none_or(|h| !hosts.allows(&h))
     });
     let cross_site = headers
         .get("sec-fetch-site")

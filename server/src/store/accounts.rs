@@ -171,8 +171,14 @@ impl Store {
         self.run(move |c| {
             let mut user = user_by_email(c, &email)?;
             edit(&mut user);
-            let attributes =
-                serde_json::to_string(&user.attributes).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            // built as a JSON value: encoding it cannot fail
+            let attributes = serde_json::Value::Object(
+                user.attributes
+                    .iter()
+                    .map(|(k, vs)| (k.clone(), serde_json::Value::from(vs.clone())))
+                    .collect(),
+            )
+            .to_string();
             c.execute(
                 "UPDATE users SET name = ?2, role = ?3, attributes = ?4, disabled = ?5 WHERE id = ?1",
                 params![user.id, user.name, user.role.as_str(), attributes, user.disabled],
