@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Browser tests: build the web app, start `boltic serve` on 127.0.0.1 over a small generated
-# warehouse, and run frontend/browser-tests/*.mjs in headless Debian Chromium (playwright-core).
+# Browser tests: build the web app, make the users the tests log in as (an admin with an API key
+# for the tests' API calls, and an editor whose group_type is Company) with random passwords,
+# start `boltic serve` on 127.0.0.1 over a small generated warehouse, and run
+# frontend/browser-tests/*.mjs in headless Debian Chromium (playwright-core).
 # Screenshots land under target/browser/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,9 +13,22 @@ dir=target/browser-test
 rm -rf "$dir"
 $boltic --quiet generate --orders 5000 --seed 7 --out "$dir/raw" >/dev/null
 $boltic --quiet pipeline run --raw "$dir/raw" --warehouse "$dir/wh" --project demo/air_boltic >/dev/null
+db="$dir/boltic.db"
+password() { python3 -c 'import secrets; print(secrets.token_urlsafe(16))'; }
+admin_password=$(password)
+editor_password=$(password)
+printf '%s' "$admin_password" | $boltic --quiet users --database "$db" add --email admin@example.com \
+  --name Admin --role admin --password-stdin >/dev/null
+printf '%s' "$editor_password" | $boltic --quiet users --database "$db" add --email editor@example.com \
+  --name Editor --role editor --password-stdin >/dev/null
+$boltic --quiet users --database "$db" set-attribute editor@example.com group_type Company >/dev/null
+admin_key=$($boltic --quiet keys --database "$db" create --email admin@example.com --name browser-tests | tail -n 1)
+[[ $admin_key == bk_* ]] || { echo "keys create printed no key" >&2; exit 1; }
+export BOLTIC_ADMIN_KEY=$admin_key BOLTIC_ADMIN_EMAIL=admin@example.com BOLTIC_ADMIN_PASSWORD=$admin_password \
+  BOLTIC_EDITOR_EMAIL=editor@example.com BOLTIC_EDITOR_PASSWORD=$editor_password
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 $boltic serve --project demo/air_boltic --warehouse "$dir/wh" --listen "127.0.0.1:$port" \
-  --site-dir target/site --poll-interval-ms 0 --database "$dir/boltic.db" 2> "$dir/serve.log" &
+  --site-dir target/site --poll-interval-ms 0 --database "$db" 2> "$dir/serve.log" &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
 for _ in $(seq 200); do

@@ -1,18 +1,10 @@
 // Browser test of dashboards and share links: save explores as tiles of a new dashboard, filter
 // every tile at once, move and resize tiles, share a read-only link, open it without logging in,
 // see its token refused elsewhere, revoke it; and check the demo dashboards show the numbers
-// the JSON API gives for the same questions. Screenshots go to target/browser/.
+// the JSON API gives for the same questions. Logged in as the admin. Screenshots go to
+// target/browser/.
 import assert from "node:assert/strict";
-import { api, apiQuery, base, hasFailed, launch, shots, step } from "./support/harness.mjs";
-
-/** A number as the web app shows it (`format_cell`): percent formats, else thousands grouped
- *  with the format's decimals (two for fractions without a format). */
-const shown = (v, format) => {
-  if (v === null || v === undefined) return "∅";
-  if (format?.includes("%")) return `${(v * 100).toFixed(1)}%`;
-  const decimals = format ? (format.split(".")[1] ?? "").replace(/[^0]/g, "").length : Number.isInteger(v) ? 0 : 2;
-  return v.toLocaleString("en-US", { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
-};
+import { accounts, api, apiQuery, base, hasFailed, launch, login, shots, shown, step } from "./support/harness.mjs";
 
 const browser = await launch();
 try {
@@ -20,6 +12,7 @@ try {
   const page = await context.newPage();
   const errors = [];
   page.on("pageerror", (e) => errors.push(String(e)));
+  await step("log in as the admin", () => login(page, accounts.admin.email, accounts.admin.password));
   const tileText = (name) => page.locator(`.tile[data-tile="${name}"] .tile-result`).innerText();
 
   // Save the explore at `query` (a URL query string) as a table tile.

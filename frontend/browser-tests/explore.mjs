@@ -1,8 +1,9 @@
 // Browser test of the explore page: headless Debian Chromium driven by playwright-core against a
 // `boltic serve` that scripts/browser-test.sh started on 127.0.0.1 over a small generated
-// warehouse. Fails (exit 1) on the first broken expectation; screenshots go to target/browser/.
+// warehouse, logged in as the admin. Fails (exit 1) on the first broken expectation; screenshots
+// go to target/browser/.
 import assert from "node:assert/strict";
-import { apiQuery, base, hasFailed, launch, shots, step } from "./support/harness.mjs";
+import { accounts, apiQuery, base, hasFailed, launch, login, shots, step } from "./support/harness.mjs";
 
 const browser = await launch();
 try {
@@ -22,6 +23,8 @@ try {
     return rowsText();
   };
   const field = (name) => page.locator(`.picker li.field[data-field="${name}"]`);
+
+  await step("log in as the admin", () => login(page, accounts.admin.email, accounts.admin.password));
 
   await step("the explore page hydrates and lists fields", async () => {
     const started = Date.now();

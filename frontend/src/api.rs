@@ -4,17 +4,19 @@
 //! loading state.
 
 pub use boltic_types::{
-    ChartType, DashboardFilter, DashboardResponse, DashboardSource, DashboardSummary, ErrorBody,
-    ExploreDescription, ExploreSummary, FieldInfo, FieldKind, FieldMeta, Layout, Query,
-    ShareCreated, ShareInfo, ShareStatus, Tile,
+    Attributes, AuditEntry, ChartType, DashboardFilter, DashboardResponse, DashboardSource,
+    DashboardSummary, ErrorBody, ExploreDescription, ExploreSummary, FieldInfo, FieldKind,
+    FieldMeta, KeyCreated, KeyInfo, Layout, Me, NewKey, NewShare, NewUser, Permissions, Query,
+    Role, ShareCreated, ShareInfo, ShareStatus, Tile, UserChange, UserInfo,
 };
 use serde_json::Value;
 
 /// A query's result as the browser holds it (rows decoded).
 pub type QueryResult = boltic_types::QueryResponse<'static>;
 
-/// An error made in the browser (no answer, cancelled, an answer that does not parse).
-fn local_error(message: impl Into<String>) -> ErrorBody {
+/// An error made in the browser (no answer, cancelled, an answer that does not parse, a form
+/// filled wrongly), shown like the server's with code `client`.
+pub(crate) fn local_error(message: impl Into<String>) -> ErrorBody {
     ErrorBody {
         code: "client".into(),
         message: message.into(),
@@ -48,6 +50,14 @@ pub async fn put<T: serde::de::DeserializeOwned>(
     body: &impl serde::Serialize,
 ) -> Result<T, ErrorBody> {
     request("PUT", path, Some(encode(body)?), None).await
+}
+
+/// PATCH `body` to `path`.
+pub async fn patch<T: serde::de::DeserializeOwned>(
+    path: &str,
+    body: &impl serde::Serialize,
+) -> Result<T, ErrorBody> {
+    request("PATCH", path, Some(encode(body)?), None).await
 }
 
 /// DELETE `path` (the answer has no body).

@@ -9,22 +9,35 @@
 //! - [`cell_format`], [`pivot`], [`grid`] — cell formatting, pivoting a result, the grid's
 //!   rules (pure);
 //! - [`widgets`] — what both pages show: result tables, charts, the chart-type picker, errors;
+//! - [`attributes`], [`when`] — user attributes and times as people write and read them (pure);
+//! - `me` — who is using the app (`/api/v1/me`), shared with every page through the context;
 //! - [`explore`] — the explore page;
-//! - [`dashboard`] — dashboards, their grid and filters, share links, the shared page.
+//! - [`dashboard`] — dashboards, their grid and filters, share links, the shared page;
+//! - [`admin`] — `/admin`: users and the audit log (admins);
+//! - [`account`] — `/account`: the caller's API keys.
+//!
+//! Logging in and out are the server's (`/login` is a plain server-rendered form; "Log out" is
+//! a form posting to `/logout`). Every control shown depends on the caller's role, but the
+//! server decides: the app only hides what it would refuse.
 //!
 //! Pages depend on widgets, widgets on the pure modules; never the other way round.
 
 #![recursion_limit = "256"]
 
+pub mod account;
+pub mod admin;
 pub mod api;
+pub mod attributes;
 mod browser;
 pub mod cell_format;
 pub mod chart;
 pub mod dashboard;
 pub mod explore;
 pub mod grid;
+mod me;
 pub mod pivot;
 pub mod state;
+pub mod when;
 pub mod widgets;
 
 use leptos::prelude::*;
@@ -63,6 +76,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    me::provide_me();
     view! {
         <Title text="Boltic"/>
         <Router>
@@ -74,17 +88,21 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/dashboards") view=dashboard::DashboardList/>
                     <Route path=path!("/dashboards/:name") view=dashboard::DashboardPage/>
                     <Route path=path!("/s/:token") view=dashboard::SharedPage/>
+                    <Route path=path!("/admin") view=admin::AdminPage/>
+                    <Route path=path!("/account") view=account::AccountPage/>
                 </Routes>
             </main>
         </Router>
     }
 }
 
-/// The top bar; a share-link visitor sees no way into the rest of the app.
+/// The top bar: the app's sections, who is logged in (name, email, role), their API keys and
+/// "Log out"; a share-link visitor sees none of it.
 #[component]
 fn TopBar() -> impl IntoView {
     let location = leptos_router::hooks::use_location();
     let visitor = move || location.pathname.get().starts_with("/s/");
+    let me = me::use_me();
     view! {
         <header class="topbar">
             <span class="brand">"Boltic"</span>
@@ -92,7 +110,26 @@ fn TopBar() -> impl IntoView {
                 <nav aria-label="main">
                     <A href="/">"Explores"</A>
                     <A href="/dashboards">"Dashboards"</A>
+                    <Show when=move || me.is_admin()>
+                        <A href="/admin">"Admin"</A>
+                    </Show>
                 </nav>
+                <div class="account">
+                    {move || me.answer().map(|m| match m {
+                        Ok(m) => view! {
+                            <span class="user" data-email=m.email.clone()>
+                                <span class="name">{m.name.clone()}</span>" "
+                                <span class="email">{m.email.clone()}</span>
+                            </span>
+                            <span class="role" title="your role">{m.role.as_str()}</span>
+                        }.into_any(),
+                        Err(_) => view! { <a href="/login" rel="external">"Log in"</a> }.into_any(),
+                    })}
+                    <A href="/account">"API keys"</A>
+                    <form class="logout" method="post" action="/logout">
+                        <button type="submit">"Log out"</button>
+                    </form>
+                </div>
             </Show>
         </header>
     }

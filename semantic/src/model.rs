@@ -506,7 +506,7 @@ pub struct AccessGrant {
 pub type UserAttributes = BTreeMap<String, Vec<String>>;
 
 /// Whom a query is compiled for: what the model's access filters and grants apply to.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub enum Access {
     /// No restriction: the model's owner (the CLI, `boltic validate`, load-time checks).
     #[default]

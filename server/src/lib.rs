@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod api;
 pub mod diagnostics;
 pub mod engine;
+pub mod password;
 pub mod project_files;
 pub mod store;
 pub mod validate;

@@ -50,7 +50,7 @@ enum Command {
         #[arg(long, env = "BOLTIC_CONFIG")]
         config: Option<PathBuf>,
         #[command(flatten)]
-        settings: boltic_server::api::ServeSettings,
+        settings: Box<boltic_server::api::ServeSettings>,
     },
     /// Run a query (JSON, as POSTed to /api/v1/query) and print the result.
     Query {
@@ -185,7 +185,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Some(path) => boltic_server::api::ServeSettings::from_file(path)?,
                 None => Default::default(),
             };
-            let config = settings.or(file).resolve()?;
+            let config = (*settings).or(file).resolve()?;
             let listen = config.listen;
             let state = boltic_server::api::AppState::new(config).await?;
             let listener = tokio::net::TcpListener::bind(listen)

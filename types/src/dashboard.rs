@@ -201,6 +201,13 @@ pub struct DashboardResponse {
     pub version: Option<i64>,
     /// Last change (app dashboards).
     pub updated_at: Option<DateTime<Utc>>,
+    /// Who made it (email; app dashboards made by a user).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    /// For a share link's visitor: the filter values the link fixes (filter field →
+    /// expression), shown and not changeable.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub locked_filters: BTreeMap<String, String>,
 }
 
 impl std::ops::Deref for DashboardResponse {
@@ -298,6 +305,10 @@ pub struct NewShare {
     /// When the link stops working (RFC 3339); none = until revoked.
     #[serde(default)]
     pub expires_at: Option<DateTime<Utc>>,
+    /// Dashboard filter values the link fixes (filter field → expression): its visitors see
+    /// them and cannot change them.
+    #[serde(default)]
+    pub locked_filters: BTreeMap<String, String>,
 }
 
 /// State of a share link.
@@ -340,6 +351,12 @@ pub struct ShareInfo {
     /// `active`, `expired` or `revoked`.
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub status: ShareStatus,
+    /// Who made it (email), whose rights its visitors have.
+    #[serde(default)]
+    pub created_by: Option<String>,
+    /// Dashboard filter values its visitors cannot change.
+    #[serde(default)]
+    pub locked_filters: BTreeMap<String, String>,
 }
 
 /// A share link just made: the only time its token is shown.

@@ -29,7 +29,10 @@ mod ops;
 mod query;
 mod result;
 
-pub use account::Role;
+pub use account::{
+    Attributes, AuditEntry, KeyCreated, KeyInfo, Me, NewKey, NewUser, Permissions, Role,
+    UserChange, UserInfo,
+};
 pub use dashboard::{
     ChartType, Dashboard, DashboardBody, DashboardFilter, DashboardResponse, DashboardSource,
     DashboardSummary, NewShare, NewTile, ShareCreated, ShareInfo, ShareStatus, Tile,

@@ -139,8 +139,9 @@ pub struct QueryResponse<'a> {
     pub row_count: usize,
     /// More rows existed than the server's `max_rows`.
     pub truncated: bool,
-    /// The SQL run.
+    /// The SQL run; left out for callers who may not see SQL (viewers, share links).
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[serde(default, skip_serializing_if = "str::is_empty")]
     pub sql: Cow<'a, str>,
     /// Timing.
     pub timing: Timing,

@@ -1,5 +1,6 @@
 // Shared by the browser tests: the browser (headless Debian Chromium, driven by playwright-core),
-// named steps that stop at the first broken expectation, and the JSON API for comparisons.
+// named steps that stop at the first broken expectation, logging in, and the JSON API (as the
+// admin, with the API key scripts/browser-test.sh made) for comparisons.
 import { chromium } from "playwright-core";
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
@@ -7,6 +8,15 @@ import { mkdirSync } from "node:fs";
 export const base = process.env.BOLTIC_URL;
 assert.ok(base, "BOLTIC_URL must point at the server");
 export const shots = process.env.SCREENSHOTS ?? "target/browser";
+const adminKey = process.env.BOLTIC_ADMIN_KEY;
+assert.ok(adminKey, "BOLTIC_ADMIN_KEY must hold an admin's API key");
+
+/** The users scripts/browser-test.sh made: {email, password}. */
+export const accounts = {
+  admin: { email: process.env.BOLTIC_ADMIN_EMAIL, password: process.env.BOLTIC_ADMIN_PASSWORD },
+  editor: { email: process.env.BOLTIC_EDITOR_EMAIL, password: process.env.BOLTIC_EDITOR_PASSWORD },
+};
+for (const [who, a] of Object.entries(accounts)) assert.ok(a.email && a.password, `the ${who}'s email and password must be set`);
 mkdirSync(shots, { recursive: true });
 
 export const launch = () => chromium.launch({
@@ -31,13 +41,35 @@ export const step = async (name, fn) => {
   }
 };
 
-/** Call the API; `token` sends a share link's token. Returns {status, body}. */
+/** Call the API as the admin (API key); `token` sends a share link's token instead, `null`
+ *  nothing. Returns {status, body}. */
 export const api = async (method, path, body, token) => {
   const headers = { "Content-Type": "application/json" };
-  if (token) headers.Authorization = `Bearer ${token}`;
+  const bearer = token === undefined ? adminKey : token;
+  if (bearer) headers.Authorization = `Bearer ${bearer}`;
   const r = await fetch(`${base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await r.text();
   return { status: r.status, body: text ? JSON.parse(text) : null };
+};
+
+/** Log `page` in through the login form; resolves once the server has sent it on. */
+export const login = async (page, email, password) => {
+  await page.goto(`${base}/login`);
+  await page.getByLabel("Email", { exact: true }).fill(email);
+  await page.getByLabel("Password", { exact: true }).fill(password);
+  await Promise.all([
+    page.waitForURL((url) => !url.pathname.startsWith("/login")),
+    page.getByRole("button", { name: "Log in" }).click(),
+  ]);
+};
+
+/** A number as the web app shows it (`format_cell`): percent formats, else thousands grouped
+ *  with the format's decimals (two for fractions without a format). */
+export const shown = (v, format) => {
+  if (v === null || v === undefined) return "∅";
+  if (format?.includes("%")) return `${(v * 100).toFixed(1)}%`;
+  const decimals = format ? (format.split(".")[1] ?? "").replace(/[^0]/g, "").length : Number.isInteger(v) ? 0 : 2;
+  return v.toLocaleString("en-US", { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
 };
 
 /** The rows of a query through the API. */

@@ -30,7 +30,7 @@ pub(super) fn Board(info: DashboardResponse, shared: bool) -> impl IntoView {
             {move || description().map(|d| view! { <p class="muted">{d}</p> })}
             {move || board.save_error.get().map(|e| view! { <ErrorBox error=e/> })}
             <Show when=move || sharing.get()>
-                <SharePanel name=dash.with_untracked(|d| d.name.clone())/>
+                <SharePanel name=dash.with_untracked(|d| d.name.clone()) board=board/>
             </Show>
             <FilterBar board=board/>
             {move || dash.with(|d| d.tiles.is_empty()).then(|| view! {

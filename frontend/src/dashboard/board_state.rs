@@ -75,7 +75,9 @@ fn clock() -> String {
 
 impl BoardState {
     pub(super) fn new(info: DashboardResponse, shared: bool) -> Self {
-        let values = filter_values(&info.filters, &current_search());
+        let mut values = filter_values(&info.filters, &current_search());
+        // a share link's locked values win over the URL and the defaults
+        values.extend(info.locked_filters.clone());
         BoardState {
             dash: RwSignal::new(info),
             values: RwSignal::new(values),
@@ -169,8 +171,18 @@ impl BoardState {
         });
     }
 
-    /// Set a dashboard filter's value: the URL and the tiles follow.
+    /// Whether filter `field` is fixed by the share link that opened the page.
+    pub(super) fn is_locked(self, field: &str) -> bool {
+        self.dash
+            .with_untracked(|d| d.locked_filters.contains_key(field))
+    }
+
+    /// Set a dashboard filter's value: the URL and the tiles follow. A filter the share link
+    /// locks keeps its value.
     pub(super) fn set_filter(self, field: String, value: String) {
+        if self.is_locked(&field) {
+            return;
+        }
         self.values.update(|v| {
             v.insert(field, value);
         });

@@ -70,10 +70,12 @@ fn FilterInput(board: BoardState, filter: DashboardFilter) -> impl IntoView {
     let field = filter.field;
     let (f_value, f_change, f_remove) = (field.clone(), field.clone(), field.clone());
     let label = filter.title.unwrap_or_else(|| field.clone());
+    let locked = board.is_locked(&field);
     view! {
-        <label class="dash-filter" data-filter=field.clone()>
-            <span>{label}</span>
-            <input placeholder="any value" title="a filter expression, e.g. Finished, >100, last 30 days"
+        <label class="dash-filter" class:locked=locked data-filter=field.clone()>
+            <span>{label}{locked.then(|| view! { <span class="lock badge" title="locked by the link">"locked by the link"</span> })}</span>
+            <input placeholder="any value" disabled=locked
+                title=if locked { "locked by the link" } else { "a filter expression, e.g. Finished, >100, last 30 days" }
                 prop:value=move || values.with(|v| v.get(&f_value).cloned().unwrap_or_default())
                 on:change=move |ev| board.set_filter(f_change.clone(), event_target_value(&ev))/>
             <Show when=move || board.editing.get()>

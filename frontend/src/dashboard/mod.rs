@@ -1,7 +1,9 @@
 //! Dashboards: the list, a dashboard page (tiles on a 12-column grid, dashboard filters that
 //! reach every tile whose explore has the field, refresh, layout editing by pointer or
-//! keyboard, share links), the read-only page a share link opens, and "Save to dashboard" on
-//! the explore page.
+//! keyboard, share links that may lock the filters' current values), the read-only page a
+//! share link opens (its locked filters shown and not changeable), and "Save to dashboard" on
+//! the explore page. Editing, sharing and making dashboards are offered only to whom the
+//! server would allow them (`DashboardResponse::editable`, the caller's permissions).
 //!
 //! - `list` — `/dashboards`;
 //! - `page` — `/dashboards/:name` and `/s/:token`, both showing a `board`;

@@ -72,6 +72,8 @@ mod tests {
             editable: true,
             version: Some(1),
             updated_at: None,
+            owner: None,
+            locked_filters: Default::default(),
         };
         assert!(place_tile(
             &mut d,

@@ -1,26 +1,37 @@
-//! The dashboard's head: its title, a badge for project dashboards, and the Refresh, Edit and
-//! Share buttons.
+//! The dashboard's head: its title, a badge for project dashboards (or the owner of an app
+//! dashboard the caller cannot change), and the Refresh, Edit and Share buttons, each shown
+//! only to whom may use it.
 
 use leptos::prelude::*;
 
 use super::board_state::BoardState;
 use crate::api::DashboardSource;
+use crate::me::use_me;
 
 /// The head of a dashboard; `sharing` opens the share panel.
 #[component]
 pub(super) fn BoardToolbar(
     board: BoardState,
-    /// Whether the dashboard can be edited here (an app dashboard, not through a share link).
+    /// Whether the caller may change the dashboard here (an app dashboard the server says the
+    /// caller may edit, not through a share link).
     editable: bool,
     sharing: RwSignal<bool>,
 ) -> impl IntoView {
     let (dash, editing, shared) = (board.dash, board.editing, board.shared);
     let title = move || dash.with(|d| d.title.clone());
     let is_project = dash.with_untracked(|d| d.source == DashboardSource::Project);
+    let owner = dash.with_untracked(|d| d.owner.clone());
+    let me = use_me();
+    // Links of a project dashboard may be made by anyone who may share; an app dashboard's by
+    // whoever may change it.
+    let can_share = move || !shared && (editable || (is_project && me.can_edit()));
     view! {
         <div class="dash-head">
             <h1>{title}</h1>
             {(!shared && is_project).then(|| view! { <span class="badge" title="defined in the project's YAML; edit it there">"project · read-only"</span> })}
+            {(!shared && !is_project && !editable).then(|| view! {
+                <span class="badge" title="only its owner or an admin may change it">{format!("read-only · by {}", owner.clone().unwrap_or_else(|| "someone else".into()))}</span>
+            })}
             <div class="dash-actions">
                 <button class="refresh" on:click=move |_| board.run_all(true)>"Refresh"</button>
                 {editable.then(|| view! {
@@ -28,9 +39,9 @@ pub(super) fn BoardToolbar(
                         {move || if editing.get() { "Done editing" } else { "Edit" }}
                     </button>
                 })}
-                {(!shared).then(|| view! {
+                <Show when=can_share>
                     <button class="share" aria-expanded=move || sharing.get().to_string() on:click=move |_| sharing.update(|s| *s = !*s)>"Share"</button>
-                })}
+                </Show>
             </div>
         </div>
     }

@@ -12,6 +12,7 @@ use super::shelf_view::ShelfView;
 use super::toolbar::ExploreToolbar;
 use crate::api::{self, ExploreDescription};
 use crate::browser::current_search;
+use crate::me::use_me;
 use crate::state::ExploreState;
 use crate::widgets::ErrorBox;
 
@@ -43,6 +44,15 @@ fn Explore(description: ExploreDescription) -> impl IntoView {
     let session = ExploreSession::new(&description);
     let (state, result) = (session.state, session.result);
     let tab = RwSignal::new("results");
+    // The SQL tab is only for roles that may see SQL (the server leaves it out for the others).
+    let me = use_me();
+    let sql_tab =
+        move || me.can_see_sql() && result.with(|r| !matches!(r, Some(Ok(r)) if r.sql.is_empty()));
+    Effect::new(move |_| {
+        if !sql_tab() && tab.get_untracked() == "sql" {
+            tab.set("results");
+        }
+    });
     // Back / forward: read the URL again and run it.
     let _popstate = window_event_listener(leptos::ev::popstate, move |_| {
         state.set(ExploreState::from_query_string(&current_search()));
@@ -67,9 +77,11 @@ fn Explore(description: ExploreDescription) -> impl IntoView {
                 <ExploreToolbar session=session/>
                 <div class="tabs" role="tablist">
                     {["results", "chart", "sql"].into_iter().map(|t| view! {
-                        <button role="tab" aria-selected=move || (tab.get() == t).to_string() class:active=move || tab.get() == t on:click=move |_| tab.set(t)>
-                            {match t { "results" => "Results", "chart" => "Chart", _ => "SQL" }}
-                        </button>
+                        <Show when=move || t != "sql" || sql_tab()>
+                            <button role="tab" aria-selected=move || (tab.get() == t).to_string() class:active=move || tab.get() == t on:click=move |_| tab.set(t)>
+                                {match t { "results" => "Results", "chart" => "Chart", _ => "SQL" }}
+                            </button>
+                        </Show>
                     }).collect_view()}
                 </div>
                 {move || match result.get() {

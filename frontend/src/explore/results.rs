@@ -1,5 +1,5 @@
 //! The explore's answer: row count and cache, then the result as a sortable table, a chart
-//! (clicking a category drills into it) or its SQL, by tab.
+//! (clicking a category drills into it) or its SQL (for roles that may see it), by tab.
 
 use leptos::prelude::*;
 
@@ -54,7 +54,11 @@ pub(super) fn Results(
                 <ChartView result=r.get_value() kind=Signal::derive(move || state.with(|s| s.viz.clone())) on_click=on_category/>
             </Show>
             <Show when=move || tab.get() == "sql">
-                <pre class="sql"><code>{r.with_value(|r| r.sql.clone())}</code></pre>
+                {r.with_value(|r| if r.sql.is_empty() {
+                    view! { <p class="hint">"Your role cannot see SQL."</p> }.into_any()
+                } else {
+                    view! { <pre class="sql"><code>{r.sql.clone()}</code></pre> }.into_any()
+                })}
             </Show>
         </div>
     }

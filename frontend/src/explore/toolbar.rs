@@ -1,10 +1,11 @@
 //! The explore's toolbar: Run, Cancel, auto-run, row limit, totals, chart type, "Save to
-//! dashboard", and the running status.
+//! dashboard" (for whoever may make dashboards), and the running status.
 
 use leptos::prelude::*;
 
 use super::session::ExploreSession;
 use crate::dashboard::SaveToDashboard;
+use crate::me::use_me;
 use crate::state::DEFAULT_LIMIT;
 use crate::widgets::ChartTypeSelect;
 
@@ -12,6 +13,7 @@ use crate::widgets::ChartTypeSelect;
 #[component]
 pub(super) fn ExploreToolbar(session: ExploreSession) -> impl IntoView {
     let (state, running, auto_run) = (session.state, session.running, session.auto_run);
+    let me = use_me();
     view! {
         <div class="toolbar">
             <button class="run primary" on:click=move |_| session.run() disabled=move || state.with(|s| s.is_empty())>"Run"</button>
@@ -22,7 +24,9 @@ pub(super) fn ExploreToolbar(session: ExploreSession) -> impl IntoView {
             <label><input type="checkbox" prop:checked=move || state.with(|s| s.totals) on:change=move |ev| { let on = event_target_checked(&ev); session.edit(|s| s.totals = on) }/>" Totals"</label>
             <label>"Chart "<ChartTypeSelect chosen=Signal::derive(move || state.with(|s| s.viz.clone()))
                 on_change=Callback::new(move |v: String| state.update(|s| s.viz = (v != "auto").then_some(v)))/></label>
-            <SaveToDashboard explore=session.explore.get_value() state=state suggested_title=Signal::derive(move || session.suggested_title())/>
+            <Show when=move || me.can_edit()>
+                <SaveToDashboard explore=session.explore.get_value() state=state suggested_title=Signal::derive(move || session.suggested_title())/>
+            </Show>
             <span class="status" aria-live="polite">{move || if running.get() { "Running…" } else { "" }}</span>
         </div>
     }

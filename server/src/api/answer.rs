@@ -92,7 +92,7 @@ fn compile_memoized(
     let generation = state.model().map(|m| m.generation).unwrap_or(0);
     let key = MemoKey {
         generation,
-        caller: caller.clone(),
+        access: caller.access(),
         query: serde_json::to_string(query).unwrap_or_default(),
     };
     if let Some((at, compiled)) = state.compile_memo().get(&key)
@@ -127,8 +127,37 @@ fn model_not_ready(state: &AppState) -> ApiError {
     ApiError::not_ready("semantic model", hint)
 }
 
-/// Compile, then serve from the cache or run.
+/// Compile, then serve from the cache or run; the audit log notes who asked what (and how it
+/// ended).
 pub async fn answer(
+    state: &AppState,
+    query: &Query,
+    caller: &Caller,
+    use_cache: bool,
+) -> Result<Answer, ApiError> {
+    let started = Instant::now();
+    let answer = answer_uncounted(state, query, caller, use_cache).await;
+    let (rows, outcome) = match &answer {
+        Ok(a) => (Some(a.result.row_count), a.cache.as_str()),
+        Err(e) => (None, e.code().as_str()),
+    };
+    super::audit::record(
+        state,
+        caller,
+        "query",
+        serde_json::json!({
+            "explore": query.explore,
+            "fields": query.fields,
+            "filters": query.filters,
+            "rows": rows,
+            "ms": (started.elapsed().as_secs_f64() * 1e3).round(),
+            "outcome": outcome,
+        }),
+    );
+    answer
+}
+
+async fn answer_uncounted(
     state: &AppState,
     query: &Query,
     caller: &Caller,

@@ -15,8 +15,6 @@ use datafusion::arrow::record_batch::RecordBatch;
 use lru::LruCache;
 use serde_json::value::RawValue;
 
-use super::caller::Caller;
-
 /// A result as kept in the cache: the Arrow batches (for CSV and Arrow responses) and the
 /// JSON rows, encoded once.
 #[derive(Debug)]
@@ -56,8 +54,8 @@ impl CachedResult {
 pub struct MemoKey {
     /// The model generation it was compiled against.
     pub generation: u64,
-    /// Who asked.
-    pub caller: Caller,
+    /// What the caller may see (all that a compilation depends on of who asks).
+    pub access: boltic_semantic::Access,
     /// The query, as JSON.
     pub query: String,
 }

@@ -7,51 +7,132 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 
+use std::collections::BTreeMap;
+
 use boltic_semantic::{Access, UserAttributes};
-use boltic_types::Role;
+use boltic_types::{Permissions, Role};
+use tower_sessions::Session;
 
 use super::error::{ApiCode, ApiError};
-use crate::store::{KEY_PREFIX, ShareStatus, Store};
+use super::state::AppState;
+use crate::store::{KEY_PREFIX, ShareStatus, USER_KEY, User};
 
-/// Who asks. Every query carries one, so row-level security can be added where the
-/// query is compiled (and to the cache key) without changing any caller.
+/// How a user proved who they are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Via {
+    /// A login session (the `boltic_session` cookie).
+    Session,
+    /// An API key (`Authorization: Bearer bk_…`).
+    Key,
+}
+
+impl Via {
+    /// `session` or `key`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Via::Session => "session",
+            Via::Key => "key",
+        }
+    }
+}
+
+/// Who asks, decided once per request by [`identify`]. What they may see is compiled into
+/// their queries from [`Caller::access`]; what they may call is in `permissions`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Caller {
-    /// No credentials (everyone, until login is required).
+    /// No credentials: the public routes only (health, readiness, the API document).
     Anonymous,
-    /// A user, by one of their API keys: their role and attributes.
+    /// A user, by a login session or one of their API keys.
     User {
         /// The user's id.
         id: String,
+        /// Their email (for the audit log and `/api/v1/me`).
+        email: String,
         /// What they may do.
         role: Role,
         /// Attribute → values, for the model's access filters and grants.
         attributes: UserAttributes,
+        /// How they came.
+        via: Via,
     },
     /// A visitor holding a dashboard's share link: may see that dashboard and run its tiles'
-    /// queries, nothing else (enforced by the API's share-scope layer).
+    /// queries, nothing else, with the rights of the link's maker.
     Share {
         /// The link's public id.
         link: String,
         /// The dashboard it opens.
         dashboard: String,
-        /// The attributes of the user who made it (none when made without an account).
-        attributes: UserAttributes,
+        /// What the link's maker may see.
+        access: Access,
+        /// Dashboard filter values the link fixes.
+        locked_filters: BTreeMap<String, String>,
     },
+    /// The configured metrics token: `/metrics` only.
+    Metrics,
 }
 
 impl Caller {
     /// What the model's access filters and grants see of this caller: the one place that
-    /// turns who asks into what they may see. A user brings their attributes, a share-link
-    /// visitor those of the link's maker; anonymous callers have none: an explore behind an
-    /// access grant does not exist for them, and an access-filtered explore returns no rows
-    /// (fail closed).
+    /// turns who asks into what they may see. Admins see every row (as in Metabase, where
+    /// sandboxes do not apply to administrators); other users bring their attributes, a
+    /// share-link visitor what the link's maker sees; anyone else has no attributes: an
+    /// explore behind an access grant does not exist for them, and an access-filtered
+    /// explore returns no rows (fail closed).
     pub fn access(&self) -> Access {
         match self {
-            Caller::User { attributes, .. } | Caller::Share { attributes, .. } => {
-                Access::User(attributes.clone())
-            }
-            Caller::Anonymous => Access::User(UserAttributes::new()),
+            Caller::User {
+                role: Role::Admin, ..
+            } => Access::Unrestricted,
+            Caller::User { attributes, .. } => Access::User(attributes.clone()),
+            Caller::Share { access, .. } => access.clone(),
+            Caller::Anonymous | Caller::Metrics => Access::User(UserAttributes::new()),
+        }
+    }
+
+    /// What this caller may do beyond reading; share visitors and tokens may do nothing more.
+    pub fn permissions(&self) -> Permissions {
+        match self {
+            Caller::User { role, .. } => Permissions::of(*role),
+            _ => Permissions::default(),
+        }
+    }
+
+    /// Whether compiled SQL may be sent to this caller.
+    pub fn sees_sql(&self) -> bool {
+        self.permissions().see_sql
+    }
+
+    /// Who, for the audit log: a user's email or a share link's id.
+    pub fn actor(&self) -> Option<String> {
+        match self {
+            Caller::User { email, .. } => Some(email.clone()),
+            Caller::Share { link, .. } => Some(link.clone()),
+            Caller::Anonymous | Caller::Metrics => None,
+        }
+    }
+
+    /// How they came, for the audit log.
+    pub fn via(&self) -> &'static str {
+        match self {
+            Caller::User { via, .. } => via.as_str(),
+            Caller::Share { .. } => "share",
+            Caller::Metrics => "metrics_token",
+            Caller::Anonymous => "anonymous",
+        }
+    }
+
+    /// The access a share link made by `user` gives its visitors (what that user sees).
+    pub fn access_of(user: &User) -> Access {
+        Caller::from_user(user.clone(), Via::Key).access()
+    }
+
+    fn from_user(user: User, via: Via) -> Caller {
+        Caller::User {
+            id: user.id,
+            email: user.email,
+            role: user.role,
+            attributes: user.attributes,
+            via,
         }
     }
 }
@@ -84,77 +165,172 @@ fn share_allows(method: &Method, path: &str, dashboard: &str) -> bool {
     }
 }
 
-/// Who asks: `Authorization: Bearer bk_…` is a user by an API key (a key that does not work is
-/// 401); `Bearer <share token>` is a share-link visitor, limited to that dashboard's routes;
-/// no credentials is anonymous (until login is required).
+/// Who asks, decided once per request:
+/// - `Authorization: Bearer bk_…` is a user by an API key (a key that does not work is 401);
+/// - `Bearer <metrics token>` is the metrics scraper;
+/// - `Bearer <share token>` is a share-link visitor, limited to that dashboard's routes, with
+///   the rights of the link's maker (a link whose maker is disabled or may no longer share
+///   stops working);
+/// - any other `Authorization` header is 401;
+/// - otherwise the login session, if any: its user, while not disabled and within the
+///   session's lifetime;
+/// - otherwise anonymous.
+///
 /// Handlers read the answer as `Extension<Caller>`.
-pub async fn identify(State(store): State<Store>, mut req: Request, next: Next) -> Response {
-    let Some(token) = bearer(req.headers()).map(str::to_string) else {
-        req.extensions_mut().insert(Caller::Anonymous);
-        return next.run(req).await;
+pub async fn identify(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let authorization = req
+        .headers()
+        .contains_key(header::AUTHORIZATION)
+        .then(|| bearer(req.headers()).map(str::to_string));
+    let session = req.extensions().get::<Session>().cloned();
+    let caller = match who(&state, authorization, session).await {
+        Ok(c) => c,
+        Err(e) => return e.into_response(),
     };
+    if let Caller::Share { dashboard, .. } = &caller
+        && !share_allows(req.method(), req.uri().path(), dashboard)
+    {
+        return ApiError::new(
+            ApiCode::Forbidden,
+            "a share link opens its dashboard and nothing else",
+        )
+        .into_response();
+    }
+    req.extensions_mut().insert(caller);
+    next.run(req).await
+}
+
+/// `authorization`: the bearer token when the header is there (`Some(None)`: it is there but
+/// not a bearer token).
+async fn who(
+    state: &AppState,
+    authorization: Option<Option<String>>,
+    session: Option<Session>,
+) -> Result<Caller, ApiError> {
+    if let Some(token) = authorization {
+        let Some(token) = token else {
+            return Err(ApiError::new(
+                ApiCode::InvalidToken,
+                "the Authorization header is not 'Bearer <token>'",
+            )
+            .hint("send 'Authorization: Bearer <API key or share token>', or log in"));
+        };
+        return by_token(state, &token).await;
+    }
+    let Some(session) = session else {
+        return Ok(Caller::Anonymous);
+    };
+    Ok(by_session(state, &session)
+        .await
+        .unwrap_or(Caller::Anonymous))
+}
+
+async fn by_token(state: &AppState, token: &str) -> Result<Caller, ApiError> {
+    let store = &state.store;
     if token.starts_with(KEY_PREFIX) {
-        return match store.user_by_key(&token).await {
-            Ok(Some(user)) => {
-                req.extensions_mut().insert(Caller::User {
-                    id: user.id,
-                    role: user.role,
-                    attributes: user.attributes,
-                });
-                next.run(req).await
-            }
-            Ok(None) => ApiError::new(ApiCode::InvalidToken, "the API key is not valid")
-                .hint("it may be revoked or expired, or its user disabled; an admin makes a new one with 'boltic keys create'")
-                .into_response(),
-            Err(e) => ApiError::from(e).into_response(),
+        return match store.user_by_key(token).await? {
+            Some(user) => Ok(Caller::from_user(user, Via::Key)),
+            None => Err(ApiError::new(ApiCode::InvalidToken, "the API key is not valid")
+                .hint("it may be revoked or expired, or its user disabled; make a new one on the 'API keys' page or with 'boltic keys create'")),
         };
     }
-    let link = match store.share_by_token(&token).await {
-        Ok(l) => l,
-        Err(e) => return ApiError::from(e).into_response(),
-    };
+    if let Some(expected) = &state.config.metrics_token
+        && same_secret(token, &expected.0)
+    {
+        return Ok(Caller::Metrics);
+    }
+    let link = store.share_by_token(token).await?;
     match link.as_ref().map(|l| (l, l.status(Utc::now()))) {
         Some((l, ShareStatus::Active)) => {
-            if !share_allows(req.method(), req.uri().path(), &l.dashboard) {
-                return ApiError::new(
-                    ApiCode::Forbidden,
-                    "a share link opens its dashboard and nothing else",
-                )
-                .into_response();
-            }
-            // the link shows what its maker sees, and stops when its maker is disabled
-            let attributes = match &l.created_by {
-                None => UserAttributes::new(),
-                Some(maker) => match store.user_by_id(maker).await {
-                    Ok(Some(u)) if !u.disabled => u.attributes,
-                    Ok(_) => {
-                        return ApiError::new(
+            // the link shows what its maker sees, and stops when its maker may no longer share
+            let access = match &l.created_by {
+                None => Access::User(UserAttributes::new()),
+                Some(maker) => match store.user_by_id(maker).await? {
+                    Some(u) if !u.disabled && Permissions::of(u.role).edit => Caller::access_of(&u),
+                    _ => {
+                        return Err(ApiError::new(
                             ApiCode::InvalidToken,
                             "whoever made this share link can no longer share it",
                         )
-                        .hint("ask for a new link")
-                        .into_response();
+                        .hint("ask for a new link"));
                     }
-                    Err(e) => return ApiError::from(e).into_response(),
                 },
             };
-            req.extensions_mut().insert(Caller::Share {
+            Ok(Caller::Share {
                 link: l.id.clone(),
                 dashboard: l.dashboard.clone(),
-                attributes,
-            });
-            next.run(req).await
+                access,
+                locked_filters: l.locked_filters.clone(),
+            })
         }
-        Some((_, ShareStatus::Expired)) => {
-            ApiError::new(ApiCode::ShareExpired, "this share link has expired").into_response()
-        }
-        _ => ApiError::new(
+        Some((_, ShareStatus::Expired)) => Err(ApiError::new(
+            ApiCode::ShareExpired,
+            "this share link has expired",
+        )),
+        _ => Err(ApiError::new(
             ApiCode::InvalidToken,
-            "the bearer token is not a valid share link",
+            "the bearer token is not a valid API key or share link",
         )
-        .hint("the link may have been revoked; ask whoever shared it for a new one")
-        .into_response(),
+        .hint("the link may have been revoked; ask whoever shared it for a new one")),
     }
+}
+
+/// Equal secrets, compared in time that does not depend on where they differ.
+fn same_secret(a: &str, b: &str) -> bool {
+    use sha2::Digest;
+    let (a, b) = (sha2::Sha256::digest(a), sha2::Sha256::digest(b));
+    a.iter()
+        .zip(b.iter())
+        .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+        == 0
+}
+
+/// When the session's user logged in (Unix seconds).
+pub const LOGIN_AT_KEY: &str = "login_at";
+/// When the session was last seen in use (Unix seconds), written at most once a minute.
+const SEEN_AT_KEY: &str = "seen_at";
+
+/// The user of a login session; the session ends (is flushed) when its user is gone or
+/// disabled, or it is older than the longest session allowed.
+async fn by_session(state: &AppState, session: &Session) -> Option<Caller> {
+    let user_id = match session.get::<String>(USER_KEY).await {
+        Ok(Some(id)) => id,
+        Ok(None) => return None,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot read a login session");
+            return None;
+        }
+    };
+    let now = Utc::now().timestamp();
+    let login_at = session
+        .get::<i64>(LOGIN_AT_KEY)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or(0);
+    let max = i64::try_from(state.config.session_max.as_secs()).unwrap_or(i64::MAX);
+    let user = match state.store.user_by_id(&user_id).await {
+        Ok(u) => u,
+        Err(e) => {
+            tracing::error!(error = %e, "app database");
+            return None;
+        }
+    };
+    let Some(user) = user.filter(|u| !u.disabled && now.saturating_sub(login_at) < max) else {
+        let _ = session.flush().await;
+        return None;
+    };
+    // keep an idle session alive: writing it moves its expiry (at most once a minute)
+    let seen = session
+        .get::<i64>(SEEN_AT_KEY)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or(0);
+    if now - seen >= 60 {
+        let _ = session.insert(SEEN_AT_KEY, now).await;
+    }
+    Some(Caller::from_user(user, Via::Session))
 }
 
 #[cfg(test)]

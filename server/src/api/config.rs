@@ -53,6 +53,26 @@ pub struct ServeSettings {
     /// migrated on start; `:memory:` keeps nothing [default: boltic.db].
     #[arg(long, env = "BOLTIC_DATABASE")]
     pub database: Option<PathBuf>,
+    /// A login session unused this long ends, in minutes [default: 720].
+    #[arg(long, env = "BOLTIC_SESSION_IDLE_MINUTES")]
+    pub session_idle_minutes: Option<u64>,
+    /// A login session ends this long after logging in, however used, in hours [default: 168].
+    #[arg(long, env = "BOLTIC_SESSION_MAX_HOURS")]
+    pub session_max_hours: Option<u64>,
+    /// Login attempts allowed per account in a burst; more wait for the window. Each address
+    /// gets four times as many [default: 5].
+    #[arg(long, env = "BOLTIC_LOGIN_ATTEMPTS")]
+    pub login_attempts: Option<u32>,
+    /// Time for one more login attempt to become available, in seconds [default: 60].
+    #[arg(long, env = "BOLTIC_LOGIN_WINDOW_SECS")]
+    pub login_window_secs: Option<u64>,
+    /// A token that may read /metrics (for a scraper); admins may read it anyway. Prefer the
+    /// environment variable to the flag: flags show in process lists.
+    #[arg(long, env = "BOLTIC_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
+    /// Days the audit log keeps entries [default: 90].
+    #[arg(long, env = "BOLTIC_AUDIT_RETENTION_DAYS")]
+    pub audit_retention_days: Option<u64>,
 }
 
 impl ServeSettings {
@@ -71,6 +91,12 @@ impl ServeSettings {
             site_dir: self.site_dir.or(other.site_dir),
             database: self.database.or(other.database),
             public_url: self.public_url.or(other.public_url),
+            session_idle_minutes: self.session_idle_minutes.or(other.session_idle_minutes),
+            session_max_hours: self.session_max_hours.or(other.session_max_hours),
+            login_attempts: self.login_attempts.or(other.login_attempts),
+            login_window_secs: self.login_window_secs.or(other.login_window_secs),
+            metrics_token: self.metrics_token.or(other.metrics_token),
+            audit_retention_days: self.audit_retention_days.or(other.audit_retention_days),
         }
     }
 
@@ -118,7 +144,40 @@ impl ServeSettings {
                 .as_deref()
                 .map(parse_public_url)
                 .transpose()?,
+            session_idle: self
+                .session_idle_minutes
+                .map(|m| Duration::from_secs(m * 60))
+                .unwrap_or(d.session_idle),
+            session_max: self
+                .session_max_hours
+                .map(|h| Duration::from_secs(h * 3600))
+                .unwrap_or(d.session_max),
+            login_attempts: self.login_attempts.unwrap_or(d.login_attempts),
+            login_window: self
+                .login_window_secs
+                .map(Duration::from_secs)
+                .unwrap_or(d.login_window),
+            metrics_token: self.metrics_token.map(Secret),
+            audit_retention: self
+                .audit_retention_days
+                .map(|days| Duration::from_secs(days * 86_400))
+                .unwrap_or(d.audit_retention),
         };
+        if config.session_idle.is_zero() || config.session_max.is_zero() {
+            anyhow::bail!("'session_idle_minutes' and 'session_max_hours' must be at least 1");
+        }
+        if config.login_attempts == 0 || config.login_window.is_zero() {
+            anyhow::bail!("'login_attempts' and 'login_window_secs' must be at least 1");
+        }
+        if config
+            .metrics_token
+            .as_ref()
+            .is_some_and(|t| t.0.len() < 16)
+        {
+            anyhow::bail!(
+                "'metrics_token' must be at least 16 characters; make one with e.g. 'openssl rand -hex 24'"
+            );
+        }
         if config.max_rows == 0 {
             anyhow::bail!("'max_rows' must be at least 1");
         }
@@ -162,6 +221,37 @@ pub struct ServeConfig {
     pub database: PathBuf,
     /// The address users open (its host is accepted besides the loopback names).
     pub public_url: Option<url::Url>,
+    /// A session unused this long ends.
+    pub session_idle: Duration,
+    /// A session ends this long after login.
+    pub session_max: Duration,
+    /// Login attempts per account in a burst (four times as many per address).
+    pub login_attempts: u32,
+    /// Time for one more attempt to become available.
+    pub login_window: Duration,
+    /// The token that may read /metrics.
+    pub metrics_token: Option<Secret>,
+    /// How long audit entries are kept.
+    pub audit_retention: Duration,
+}
+
+/// A secret setting: never shown by `Debug` (so never logged with the settings).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(…)")
+    }
+}
+
+impl ServeConfig {
+    /// Whether cookies must be `Secure`: the public address is https.
+    pub fn https(&self) -> bool {
+        self.public_url
+            .as_ref()
+            .is_some_and(|u| u.scheme() == "https")
+    }
 }
 
 /// `--public-url`: an http or https URL with a host.
@@ -195,6 +285,12 @@ impl ServeConfig {
             site_dir: PathBuf::from("target/site"),
             database: PathBuf::from("boltic.db"),
             public_url: None,
+            session_idle: Duration::from_secs(12 * 3600),
+            session_max: Duration::from_secs(7 * 86_400),
+            login_attempts: 5,
+            login_window: Duration::from_secs(60),
+            metrics_token: None,
+            audit_retention: Duration::from_secs(90 * 86_400),
         }
     }
 

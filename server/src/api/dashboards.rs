@@ -8,7 +8,8 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use boltic_semantic::{Dashboard, DashboardExt, DashboardProblem, Tile};
 use boltic_types::{
-    DashboardBody, DashboardResponse, DashboardSource, DashboardSummary, NewTile, TileQueryRequest,
+    DashboardBody, DashboardResponse, DashboardSource, DashboardSummary, NewTile, Permissions,
+    Role, TileQueryRequest,
 };
 
 use super::answer;
@@ -26,31 +27,82 @@ pub(super) enum Found {
 }
 
 impl Found {
-    fn dashboard(&self) -> &Dashboard {
+    pub(super) fn dashboard(&self) -> &Dashboard {
         match self {
             Found::Project(d) => d,
             Found::App(s) => &s.dashboard,
         }
     }
-    /// The dashboard as sent to `caller` (a share-link visitor cannot edit it).
-    pub(super) fn response(self, caller: &Caller) -> DashboardResponse {
+    /// The dashboard as sent to `caller`: whether they may change it, who made it, and for
+    /// a share-link visitor the filter values the link fixes.
+    pub(super) async fn response(
+        self,
+        state: &AppState,
+        caller: &Caller,
+    ) -> Result<DashboardResponse, ApiError> {
+        let locked_filters = match caller {
+            Caller::Share { locked_filters, .. } => locked_filters.clone(),
+            _ => Default::default(),
+        };
         let visitor = matches!(caller, Caller::Share { .. });
-        match self {
+        Ok(match self {
             Found::Project(dashboard) => DashboardResponse {
                 dashboard,
                 source: DashboardSource::Project,
                 editable: false,
                 version: None,
                 updated_at: None,
+                owner: None,
+                locked_filters,
             },
-            Found::App(s) => DashboardResponse {
-                dashboard: s.dashboard,
-                source: DashboardSource::App,
-                editable: !visitor,
-                version: (!visitor).then_some(s.version),
-                updated_at: Some(s.updated_at),
-            },
+            Found::App(s) => {
+                let owner = match &s.created_by {
+                    Some(id) => state.store.user_by_id(id).await?.map(|u| u.email),
+                    None => None,
+                };
+                DashboardResponse {
+                    editable: may_change(caller, &s),
+                    version: (!visitor).then_some(s.version),
+                    updated_at: Some(s.updated_at),
+                    dashboard: s.dashboard,
+                    source: DashboardSource::App,
+                    owner,
+                    locked_filters,
+                }
+            }
+        })
+    }
+}
+
+/// Whether `caller` may change (or delete, or share) an app dashboard: admins any, editors
+/// their own.
+pub(super) fn may_change(caller: &Caller, stored: &StoredDashboard) -> bool {
+    match caller {
+        Caller::User { role, id, .. } => {
+            *role == Role::Admin
+                || (Permissions::of(*role).edit && stored.created_by.as_deref() == Some(id))
         }
+        _ => false,
+    }
+}
+
+/// The app dashboard `name` if `caller` may change it: 409 for a project dashboard, 403 for
+/// someone else's.
+pub(super) async fn changeable(
+    state: &AppState,
+    name: &str,
+    caller: &Caller,
+) -> Result<StoredDashboard, ApiError> {
+    match find(state, name).await? {
+        Found::Project(_) => Err(read_only(name)),
+        Found::App(s) if may_change(caller, &s) => Ok(s),
+        Found::App(_) => Err(ApiError::new(
+            ApiCode::Forbidden,
+            format!("dashboard '{name}' belongs to someone else"),
+        )
+        .hint(
+            "only its owner or an admin may change it; save its tiles to a dashboard of your own",
+        )),
     }
 }
 
@@ -115,7 +167,10 @@ fn invalid_dashboard(p: &DashboardProblem, count: usize) -> ApiError {
 
 /// The dashboards: the project's, then the app's.
 #[utoipa::path(get, path = "/api/v1/dashboards", responses((status = 200, body = Vec<DashboardSummary>)))]
-pub async fn list(State(state): State<AppState>) -> Result<Response, ApiError> {
+pub async fn list(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+) -> Result<Response, ApiError> {
     let mut out: Vec<DashboardSummary> = state
         .model()
         .map(|m| {
@@ -137,11 +192,11 @@ pub async fn list(State(state): State<AppState>) -> Result<Response, ApiError> {
     out.sort_by(|a, b| a.title.cmp(&b.title));
     for s in state.store.dashboards().await? {
         out.push(DashboardSummary {
+            editable: may_change(&caller, &s),
             name: s.dashboard.name,
             title: s.dashboard.title,
             description: s.dashboard.description,
             source: DashboardSource::App,
-            editable: true,
             tiles: s.dashboard.tiles.len(),
             updated_at: Some(s.updated_at),
         });
@@ -157,7 +212,7 @@ pub async fn get(
     Path(name): Path<String>,
     Extension(caller): Extension<Caller>,
 ) -> Result<Response, ApiError> {
-    Ok(Json(find(&state, &name).await?.response(&caller)).into_response())
+    Ok(Json(find(&state, &name).await?.response(&state, &caller).await?).into_response())
 }
 
 /// Make a dashboard in the app.
@@ -179,10 +234,14 @@ pub async fn create(
         name = crate::store::name_from_title(&new.title)?;
     }
     let d = checked(&state, new.into_dashboard(name))?;
-    let stored = state.store.create(d).await?;
+    let owner = match &caller {
+        Caller::User { id, .. } => Some(id.clone()),
+        _ => None,
+    };
+    let stored = state.store.create(d, owner).await?;
     Ok((
         StatusCode::CREATED,
-        Json(Found::App(stored).response(&caller)),
+        Json(Found::App(stored).response(&state, &caller).await?),
     )
         .into_response())
 }
@@ -198,9 +257,7 @@ pub async fn update(
     Extension(caller): Extension<Caller>,
     ApiJson(change): ApiJson<DashboardBody>,
 ) -> Result<Response, ApiError> {
-    if let Found::Project(_) = find(&state, &name).await? {
-        return Err(read_only(&name));
-    }
+    changeable(&state, &name, &caller).await?;
     let version = change.version.ok_or_else(|| {
         ApiError::new(
             ApiCode::InvalidDashboard,
@@ -214,7 +271,7 @@ pub async fn update(
         StoreError::NotFound => no_dashboard(&name),
         e => e.into(),
     })?;
-    Ok(Json(Found::App(stored).response(&caller)).into_response())
+    Ok(Json(Found::App(stored).response(&state, &caller).await?).into_response())
 }
 
 /// Delete a dashboard made in the app; its share links stop working.
@@ -223,10 +280,9 @@ pub async fn update(
 pub async fn delete(
     State(state): State<AppState>,
     Path(name): Path<String>,
+    Extension(caller): Extension<Caller>,
 ) -> Result<Response, ApiError> {
-    if let Found::Project(_) = find(&state, &name).await? {
-        return Err(read_only(&name));
-    }
+    changeable(&state, &name, &caller).await?;
     if !state.store.delete(&name).await? {
         return Err(no_dashboard(&name));
     }
@@ -244,10 +300,7 @@ pub async fn add_tile(
     Extension(caller): Extension<Caller>,
     ApiJson(tile): ApiJson<NewTile>,
 ) -> Result<Response, ApiError> {
-    let stored = match find(&state, &name).await? {
-        Found::Project(_) => return Err(read_only(&name)),
-        Found::App(s) => s,
-    };
+    let stored = changeable(&state, &name, &caller).await?;
     let mut d = stored.dashboard;
     let taken = |n: &str| d.tiles.iter().any(|t| t.name == n);
     let tile_name = (1..)
@@ -265,7 +318,7 @@ pub async fn add_tile(
     let stored = state.store.update(d, stored.version).await?;
     Ok((
         StatusCode::CREATED,
-        Json(Found::App(stored).response(&caller)),
+        Json(Found::App(stored).response(&state, &caller).await?),
     )
         .into_response())
 }
@@ -281,8 +334,12 @@ pub async fn tile_query(
     Path((name, tile)): Path<(String, String)>,
     options: ResponseOptions,
     Extension(caller): Extension<Caller>,
-    ApiJson(request): ApiJson<TileQueryRequest>,
+    ApiJson(mut request): ApiJson<TileQueryRequest>,
 ) -> Result<Response, ApiError> {
+    // a share link's locked filters hold whatever its visitor sends
+    if let Caller::Share { locked_filters, .. } = &caller {
+        request.filters.extend(locked_filters.clone());
+    }
     let found = find(&state, &name).await?;
     let d = found.dashboard();
     if let Some(field) = request
@@ -315,5 +372,5 @@ pub async fn tile_query(
     })?;
     let q = d.tile_query(&loaded.model, t, &request.filters);
     let answer = answer::answer(&state, &q, &caller, options.use_cache).await?;
-    respond(&state, &answer, &options)
+    respond(&state, &caller, &answer, &options)
 }

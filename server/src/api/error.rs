@@ -133,6 +133,19 @@ api_codes! {
     /// A request body that is not declared as JSON.
     UnsupportedMediaType => "unsupported_media_type", UNSUPPORTED_MEDIA_TYPE,
         Some("send 'Content-Type: application/json' with a JSON body");
+    /// No credentials where they are needed: log in, or send an API key.
+    Unauthenticated => "unauthenticated", UNAUTHORIZED,
+        Some("log in at /login, or send 'Authorization: Bearer <API key>' (made on the 'API keys' page or with 'boltic keys create')");
+    /// No such user.
+    UnknownUser => "unknown_user", NOT_FOUND, Some("GET /api/v1/admin/users lists them");
+    /// A user with that email exists.
+    UserExists => "user_exists", CONFLICT, Some("pick another email, or change the existing user");
+    /// A user that cannot be made or changed that way (empty email, a bad attribute).
+    InvalidUser => "invalid_user", UNPROCESSABLE_ENTITY, None;
+    /// A password that is too short.
+    WeakPassword => "weak_password", UNPROCESSABLE_ENTITY, Some("use at least 10 characters; a passphrase of a few words is easy to type and hard to guess");
+    /// No such API key (or not the caller's).
+    UnknownKey => "unknown_key", NOT_FOUND, Some("GET /api/v1/me/keys lists your keys");
     /// A filter expression that does not parse, or a filter the dashboard does not have.
     InvalidFilter => "invalid_filter", UNPROCESSABLE_ENTITY,
         Some("filter expressions look like 'Finished', '-Cancelled', '>=100', '[5,90]', 'last 7 days', 'NULL'");
@@ -347,9 +360,33 @@ impl From<StoreError> for ApiError {
                 format!("dashboard '{name}' already exists"),
             )
             .hint("try again; names get a random suffix"),
+            StoreError::UserExists(email) => ApiError::new(
+                ApiCode::UserExists,
+                format!("a user with the email '{email}' already exists"),
+            ),
+            StoreError::UnknownUser(who) => {
+                ApiError::new(ApiCode::UnknownUser, format!("there is no user '{who}'"))
+            }
+            StoreError::UnknownKey(id) => {
+                ApiError::new(ApiCode::UnknownKey, format!("there is no API key '{id}'"))
+            }
             other => {
                 tracing::error!(error = %other, "app database");
                 ApiError::internal("the app database")
+            }
+        }
+    }
+}
+
+impl From<crate::password::PasswordError> for ApiError {
+    fn from(e: crate::password::PasswordError) -> Self {
+        match e {
+            crate::password::PasswordError::TooShort => {
+                ApiError::new(ApiCode::WeakPassword, e.to_string())
+            }
+            other => {
+                tracing::error!(error = %other, "password hashing");
+                ApiError::internal("setting the password")
             }
         }
     }

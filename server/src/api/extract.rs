@@ -43,6 +43,12 @@ impl RequestBody for Query {
 
 impl RequestBody for DashboardBody {}
 
+impl RequestBody for boltic_types::NewKey {}
+
+impl RequestBody for boltic_types::NewUser {}
+
+impl RequestBody for boltic_types::UserChange {}
+
 impl RequestBody for NewTile {}
 
 impl RequestBody for TileQueryRequest {

@@ -7,6 +7,7 @@
 //! one query's path (compile, cache, run) is [`answer`].
 
 pub mod answer;
+pub mod audit;
 pub mod cache;
 pub mod caller;
 pub mod config;
@@ -15,6 +16,7 @@ pub mod encode;
 pub mod error;
 pub mod explores;
 pub mod extract;
+pub mod login;
 pub mod metrics;
 pub mod openapi;
 pub mod ops;
@@ -23,6 +25,7 @@ pub mod queries;
 pub mod safety;
 pub mod shares;
 pub mod state;
+pub mod users;
 pub mod web;
 
 use std::future::Future;
@@ -103,16 +106,37 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/dashboards/{dashboard}/shares/{id}",
             axum::routing::delete(shares::revoke_share),
         )
+        .route("/api/v1/me", get(users::me))
+        .route(
+            "/api/v1/me/keys",
+            get(users::my_keys).post(users::create_my_key),
+        )
+        .route(
+            "/api/v1/me/keys/{id}",
+            axum::routing::delete(users::revoke_my_key),
+        )
+        .route(
+            "/api/v1/admin/users",
+            get(users::list_users).post(users::add_user),
+        )
+        .route(
+            "/api/v1/admin/users/{id}",
+            axum::routing::patch(users::change_user),
+        )
+        .route(
+            "/api/v1/admin/users/{id}/keys",
+            get(users::user_keys).post(users::create_user_key),
+        )
+        .route(
+            "/api/v1/admin/keys/{id}",
+            axum::routing::delete(users::revoke_key),
+        )
+        .route("/api/v1/admin/audit", get(users::audit_log))
         .merge(queries)
-        // what the caller's role may do, per route (after `identify`, below)
+        // what the caller may do, per route (after `identify`, below)
         .route_layer(axum::middleware::from_fn(permissions::authorize))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        // who asks: share-link visitors are confined to their dashboard
-        .layer(axum::middleware::from_fn_with_state(
-            state.store.clone(),
-            caller::identify,
-        ))
         .layer(axum::middleware::map_response_with_state(
             state.clone(),
             count_errors,
@@ -126,12 +150,37 @@ pub fn router(state: AppState) -> Router {
         ))
         .with_state(state.clone())
         .merge(web::web_app(&state))
+        // who asks, for the API and the pages: share-link visitors are confined to their
+        // dashboard
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            caller::identify,
+        ))
+        // login sessions, kept in the app database
+        .layer(session_layer(&state))
         // before anything answers: the Host, cross-site and JSON-only checks, security headers
         .layer(axum::middleware::from_fn_with_state(
             safety::AllowedHosts::new(state.config.public_url.as_ref()),
             safety::guard,
         ))
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
+}
+
+/// The login session cookie: `HttpOnly`, `SameSite=Lax`, `Secure` behind https; the session
+/// ends after the idle timeout (kept alive by use).
+fn session_layer(
+    state: &AppState,
+) -> tower_sessions::SessionManagerLayer<crate::store::SessionRecords> {
+    use tower_sessions::cookie::{SameSite, time};
+    let idle = i64::try_from(state.config.session_idle.as_secs()).unwrap_or(i64::MAX);
+    tower_sessions::SessionManagerLayer::new(crate::store::SessionRecords(state.store.clone()))
+        .with_name(login::SESSION_COOKIE)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(state.config.https())
+        .with_expiry(tower_sessions::Expiry::OnInactivity(
+            time::Duration::seconds(idle),
+        ))
 }
 
 /// The span of a request in the logs; a share link's token is never written there.
@@ -177,7 +226,9 @@ pub async fn serve_on(
             let _ = rx.wait_for(|stop| *stop).await;
         }))
     };
-    let app = router(state);
+    // expired sessions and audit entries past their retention go away in the background
+    let cleaner = tokio::spawn(clean_up(state.clone()));
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             shutdown.await;
@@ -186,7 +237,31 @@ pub async fn serve_on(
         })
         .await?;
     let _ = watcher.await;
+    cleaner.abort();
     Ok(())
+}
+
+/// Every hour: delete expired sessions and audit entries older than the retention.
+async fn clean_up(state: AppState) {
+    use tower_sessions::session_store::ExpiredDeletion;
+    let sessions = crate::store::SessionRecords(state.store.clone());
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        tick.tick().await;
+        if let Err(e) = sessions.delete_expired().await {
+            tracing::warn!(error = %e, "cannot delete expired sessions");
+        }
+        let keep = chrono::Duration::from_std(state.config.audit_retention)
+            .unwrap_or(chrono::Duration::MAX);
+        let before = chrono::Utc::now()
+            .checked_sub_signed(keep)
+            .unwrap_or(chrono::DateTime::<chrono::Utc>::MIN_UTC);
+        match state.store.prune_audit(before).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(entries = n, "pruned the audit log"),
+            Err(e) => tracing::warn!(error = %e, "cannot prune the audit log"),
+        }
+    }
 }
 
 /// Ctrl-C or SIGTERM.

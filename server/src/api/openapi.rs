@@ -37,7 +37,18 @@ use super::queries::{__path_compile_sql, __path_run_query};
         super::dashboards::tile_query,
         super::shares::list_shares,
         super::shares::create_share,
-        super::shares::revoke_share
+        super::shares::revoke_share,
+        super::users::me,
+        super::users::my_keys,
+        super::users::create_my_key,
+        super::users::revoke_my_key,
+        super::users::list_users,
+        super::users::add_user,
+        super::users::change_user,
+        super::users::user_keys,
+        super::users::create_user_key,
+        super::users::revoke_key,
+        super::users::audit_log
     ),
     components(schemas(ErrorBody, QueryResponse<'static>, FieldMeta, Timing, SqlResponse))
 )]

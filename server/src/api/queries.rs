@@ -37,13 +37,14 @@ pub async fn run_query(
     ApiJson(query): ApiJson<Query>,
 ) -> Result<Response, ApiError> {
     let answer = answer::answer(&state, &query, &caller, options.use_cache).await?;
-    respond(&state, &answer, &options)
+    respond(&state, &caller, &answer, &options)
 }
 
 /// The response for an answered query in the wanted format, with the cache, truncation and
 /// warehouse version headers; counts it in the metrics.
 pub(crate) fn respond(
     state: &AppState,
+    caller: &Caller,
     answer: &Answer,
     options: &ResponseOptions,
 ) -> Result<Response, ApiError> {
@@ -59,7 +60,12 @@ pub(crate) fn respond(
                 totals: result.totals_json.as_deref().map(Encoded::Raw),
                 row_count: result.row_count,
                 truncated: result.truncated,
-                sql: answer.compiled.sql.as_str().into(),
+                // left out for callers without `see_sql`
+                sql: if caller.sees_sql() {
+                    answer.compiled.sql.as_str().into()
+                } else {
+                    "".into()
+                },
                 timing: Timing {
                     compile_ms: answer.compile_ms,
                     execute_ms: result.execute_ms,

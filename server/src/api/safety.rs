@@ -55,13 +55,18 @@ fn strip_port(authority: &str) -> &str {
 
 /// The layer: checks the request, then adds the security headers to whatever answers.
 pub async fn guard(State(hosts): State<AllowedHosts>, req: Request, next: Next) -> Response {
-    if let Err(e) = check(&hosts, req.method(), req.headers()) {
+    if let Err(e) = check(&hosts, req.method(), req.uri().path(), req.headers()) {
         return with_security_headers(e.into_response());
     }
     with_security_headers(next.run(req).await)
 }
 
-fn check(hosts: &AllowedHosts, method: &Method, headers: &HeaderMap) -> Result<(), ApiError> {
+fn check(
+    hosts: &AllowedHosts,
+    method: &Method,
+    path: &str,
+    headers: &HeaderMap,
+) -> Result<(), ApiError> {
     // HTTP/1.1 clients always send Host (in-process callers may not); a browser always does
     if let Some(host) = headers.get(header::HOST) {
         let host = host.to_str().unwrap_or_default();
@@ -106,11 +111,15 @@ fn check(hosts: &AllowedHosts, method: &Method, headers: &HeaderMap) -> Result<(
             .get(header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.trim() != "0");
-    let json = content_type
+    let media = content_type
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(';').next())
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
-    if carries_body && !json {
+        .map(str::trim);
+    let json = media.is_some_and(|v| v.eq_ignore_ascii_case("application/json"));
+    // the login and logout forms post without JavaScript (same origin, checked above)
+    let form = matches!(path, "/login" | "/logout")
+        && media.is_some_and(|v| v.eq_ignore_ascii_case("application/x-www-form-urlencoded"));
+    if carries_body && !json && !form {
         return Err(ApiError::new(
             ApiCode::UnsupportedMediaType,
             format!(
@@ -136,7 +145,11 @@ fn with_security_headers(mut response: Response) -> Response {
     if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
         h.insert(
             header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static("frame-ancestors 'none'"),
+            // pages that render the app set their own policy with a nonce (api/web.rs); the
+            // rest (the login page, API answers) load nothing
+            HeaderValue::from_static(
+                "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+            ),
         );
     }
     response
@@ -171,7 +184,12 @@ mod tests {
             "BOLTIC.example.com",
         ] {
             assert_eq!(
-                code(check(&hosts, &Method::GET, &headers(&[("host", host)]))),
+                code(check(
+                    &hosts,
+                    &Method::GET,
+                    "/api/v1/query",
+                    &headers(&[("host", host)])
+                )),
                 None,
                 "{host}"
             );
@@ -180,6 +198,7 @@ mod tests {
             code(check(
                 &hosts,
                 &Method::GET,
+                "/api/v1/query",
                 &headers(&[("host", "evil.example:3000")])
             )),
             Some("unknown_host")
@@ -188,6 +207,7 @@ mod tests {
             code(check(
                 &hosts,
                 &post,
+                "/api/v1/query",
                 &headers(&[json, ("content-length", "2")])
             )),
             None
@@ -196,35 +216,53 @@ mod tests {
             code(check(
                 &hosts,
                 &post,
+                "/api/v1/query",
                 &headers(&[("content-type", "text/plain"), ("content-length", "2")])
             )),
             Some("unsupported_media_type")
         );
         assert_eq!(
-            code(check(&hosts, &post, &headers(&[("content-length", "2")]))),
+            code(check(
+                &hosts,
+                &post,
+                "/api/v1/query",
+                &headers(&[("content-length", "2")])
+            )),
             Some("unsupported_media_type")
         );
         // no body, no type: fine (e.g. a reload)
         assert_eq!(
-            code(check(&hosts, &post, &headers(&[("content-length", "0")]))),
+            code(check(
+                &hosts,
+                &post,
+                "/api/v1/query",
+                &headers(&[("content-length", "0")])
+            )),
             None
         );
         assert_eq!(
             code(check(
                 &hosts,
                 &post,
+                "/api/v1/query",
                 &headers(&[json, ("origin", "https://evil.example")])
             )),
-            Some("cross_site_request")
-        );
-        assert_eq!(
-            code(check(&hosts, &post, &headers(&[json, ("origin", "null")]))),
             Some("cross_site_request")
         );
         assert_eq!(
             code(check(
                 &hosts,
                 &post,
+                "/api/v1/query",
+                &headers(&[json, ("origin", "null")])
+            )),
+            Some("cross_site_request")
+        );
+        assert_eq!(
+            code(check(
+                &hosts,
+                &post,
+                "/api/v1/query",
                 &headers(&[json, ("origin", "http://localhost:3000")])
             )),
             None
@@ -233,6 +271,7 @@ mod tests {
             code(check(
                 &hosts,
                 &post,
+                "/api/v1/query",
                 &headers(&[json, ("sec-fetch-site", "cross-site")])
             )),
             Some("cross_site_request")
@@ -242,6 +281,7 @@ mod tests {
             code(check(
                 &hosts,
                 &Method::GET,
+                "/api/v1/query",
                 &headers(&[("origin", "https://evil.example")])
             )),
             None

@@ -12,8 +12,11 @@ use axum::{Extension, Json};
 use boltic_types::{DashboardResponse, NewShare, ShareCreated, ShareInfo};
 use chrono::Utc;
 
+use boltic_types::Role;
+
+use super::audit;
 use super::caller::Caller;
-use super::dashboards::find;
+use super::dashboards::{Found, changeable, find};
 use super::error::{ApiCode, ApiError};
 use super::extract::ApiJson;
 use super::state::AppState;
@@ -28,24 +31,45 @@ pub async fn shared(
 ) -> Result<Response, ApiError> {
     let Caller::Share { dashboard, .. } = &caller else {
         return Err(ApiError::new(
-            ApiCode::InvalidToken,
-            "this endpoint needs a share link's token",
+            ApiCode::InvalidRequest,
+            "this endpoint answers a share link's token only",
         )
         .hint("send 'Authorization: Bearer <token>' with the token of a /s/<token> link"));
     };
-    Ok(Json(find(&state, dashboard).await?.response(&caller)).into_response())
+    Ok(Json(
+        find(&state, dashboard)
+            .await?
+            .response(&state, &caller)
+            .await?,
+    )
+    .into_response())
 }
 
-/// A share link as listed (without its token).
-fn share_info(l: ShareLink) -> ShareInfo {
+/// A share link as listed (without its token), with its maker's email.
+async fn share_info(state: &AppState, l: ShareLink) -> Result<ShareInfo, ApiError> {
     let status = l.status(Utc::now());
-    ShareInfo {
+    let created_by = match &l.created_by {
+        Some(id) => state.store.user_by_id(id).await?.map(|u| u.email),
+        None => None,
+    };
+    Ok(ShareInfo {
         id: l.id,
         dashboard: l.dashboard,
         created_at: l.created_at,
         expires_at: l.expires_at,
         revoked_at: l.revoked_at,
         status,
+        created_by,
+        locked_filters: l.locked_filters,
+    })
+}
+
+/// The dashboard `name` if `caller` may share it: a project dashboard, or an app dashboard
+/// they may change.
+async fn shareable(state: &AppState, name: &str, caller: &Caller) -> Result<Found, ApiError> {
+    match find(state, name).await? {
+        Found::App(_) => Ok(Found::App(changeable(state, name, caller).await?)),
+        project => Ok(project),
     }
 }
 
@@ -55,10 +79,14 @@ fn share_info(l: ShareLink) -> ShareInfo {
 pub async fn list_shares(
     State(state): State<AppState>,
     Path(name): Path<String>,
+    Extension(caller): Extension<Caller>,
 ) -> Result<Response, ApiError> {
-    find(&state, &name).await?;
-    let links = state.store.shares(&name).await?;
-    Ok(Json(links.into_iter().map(share_info).collect::<Vec<_>>()).into_response())
+    shareable(&state, &name, &caller).await?;
+    let mut out = Vec::new();
+    for l in state.store.shares(&name).await? {
+        out.push(share_info(&state, l).await?);
+    }
+    Ok(Json(out).into_response())
 }
 
 /// Make a read-only share link, optionally expiring.
@@ -71,7 +99,20 @@ pub async fn create_share(
     Extension(caller): Extension<Caller>,
     ApiJson(new): ApiJson<NewShare>,
 ) -> Result<Response, ApiError> {
-    find(&state, &name).await?;
+    let found = shareable(&state, &name, &caller).await?;
+    let filters = &found.dashboard().filters;
+    if let Some(field) = new
+        .locked_filters
+        .keys()
+        .find(|f| !filters.iter().any(|x| &x.field == *f))
+    {
+        return Err(ApiError::new(
+            ApiCode::InvalidFilter,
+            format!("'{field}' is not a filter of dashboard '{name}'"),
+        )
+        .hint("lock only the dashboard's own filters")
+        .at(serde_json::json!({"field": field})));
+    }
     if let Some(at) = new.expires_at
         && at <= Utc::now()
     {
@@ -81,13 +122,23 @@ pub async fn create_share(
         ));
     }
     // the link shows what its maker sees
-    let created_by = match caller {
-        Caller::User { id, .. } => Some(id),
-        Caller::Anonymous | Caller::Share { .. } => None,
+    let created_by = match &caller {
+        Caller::User { id, .. } => Some(id.clone()),
+        _ => None,
     };
-    let (link, token) = state.store.share(&name, new.expires_at, created_by).await?;
+    let (link, token) = state
+        .store
+        .share(&name, new.expires_at, created_by, new.locked_filters)
+        .await?;
+    audit::record(
+        &state,
+        &caller,
+        "share_created",
+        serde_json::json!({"dashboard": name, "link": link.id, "locked_filters": link.locked_filters,
+                           "expires_at": link.expires_at}),
+    );
     let created = ShareCreated {
-        link: share_info(link),
+        link: share_info(&state, link).await?,
         path: format!("/s/{token}"),
         token,
     };
@@ -101,12 +152,43 @@ pub async fn create_share(
 pub async fn revoke_share(
     State(state): State<AppState>,
     Path((name, id)): Path<(String, String)>,
+    Extension(caller): Extension<Caller>,
 ) -> Result<Response, ApiError> {
+    // admins revoke any link; editors those they made
+    let link = state
+        .store
+        .shares(&name)
+        .await?
+        .into_iter()
+        .find(|l| l.id == id);
+    let mine = match (&caller, &link) {
+        (
+            Caller::User {
+                role: Role::Admin, ..
+            },
+            _,
+        ) => true,
+        (Caller::User { id: me, .. }, Some(l)) => l.created_by.as_deref() == Some(me.as_str()),
+        _ => false,
+    };
+    if link.is_some() && !mine {
+        return Err(ApiError::new(
+            ApiCode::Forbidden,
+            format!("share link '{id}' was made by someone else"),
+        )
+        .hint("only its maker or an admin may revoke it"));
+    }
     if !state.store.revoke(&name, &id).await? {
         return Err(ApiError::new(
             ApiCode::UnknownShare,
             format!("dashboard '{name}' has no share link '{id}'"),
         ));
     }
+    audit::record(
+        &state,
+        &caller,
+        "share_revoked",
+        serde_json::json!({"dashboard": name, "link": id}),
+    );
     Ok(StatusCode::NO_CONTENT.into_response())
 }

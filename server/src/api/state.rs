@@ -56,6 +56,8 @@ pub struct Inner {
     pub query_slots: Arc<Semaphore>,
     /// Dashboards and share links made in the app.
     pub store: crate::store::Store,
+    /// How often one may try to log in.
+    pub logins: super::login::LoginLimits,
     started: std::time::Instant,
 }
 
@@ -94,6 +96,7 @@ impl AppState {
         })?;
         let state = AppState(Arc::new(Inner {
             store,
+            logins: super::login::LoginLimits::new(config.login_attempts, config.login_window),
             query_slots: Arc::new(Semaphore::new(config.max_concurrent_queries)),
             cache: ResultCache::new(config.cache_bytes),
             compile_memo: Mutex::new(lru::LruCache::new(
@@ -112,6 +115,14 @@ impl AppState {
         }));
         if !state.config.web_app_built() {
             tracing::warn!(site_dir = %state.config.site_dir.display(), "the web app is not built there; pages render but do not come alive. build it with scripts/build-frontend.sh or point --site-dir at it");
+        }
+        match state.store.user_count().await {
+            Ok(0) => tracing::warn!(
+                "no users yet: every page and query needs a login. make the first admin with 'boltic users add --email you@example.com --name You --role admin --password-stdin --database {}'",
+                state.config.database.display()
+            ),
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "cannot count the users"),
         }
         if let Err(problem) = state.reload_model() {
             tracing::error!(errors = ?problem.errors, "the semantic model has errors; fix them and the server picks the model up");

@@ -10,6 +10,7 @@ use axum::routing::get;
 use chrono::Utc;
 use tower::ServiceBuilder;
 
+use super::login;
 use super::state::AppState;
 use crate::store::ShareStatus;
 
@@ -37,15 +38,24 @@ pub(super) fn web_app(state: &AppState) -> Router {
     let render = {
         let (context, shell) = (options.clone(), options.clone());
         leptos_axum::render_app_to_stream_with_context(
-            move || provide_context(context.clone()),
+            move || {
+                provide_context(context.clone());
+                content_security_policy();
+            },
             move || boltic_frontend::shell(shell.clone()),
         )
     };
     let app_state = state.clone();
+    let login = Router::new()
+        .route("/login", get(login::login_page).post(login::login))
+        .route("/logout", axum::routing::post(login::logout))
+        .with_state(state.clone());
     Router::new()
-        .leptos_routes(&options, routes, move || {
+        .leptos_routes_with_context(&options, routes, content_security_policy, move || {
             boltic_frontend::shell(shell_options.clone())
         })
+        // the app's pages need a logged-in user; the rest of this router does not
+        .route_layer(axum::middleware::from_fn(login::require_login))
         .route(
             share_route,
             get(
@@ -58,6 +68,28 @@ pub(super) fn web_app(state: &AppState) -> Router {
         )
         .nest_service("/pkg", assets)
         .with_state(options)
+        .merge(login)
+}
+
+/// The Content-Security-Policy of a page, set while it renders: scripts only from this
+/// server or with this response's nonce (which `leptos` puts on its hydration scripts),
+/// WebAssembly compiled from this server's bundle, no framing, forms only to this server.
+fn content_security_policy() {
+    use leptos::prelude::use_context;
+    let Some(nonce) = leptos::nonce::use_nonce() else {
+        return;
+    };
+    let Some(response) = use_context::<leptos_axum::ResponseOptions>() else {
+        return;
+    };
+    let policy = format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; \
+         object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    );
+    if let Ok(value) = HeaderValue::from_str(&policy) {
+        response.insert_header(header::CONTENT_SECURITY_POLICY, value);
+    }
 }
 
 /// The page of a share link that does not open anything (askama).

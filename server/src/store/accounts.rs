@@ -27,8 +27,10 @@ pub struct User {
     pub role: Role,
     /// Attribute → values, for the model's access filters and grants.
     pub attributes: BTreeMap<String, Vec<String>>,
-    /// A disabled user's keys stop working at once.
+    /// A disabled user cannot log in; their sessions, keys and share links stop at once.
     pub disabled: bool,
+    /// Whether a password is set (otherwise the user has API keys only).
+    pub has_password: bool,
 }
 
 /// An API key (never its secret).
@@ -57,7 +59,7 @@ impl ApiKey {
     }
 }
 
-const USER_COLUMNS: &str = "id, email, name, role, attributes, disabled";
+const USER_COLUMNS: &str = "id, email, name, role, attributes, disabled, password_hash IS NOT NULL";
 const KEY_COLUMNS: &str = "id, user_id, name, created_at, expires_at, revoked_at, last_used_at";
 
 fn row_user(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
@@ -71,6 +73,7 @@ fn row_user(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
         role: Role::from_name(&role).unwrap_or(Role::Viewer),
         attributes: serde_json::from_str(&attributes).unwrap_or_default(),
         disabled: r.get(5)?,
+        has_password: r.get(6)?,
     })
 }
 
@@ -109,6 +112,7 @@ impl Store {
             role,
             attributes: BTreeMap::new(),
             disabled: false,
+            has_password: false,
         };
         let u = user.clone();
         self.run(move |c| {
@@ -179,11 +183,77 @@ impl Store {
                     .collect(),
             )
             .to_string();
-            c.execute(
+            let tx = c.transaction()?;
+            tx.execute(
                 "UPDATE users SET name = ?2, role = ?3, attributes = ?4, disabled = ?5 WHERE id = ?1",
                 params![user.id, user.name, user.role.as_str(), attributes, user.disabled],
             )?;
+            if user.disabled {
+                // a disabled user's sessions end at once
+                tx.execute("DELETE FROM sessions WHERE user_id = ?1", [&user.id])?;
+            }
+            tx.commit()?;
             Ok(user)
+        })
+        .await
+    }
+
+    /// Set (or clear) the password hash of the user with `email`; their sessions end.
+    pub async fn set_password_hash(
+        &self,
+        email: &str,
+        hash: Option<String>,
+    ) -> Result<User, StoreError> {
+        let email = email.trim().to_string();
+        self.run(move |c| {
+            let user = user_by_email(c, &email)?;
+            let tx = c.transaction()?;
+            tx.execute(
+                "UPDATE users SET password_hash = ?2 WHERE id = ?1",
+                params![user.id, hash],
+            )?;
+            tx.execute("DELETE FROM sessions WHERE user_id = ?1", [&user.id])?;
+            tx.commit()?;
+            user_by_email(c, &email)
+        })
+        .await
+    }
+
+    /// The user with `email` and their password hash, for logging in (`None`: no such user).
+    pub async fn login_record(
+        &self,
+        email: &str,
+    ) -> Result<Option<(User, Option<String>)>, StoreError> {
+        let email = email.trim().to_string();
+        self.run(move |c| {
+            Ok(c.query_row(
+                &format!("SELECT {USER_COLUMNS}, password_hash FROM users WHERE email = ?1"),
+                [email],
+                |r| Ok((row_user(r)?, r.get(7)?)),
+            )
+            .optional()?)
+        })
+        .await
+    }
+
+    /// How many users there are.
+    pub async fn user_count(&self) -> Result<usize, StoreError> {
+        self.run(|c| {
+            Ok(c.query_row("SELECT COUNT(*) FROM users", [], |r| r.get::<_, i64>(0))? as usize)
+        })
+        .await
+    }
+
+    /// The key `id`, if there is one.
+    pub async fn key(&self, id: &str) -> Result<Option<ApiKey>, StoreError> {
+        let id = id.to_string();
+        self.run(move |c| {
+            Ok(c.query_row(
+                &format!("SELECT {KEY_COLUMNS} FROM api_keys WHERE id = ?1"),
+                [id],
+                row_key,
+            )
+            .optional()?)
         })
         .await
     }

@@ -6,6 +6,7 @@
 //! Share tokens and API keys are 256 random bits, given to the user once; only their SHA-256
 //! is stored, so a copy of the database opens nothing. Users and keys are in [`accounts`].
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
@@ -17,8 +18,12 @@ use rusqlite::{Connection, OptionalExtension, params};
 use sha2::Digest;
 
 mod accounts;
+mod audit;
+mod sessions;
 
 pub use accounts::{ApiKey, KEY_PREFIX, User};
+pub use audit::AuditRecord;
+pub use sessions::{SessionRecords, USER_KEY};
 
 /// Schema versions; `MIGRATIONS[i]` takes the database from version `i` to `i + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -62,6 +67,26 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX api_keys_user ON api_keys (user_id);",
     // 3: a share link remembers who made it (its visitors see what that user sees)
     "ALTER TABLE share_links ADD COLUMN created_by TEXT REFERENCES users (id);",
+    // 4: passwords, login sessions, dashboard owners, share links' locked filters, the audit log
+    "ALTER TABLE users ADD COLUMN password_hash TEXT;
+    ALTER TABLE dashboards ADD COLUMN created_by TEXT REFERENCES users (id);
+    ALTER TABLE share_links ADD COLUMN locked_filters TEXT NOT NULL DEFAULT '{}';
+    CREATE TABLE sessions (
+        id_sha256 BLOB PRIMARY KEY,
+        user_id TEXT,
+        data TEXT NOT NULL,
+        expires_at INTEGER NOT NULL
+    );
+    CREATE INDEX sessions_user ON sessions (user_id);
+    CREATE TABLE audit (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at TEXT NOT NULL,
+        actor TEXT,
+        via TEXT NOT NULL,
+        action TEXT NOT NULL,
+        detail TEXT NOT NULL
+    );
+    CREATE INDEX audit_at ON audit (at);",
 ];
 
 /// What can go wrong with the store.
@@ -127,6 +152,9 @@ pub struct StoredDashboard {
     pub created_at: DateTime<Utc>,
     /// When last changed.
     pub updated_at: DateTime<Utc>,
+    /// The user who made it (none: made before accounts, or from the CLI); editors change
+    /// only their own dashboards.
+    pub created_by: Option<String>,
 }
 
 /// A share link as listed (the token itself is never stored).
@@ -145,6 +173,8 @@ pub struct ShareLink {
     /// The user who made it (none: made without an account); its visitors see what that
     /// user sees, and it stops working when that user is disabled.
     pub created_by: Option<String>,
+    /// Dashboard filter values fixed by the link (filter field → expression).
+    pub locked_filters: BTreeMap<String, String>,
 }
 
 impl ShareLink {
@@ -283,7 +313,7 @@ impl Store {
     pub async fn dashboards(&self) -> Result<Vec<StoredDashboard>, StoreError> {
         self.run(|c| {
             let mut st = c.prepare(
-                "SELECT name, definition, version, created_at, updated_at FROM dashboards",
+                "SELECT name, definition, version, created_at, updated_at, created_by FROM dashboards",
             )?;
             let rows = st.query_map([], row_dashboard)?;
             let mut out = Vec::new();
@@ -307,16 +337,20 @@ impl Store {
         self.run(move |c| get_dashboard(c, &name)).await
     }
 
-    /// Store a new dashboard (its name must be free).
-    pub async fn create(&self, dashboard: Dashboard) -> Result<StoredDashboard, StoreError> {
+    /// Store a new dashboard (its name must be free), made by the user `created_by`.
+    pub async fn create(
+        &self,
+        dashboard: Dashboard,
+        created_by: Option<String>,
+    ) -> Result<StoredDashboard, StoreError> {
         self.run(move |c| {
             let json = serde_json::to_string(&dashboard)
                 .map_err(|_| StoreError::Corrupt(dashboard.name.clone()))?;
             let t = ts(now());
             let n = c.execute(
-                "INSERT INTO dashboards (name, definition, version, created_at, updated_at)
-                 VALUES (?1, ?2, 1, ?3, ?3) ON CONFLICT (name) DO NOTHING",
-                params![dashboard.name, json, t],
+                "INSERT INTO dashboards (name, definition, version, created_at, updated_at, created_by)
+                 VALUES (?1, ?2, 1, ?3, ?3, ?4) ON CONFLICT (name) DO NOTHING",
+                params![dashboard.name, json, t, created_by],
             )?;
             if n == 0 {
                 return Err(StoreError::Exists(dashboard.name.clone()));
@@ -384,6 +418,7 @@ impl Store {
         dashboard: &str,
         expires_at: Option<DateTime<Utc>>,
         created_by: Option<String>,
+        locked_filters: BTreeMap<String, String>,
     ) -> Result<(ShareLink, String), StoreError> {
         let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random_bytes::<32>()?);
         let link = ShareLink {
@@ -393,21 +428,23 @@ impl Store {
             expires_at,
             revoked_at: None,
             created_by,
+            locked_filters,
         };
         let hash = token_hash(&token);
         let l = link.clone();
         self.run(move |c| {
             c.execute(
                 "INSERT INTO share_links
-                     (id, token_sha256, dashboard, created_at, expires_at, created_by)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                     (id, token_sha256, dashboard, created_at, expires_at, created_by, locked_filters)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 params![
                     l.id,
                     hash,
                     l.dashboard,
                     ts(l.created_at),
                     l.expires_at.map(ts),
-                    l.created_by
+                    l.created_by,
+                    string_map_json(&l.locked_filters)
                 ],
             )?;
             Ok(())
@@ -421,7 +458,7 @@ impl Store {
         let hash = token_hash(token);
         self.run(move |c| {
             Ok(c.query_row(
-                "SELECT id, dashboard, created_at, expires_at, revoked_at, created_by FROM share_links
+                "SELECT id, dashboard, created_at, expires_at, revoked_at, created_by, locked_filters FROM share_links
                  WHERE token_sha256 = ?1",
                 [hash],
                 row_share,
@@ -436,7 +473,7 @@ impl Store {
         let name = dashboard.to_string();
         self.run(move |c| {
             let mut st = c.prepare(
-                "SELECT id, dashboard, created_at, expires_at, revoked_at, created_by FROM share_links
+                "SELECT id, dashboard, created_at, expires_at, revoked_at, created_by, locked_filters FROM share_links
                  WHERE dashboard = ?1 ORDER BY created_at DESC, id",
             )?;
             let rows = st.query_map([name], row_share)?;
@@ -462,7 +499,7 @@ impl Store {
 
 fn get_dashboard(c: &Connection, name: &str) -> Result<Option<StoredDashboard>, StoreError> {
     c.query_row(
-        "SELECT name, definition, version, created_at, updated_at FROM dashboards WHERE name = ?1",
+        "SELECT name, definition, version, created_at, updated_at, created_by FROM dashboards WHERE name = ?1",
         [name],
         row_dashboard,
     )
@@ -482,6 +519,7 @@ fn row_dashboard(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<StoredDashboa
             version,
             created_at: parse_ts(&created),
             updated_at: parse_ts(&updated),
+            created_by: r.get(5)?,
         }),
         Err(_) => Err(StoreError::Corrupt(name)),
     })
@@ -498,5 +536,19 @@ fn row_share(r: &rusqlite::Row<'_>) -> rusqlite::Result<ShareLink> {
         expires_at: expires.as_deref().map(parse_ts),
         revoked_at: revoked.as_deref().map(parse_ts),
         created_by: r.get(5)?,
+        // unreadable locked filters make the link fail (never open it unlocked)
+        locked_filters: serde_json::from_str(&r.get::<_, String>(6)?).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(6, rusqlite::types::Type::Text, Box::new(e))
+        })?,
     })
+}
+
+/// A string map as JSON (built as a value: encoding it cannot fail).
+pub(super) fn string_map_json(map: &BTreeMap<String, String>) -> String {
+    serde_json::Value::Object(
+        map.iter()
+            .map(|(k, v)| (k.clone(), serde_json::Value::from(v.as_str())))
+            .collect(),
+    )
+    .to_string()
 }

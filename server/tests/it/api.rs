@@ -12,7 +12,7 @@ use boltic_server::api::{self, AppState, ServeConfig};
 use datafusion::arrow::ipc::reader::StreamReader;
 use serde_json::{Value, json};
 
-use crate::support::{Reply, build, get, local, post, project, seed_warehouse, send};
+use crate::support::{Reply, admin_auth, build, get, local, post, project, seed_warehouse, send};
 
 /// A warehouse of 50,000 generated orders, built once per test process.
 fn generated_warehouse() -> &'static Path {
@@ -281,6 +281,7 @@ async fn csv_and_arrow_carry_the_same_rows_as_json() {
     let arrow = send(
         &state,
         Request::post("/api/v1/query")
+            .header(header::AUTHORIZATION, admin_auth(&state).await)
             .header(header::ACCEPT, "application/vnd.apache.arrow.stream")
             .body(Body::from(q.to_string()))
             .unwrap(),
@@ -344,6 +345,7 @@ async fn results_are_cached_until_bypassed() {
     let bypass = send(
         &state,
         Request::post("/api/v1/query")
+            .header(header::AUTHORIZATION, admin_auth(&state).await)
             .header(header::CACHE_CONTROL, "no-cache")
             .body(Body::from(q.to_string()))
             .unwrap(),
@@ -838,6 +840,7 @@ async fn a_saturated_server_answers_429() {
 async fn shutdown_finishes_running_requests() {
     let wh = generated_warehouse();
     let state = app(cfg(wh)).await;
+    let auth = admin_auth(&state).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -850,7 +853,7 @@ async fn shutdown_finishes_running_requests() {
         let mut stream = std::net::TcpStream::connect(addr).unwrap();
         write!(
             stream,
-            "POST /api/v1/query HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            "POST /api/v1/query HTTP/1.1\r\nHost: {addr}\r\nAuthorization: {auth}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
             body.len()
         )
         .unwrap();

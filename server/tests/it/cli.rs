@@ -408,11 +408,43 @@ fn serve_reads_its_settings_and_answers_http() {
     std::fs::write(
         &config,
         format!(
-            "project: {}\nwarehouse: /nonexistent\nmax_rows: 3\nlisten: 127.0.0.1:1\n",
-            project().display()
+            "project: {}\nwarehouse: /nonexistent\nmax_rows: 3\nlisten: 127.0.0.1:1\ndatabase: {}\n",
+            project().display(),
+            dir.path().join("boltic.db").display()
         ),
     )
     .unwrap();
+    // an admin and a key, from the CLI, in the server's database
+    let db = dir.path().join("boltic.db");
+    let cli = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_boltic"))
+            .args(args)
+            .args(["--database", db.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", text(&out));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    cli(&[
+        "users",
+        "add",
+        "--email",
+        "ops@example.com",
+        "--name",
+        "Ops",
+        "--role",
+        "admin",
+        "--no-password",
+    ]);
+    let key = cli(&[
+        "keys",
+        "create",
+        "--email",
+        "ops@example.com",
+        "--name",
+        "test",
+    ]);
+    let key = key.trim();
     let mut child = Command::new(env!("CARGO_BIN_EXE_boltic"))
         .args([
             "serve",
@@ -436,7 +468,7 @@ fn serve_reads_its_settings_and_answers_http() {
     let mut stream = std::net::TcpStream::connect(&addr).unwrap();
     write!(
         stream,
-        "POST /api/v1/query HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "POST /api/v1/query HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {key}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     )
     .unwrap();
@@ -531,13 +563,25 @@ fn users_and_keys_from_the_terminal() {
 
 /// One HTTP/1.1 request to `addr`; the whole answer as text.
 fn http(addr: &str, method: &str, path: &str, bearer: Option<&str>, body: Option<&str>) -> String {
+    let auth = bearer.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
+    http_with(addr, method, path, &auth, "application/json", body)
+}
+
+/// An HTTP/1.1 request with extra header lines (`headers`, each ending in CRLF).
+fn http_with(
+    addr: &str,
+    method: &str,
+    path: &str,
+    headers: &str,
+    content_type: &str,
+    body: Option<&str>,
+) -> String {
     use std::io::{Read, Write};
     let mut stream = std::net::TcpStream::connect(addr).unwrap();
-    let auth = bearer.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
     let body = body.unwrap_or("");
     write!(
         stream,
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{headers}Content-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     )
     .unwrap();
@@ -560,15 +604,26 @@ fn secrets_never_reach_the_log() {
     );
     let db = dir.path().join("app.db");
     let env = [("BOLTIC_DATABASE", db.to_str().unwrap())];
+    let password = "correct horse battery staple";
+    let added = {
+        use std::io::Write;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_boltic"))
+            .args([
+                "users", "add", "--email", "a@x.ee", "--name", "A", "--role", "editor",
+            ])
+            .arg("--password-stdin")
+            .env("BOLTIC_DATABASE", db.to_str().unwrap())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+        child.wait_with_output().unwrap()
+    };
+    assert!(added.status.success(), "{}", text(&added));
     assert!(
-        boltic(
-            &[
-                "users", "add", "--email", "a@x.ee", "--name", "A", "--role", "editor"
-            ],
-            &env
-        )
-        .status
-        .success()
+        !String::from_utf8_lossy(&added.stdout).contains(password),
+        "the CLI does not echo a given password"
     );
     let key = boltic(
         &["keys", "create", "--email", "a@x.ee", "--name", "ci"],
@@ -604,6 +659,12 @@ fn secrets_never_reach_the_log() {
         );
     }
     let addr = log.rsplit("http://").next().unwrap().trim().to_string();
+    // drain the log as it comes: a full pipe would stall the server
+    let drain = std::thread::spawn(move || {
+        let mut rest = String::new();
+        stderr.read_to_string(&mut rest).unwrap();
+        rest
+    });
     let query = r#"{"explore": "orders", "fields": ["orders.order_count"]}"#;
     let answer = http(&addr, "POST", "/api/v1/query", Some(&key), Some(query));
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
@@ -628,18 +689,84 @@ fn secrets_never_reach_the_log() {
     assert!(http(&addr, "GET", &format!("/s/{token}"), None, None).starts_with("HTTP/1.1 200"));
     let wrong = http(&addr, "GET", "/api/v1/explores", Some("bk_wrong-key"), None);
     assert!(wrong.starts_with("HTTP/1.1 401"), "{wrong}");
+    // a wrong and a right password, a session cookie in use, logging out
+    let form = |p: &str| format!("email=a%40x.ee&password={}&next=%2F", p.replace(' ', "+"));
+    let failed = http_with(
+        &addr,
+        "POST",
+        "/login",
+        "",
+        "application/x-www-form-urlencoded",
+        Some(&form("not the password")),
+    );
+    assert!(failed.starts_with("HTTP/1.1 401"), "{failed}");
+    let login = http_with(
+        &addr,
+        "POST",
+        "/login",
+        "",
+        "application/x-www-form-urlencoded",
+        Some(&form(password)),
+    );
+    assert!(login.starts_with("HTTP/1.1 303"), "{login}");
+    let session = login
+        .lines()
+        .find_map(|l| l.strip_prefix("set-cookie: boltic_session="))
+        .and_then(|c| c.split(';').next())
+        .expect("a session cookie")
+        .to_string();
+    let cookie = format!("Cookie: boltic_session={session}\r\n");
+    let mine = http_with(
+        &addr,
+        "POST",
+        "/api/v1/query",
+        &cookie,
+        "application/json",
+        Some(query),
+    );
+    assert!(mine.starts_with("HTTP/1.1 200"), "{mine}");
+    let out = http_with(
+        &addr,
+        "POST",
+        "/logout",
+        &cookie,
+        "application/x-www-form-urlencoded",
+        None,
+    );
+    assert!(out.starts_with("HTTP/1.1 303"), "{out}");
+    let after = http_with(
+        &addr,
+        "POST",
+        "/api/v1/query",
+        &cookie,
+        "application/json",
+        Some(query),
+    );
+    assert!(
+        after.starts_with("HTTP/1.1 401"),
+        "logged out at once: {after}"
+    );
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
         .unwrap();
     assert!(status.success());
-    stderr.read_to_string(&mut log).unwrap();
+    log.push_str(&drain.join().unwrap());
     assert!(child.wait().unwrap().success());
     assert!(
         log.lines().count() > 10 && log.contains("/api/v1/query"),
         "the log is detailed:\n{log}"
     );
-    for secret in [key.as_str(), token.as_str(), "bk_wrong-key"] {
+    for secret in [
+        key.as_str(),
+        token.as_str(),
+        "bk_wrong-key",
+        password,
+        "correct+horse",
+        "not the password",
+        "not+the+password",
+        session.as_str(),
+    ] {
         assert!(!log.contains(secret), "a secret is in the log:\n{log}");
     }
 }

@@ -10,7 +10,7 @@ use boltic_server::api::{AppState, ServeConfig};
 use boltic_server::store::{Store, StoreError};
 use serde_json::{Value, json};
 
-use crate::support::{Reply, get, post, project, seed_warehouse, send};
+use crate::support::{Reply, admin_auth, get, post, project, seed_warehouse, send};
 
 async fn state(dir: &std::path::Path, database: &str) -> AppState {
     seed_warehouse(dir).await;
@@ -38,6 +38,7 @@ async fn put(state: &AppState, uri: &str, body: &Value) -> Reply {
     send(
         state,
         Request::put(uri)
+            .header(header::AUTHORIZATION, admin_auth(state).await)
             .header(header::CONTENT_TYPE, "application/json")
             .body(Body::from(body.to_string()))
             .unwrap(),
@@ -46,7 +47,14 @@ async fn put(state: &AppState, uri: &str, body: &Value) -> Reply {
 }
 
 async fn delete(state: &AppState, uri: &str) -> Reply {
-    send(state, Request::delete(uri).body(Body::empty()).unwrap()).await
+    send(
+        state,
+        Request::delete(uri)
+            .header(header::AUTHORIZATION, admin_auth(state).await)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await
 }
 
 /// Rows of a query reply, for comparing answers.
@@ -180,6 +188,7 @@ async fn a_dashboard_filter_changes_every_tile_that_has_the_field() {
     let csv = send(
         &state,
         Request::post(format!("{base}/revenue_by_group/query?format=csv"))
+            .header(header::AUTHORIZATION, admin_auth(&state).await)
             .body(Body::empty())
             .unwrap(),
     )
@@ -245,7 +254,7 @@ async fn app_dashboards_are_made_changed_and_kept_in_sqlite() {
 
     // move and resize, add a dashboard filter, rename
     let mut change = added.clone();
-    for k in ["name", "source", "editable", "updated_at"] {
+    for k in ["name", "source", "editable", "updated_at", "owner"] {
         change.as_object_mut().unwrap().remove(k);
     }
     change["title"] = json!("Sales");
@@ -267,7 +276,7 @@ async fn app_dashboards_are_made_changed_and_kept_in_sqlite() {
     );
     // a broken change is refused, saying where
     let mut broken = changed.json();
-    for k in ["name", "source", "editable", "updated_at"] {
+    for k in ["name", "source", "editable", "updated_at", "owner"] {
         broken.as_object_mut().unwrap().remove(k);
     }
     broken["tiles"][0]["query"]["fields"] = json!(["orders.revenu"]);
@@ -319,7 +328,7 @@ async fn app_dashboards_are_made_changed_and_kept_in_sqlite() {
         ),
         ("Sales", 4, 12)
     );
-    assert_eq!(store.schema_version().await.unwrap(), 3);
+    assert_eq!(store.schema_version().await.unwrap(), 4);
     drop(store);
     // a database from a newer boltic is refused, not guessed at
     let conn = rusqlite::Connection::open(&db).unwrap();
@@ -331,7 +340,7 @@ async fn app_dashboards_are_made_changed_and_kept_in_sqlite() {
             err,
             StoreError::TooNew {
                 found: 99,
-                known: 3
+                known: 4
             }
         ),
         "{err}"

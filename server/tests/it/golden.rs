@@ -14,6 +14,7 @@ async fn call(state: &AppState, method: &str, uri: &str, body: Option<Value>) ->
         .method(method)
         .uri(uri)
         .header("content-type", "application/json")
+        .header("authorization", crate::support::admin_auth(state).await)
         .body(body.map_or(Body::empty(), |b| Body::from(b.to_string())))
         .unwrap();
     let response = api::router(state.clone()).oneshot(request).await.unwrap();

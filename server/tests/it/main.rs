@@ -2,6 +2,7 @@
 
 mod access;
 mod api;
+mod callers;
 mod cli;
 mod dashboards;
 mod golden;

@@ -1,12 +1,13 @@
 //! Request safety through the whole router: a foreign `Host` (DNS rebinding), a cross-site or
-//! non-JSON request that changes things, and the security headers on pages and answers.
+//! non-JSON request that changes things — sent with a valid session cookie, as a browser
+//! would — and the security headers on pages and answers.
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use serde_json::json;
 
 use crate::api::seed_state;
-use crate::support::send;
+use crate::support::{send, session_of};
 
 fn query() -> String {
     json!({"explore": "orders", "fields": ["orders.order_count"]}).to_string()
@@ -16,8 +17,11 @@ fn query() -> String {
 async fn forged_and_misdirected_requests_are_refused_before_any_route() {
     let dir = tempfile::tempdir().expect("tempdir");
     let state = seed_state(dir.path()).await;
+    let cookie = session_of(&state, "viewer@x.ee", boltic_types::Role::Viewer).await;
     let request = |host: &str, content_type: Option<&str>, origin: Option<&str>| {
-        let mut r = Request::post("/api/v1/query").header(header::HOST, host);
+        let mut r = Request::post("/api/v1/query")
+            .header(header::HOST, host)
+            .header(header::COOKIE, &cookie);
         if let Some(t) = content_type {
             r = r.header(header::CONTENT_TYPE, t);
         }
@@ -72,6 +76,7 @@ async fn forged_and_misdirected_requests_are_refused_before_any_route() {
     let read = send(
         &state,
         Request::get("/api/v1/explores")
+            .header(header::COOKIE, &cookie)
             .header(header::ORIGIN, "https://attacker.example")
             .body(Body::empty())
             .expect("request"),
@@ -85,8 +90,37 @@ async fn forged_and_misdirected_requests_are_refused_before_any_route() {
     ] {
         assert!(!read.header(name).is_empty(), "{name}");
     }
-    assert_eq!(
-        read.header("content-security-policy"),
-        "frame-ancestors 'none'"
+    assert!(
+        read.header("content-security-policy")
+            .starts_with("default-src 'none';")
+            && read
+                .header("content-security-policy")
+                .ends_with("frame-ancestors 'none'"),
+        "{}",
+        read.header("content-security-policy")
     );
+    // the login form posts without JavaScript, but only from this server's own pages
+    let form = |origin: &str| {
+        Request::post("/login")
+            .header(header::ORIGIN, origin)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from("email=viewer%40x.ee&password=x"))
+            .expect("request")
+    };
+    assert_eq!(
+        send(&state, form("http://127.0.0.1:3000")).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    send(&state, form("https://attacker.example"))
+        .await
+        .error(StatusCode::FORBIDDEN, "cross_site_request");
+    // a form body anywhere else is refused
+    let elsewhere = Request::post("/api/v1/query")
+        .header(header::COOKIE, &cookie)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from("explore=orders"))
+        .expect("request");
+    send(&state, elsewhere)
+        .await
+        .error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type");
 }

@@ -90,19 +90,113 @@ pub async fn send(state: &AppState, request: Request<Body>) -> Reply {
     }
 }
 
-/// GET `uri`.
-pub async fn get(state: &AppState, uri: &str) -> Reply {
-    send(state, Request::get(uri).body(Body::empty()).unwrap()).await
+/// The email of the admin that [`get`] and [`post`] call as.
+pub const TEST_ADMIN: &str = "test-admin@example.com";
+
+/// A new API key of `email` (made with `role` if there is no such user yet).
+pub async fn key_of(state: &AppState, email: &str, role: boltic_types::Role) -> String {
+    let store = &state.store;
+    if store.user(email).await.is_err() {
+        // two requests of one test may both get here: the second finds the user made
+        let _ = store.add_user(email, "Test", role).await;
+    }
+    store.create_key(email, "tests", None).await.expect("key").1
 }
 
-/// POST JSON to `uri`.
+/// `Authorization: Bearer <a key of the test admin>`.
+pub async fn admin_auth(state: &AppState) -> String {
+    format!(
+        "Bearer {}",
+        key_of(state, TEST_ADMIN, boltic_types::Role::Admin).await
+    )
+}
+
+/// GET `uri` as an admin (by API key).
+pub async fn get(state: &AppState, uri: &str) -> Reply {
+    let auth = admin_auth(state).await;
+    send(
+        state,
+        Request::get(uri)
+            .header(header::AUTHORIZATION, auth)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await
+}
+
+/// POST JSON to `uri` as an admin (by API key).
 pub async fn post(state: &AppState, uri: &str, body: impl Into<Body>) -> Reply {
+    let auth = admin_auth(state).await;
     send(
         state,
         Request::post(uri)
             .header(header::CONTENT_TYPE, "application/json")
+            .header(header::AUTHORIZATION, auth)
             .body(body.into())
             .unwrap(),
     )
     .await
+}
+
+/// A user with `email`, `role` and `password` (made if missing).
+pub async fn user_with_password(
+    state: &AppState,
+    email: &str,
+    role: boltic_types::Role,
+    password: &str,
+) {
+    if state.store.user(email).await.is_err() {
+        state
+            .store
+            .add_user(email, "Test", role)
+            .await
+            .expect("user");
+    }
+    let hash = boltic_server::password::hash(password.to_string())
+        .await
+        .expect("hash");
+    state
+        .store
+        .set_password_hash(email, Some(hash))
+        .await
+        .expect("password");
+}
+
+/// `POST /login` with a form; the reply.
+pub async fn login(state: &AppState, email: &str, password: &str) -> Reply {
+    let body = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("email", email)
+        .append_pair("password", password)
+        .append_pair("next", "/")
+        .finish();
+    send(
+        state,
+        Request::post("/login")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap(),
+    )
+    .await
+}
+
+/// The `Cookie` header of a fresh login session of a new user with `role`.
+pub async fn session_of(state: &AppState, email: &str, role: boltic_types::Role) -> String {
+    let password = "a test password of some length";
+    user_with_password(state, email, role, password).await;
+    let reply = login(state, email, password).await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{:?}", reply.body);
+    cookie_of(&reply)
+}
+
+/// The session cookie a reply sets, as a `Cookie` header value.
+pub fn cookie_of(reply: &Reply) -> String {
+    reply
+        .headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("boltic_session="))
+        .and_then(|v| v.split(';').next())
+        .expect("a session cookie")
+        .to_string()
 }

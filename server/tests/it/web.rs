@@ -5,12 +5,16 @@ use axum::http::{Request, StatusCode, header};
 use boltic_server::api::{self, AppState, ServeConfig};
 use tower::ServiceExt;
 
-async fn fetch(
+async fn fetch_as(
     state: &AppState,
     uri: &str,
     gzip: bool,
+    cookie: Option<&str>,
 ) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
     let mut request = Request::get(uri);
+    if let Some(c) = cookie {
+        request = request.header(header::COOKIE, c);
+    }
     if gzip {
         request = request.header(header::ACCEPT_ENCODING, "gzip");
     }
@@ -39,8 +43,11 @@ async fn pages_render_on_the_server_and_assets_are_served() {
     config.poll_interval = std::time::Duration::ZERO;
     config.database = ":memory:".into();
     let state = AppState::new(config).await.unwrap();
+    let cookie =
+        crate::support::session_of(&state, "viewer@x.ee", boltic_types::Role::Viewer).await;
+    let fetch = |uri: &'static str, gzip: bool| fetch_as(&state, uri, gzip, Some(&cookie));
 
-    let (status, headers, body) = fetch(&state, "/", false).await;
+    let (status, headers, body) = fetch("/", false).await;
     assert_eq!(status, StatusCode::OK);
     assert!(
         headers[header::CONTENT_TYPE]
@@ -50,6 +57,53 @@ async fn pages_render_on_the_server_and_assets_are_served() {
     );
     let html = String::from_utf8(body).unwrap();
     assert!(html.contains("<title>Boltic</title>"), "{html}");
+    // a strict policy whose nonce is the one on the page's inline scripts
+    let csp = headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|n| n.split('\'').next())
+        .unwrap_or_else(|| panic!("no nonce: {csp}"));
+    assert!(
+        html.contains(&format!("nonce=\"{nonce}\"")),
+        "{csp}\n{html}"
+    );
+    for part in [
+        "'wasm-unsafe-eval'",
+        "frame-ancestors 'none'",
+        "object-src 'none'",
+    ] {
+        assert!(csp.contains(part), "{csp}");
+    }
+    assert!(
+        !csp.contains("'unsafe-eval'") && !csp.contains("script-src 'self' 'unsafe-inline'"),
+        "{csp}"
+    );
+    let (_, again, _) = fetch("/", false).await;
+    assert_ne!(
+        again[header::CONTENT_SECURITY_POLICY],
+        headers[header::CONTENT_SECURITY_POLICY],
+        "a nonce per response"
+    );
+
+    // without a session every page goes to the login page, and comes back after it
+    for page in ["/", "/explore/orders", "/dashboards", "/admin", "/account"] {
+        let (status, headers, _) = fetch_as(&state, page, false, None).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+        let to = headers[header::LOCATION].to_str().unwrap();
+        assert!(to.starts_with("/login?next=%2F"), "{page} → {to}");
+    }
+    let (status, headers, body) = fetch_as(&state, "/login?next=%2Fdashboards", false, None).await;
+    assert_eq!(status, StatusCode::OK);
+    let login = String::from_utf8(body).unwrap();
+    assert!(
+        login.contains("name=\"password\"") && login.contains("value=\"/dashboards\""),
+        "{login}"
+    );
+    assert_eq!(headers[header::CACHE_CONTROL], "no-store");
+    // a `next` that leaves this server is not followed
+    let (_, _, body) = fetch_as(&state, "/login?next=%2F%2Fevil.example", false, None).await;
+    assert!(!String::from_utf8(body).unwrap().contains("evil.example"));
     assert!(
         html.contains("/pkg/boltic.js") && html.contains("boltic_bg.wasm"),
         "no hydration script: {html}"
@@ -60,7 +114,7 @@ async fn pages_render_on_the_server_and_assets_are_served() {
         "assets must be served by boltic itself"
     );
 
-    let (status, _, body) = fetch(&state, "/explore/orders", false).await;
+    let (status, _, body) = fetch("/explore/orders", false).await;
     assert_eq!(status, StatusCode::OK);
     assert!(
         String::from_utf8(body)
@@ -68,14 +122,14 @@ async fn pages_render_on_the_server_and_assets_are_served() {
             .contains("Loading the explore")
     );
 
-    let (status, headers, body) = fetch(&state, "/pkg/boltic.css", true).await;
+    let (status, headers, body) = fetch("/pkg/boltic.css", true).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(headers[header::CONTENT_ENCODING], "gzip");
     assert!(body.len() < css.len() / 4, "{} bytes gzip", body.len());
-    let (status, _, _) = fetch(&state, "/pkg/nothing.js", false).await;
+    let (status, _, _) = fetch("/pkg/nothing.js", false).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     // the API keeps its JSON errors
-    let (status, _, body) = fetch(&state, "/api/v1/nothing", false).await;
+    let (status, _, body) = fetch("/api/v1/nothing", false).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(
         String::from_utf8(body)
