@@ -24,7 +24,10 @@ USER boltic
 WORKDIR /srv/boltic
 ENV BOLTIC_PROJECT=/srv/boltic/demo/air_boltic BOLTIC_LOG=info BOLTIC_LISTEN=0.0.0.0:3000 \
     BOLTIC_SITE_DIR=/srv/boltic/site BOLTIC_DATABASE=/var/lib/boltic/boltic.db
-# App dashboards and share links (SQLite): keep this on a volume.
+# Users, sessions, app dashboards, share links and the audit log (SQLite): keep this on a volume.
+# The image makes no user: create the first admin with `boltic users add … --role admin` in the
+# container. It listens on all of the container's interfaces; publish the port on a loopback or
+# behind an https proxy (and set BOLTIC_PUBLIC_URL), never bare on a public address.
 VOLUME /var/lib/boltic
 EXPOSE 3000
 ENTRYPOINT ["boltic"]

@@ -17,6 +17,7 @@ db="$dir/boltic.db"
 password() { python3 -c 'import secrets; print(secrets.token_urlsafe(16))'; }
 admin_password=$(password)
 editor_password=$(password)
+viewer_password=$(password)   # access.mjs makes the viewer on the admin page with it
 printf '%s' "$admin_password" | $boltic --quiet users --database "$db" add --email admin@example.com \
   --name Admin --role admin --password-stdin >/dev/null
 printf '%s' "$editor_password" | $boltic --quiet users --database "$db" add --email editor@example.com \
@@ -25,9 +26,10 @@ $boltic --quiet users --database "$db" set-attribute editor@example.com group_ty
 admin_key=$($boltic --quiet keys --database "$db" create --email admin@example.com --name browser-tests | tail -n 1)
 [[ $admin_key == bk_* ]] || { echo "keys create printed no key" >&2; exit 1; }
 export BOLTIC_ADMIN_KEY=$admin_key BOLTIC_ADMIN_EMAIL=admin@example.com BOLTIC_ADMIN_PASSWORD=$admin_password \
-  BOLTIC_EDITOR_EMAIL=editor@example.com BOLTIC_EDITOR_PASSWORD=$editor_password
+  BOLTIC_EDITOR_EMAIL=editor@example.com BOLTIC_EDITOR_PASSWORD=$editor_password \
+  BOLTIC_VIEWER_PASSWORD=$viewer_password
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-$boltic serve --project demo/air_boltic --warehouse "$dir/wh" --listen "127.0.0.1:$port" \
+BOLTIC_LOG=debug $boltic serve --project demo/air_boltic --warehouse "$dir/wh" --listen "127.0.0.1:$port" \
   --site-dir target/site --poll-interval-ms 0 --database "$db" 2> "$dir/serve.log" &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
@@ -42,4 +44,18 @@ for test in frontend/browser-tests/*.mjs; do
   BOLTIC_URL="http://127.0.0.1:$port" node "$test" || status=1
 done
 [ $status = 0 ] || { echo "server log:" >&2; tail -50 "$dir/serve.log" >&2; }
+# no password, key or session id the tests used reached the server's (debug-level) log
+kill $server 2>/dev/null || true
+wait $server 2>/dev/null || true
+[ "$(wc -l < "$dir/serve.log")" -gt 20 ] || { echo "the server log is too short to judge" >&2; status=1; }
+for secret in "$admin_password" "$editor_password" "$viewer_password" "$admin_key" "${admin_key#bk_}"; do
+  if grep -qF -- "$secret" "$dir/serve.log"; then
+    echo "a secret the tests used is in the server log" >&2
+    status=1
+  fi
+done
+if grep -qE 'boltic_session=[A-Za-z0-9_-]{10,}' "$dir/serve.log"; then
+  echo "a session cookie is in the server log" >&2
+  status=1
+fi
 exit $status

@@ -8,7 +8,8 @@ import { randomBytes } from "node:crypto";
 import { accounts, api, base, hasFailed, launch, login, shots, shown, step } from "./support/harness.mjs";
 
 const { admin, editor } = accounts;
-const viewer = { email: "viewer@example.com", password: randomBytes(12).toString("base64url") };
+const viewer = { email: "viewer@example.com",
+                 password: process.env.BOLTIC_VIEWER_PASSWORD ?? randomBytes(12).toString("base64url") };
 const company = { "customers.customer_group_type": "Company" };
 const byGroup = ["customers.customer_group_type", "orders.revenue"];
 

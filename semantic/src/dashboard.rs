@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use crate::compile::{CompileOptions, compile};
 use crate::error::Error;
-use crate::model::{Dimension, FieldKind, Model, check_filter_expr, check_time};
+use crate::model::{Access, Dimension, FieldKind, Model, check_filter_expr, check_time};
 
 /// One problem with a dashboard: where (a path of keys and indexes, e.g. `tiles.2.query`),
 /// a stable code, a lowercase message and a hint.
@@ -73,7 +73,13 @@ pub trait DashboardExt {
     /// Every problem of this dashboard against `model`: names, tile queries (each must compile),
     /// layouts (inside the grid), dashboard filters (a dimension of some tile's explore, with a
     /// default that parses).
-    fn check(&self, model: &Model) -> Vec<DashboardProblem>;
+    fn check(&self, model: &Model) -> Vec<DashboardProblem> {
+        self.check_as(model, &Access::Unrestricted)
+    }
+
+    /// [`DashboardExt::check`] for a caller with `access`: a tile on something the caller may
+    /// not see is a problem, and no hint names what is hidden from them.
+    fn check_as(&self, model: &Model, access: &Access) -> Vec<DashboardProblem>;
 
     /// The query that tile `tile` runs with the dashboard filter values `values` (field →
     /// expression; a filter missing from `values` takes its default): the tile's own query plus
@@ -83,10 +89,7 @@ pub trait DashboardExt {
 }
 
 impl DashboardExt for Dashboard {
-    /// Every problem of this dashboard against `model`: names, tile queries (each must compile),
-    /// layouts (inside the grid), dashboard filters (a dimension of some tile's explore, with a
-    /// default that parses).
-    fn check(&self, model: &Model) -> Vec<DashboardProblem> {
+    fn check_as(&self, model: &Model, access: &Access) -> Vec<DashboardProblem> {
         let mut out = Vec::new();
         use PathSeg::Key;
         if !valid_name(&self.name) {
@@ -117,7 +120,8 @@ impl DashboardExt for Dashboard {
                 Some("split it into several dashboards"),
             ));
         }
-        let opts = CompileOptions::new(check_time());
+        let mut opts = CompileOptions::new(check_time());
+        opts.access = access.clone();
         let mut names = BTreeSet::new();
         for (i, t) in self.tiles.iter().enumerate() {
             check_tile(model, &opts, i, t, &mut names, &mut out);

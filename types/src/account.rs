@@ -102,7 +102,8 @@ pub struct UserInfo {
 }
 
 /// `POST /api/v1/admin/users`: a user to add.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+// `Debug` is written below: it leaves the password out.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
@@ -123,7 +124,8 @@ pub struct NewUser {
 }
 
 /// `PATCH /api/v1/admin/users/{id}`: what to change (fields left out stay).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+// `Debug` is written below: it leaves the password out.
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UserChange {
@@ -143,6 +145,30 @@ pub struct UserChange {
     /// A new password (its sessions end).
     #[serde(default)]
     pub password: Option<String>,
+}
+
+impl std::fmt::Debug for NewUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewUser")
+            .field("email", &self.email)
+            .field("name", &self.name)
+            .field("role", &self.role)
+            .field("password", &self.password.as_ref().map(|_| "…"))
+            .field("attributes", &self.attributes)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for UserChange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserChange")
+            .field("name", &self.name)
+            .field("role", &self.role)
+            .field("attributes", &self.attributes)
+            .field("disabled", &self.disabled)
+            .field("password", &self.password.as_ref().map(|_| "…"))
+            .finish()
+    }
 }
 
 /// An API key as listed (never its secret).

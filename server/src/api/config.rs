@@ -73,6 +73,11 @@ pub struct ServeSettings {
     /// Days the audit log keeps entries [default: 90].
     #[arg(long, env = "BOLTIC_AUDIT_RETENTION_DAYS")]
     pub audit_retention_days: Option<u64>,
+    /// Behind a reverse proxy: take a login's client address from the last entry of
+    /// `X-Forwarded-For` (which the proxy appends) instead of the socket, so each client has
+    /// its own login limit. Only set it when every request comes through that proxy.
+    #[arg(long, env = "BOLTIC_TRUST_FORWARDED_FOR")]
+    pub trust_forwarded_for: Option<bool>,
 }
 
 impl ServeSettings {
@@ -97,6 +102,7 @@ impl ServeSettings {
             login_window_secs: self.login_window_secs.or(other.login_window_secs),
             metrics_token: self.metrics_token.or(other.metrics_token),
             audit_retention_days: self.audit_retention_days.or(other.audit_retention_days),
+            trust_forwarded_for: self.trust_forwarded_for.or(other.trust_forwarded_for),
         }
     }
 
@@ -162,6 +168,7 @@ impl ServeSettings {
                 .audit_retention_days
                 .map(|days| Duration::from_secs(days * 86_400))
                 .unwrap_or(d.audit_retention),
+            trust_forwarded_for: self.trust_forwarded_for.unwrap_or(d.trust_forwarded_for),
         };
         if config.session_idle.is_zero() || config.session_max.is_zero() {
             anyhow::bail!("'session_idle_minutes' and 'session_max_hours' must be at least 1");
@@ -233,6 +240,8 @@ pub struct ServeConfig {
     pub metrics_token: Option<Secret>,
     /// How long audit entries are kept.
     pub audit_retention: Duration,
+    /// Take a login's client address from `X-Forwarded-For`.
+    pub trust_forwarded_for: bool,
 }
 
 /// A secret setting: never shown by `Debug` (so never logged with the settings).
@@ -291,6 +300,7 @@ impl ServeConfig {
             login_window: Duration::from_secs(60),
             metrics_token: None,
             audit_retention: Duration::from_secs(90 * 86_400),
+            trust_forwarded_for: false,
         }
     }
 

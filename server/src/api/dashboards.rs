@@ -56,9 +56,10 @@ impl Found {
                 locked_filters,
             },
             Found::App(s) => {
+                // a share link's visitor is not told who made the dashboard
                 let owner = match &s.created_by {
-                    Some(id) => state.store.user_by_id(id).await?.map(|u| u.email),
-                    None => None,
+                    Some(id) if !visitor => state.store.user_by_id(id).await?.map(|u| u.email),
+                    _ => None,
                 };
                 DashboardResponse {
                     editable: may_change(caller, &s),
@@ -134,8 +135,9 @@ fn read_only(name: &str) -> ApiError {
     )
 }
 
-/// Check a dashboard against the loaded model; the first problem becomes a 422.
-fn checked(state: &AppState, mut d: Dashboard) -> Result<Dashboard, ApiError> {
+/// Check a dashboard against the loaded model as `caller` sees it; the first problem becomes a
+/// 422 (whose hints name only what the caller may see).
+fn checked(state: &AppState, caller: &Caller, mut d: Dashboard) -> Result<Dashboard, ApiError> {
     let loaded = state.model().ok_or_else(|| {
         ApiError::not_ready(
             "semantic model",
@@ -143,7 +145,7 @@ fn checked(state: &AppState, mut d: Dashboard) -> Result<Dashboard, ApiError> {
         )
     })?;
     d.place_tiles();
-    let problems = d.check(&loaded.model);
+    let problems = d.check_as(&loaded.model, &caller.access());
     if let Some(p) = problems.first() {
         return Err(invalid_dashboard(p, problems.len()));
     }
@@ -233,7 +235,7 @@ pub async fn create(
     while taken(&name) {
         name = crate::store::name_from_title(&new.title)?;
     }
-    let d = checked(&state, new.into_dashboard(name))?;
+    let d = checked(&state, &caller, new.into_dashboard(name))?;
     let owner = match &caller {
         Caller::User { id, .. } => Some(id.clone()),
         _ => None,
@@ -266,7 +268,7 @@ pub async fn update(
         .hint("send the 'version' you read with the dashboard")
         .at(serde_json::json!({"path": "version"}))
     })?;
-    let d = checked(&state, change.into_dashboard(name.clone()))?;
+    let d = checked(&state, &caller, change.into_dashboard(name.clone()))?;
     let stored = state.store.update(d, version).await.map_err(|e| match e {
         StoreError::NotFound => no_dashboard(&name),
         e => e.into(),
@@ -314,7 +316,7 @@ pub async fn add_tile(
         query: tile.query,
         layout: None,
     });
-    let d = checked(&state, d)?;
+    let d = checked(&state, &caller, d)?;
     let stored = state.store.update(d, stored.version).await?;
     Ok((
         StatusCode::CREATED,

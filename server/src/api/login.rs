@@ -3,10 +3,11 @@
 //! session to `/login`. A session is kept server-side ([`crate::store::SessionRecords`]); its
 //! cookie is `HttpOnly`, `SameSite=Lax`, `Secure` behind https, and its id changes at login.
 //!
-//! Attempts are limited per account and per client address (`governor` keyed limiters)
-//! before the password is checked, so guessing costs the guesser time, not the server: a
-//! refused attempt answers 429 with `Retry-After`. The client address is the socket's peer;
-//! `X-Forwarded-For` is not trusted.
+//! Attempts are limited per account and per client address (`governor` keyed limiters; an IPv6
+//! address counts by its /64) before the password is checked, and at most four passwords are
+//! checked at once, so guessing costs the guesser time, not the server: a refused attempt
+//! answers 429 with `Retry-After`. The client address is the socket's peer, or with
+//! `--trust-forwarded-for` (behind a proxy) the last address of `X-Forwarded-For`.
 
 use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
@@ -37,6 +38,8 @@ pub const SESSION_COOKIE: &str = "boltic_session";
 pub struct LoginLimits {
     accounts: DefaultKeyedRateLimiter<String>,
     addresses: DefaultKeyedRateLimiter<IpAddr>,
+    /// Password checks running at once (each takes ~19 MiB and a blocking thread).
+    checks: tokio::sync::Semaphore,
 }
 
 impl LoginLimits {
@@ -55,6 +58,7 @@ impl LoginLimits {
                 attempts.saturating_mul(4),
                 window / 4,
             )),
+            checks: tokio::sync::Semaphore::new(4),
         }
     }
 
@@ -70,13 +74,45 @@ impl LoginLimits {
         let now = DefaultClock::default().now();
         if let Some(ip) = address {
             self.addresses
-                .check_key(&ip)
+                .check_key(&network(ip))
                 .map_err(|n| n.wait_time_from(now))?;
         }
+        let account: String = email.to_lowercase().chars().take(254).collect();
         self.accounts
-            .check_key(&email.to_lowercase())
+            .check_key(&account)
             .map_err(|n| n.wait_time_from(now))
     }
+}
+
+/// The key of an address: itself for IPv4, its /64 for IPv6 (one subscriber's block).
+fn network(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+        }
+    }
+}
+
+/// The client's address: the socket's peer, or (when told to trust a proxy) the last address
+/// the proxy appended to `X-Forwarded-For`.
+fn client_address(req: &Request, trust_forwarded_for: bool) -> Option<IpAddr> {
+    if trust_forwarded_for
+        && let Some(last) = req
+            .headers()
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .next_back()
+            .and_then(|a| a.trim().parse().ok())
+    {
+        return Some(last);
+    }
+    req.extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip())
 }
 
 #[derive(Template)]
@@ -145,7 +181,7 @@ pub async fn login_page(
 }
 
 /// What the login form sends.
-#[derive(Debug, Deserialize)]
+#[derive(Deserialize)]
 pub struct LoginForm {
     email: String,
     password: String,
@@ -153,13 +189,19 @@ pub struct LoginForm {
     next: String,
 }
 
+impl std::fmt::Debug for LoginForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginForm")
+            .field("email", &self.email)
+            .field("password", &"…")
+            .finish()
+    }
+}
+
 /// `POST /login`: check the attempt limits, then the password (on a blocking thread); on
 /// success a new session id, and on to `next`.
 pub async fn login(State(state): State<AppState>, req: Request) -> Response {
-    let address = req
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip());
+    let address = client_address(&req, state.config.trust_forwarded_for);
     let Some(session) = req.extensions().get::<Session>().cloned() else {
         tracing::error!("no session layer on /login");
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
@@ -178,15 +220,8 @@ pub async fn login(State(state): State<AppState>, req: Request) -> Response {
     let shown_email: String = email.chars().take(254).collect();
     if let Err(wait) = state.logins.take(email, address) {
         let seconds = wait.as_secs().max(1);
-        audit::write(
-            &state,
-            AuditRecord {
-                actor: Some(shown_email.clone()),
-                via: "session",
-                action: "login_failed",
-                detail: json!({"reason": "rate_limited", "address": address.map(|a| a.to_string())}),
-            },
-        );
+        // not in the audit log: refused attempts cost a flood nothing and would bury the rest
+        tracing::info!(address = ?address, "login attempt refused by the limit");
         let message = format!("too many attempts; try again in {seconds} s");
         let mut response = page(
             &state,
@@ -219,16 +254,22 @@ pub async fn login(State(state): State<AppState>, req: Request) -> Response {
         Some((u, h)) => (Some(u), h),
         None => (None, None),
     };
-    let right = crate::password::verify(form.password, hash).await;
+    let right = {
+        // a bounded number of checks at once; the rest wait their turn
+        let _permit = state.logins.checks.acquire().await;
+        crate::password::verify(form.password, hash).await
+    };
+    let known = user.as_ref().map(|u| u.email.clone());
     let user = user.filter(|u| right && !u.disabled);
     let Some(user) = user else {
+        // the email only when it names a user: what was typed may be a password
         audit::write(
             &state,
             AuditRecord {
-                actor: Some(shown_email.clone()),
+                actor: known.clone(),
                 via: "session",
                 action: "login_failed",
-                detail: json!({"address": address.map(|a| a.to_string())}),
+                detail: json!({"address": address.map(|a| a.to_string()), "known_user": known.is_some()}),
             },
         );
         return page(
@@ -299,4 +340,34 @@ pub async fn require_login(req: Request, next: Next) -> Response {
         .append_pair("next", &back)
         .finish();
     Redirect::to(&format!("/login?{to}")).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_ipv6_client_counts_by_its_64() {
+        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().expect("ip");
+        let b: IpAddr = "2001:db8:1:2:bbbb::9".parse().expect("ip");
+        let c: IpAddr = "2001:db8:1:3::1".parse().expect("ip");
+        assert_eq!(network(a), network(b));
+        assert_ne!(network(a), network(c));
+        let v4: IpAddr = "192.0.2.7".parse().expect("ip");
+        assert_eq!(network(v4), v4);
+    }
+
+    #[test]
+    fn only_paths_of_this_server_are_followed() {
+        for (next, to) in [
+            ("/dashboards?x=1", "/dashboards?x=1"),
+            ("//evil.example", "/"),
+            ("/\\evil.example", "/"),
+            ("https://evil.example", "/"),
+            ("/login?next=/x", "/"),
+            ("", "/"),
+        ] {
+            assert_eq!(safe_next(next), to, "{next}");
+        }
+    }
 }

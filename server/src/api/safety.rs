@@ -21,6 +21,9 @@ use super::error::{ApiCode, ApiError};
 #[derive(Debug, Clone)]
 pub struct AllowedHosts {
     names: Vec<String>,
+    /// The origin of `public_url` (`https://boltic.example.com`), which pages behind a proxy
+    /// send.
+    public_origin: Option<String>,
 }
 
 impl AllowedHosts {
@@ -33,7 +36,10 @@ impl AllowedHosts {
         if let Some(host) = public_url.and_then(|u| u.host_str()) {
             names.push(host.to_ascii_lowercase());
         }
-        AllowedHosts { names }
+        AllowedHosts {
+            names,
+            public_origin: public_url.map(|u| u.origin().ascii_serialization()),
+        }
     }
 
     /// Whether `authority` (`host` or `host:port`) names this server.
@@ -84,12 +90,28 @@ fn check(
     let origin = headers
         .get(header::ORIGIN)
         .map(|o| o.to_str().unwrap_or("null"));
+    // the same origin: scheme aside, the host and port the request was sent to (another port
+    // of the same host is another origin), or the public address
+    let request_host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
     let cross_origin = origin.is_some_and(|o| {
-        url::Url::parse(o)
-            .ok()
-            .and_then(|u| u.host_str().map(|h| h.to_string()))
-            // `host_str` writes IPv6 hosts in brackets, as `Host` does
-            .is_none_or(|h| !hosts.allows(&h))
+        if hosts.public_origin.as_deref() == Some(o) {
+            return false;
+        }
+        let Some(url) = url::Url::parse(o).ok() else {
+            return true;
+        };
+        // `host_str` writes IPv6 hosts in brackets, as `Host` does
+        let Some(host) = url.host_str() else {
+            return true;
+        };
+        let authority = match url.port() {
+            Some(port) => format!("{host}:{port}"),
+            None => host.to_string(),
+        };
+        match request_host {
+            Some(h) => !h.eq_ignore_ascii_case(&authority),
+            None => !hosts.allows(host),
+        }
     });
     let cross_site = headers
         .get("sec-fetch-site")
@@ -276,6 +298,27 @@ mod tests {
             )),
             Some("cross_site_request")
         );
+        // another port of the same host is another origin; the public address is this one
+        let sent_to = ("host", "localhost:3000");
+        for (origin, refused) in [
+            ("http://localhost:3000", false),
+            ("http://LOCALHOST:3000", false),
+            ("http://localhost:8080", true),
+            ("http://localhost", true),
+            ("https://boltic.example.com", false),
+            ("https://boltic.example.com:8443", true),
+        ] {
+            assert_eq!(
+                code(check(
+                    &hosts,
+                    &post,
+                    "/login",
+                    &headers(&[json, sent_to, ("origin", origin)])
+                )),
+                refused.then_some("cross_site_request"),
+                "{origin}"
+            );
+        }
         // reading is never refused for its origin
         assert_eq!(
             code(check(

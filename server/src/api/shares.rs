@@ -16,7 +16,7 @@ use boltic_types::Role;
 
 use super::audit;
 use super::caller::Caller;
-use super::dashboards::{Found, changeable, find};
+use super::dashboards::{Found, find};
 use super::error::{ApiCode, ApiError};
 use super::extract::ApiJson;
 use super::state::AppState;
@@ -64,12 +64,25 @@ async fn share_info(state: &AppState, l: ShareLink) -> Result<ShareInfo, ApiErro
     })
 }
 
-/// The dashboard `name` if `caller` may share it: a project dashboard, or an app dashboard
-/// they may change.
+/// The dashboard `name` if `caller` may make links to it: a project dashboard (which no one
+/// changes in the app), or an app dashboard of their own (one without an owner: admins). A link
+/// runs as its maker, so it must show a dashboard that no one else can change: an admin's link
+/// to an editor's dashboard would let the editor pick what the admin's rights show.
 async fn shareable(state: &AppState, name: &str, caller: &Caller) -> Result<Found, ApiError> {
-    match find(state, name).await? {
-        Found::App(_) => Ok(Found::App(changeable(state, name, caller).await?)),
-        project => Ok(project),
+    let found = find(state, name).await?;
+    let (me, admin) = match caller {
+        Caller::User { id, role, .. } => (id.as_str(), *role == Role::Admin),
+        _ => ("", false),
+    };
+    match &found {
+        Found::App(s) if s.created_by.as_deref().map_or(!admin, |owner| owner != me) => {
+            Err(ApiError::new(
+                ApiCode::Forbidden,
+                format!("only the owner of dashboard '{name}' may share it"),
+            )
+            .hint("a link shows what its maker sees; save the tiles to a dashboard of your own and share that"))
+        }
+        _ => Ok(found),
     }
 }
 
@@ -81,10 +94,21 @@ pub async fn list_shares(
     Path(name): Path<String>,
     Extension(caller): Extension<Caller>,
 ) -> Result<Response, ApiError> {
-    shareable(&state, &name, &caller).await?;
+    // admins see every link; others the links they made, to dashboards they may share
+    let (me, admin) = match &caller {
+        Caller::User { id, role, .. } => (id.clone(), *role == Role::Admin),
+        _ => (String::new(), false),
+    };
+    if admin {
+        find(&state, &name).await?;
+    } else {
+        shareable(&state, &name, &caller).await?;
+    }
     let mut out = Vec::new();
     for l in state.store.shares(&name).await? {
-        out.push(share_info(&state, l).await?);
+        if admin || l.created_by.as_deref() == Some(me.as_str()) {
+            out.push(share_info(&state, l).await?);
+        }
     }
     Ok(Json(out).into_response())
 }

@@ -54,9 +54,11 @@ impl SessionStore for SessionRecords {
         Ok(())
     }
 
+    /// Update a session that exists; one that ended meanwhile (logout, a disabled user, a new
+    /// password) stays ended: a request that was running when it ended cannot bring it back.
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         let r = record.clone();
-        self.0.run(move |c| save(c, &r)).await.map_err(backend)
+        self.0.run(move |c| update(c, &r)).await.map_err(backend)
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
@@ -113,7 +115,8 @@ impl ExpiredDeletion for SessionRecords {
     }
 }
 
-fn save(c: &rusqlite::Connection, r: &Record) -> Result<(), StoreError> {
+/// The columns of a record: user, data, expiry.
+fn columns(r: &Record) -> Result<(Option<String>, String, i64), StoreError> {
     let user = r
         .data
         .get(USER_KEY)
@@ -122,9 +125,22 @@ fn save(c: &rusqlite::Connection, r: &Record) -> Result<(), StoreError> {
     let expires = r.expiry_date.unix_timestamp();
     let data = serde_json::to_string(&(&r.data, expires))
         .map_err(|_| StoreError::Corrupt("a login session".into()))?;
+    Ok((user, data, expires))
+}
+
+fn save(c: &rusqlite::Connection, r: &Record) -> Result<(), StoreError> {
+    let (user, data, expires) = columns(r)?;
     c.execute(
-        "INSERT INTO sessions (id_sha256, user_id, data, expires_at) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (id_sha256) DO UPDATE SET user_id = ?2, data = ?3, expires_at = ?4",
+        "INSERT INTO sessions (id_sha256, user_id, data, expires_at) VALUES (?1, ?2, ?3, ?4)",
+        params![id_hash(&r.id), user, data, expires],
+    )?;
+    Ok(())
+}
+
+fn update(c: &rusqlite::Connection, r: &Record) -> Result<(), StoreError> {
+    let (user, data, expires) = columns(r)?;
+    c.execute(
+        "UPDATE sessions SET user_id = ?2, data = ?3, expires_at = ?4 WHERE id_sha256 = ?1",
         params![id_hash(&r.id), user, data, expires],
     )?;
     Ok(())
@@ -136,5 +152,38 @@ impl Store {
         let id = user_id.to_string();
         self.run(move |c| Ok(c.execute("DELETE FROM sessions WHERE user_id = ?1", [id])?))
             .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A request still running when its session ended (logout, a disabled user) saves its
+    /// session at the end: the session must stay ended.
+    #[tokio::test]
+    async fn an_ended_session_is_not_saved_back() {
+        let sessions = SessionRecords(Store::in_memory().expect("store"));
+        let mut record = Record {
+            id: Id::default(),
+            data: [(USER_KEY.to_string(), serde_json::json!("u1"))].into(),
+            expiry_date: OffsetDateTime::now_utc()
+                + tower_sessions::cookie::time::Duration::hours(1),
+        };
+        sessions.create(&mut record).await.expect("create");
+        assert!(sessions.load(&record.id).await.expect("load").is_some());
+        assert_eq!(sessions.0.end_sessions("u1").await.expect("end"), 1);
+        sessions.save(&record).await.expect("save");
+        assert!(sessions.load(&record.id).await.expect("load").is_none());
+        // an expired one does not load either
+        let mut old = Record {
+            id: Id::default(),
+            data: Default::default(),
+            expiry_date: OffsetDateTime::now_utc()
+                - tower_sessions::cookie::time::Duration::seconds(1),
+        };
+        sessions.create(&mut old).await.expect("create");
+        assert!(sessions.load(&old.id).await.expect("load").is_none());
+        sessions.delete_expired().await.expect("delete expired");
     }
 }

@@ -422,6 +422,15 @@ async fn a_share_link_shows_what_its_maker_sees_and_stops_with_them() {
         json!({"orders.status": "Finished"}),
         "{opened}"
     );
+    assert!(
+        opened.get("owner").is_none(),
+        "a visitor is not told who made it: {opened}"
+    );
+    // an admin may not share ann's dashboard: ann could then choose what the admin's rights show
+    let admin = key_of(&state, "root@x.ee", boltic_types::Role::Admin).await;
+    share(admin.clone(), json!({}))
+        .await
+        .error(StatusCode::FORBIDDEN, "forbidden");
     // a filter the dashboard does not have cannot be locked
     share(
         key.clone(),
