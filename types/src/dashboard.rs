@@ -204,6 +204,10 @@ pub struct DashboardResponse {
     /// Who made it (email; app dashboards made by a user).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner: Option<String>,
+    /// Whether the caller may make share links to it (a link runs as its maker, so only to
+    /// project dashboards and one's own); left out when false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub shareable: bool,
     /// For a share link's visitor: the filter values the link fixes (filter field →
     /// expression), shown and not changeable.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]

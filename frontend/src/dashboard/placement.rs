@@ -73,6 +73,7 @@ mod tests {
             version: Some(1),
             updated_at: None,
             owner: None,
+            shareable: true,
             locked_filters: Default::default(),
         };
         assert!(place_tile(

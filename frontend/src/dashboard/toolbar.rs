@@ -6,7 +6,6 @@ use leptos::prelude::*;
 
 use super::board_state::BoardState;
 use crate::api::DashboardSource;
-use crate::me::use_me;
 
 /// The head of a dashboard; `sharing` opens the share panel.
 #[component]
@@ -21,10 +20,10 @@ pub(super) fn BoardToolbar(
     let title = move || dash.with(|d| d.title.clone());
     let is_project = dash.with_untracked(|d| d.source == DashboardSource::Project);
     let owner = dash.with_untracked(|d| d.owner.clone());
-    let me = use_me();
-    // Links of a project dashboard may be made by anyone who may share; an app dashboard's by
-    // whoever may change it.
-    let can_share = move || !shared && (editable || (is_project && me.can_edit()));
+    // The server says who may make links (a link runs as its maker: project dashboards and
+    // one's own only).
+    let shareable = dash.with_untracked(|d| d.shareable);
+    let can_share = move || !shared && shareable;
     view! {
         <div class="dash-head">
             <h1>{title}</h1>

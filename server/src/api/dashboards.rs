@@ -53,6 +53,7 @@ impl Found {
                 version: None,
                 updated_at: None,
                 owner: None,
+                shareable: caller.permissions().edit,
                 locked_filters,
             },
             Found::App(s) => {
@@ -63,6 +64,7 @@ impl Found {
                 };
                 DashboardResponse {
                     editable: may_change(caller, &s),
+                    shareable: may_share(caller, &s),
                     version: (!visitor).then_some(s.version),
                     updated_at: Some(s.updated_at),
                     dashboard: s.dashboard,
@@ -82,6 +84,20 @@ pub(super) fn may_change(caller: &Caller, stored: &StoredDashboard) -> bool {
         Caller::User { role, id, .. } => {
             *role == Role::Admin
                 || (Permissions::of(*role).edit && stored.created_by.as_deref() == Some(id))
+        }
+        _ => false,
+    }
+}
+
+/// Whether `caller` may make share links to an app dashboard: its owner (an ownerless one:
+/// admins). A link runs as its maker, so it may only show a dashboard no one else can change.
+pub(super) fn may_share(caller: &Caller, stored: &StoredDashboard) -> bool {
+    match caller {
+        Caller::User { role, id, .. } if Permissions::of(*role).edit => {
+            match stored.created_by.as_deref() {
+                Some(owner) => owner == id,
+                None => *role == Role::Admin,
+            }
         }
         _ => false,
     }

@@ -16,7 +16,7 @@ use boltic_types::Role;
 
 use super::audit;
 use super::caller::Caller;
-use super::dashboards::{Found, find};
+use super::dashboards::{Found, find, may_share};
 use super::error::{ApiCode, ApiError};
 use super::extract::ApiJson;
 use super::state::AppState;
@@ -70,12 +70,8 @@ async fn share_info(state: &AppState, l: ShareLink) -> Result<ShareInfo, ApiErro
 /// to an editor's dashboard would let the editor pick what the admin's rights show.
 async fn shareable(state: &AppState, name: &str, caller: &Caller) -> Result<Found, ApiError> {
     let found = find(state, name).await?;
-    let (me, admin) = match caller {
-        Caller::User { id, role, .. } => (id.as_str(), *role == Role::Admin),
-        _ => ("", false),
-    };
     match &found {
-        Found::App(s) if s.created_by.as_deref().map_or(!admin, |owner| owner != me) => {
+        Found::App(s) if !may_share(caller, s) => {
             Err(ApiError::new(
                 ApiCode::Forbidden,
                 format!("only the owner of dashboard '{name}' may share it"),

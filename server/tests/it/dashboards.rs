@@ -254,7 +254,14 @@ async fn app_dashboards_are_made_changed_and_kept_in_sqlite() {
 
     // move and resize, add a dashboard filter, rename
     let mut change = added.clone();
-    for k in ["name", "source", "editable", "updated_at", "owner"] {
+    for k in [
+        "name",
+        "source",
+        "editable",
+        "updated_at",
+        "owner",
+        "shareable",
+    ] {
         change.as_object_mut().unwrap().remove(k);
     }
     change["title"] = json!("Sales");
@@ -276,7 +283,14 @@ async fn app_dashboards_are_made_changed_and_kept_in_sqlite() {
     );
     // a broken change is refused, saying where
     let mut broken = changed.json();
-    for k in ["name", "source", "editable", "updated_at", "owner"] {
+    for k in [
+        "name",
+        "source",
+        "editable",
+        "updated_at",
+        "owner",
+        "shareable",
+    ] {
         broken.as_object_mut().unwrap().remove(k);
     }
     broken["tiles"][0]["query"]["fields"] = json!(["orders.revenu"]);
