@@ -11,7 +11,8 @@ cargo build --locked -p boltic-server
 boltic=${CARGO_TARGET_DIR:-target}/debug/boltic
 dir=target/browser-test
 rm -rf "$dir"
-$boltic --quiet generate --orders 5000 --seed 7 --out "$dir/raw" >/dev/null
+# a fixed last day: the tests compare with months of 2023 and 2024
+$boltic --quiet generate --orders 5000 --seed 7 --last-day 2024-12-30 --out "$dir/raw" >/dev/null
 $boltic --quiet pipeline run --raw "$dir/raw" --warehouse "$dir/wh" --project demo/air_boltic >/dev/null
 db="$dir/boltic.db"
 password() { python3 -c 'import secrets; print(secrets.token_urlsafe(16))'; }
@@ -30,7 +31,7 @@ export BOLTIC_ADMIN_KEY=$admin_key BOLTIC_ADMIN_EMAIL=admin@example.com BOLTIC_A
   BOLTIC_VIEWER_PASSWORD=$viewer_password
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 BOLTIC_LOG=debug $boltic serve --project demo/air_boltic --warehouse "$dir/wh" --listen "127.0.0.1:$port" \
-  --site-dir target/site --poll-interval-ms 0 --database "$db" 2> "$dir/serve.log" &
+  --site-dir target/site --poll-interval-ms 0 --database "$db" --login-attempts 50 2> "$dir/serve.log" &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
 for _ in $(seq 200); do

@@ -1,10 +1,16 @@
 //! Charts: which type suits a result, the ECharts option for it (pure, tested on the host),
 //! and the thin wasm-bindgen layer over ECharts (init, setOption, resize, dispose, click).
 //! ECharts itself is served by Boltic from `/pkg/echarts.min.js`, never from a CDN.
+//!
+//! A chart never misleads: a type that cannot show a result truthfully says why ([`unfit`])
+//! instead of drawing; pivot values become series (one per value) over the other dimensions;
+//! a time axis runs forward whatever the table's sort.
+
+use std::cmp::Ordering;
 
 use serde_json::{Value, json};
 
-use crate::api::QueryResult;
+use crate::api::{FieldMeta, QueryResult};
 
 /// The chart types offered.
 pub const CHART_TYPES: [(&str, &str); 8] = [
@@ -17,6 +23,9 @@ pub const CHART_TYPES: [(&str, &str); 8] = [
     ("pie", "Pie"),
     ("single", "Single value"),
 ];
+
+/// The most slices a pie may have; more cannot be told apart.
+pub const MAX_PIE_SLICES: usize = 12;
 
 /// The filter expression that selects a clicked category of a dimension of type `ty`: the
 /// value itself for strings and numbers (`∅` is NULL), None when it cannot be said exactly
@@ -35,26 +44,97 @@ pub fn filter_for_category(ty: &str, category: &str) -> Option<String> {
     }
 }
 
-/// The automatic choice: a time dimension → line; one category → bar; a lone measure →
-/// single value; otherwise a table.
-pub fn auto_type(result: &QueryResult) -> &'static str {
-    let dims: Vec<_> = result.fields.iter().filter(|f| f.is_dimension()).collect();
-    let measures = result.fields.len() - dims.len();
-    match (dims.as_slice(), measures) {
-        ([], 1) if result.rows().len() == 1 => "single",
-        ([d], m) if m >= 1 && matches!(d.ty.as_str(), "time" | "date") => "line",
-        ([_], m) if m >= 1 => "bar",
-        _ => "table",
+/// A time (or date) field: its values are ISO-8601 text, in order when sorted as text.
+fn is_time(f: &FieldMeta) -> bool {
+    matches!(f.ty.as_str(), "time" | "date")
+}
+
+/// The shape a chart sees: the dimensions along the axis (not pivoted), the pivot dimensions
+/// and the measures.
+struct Shape<'a> {
+    axis: Vec<&'a FieldMeta>,
+    pivots: Vec<&'a FieldMeta>,
+    measures: Vec<&'a FieldMeta>,
+}
+
+fn shape(result: &QueryResult) -> Shape<'_> {
+    let dims = || result.fields.iter().filter(|f| f.is_dimension());
+    Shape {
+        axis: dims().filter(|f| !f.pivot).collect(),
+        pivots: dims().filter(|f| f.pivot).collect(),
+        measures: result.fields.iter().filter(|f| f.is_measure()).collect(),
     }
 }
 
-fn label(result: &QueryResult, name: &str) -> String {
-    result
-        .fields
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// Why chart type `kind` cannot show `result` truthfully, or None when it can: single value
+/// needs one row and one measure; pie one dimension, one measure, no pivot and at most
+/// [`MAX_PIE_SLICES`] slices; scatter an x axis (a dimension, or a second measure); every
+/// chart a measure. A table always fits.
+pub fn unfit(result: &QueryResult, kind: &str) -> Option<String> {
+    let s = shape(result);
+    let rows = result.rows().len();
+    let measures = s.measures.len();
+    let name = CHART_TYPES
         .iter()
-        .find(|f| f.name == name)
-        .and_then(|f| f.label.clone())
-        .unwrap_or_else(|| name.to_string())
+        .find(|(id, _)| *id == kind)
+        .map_or(kind, |(_, label)| *label);
+    match kind {
+        "table" => None,
+        _ if measures == 0 => Some(format!("{name} needs a measure; this result has none")),
+        "single" if rows != 1 => Some(format!(
+            "Single value needs one row; this result has {rows}"
+        )),
+        "single" if measures != 1 => Some(format!(
+            "Single value needs one measure; this result has {measures}"
+        )),
+        "pie" if !s.pivots.is_empty() => Some("Pie cannot show a pivot".into()),
+        "pie" if s.axis.len() != 1 || measures != 1 => Some(format!(
+            "Pie needs one dimension and one measure; this result has {} and {}",
+            plural(s.axis.len(), "dimension", "dimensions"),
+            plural(measures, "measure", "measures"),
+        )),
+        "pie" if rows > MAX_PIE_SLICES => Some(format!(
+            "Pie needs at most {MAX_PIE_SLICES} slices; this result has {rows}"
+        )),
+        "scatter" if s.axis.is_empty() && measures < 2 => {
+            Some("Scatter needs a dimension or a second measure for its x axis".into())
+        }
+        _ => None,
+    }
+}
+
+/// Every chart type that does not fit `result`, with why (for the type picker).
+pub fn unfit_types(result: &QueryResult) -> Vec<(&'static str, String)> {
+    CHART_TYPES
+        .iter()
+        .filter_map(|(id, _)| unfit(result, id).map(|why| (*id, why)))
+        .collect()
+}
+
+/// The automatic choice, always one that fits ([`unfit`]): one time dimension → line; one other
+/// dimension → bar (never a pie: bars compare better); a lone measure on one row → single
+/// value; otherwise a table. Pivot dimensions become series, so they do not count here.
+pub fn auto_type(result: &QueryResult) -> &'static str {
+    let s = shape(result);
+    let chosen = match (s.axis.as_slice(), s.measures.len()) {
+        ([], 1) if s.pivots.is_empty() && result.rows().len() == 1 => "single",
+        ([d], m) if m >= 1 && is_time(d) => "line",
+        ([_], m) if m >= 1 => "bar",
+        _ => "table",
+    };
+    if unfit(result, chosen).is_some() {
+        "table"
+    } else {
+        chosen
+    }
+}
+
+fn label(f: &FieldMeta) -> String {
+    f.label.clone().unwrap_or_else(|| f.name.clone())
 }
 
 /// A cell as a category label.
@@ -63,6 +143,14 @@ pub fn category(v: Option<&Value>) -> String {
         None | Some(Value::Null) => "∅".into(),
         Some(Value::String(s)) => s.clone(),
         Some(other) => other.to_string(),
+    }
+}
+
+/// A cell of field `f` as a label: times at their field's grain, else as [`category`].
+fn shown(f: &FieldMeta, v: &Value) -> String {
+    match v {
+        Value::String(t) if is_time(f) => time_label(&f.name, t),
+        v => category(Some(v)),
     }
 }
 
@@ -82,79 +170,167 @@ pub fn time_label(field: &str, value: &str) -> String {
     }
 }
 
-/// The ECharts option for `kind` (None for `table` and `single`, which are HTML).
+/// Time values (ISO-8601 text) earliest first, nulls last.
+fn time_order(a: &Value, b: &Value) -> Ordering {
+    match (a, b) {
+        (Value::Null, Value::Null) => Ordering::Equal,
+        (Value::Null, _) => Ordering::Greater,
+        (_, Value::Null) => Ordering::Less,
+        (Value::String(a), Value::String(b)) => a.cmp(b),
+        (a, b) => a.to_string().cmp(&b.to_string()),
+    }
+}
+
+/// One row's values of some fields.
+type Values = Vec<Value>;
+
+/// A result laid out for a chart.
+#[derive(Debug, Clone, PartialEq)]
+struct Layout {
+    /// One per row, or per combination of axis dimensions when pivoted; in time order when
+    /// the first axis dimension is a time, else in the result's order.
+    categories: Vec<String>,
+    /// The pivot values (one series group each); one unnamed group without a pivot.
+    columns: Vec<String>,
+    /// Per category, one cell per (column, measure); null where a pivot value has no row.
+    cells: Vec<Vec<Value>>,
+}
+
+fn layout(result: &QueryResult, s: &Shape<'_>) -> Layout {
+    // the axis dimensions' values, the pivot values, the measures' cells
+    let (keys, columns, cells): (Vec<Values>, Vec<Values>, Vec<Values>) =
+        match crate::pivot::pivot(result) {
+            Some(p) => {
+                let (keys, cells) = p
+                    .rows
+                    .into_iter()
+                    .map(|(k, c)| (k, c.into_iter().map(Option::unwrap_or_default).collect()))
+                    .unzip();
+                (keys, p.columns, cells)
+            }
+            None => {
+                let get = |row: &serde_json::Map<String, Value>, fields: &[&FieldMeta]| {
+                    fields
+                        .iter()
+                        .map(|f| row.get(&f.name).cloned().unwrap_or(Value::Null))
+                        .collect::<Vec<_>>()
+                };
+                let rows = result.rows();
+                (
+                    rows.iter().map(|r| get(r, &s.axis)).collect(),
+                    vec![vec![]],
+                    rows.iter().map(|r| get(r, &s.measures)).collect(),
+                )
+            }
+        };
+    let in_order = |fields: &[&FieldMeta], values: &[Vec<Value>]| -> Vec<usize> {
+        let mut order: Vec<usize> = (0..values.len()).collect();
+        if fields.first().is_some_and(|f| is_time(f)) {
+            order.sort_by(|a, b| time_order(&values[*a][0], &values[*b][0]));
+        }
+        order
+    };
+    let named = |fields: &[&FieldMeta], values: &[Value]| -> String {
+        fields
+            .iter()
+            .zip(values)
+            .map(|(f, v)| shown(f, v))
+            .collect::<Vec<_>>()
+            .join(" · ")
+    };
+    let rows = in_order(&s.axis, &keys);
+    let cols = in_order(&s.pivots, &columns);
+    let m = s.measures.len();
+    Layout {
+        categories: rows.iter().map(|r| named(&s.axis, &keys[*r])).collect(),
+        columns: cols
+            .iter()
+            .map(|c| named(&s.pivots, &columns[*c]))
+            .collect(),
+        cells: rows
+            .iter()
+            .map(|r| {
+                let row = &cells[*r];
+                cols.iter()
+                    .flat_map(|c| (0..m).map(move |k| row[c * m + k].clone()))
+                    .collect()
+            })
+            .collect(),
+    }
+}
+
+/// The ECharts option for `kind` (None for `table` and `single`, which are HTML, and for a
+/// type that does not fit the result, see [`unfit`]). Pivot values become series: one per
+/// pivot value (and measure, when there are several) over the other dimensions.
 pub fn option(result: &QueryResult, kind: &str) -> Option<Value> {
-    let dims: Vec<(&str, bool)> = result
-        .fields
-        .iter()
-        .filter(|f| f.is_dimension())
-        .map(|f| (f.name.as_str(), matches!(f.ty.as_str(), "time" | "date")))
-        .collect();
-    let measures: Vec<&str> = result
-        .fields
-        .iter()
-        .filter(|f| f.is_measure())
-        .map(|f| f.name.as_str())
-        .collect();
-    if measures.is_empty() || matches!(kind, "table" | "single") {
+    if matches!(kind, "table" | "single") || unfit(result, kind).is_some() {
         return None;
     }
-    let categories: Vec<String> = result
-        .rows()
-        .iter()
-        .map(|r| {
-            dims.iter()
-                .map(|(d, time)| match r.get(*d) {
-                    Some(Value::String(t)) if *time => time_label(d, t),
-                    v => category(v),
-                })
-                .collect::<Vec<_>>()
-                .join(" · ")
-        })
-        .collect();
-    let values = |m: &str| -> Vec<Value> {
-        result
-            .rows()
-            .iter()
-            .map(|r| r.get(m).cloned().unwrap_or(Value::Null))
-            .collect()
+    let s = shape(result);
+    let l = layout(result, &s);
+    let m = s.measures.len();
+    let pivoted = !s.pivots.is_empty();
+    // the series of pivot column `c` and measure `k`
+    let series_name = |c: usize, k: usize| match (pivoted, m) {
+        (false, _) => label(s.measures[k]),
+        (true, 1) => l.columns[c].clone(),
+        (true, _) => format!("{} · {}", l.columns[c], label(s.measures[k])),
     };
-    let base = json!({
+    let column = |c: usize, k: usize| -> Vec<Value> {
+        l.cells.iter().map(|row| row[c * m + k].clone()).collect()
+    };
+    let each_series = || (0..l.columns.len()).flat_map(|c| (0..m).map(move |k| (c, k)));
+    let axis_name = s
+        .axis
+        .iter()
+        .map(|f| label(f))
+        .collect::<Vec<_>>()
+        .join(" · ");
+    let mut option = json!({
         "animation": false,
         "tooltip": {"trigger": if kind == "pie" || kind == "scatter" { "item" } else { "axis" }},
         "legend": {"top": 0},
         "grid": {"left": 16, "right": 24, "top": 36, "bottom": 16, "containLabel": true},
     });
-    let mut option = base;
     match kind {
         "pie" => {
-            let m = measures[0];
-            let data: Vec<Value> = categories
+            let data: Vec<Value> = l
+                .categories
                 .iter()
-                .zip(values(m))
+                .zip(column(0, 0))
                 .map(|(c, v)| json!({"name": c, "value": v}))
                 .collect();
-            option["series"] = json!([{"type": "pie", "name": label(result, m), "radius": ["30%", "65%"], "data": data}]);
+            option["series"] = json!([{"type": "pie", "name": label(s.measures[0]), "radius": ["30%", "65%"], "data": data}]);
+        }
+        "scatter" if m >= 2 => {
+            // x: the first measure, y: the second
+            let series: Vec<Value> = (0..l.columns.len())
+                .map(|c| {
+                    let data: Vec<Value> = column(c, 0)
+                        .into_iter()
+                        .zip(column(c, 1))
+                        .map(|(x, y)| json!([x, y]))
+                        .collect();
+                    let name = if pivoted {
+                        l.columns[c].clone()
+                    } else {
+                        label(s.measures[1])
+                    };
+                    json!({"type": "scatter", "name": name, "data": data})
+                })
+                .collect();
+            option["xAxis"] = json!({"type": "value", "name": label(s.measures[0])});
+            option["yAxis"] = json!({"type": "value", "name": label(s.measures[1])});
+            option["series"] = json!(series);
         }
         "scatter" => {
-            let (x, y) = match measures.as_slice() {
-                [x, y, ..] => (*x, *y),
-                [y] => ("", *y),
-                [] => return None,
-            };
-            let xs = if x.is_empty() {
-                (0..result.rows().len()).map(|i| json!(i)).collect()
-            } else {
-                values(x)
-            };
-            let data: Vec<Value> = xs
-                .into_iter()
-                .zip(values(y))
-                .map(|(a, b)| json!([a, b]))
+            // x: the dimensions' categories
+            let series: Vec<Value> = each_series()
+                .map(|(c, k)| json!({"type": "scatter", "name": series_name(c, k), "data": column(c, k)}))
                 .collect();
-            option["xAxis"] = json!({"type": "value", "name": if x.is_empty() { String::new() } else { label(result, x) }});
-            option["yAxis"] = json!({"type": "value", "name": label(result, y)});
-            option["series"] = json!([{"type": "scatter", "name": label(result, y), "data": data}]);
+            option["xAxis"] = json!({"type": "category", "name": axis_name, "data": l.categories});
+            option["yAxis"] = json!({"type": "value"});
+            option["series"] = json!(series);
         }
         _ => {
             let (series_type, horizontal, area) = match kind {
@@ -163,18 +339,16 @@ pub fn option(result: &QueryResult, kind: &str) -> Option<Value> {
                 "area" => ("line", false, true),
                 _ => ("line", false, false),
             };
-            let series: Vec<Value> = measures
-                .iter()
-                .map(|m| {
-                    let mut s =
-                        json!({"type": series_type, "name": label(result, m), "data": values(m)});
+            let series: Vec<Value> = each_series()
+                .map(|(c, k)| {
+                    let mut s = json!({"type": series_type, "name": series_name(c, k), "data": column(c, k)});
                     if area {
                         s["areaStyle"] = json!({});
                     }
                     s
                 })
                 .collect();
-            let category_axis = json!({"type": "category", "data": categories});
+            let category_axis = json!({"type": "category", "data": l.categories});
             let value_axis = json!({"type": "value"});
             if horizontal {
                 option["yAxis"] = category_axis;
@@ -301,6 +475,11 @@ mod tests {
     use crate::api::FieldMeta;
 
     fn result(fields: &[(&str, &str, &str)], rows: Value) -> QueryResult {
+        pivoted(fields, &[], rows)
+    }
+
+    /// A result whose fields named in `pivots` are pivot dimensions.
+    fn pivoted(fields: &[(&str, &str, &str)], pivots: &[&str], rows: Value) -> QueryResult {
         let fields = fields
             .iter()
             .map(|(n, k, t)| FieldMeta {
@@ -309,10 +488,199 @@ mod tests {
                 ty: t.to_string(),
                 label: Some(n.to_uppercase()),
                 value_format: None,
-                pivot: false,
+                pivot: pivots.contains(n),
             })
             .collect();
         crate::api::test_result(fields, rows)
+    }
+
+    const MONTH: (&str, &str, &str) = ("trips.start_month", "dimension", "time");
+    const STATUS: (&str, &str, &str) = ("orders.status", "dimension", "string");
+    const REVENUE: (&str, &str, &str) = ("orders.revenue", "measure", "sum");
+
+    fn month(m: u32) -> String {
+        format!("2024-{m:02}-01T00:00:00Z")
+    }
+
+    /// Months `from..=to` of revenue, newest first (as an unsorted query returns them).
+    fn monthly(from: u32, to: u32) -> QueryResult {
+        let rows: Vec<Value> = (from..=to)
+            .rev()
+            .map(|m| json!({"trips.start_month": month(m), "orders.revenue": m * 10}))
+            .collect();
+        result(&[MONTH, REVENUE], json!(rows))
+    }
+
+    #[test]
+    fn a_pivot_draws_one_series_per_pivot_value_over_the_other_dimensions() {
+        // newest first, as the query returns them; February has no Booked orders
+        let r = pivoted(
+            &[MONTH, STATUS, REVENUE],
+            &["orders.status"],
+            json!([
+                {"trips.start_month": month(3), "orders.status": "Booked", "orders.revenue": 5},
+                {"trips.start_month": month(3), "orders.status": "Finished", "orders.revenue": 30},
+                {"trips.start_month": month(2), "orders.status": "Finished", "orders.revenue": 20},
+                {"trips.start_month": month(1), "orders.status": "Booked", "orders.revenue": 1},
+                {"trips.start_month": month(1), "orders.status": "Finished", "orders.revenue": 10},
+            ]),
+        );
+        assert_eq!(auto_type(&r), "line");
+        for kind in ["line", "bar", "column", "area", "scatter"] {
+            let o = option(&r, kind).unwrap();
+            let axis = if kind == "bar" { "yAxis" } else { "xAxis" };
+            assert_eq!(
+                o[axis]["data"],
+                json!(["2024-01", "2024-02", "2024-03"]),
+                "{kind}"
+            );
+            let series = o["series"].as_array().unwrap();
+            assert_eq!(series.len(), 2, "{kind}");
+            assert_eq!(series[0]["name"], "Booked");
+            assert_eq!(series[0]["data"], json!([1, null, 5]), "{kind}");
+            assert_eq!(series[1]["name"], "Finished");
+            assert_eq!(series[1]["data"], json!([10, 20, 30]), "{kind}");
+        }
+        // two measures: one series per pivot value and measure
+        let two = pivoted(
+            &[
+                STATUS,
+                ("c.group", "dimension", "string"),
+                REVENUE,
+                ("orders.n", "measure", "count"),
+            ],
+            &["orders.status"],
+            json!([
+                {"orders.status": "Booked", "c.group": "A", "orders.revenue": 1, "orders.n": 2},
+                {"orders.status": "Finished", "c.group": "A", "orders.revenue": 3, "orders.n": 4},
+            ]),
+        );
+        let o = option(&two, "column").unwrap();
+        assert_eq!(o["xAxis"]["data"], json!(["A"]));
+        let names: Vec<&Value> = o["series"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| &s["name"])
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "Booked · ORDERS.REVENUE",
+                "Booked · ORDERS.N",
+                "Finished · ORDERS.REVENUE",
+                "Finished · ORDERS.N"
+            ]
+        );
+        assert_eq!(o["series"][3]["data"], json!([4]));
+        // a pie cannot show a pivot
+        assert!(option(&r, "pie").is_none());
+        assert_eq!(unfit(&r, "pie").as_deref(), Some("Pie cannot show a pivot"));
+    }
+
+    #[test]
+    fn a_time_axis_runs_forward_whatever_the_rows_order() {
+        let r = monthly(1, 4);
+        for kind in ["line", "area", "column", "scatter"] {
+            let o = option(&r, kind).unwrap();
+            assert_eq!(
+                o["xAxis"]["data"],
+                json!(["2024-01", "2024-02", "2024-03", "2024-04"]),
+                "{kind}"
+            );
+            assert_eq!(o["series"][0]["data"], json!([10, 20, 30, 40]), "{kind}");
+        }
+        // a date dimension too, with nulls last
+        let dates = result(
+            &[("t.day", "dimension", "date"), REVENUE],
+            json!([
+                {"t.day": null, "orders.revenue": 0},
+                {"t.day": "2024-02-01", "orders.revenue": 2},
+                {"t.day": "2024-01-01", "orders.revenue": 1},
+            ]),
+        );
+        let o = option(&dates, "line").unwrap();
+        assert_eq!(o["xAxis"]["data"], json!(["2024-01-01", "2024-02-01", "∅"]));
+        assert_eq!(o["series"][0]["data"], json!([1, 2, 0]));
+        // other categories keep the result's order (its sort)
+        let cat = result(
+            &[STATUS, REVENUE],
+            json!([{"orders.status": "b", "orders.revenue": 2}, {"orders.status": "a", "orders.revenue": 1}]),
+        );
+        assert_eq!(
+            option(&cat, "column").unwrap()["xAxis"]["data"],
+            json!(["b", "a"])
+        );
+    }
+
+    #[test]
+    fn types_that_would_mislead_say_why_instead() {
+        let many = monthly(1, 12);
+        assert_eq!(
+            unfit(&many, "single").as_deref(),
+            Some("Single value needs one row; this result has 12")
+        );
+        assert!(option(&many, "single").is_none());
+        let one = result(&[REVENUE], json!([{"orders.revenue": 5}]));
+        assert_eq!(unfit(&one, "single"), None);
+        let two_measures = result(
+            &[REVENUE, ("orders.n", "measure", "count")],
+            json!([{"orders.revenue": 5, "orders.n": 1}]),
+        );
+        assert_eq!(
+            unfit(&two_measures, "single").as_deref(),
+            Some("Single value needs one measure; this result has 2")
+        );
+        let none = result(&[STATUS], json!([{"orders.status": "a"}]));
+        assert_eq!(
+            unfit(&none, "line").as_deref(),
+            Some("Line needs a measure; this result has none")
+        );
+        assert_eq!(unfit(&none, "table"), None);
+
+        // pie: one dimension, one measure, at most 12 slices
+        assert_eq!(unfit(&many, "pie"), None);
+        let o = option(&many, "pie").unwrap();
+        assert_eq!(
+            o["series"][0]["data"][0],
+            json!({"name": "2024-01", "value": 10})
+        );
+        let too_many = monthly(1, 13);
+        assert_eq!(
+            unfit(&too_many, "pie").as_deref(),
+            Some("Pie needs at most 12 slices; this result has 13")
+        );
+        assert!(option(&too_many, "pie").is_none());
+        assert_eq!(
+            unfit(&two_measures, "pie").as_deref(),
+            Some(
+                "Pie needs one dimension and one measure; this result has 0 dimensions and 2 measures"
+            )
+        );
+
+        // scatter: x is the dimension, never the row number
+        let o = option(&many, "scatter").unwrap();
+        assert_eq!(o["xAxis"]["type"], "category");
+        assert_eq!(o["xAxis"]["data"][0], "2024-01");
+        assert_eq!(o["series"][0]["data"][0], 10);
+        // … or the first measure when there are two
+        let o = option(&two_measures, "scatter").unwrap();
+        assert_eq!(o["xAxis"]["name"], "ORDERS.REVENUE");
+        assert_eq!(o["yAxis"]["name"], "ORDERS.N");
+        assert_eq!(o["series"][0]["data"], json!([[5, 1]]));
+        assert_eq!(
+            unfit(&one, "scatter").as_deref(),
+            Some("Scatter needs a dimension or a second measure for its x axis")
+        );
+
+        // the picker's list
+        let kinds: Vec<&str> = unfit_types(&too_many).iter().map(|(k, _)| *k).collect();
+        assert_eq!(kinds, ["pie", "single"]);
+        assert!(unfit_types(&one).iter().all(|(k, _)| *k != "single"));
+        // the automatic choice always fits
+        for r in [&many, &too_many, &one, &two_measures, &none] {
+            assert_eq!(unfit(r, auto_type(r)), None);
+        }
     }
 
     #[test]
@@ -400,11 +768,8 @@ mod tests {
         assert_eq!(o["series"][1]["name"], "O.N");
         let column = option(&r, "column").unwrap();
         assert_eq!(column["xAxis"]["data"], json!(["A", "∅"]));
-        let pie = option(&r, "pie").unwrap();
-        assert_eq!(
-            pie["series"][0]["data"][0],
-            json!({"name": "A", "value": 10.5})
-        );
+        // two measures: a pie would show only the first
+        assert!(option(&r, "pie").is_none());
         assert!(option(&r, "table").is_none());
         assert!(option(&r, "area").unwrap()["series"][0]["areaStyle"].is_object());
     }

@@ -32,6 +32,10 @@ enum Command {
         /// Where to write: a folder or s3://bucket/prefix.
         #[arg(long, default_value = "data/raw")]
         out: String,
+        /// The last day with trips (YYYY-MM-DD); the data covers the two years before it
+        /// [default: today, so that "last 12 months" finds data].
+        #[arg(long)]
+        last_day: Option<chrono::NaiveDate>,
     },
     /// Check a project: semantic model, SQL models and, with a warehouse, every field against
     /// the published schema. Prints compiler-style diagnostics; exits 1 on any error.
@@ -170,7 +174,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Progress::stderr()
     };
     match cli.command {
-        Command::Generate { orders, seed, out } => generate(orders, seed, &out, &progress).await,
+        Command::Generate {
+            orders,
+            seed,
+            out,
+            last_day,
+        } => {
+            let last_day = last_day.unwrap_or_else(|| chrono::Utc::now().date_naive());
+            generate(orders, seed, last_day, &out, &progress).await
+        }
         Command::Pipeline { command } => pipeline(command, &progress).await,
         Command::Users { database, command } => {
             boltic_server::accounts::users(&database, command).await?;
@@ -234,12 +246,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 async fn generate(
     orders: u64,
     seed: u64,
+    last_day: chrono::NaiveDate,
     out: &str,
     progress: &Progress,
 ) -> anyhow::Result<ExitCode> {
     let location = Location::parse(out)?;
     let started = std::time::Instant::now();
-    let summary = boltic_pipeline::generate::generate(&location, orders, seed, progress).await?;
+    let summary =
+        boltic_pipeline::generate::generate_until(&location, orders, seed, last_day, progress)
+            .await?;
     let bytes: u64 = summary.files.iter().map(|(_, b)| b).sum();
     println!(
         "wrote {} orders, {} trips, {} customers, {} customer groups, {} aeroplanes ({:.1} MiB) to '{}' in {:.1}s",

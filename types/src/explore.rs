@@ -91,4 +91,22 @@ pub struct ExploreDescription {
     pub description: Option<String>,
     /// Every queryable field, dimensions first, by view.
     pub fields: Vec<FieldInfo>,
+    /// Filters the explore always applies (`always_filter`): a query may give its own value
+    /// for the field, but the filter is there whether or not it does.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub always_filters: Vec<FixedFilter>,
+    /// The explore also keeps only rows of a condition of its own (`sql_always_where`; its SQL
+    /// is not shown here).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub restricted: bool,
+}
+
+/// A filter an explore always applies, with its default value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FixedFilter {
+    /// The field (`view.field`).
+    pub field: String,
+    /// Its value when the query gives none (a filter expression).
+    pub value: String,
 }

@@ -48,7 +48,7 @@ display_as_str!(
     CacheStatus,
     Role
 );
-pub use explore::{ExploreDescription, ExploreSummary, FieldInfo, FieldKind};
+pub use explore::{ExploreDescription, ExploreSummary, FieldInfo, FieldKind, FixedFilter};
 pub use grid::{GRID_COLUMNS, Layout, MAX_TILE_HEIGHT, MAX_TILES};
 pub use ops::{ModelProblem, ReadyResponse};
 pub use query::{Condition, Filter, Filters, Op, Query, Sort};

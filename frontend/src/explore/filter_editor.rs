@@ -1,5 +1,7 @@
 //! A filter's editor on the filters shelf: an operator suited to the field's type and a value
-//! (with suggestions for strings), or a raw filter expression; shows the expression sent.
+//! (with suggestions for strings, a date picker for dates), or a raw filter expression; shows
+//! the expression sent. An editor opened on an existing expression (another filter added, a
+//! URL reopened) reads its operator back from it, so it keeps its kind.
 
 use leptos::prelude::*;
 use serde_json::Value;
@@ -61,11 +63,88 @@ fn expression(op: &str, a: &str, b: &str) -> String {
         "last_weeks" => format!("last {a} weeks"),
         "last_months" => format!("last {a} months"),
         "this_month" => "this month".into(),
-        "range" => format!("{a} to {b}"),
+        // the editor's range includes its last day; an expression's `to` excludes its end
+        "range" => format!(
+            "{a} to {}",
+            shift_day(b, 1).unwrap_or_else(|| b.to_string())
+        ),
         "null" => "NULL".into(),
         "notnull" => "-NULL".into(),
         _ => a.to_string(),
     }
+}
+
+/// `day` (YYYY-MM-DD) moved by `days`; `None` when it is not a date.
+fn shift_day(day: &str, days: i64) -> Option<String> {
+    let d = chrono::NaiveDate::parse_from_str(day.trim(), "%Y-%m-%d").ok()?;
+    Some(
+        d.checked_add_signed(chrono::Duration::days(days))?
+            .format("%Y-%m-%d")
+            .to_string(),
+    )
+}
+
+/// The operator and values that [`expression`] makes `expr` from, for a field of type `ty`;
+/// `None` (shown as a raw expression) for anything the editor does not write.
+fn read_back(ty: &str, expr: &str) -> Option<(&'static str, String, String)> {
+    let ops = operators(ty);
+    let e = expr.trim();
+    let known = |op: &str| ops.iter().find(|(id, _)| *id == op).map(|(id, _)| *id);
+    let one = |op: &str, a: &str| known(op).map(|op| (op, a.to_string(), String::new()));
+    let plain = |s: &str| {
+        !s.is_empty()
+            && !s.contains(['%', ',', '[', ']', '(', ')', '<', '>', '='])
+            && !s.starts_with('-')
+            && !s.eq_ignore_ascii_case("null")
+    };
+    let number = |s: &str| s.trim().parse::<f64>().is_ok();
+    let found = match e {
+        "NULL" => one("null", ""),
+        "-NULL" => one("notnull", ""),
+        "this month" => one("this_month", ""),
+        _ if e.starts_with("last ") => {
+            let mut words = e.split_whitespace().skip(1);
+            let (n, unit) = (words.next()?, words.next()?);
+            if words.next().is_some() || n.parse::<u32>().is_err() {
+                return None;
+            }
+            match unit {
+                "days" | "day" => one("last_days", n),
+                "weeks" | "week" => one("last_weeks", n),
+                "months" | "month" => one("last_months", n),
+                _ => None,
+            }
+        }
+        _ if e.contains(" to ") => {
+            let (a, b) = e.split_once(" to ")?;
+            let last = shift_day(b, -1)?;
+            shift_day(a, 0)?;
+            known("range").map(|op| (op, a.trim().to_string(), last))
+        }
+        _ if e.starts_with('[') && e.ends_with(']') => {
+            let (a, b) = e[1..e.len() - 1].split_once(',')?;
+            (number(a) && number(b))
+                .then(|| {
+                    known("between").map(|op| (op, a.trim().to_string(), b.trim().to_string()))
+                })
+                .flatten()
+        }
+        _ if e.starts_with(">=") && number(&e[2..]) => one("gte", &e[2..]),
+        _ if e.starts_with("<=") && number(&e[2..]) => one("lte", &e[2..]),
+        _ if e.starts_with('>') && number(&e[1..]) => one("gt", &e[1..]),
+        _ if e.starts_with('<') && number(&e[1..]) => one("lt", &e[1..]),
+        _ if e.len() > 2 && e.starts_with('%') && e.ends_with('%') && plain(&e[1..e.len() - 1]) => {
+            one("contains", &e[1..e.len() - 1])
+        }
+        _ if e.len() > 1 && e.ends_with('%') && plain(&e[..e.len() - 1]) => {
+            one("starts", &e[..e.len() - 1])
+        }
+        _ if e.starts_with('-') && plain(&e[1..]) => one("ne", &e[1..]),
+        _ if plain(e) && (ty == "string" || number(e)) => one("eq", e),
+        _ => None,
+    };
+    // only what `expression` writes back the same way
+    found.filter(|(op, a, b)| expression(op, a, b) == e)
 }
 
 /// The expression of the filter on `field` (empty if there is none or it has no value yet).
@@ -91,13 +170,16 @@ pub(super) fn FilterEditor(
         .map(|f| f.ty.clone())
         .unwrap_or_else(|| "string".into());
     let ops = operators(&ty);
-    let op = RwSignal::new(ops[0].0);
     let initial = state.with_untracked(|s| filter_expression(s, &field));
-    if !initial.is_empty() {
-        op.set("raw");
-    }
-    let a = RwSignal::new(initial);
-    let b = RwSignal::new(String::new());
+    // an existing expression keeps the operator it was made with, else it shows as written
+    let (first_op, first_a, first_b) = if initial.is_empty() {
+        (ops[0].0, String::new(), String::new())
+    } else {
+        read_back(&ty, &initial).unwrap_or(("raw", initial, String::new()))
+    };
+    let op = RwSignal::new(first_op);
+    let a = RwSignal::new(first_a);
+    let b = RwSignal::new(first_b);
     let key = field.clone();
     let apply = Callback::new(move |()| {
         let (a, b) = (a.get_untracked(), b.get_untracked());
@@ -145,6 +227,7 @@ pub(super) fn FilterEditor(
                 {ops.iter().map(|(id, label)| view! { <option value=*id selected=move || op.get() == *id>{*label}</option> }).collect_view()}
             </select>
             <input class="filter-value" aria-label=format!("value for {field}") list=list_id.clone()
+                prop:type=move || if op.get() == "range" { "date" } else { "text" }
                 prop:value=move || a.get()
                 placeholder=move || match op.get() { "range" => "2024-01-01", "raw" => "Looker expression", _ => "value" }
                 on:focus=move |_| if is_string { suggest_on_focus(a.get_untracked()) }
@@ -153,6 +236,9 @@ pub(super) fn FilterEditor(
                 on:keydown=move |ev: leptos::ev::KeyboardEvent| if ev.key() == "Enter" { apply.run(()) }/>
             <Show when=move || matches!(op.get(), "between" | "range")>
                 <input class="filter-value2" aria-label=format!("second value for {field}")
+                    prop:type=move || if op.get() == "range" { "date" } else { "text" }
+                    title=move || if op.get() == "range" { "the last day, included" } else { "" }
+                    prop:value=move || b.get()
                     on:input=move |ev| b.set(event_target_value(&ev)) on:change=move |_| apply.run(())/>
             </Show>
             <datalist id=list_id>
@@ -160,5 +246,69 @@ pub(super) fn FilterEditor(
             </datalist>
             <code class="expression" title="the filter expression sent">{current}</code>
         </span>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_editor_reads_back_what_it_wrote() {
+        for (ty, op, a, b) in [
+            ("string", "eq", "Finished", ""),
+            ("string", "ne", "Cancelled", ""),
+            ("string", "contains", "air", ""),
+            ("string", "starts", "L", ""),
+            ("string", "null", "", ""),
+            ("string", "notnull", "", ""),
+            ("number", "eq", "5", ""),
+            ("number", "gt", "100", ""),
+            ("number", "gte", "1.5", ""),
+            ("number", "lt", "-3", ""),
+            ("number", "lte", "7", ""),
+            ("number", "between", "5", "90"),
+            ("date", "last_days", "7", ""),
+            ("date", "last_weeks", "2", ""),
+            ("date", "last_months", "12", ""),
+            ("date", "this_month", "", ""),
+            ("date", "range", "2024-01-01", "2024-12-31"),
+            ("time", "range", "2024-02-28", "2024-02-29"),
+        ] {
+            let e = expression(op, a, b);
+            assert_eq!(
+                read_back(ty, &e),
+                Some((op, a.to_string(), b.to_string())),
+                "{ty} {op} {e}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_date_range_includes_its_last_day() {
+        assert_eq!(
+            expression("range", "2024-01-01", "2024-12-31"),
+            "2024-01-01 to 2025-01-01"
+        );
+        assert_eq!(
+            expression("range", "2023-02-01", "2023-02-28"),
+            "2023-02-01 to 2023-03-01"
+        );
+    }
+
+    #[test]
+    fn other_expressions_stay_raw() {
+        for (ty, e) in [
+            ("string", "Finished,Booked"),
+            ("string", "-Cancelled,-Booked"),
+            ("string", "%a%b%"),
+            ("number", "[5,90)"),
+            ("number", ">5 AND <9"),
+            ("date", "after 2024-01-01"),
+            ("date", "last 7 fortnights"),
+            ("number", "abc"),
+        ] {
+            assert_eq!(read_back(ty, e), None, "{ty} {e}");
+        }
     }
 }

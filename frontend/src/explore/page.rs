@@ -53,6 +53,16 @@ fn Explore(description: ExploreDescription) -> impl IntoView {
             tab.set("results");
         }
     });
+    // Ctrl+Enter (⌘+Enter) runs, from anywhere on the page.
+    let _run_key = window_event_listener(leptos::ev::keydown, move |ev| {
+        if ev.key() == "Enter"
+            && (ev.ctrl_key() || ev.meta_key())
+            && !state.with_untracked(|s| s.is_empty())
+        {
+            ev.prevent_default();
+            session.run();
+        }
+    });
     // Back / forward: read the URL again and run it.
     let _popstate = window_event_listener(leptos::ev::popstate, move |_| {
         state.set(ExploreState::from_query_string(&current_search()));
@@ -74,6 +84,10 @@ fn Explore(description: ExploreDescription) -> impl IntoView {
                     <ShelfView session=session shelf=Shelf::Pivots/>
                     <ShelfView session=session shelf=Shelf::Filters/>
                 </div>
+                {description.restricted.then(|| view! {
+                    <p class="muted fixed-note">"This explore also keeps only the rows of a condition of its own"
+                        {description.description.clone().map(|d| format!(": {d}"))}</p>
+                })}
                 <ExploreToolbar session=session/>
                 <div class="tabs" role="tablist">
                     {["results", "chart", "sql"].into_iter().map(|t| view! {
@@ -85,7 +99,10 @@ fn Explore(description: ExploreDescription) -> impl IntoView {
                     }).collect_view()}
                 </div>
                 {move || match result.get() {
-                    None => view! { <p class="hint">"Add dimensions and measures, then Run."</p> }.into_any(),
+                    // say what is happening, not what was true before
+                    None if session.running.get() => view! { <p class="hint running" role="status">"Running the query…"</p> }.into_any(),
+                    None if state.with(|s| s.is_empty()) => view! { <p class="hint">"Add dimensions and measures, then Run."</p> }.into_any(),
+                    None => view! { <p class="hint">"Press Run (or Ctrl+Enter) to see the rows."</p> }.into_any(),
                     Some(Err(e)) => view! { <ErrorBox error=e/> }.into_any(),
                     Some(Ok(r)) => view! { <Results result=r tab=tab state=state on_sort=Callback::new(move |f: String| session.edit(|s| s.toggle_sort(&f))) on_resort=Callback::new(move |()| session.run())/> }.into_any(),
                 }}

@@ -45,8 +45,14 @@ pub(super) fn Results(
     view! {
         <div class="results">
             <p class="meta">
-                {move || r.with_value(|r| format!("{} rows{} · cache {}", r.row_count, if r.truncated { " (truncated)" } else { "" }, r.cache))}
+                {move || r.with_value(|r| format!("{} rows · cache {}", r.row_count, r.cache))}
             </p>
+            {move || r.with_value(|r| r.truncated).then(|| view! {
+                <p class="notice truncated" role="status">"More rows match than this server returns at once; these are the first ones. Add filters or fewer dimensions to see all of them."</p>
+            })}
+            {move || r.with_value(|r| r.row_count == 0).then(|| view! {
+                <p class="notice empty" role="status">"No rows match this question. Check the filters (the explore may also apply fixed ones)."</p>
+            })}
             <Show when=move || tab.get() == "results">
                 <TableView result=r.get_value() on_sort=sort sorts=sorts/>
             </Show>

@@ -14,6 +14,9 @@ pub(super) struct ExploreSession {
     /// The explore's name.
     pub(super) explore: StoredValue<String>,
     fields: StoredValue<Vec<FieldInfo>>,
+    /// The fields of the explore's `always_filter`: on the filters shelf from the start, with
+    /// their default values, and not removable.
+    fixed: StoredValue<Vec<String>>,
     /// What is asked: fields on shelves, filters, sorts, limit, chart type.
     pub(super) state: RwSignal<ExploreState>,
     /// The latest answer, None before the first run.
@@ -27,10 +30,25 @@ pub(super) struct ExploreSession {
 impl ExploreSession {
     /// A session on `description`, with the state the URL holds.
     pub(super) fn new(description: &ExploreDescription) -> Self {
+        // the explore's fixed filters show on the shelf (with their defaults unless the URL
+        // gives a value), so that what narrows the rows is never invisible
+        let mut state = ExploreState::from_query_string(&current_search());
+        for f in &description.always_filters {
+            if !state.filters.iter().any(|(field, _)| *field == f.field) {
+                state.filters.push((f.field.clone(), f.value.clone()));
+            }
+        }
         ExploreSession {
             explore: StoredValue::new(description.name.clone()),
             fields: StoredValue::new(description.fields.clone()),
-            state: RwSignal::new(ExploreState::from_query_string(&current_search())),
+            fixed: StoredValue::new(
+                description
+                    .always_filters
+                    .iter()
+                    .map(|f| f.field.clone())
+                    .collect(),
+            ),
+            state: RwSignal::new(state),
             result: RwSignal::new(None),
             running: RwSignal::new(false),
             auto_run: RwSignal::new(false),
@@ -49,6 +67,11 @@ impl ExploreSession {
     }
 
     /// The label of field `n` (its name if there is no such field).
+    /// Whether `n` is one of the explore's fixed (`always_filter`) filters.
+    pub(super) fn is_fixed(self, n: &str) -> bool {
+        self.fixed.with_value(|f| f.iter().any(|x| x == n))
+    }
+
     pub(super) fn label_of(self, n: &str) -> String {
         self.field(n)
             .map(|f| f.label)

@@ -53,12 +53,15 @@ fn ShelfChip(session: ExploreSession, shelf: Shelf, name: String) -> impl IntoVi
         let info = session.field(&n);
         view! { <FilterEditor field=n4.clone() info=info state=session.state on_change=Callback::new(move |()| session.run_if_auto())/> }
     });
+    // the explore's own filters stay: their value may change, they may not go
+    let fixed = shelf == Shelf::Filters && session.is_fixed(&n);
     view! {
-        <li class="chip" data-field=n.clone()>
+        <li class="chip" class:fixed=fixed data-field=n.clone()>
             <span class="chip-label">{label.clone()}</span>
+            {fixed.then(|| view! { <span class="badge" title="this explore always filters on this field; change its value, it cannot be removed">"always"</span> })}
             <button aria-label=format!("move {label} earlier") on:click=move |_| session.edit(|s| move_in(s, shelf, &n1, -1))>"◀"</button>
             <button aria-label=format!("move {label} later") on:click=move |_| session.edit(|s| move_in(s, shelf, &n2, 1))>"▶"</button>
-            <button aria-label=format!("remove {label}") on:click=move |_| session.edit(|s| remove_from(s, shelf, &n3))>"✕"</button>
+            {(!fixed).then(|| view! { <button aria-label=format!("remove {label}") on:click=move |_| session.edit(|s| remove_from(s, shelf, &n3))>"✕"</button> })}
             {filter_editor}
         </li>
     }

@@ -14,15 +14,26 @@ use crate::widgets::ChartTypeSelect;
 pub(super) fn ExploreToolbar(session: ExploreSession) -> impl IntoView {
     let (state, running, auto_run) = (session.state, session.running, session.auto_run);
     let me = use_me();
+    // a row limit that is not a whole number of at least 1 is refused, not silently changed
+    let limit_error = RwSignal::new(None::<String>);
     view! {
         <div class="toolbar">
-            <button class="run primary" on:click=move |_| session.run() disabled=move || state.with(|s| s.is_empty())>"Run"</button>
+            <button class="run primary" title="Run (Ctrl+Enter)" on:click=move |_| session.run() disabled=move || state.with(|s| s.is_empty()) || limit_error.with(Option::is_some)>"Run"</button>
             <button class="cancel" on:click=move |_| session.cancel() disabled=move || !running.get()>"Cancel"</button>
             <label><input type="checkbox" prop:checked=move || auto_run.get() on:change=move |ev| auto_run.set(event_target_checked(&ev))/>" Auto-run"</label>
-            <label>"Row limit "<input type="number" min="1" class="limit" prop:value=move || state.with(|s| s.limit.to_string())
-                on:change=move |ev| { let v = event_target_value(&ev).parse().unwrap_or(DEFAULT_LIMIT); session.edit(|s| s.limit = v.max(1)) }/></label>
+            <label>"Row limit "<input type="number" min="1" step="1" class="limit" aria-invalid=move || limit_error.with(Option::is_some).to_string()
+                prop:value=move || state.with(|s| s.limit.to_string())
+                on:change=move |ev| {
+                    let text = event_target_value(&ev);
+                    match text.trim().parse::<u64>() {
+                        Ok(v) if v >= 1 => { limit_error.set(None); session.edit(|s| s.limit = v) }
+                        _ => limit_error.set(Some(format!("the row limit '{text}' is not a whole number of at least 1; the default is {DEFAULT_LIMIT}"))),
+                    }
+                }/></label>
+            {move || limit_error.get().map(|e| view! { <span class="field-error" role="alert">{e}</span> })}
             <label><input type="checkbox" prop:checked=move || state.with(|s| s.totals) on:change=move |ev| { let on = event_target_checked(&ev); session.edit(|s| s.totals = on) }/>" Totals"</label>
             <label>"Chart "<ChartTypeSelect chosen=Signal::derive(move || state.with(|s| s.viz.clone()))
+                unfit=Signal::derive(move || session.result.with(|r| match r { Some(Ok(r)) => crate::chart::unfit_types(r), _ => Vec::new() }))
                 on_change=Callback::new(move |v: String| state.update(|s| s.viz = (v != "auto").then_some(v)))/></label>
             <Show when=move || me.can_edit()>
                 <SaveToDashboard explore=session.explore.get_value() state=state suggested_title=Signal::derive(move || session.suggested_title())/>

@@ -1,5 +1,7 @@
 //! A result drawn as an ECharts chart (or as a single value), with clicks on a bar, point or
-//! slice reported as the clicked category; and the chart-type picker that goes with it.
+//! slice reported as the clicked category; and the chart-type picker that goes with it. A type
+//! that would mislead about the result ([`chart::unfit`]) is not drawn: its reason is shown
+//! instead, and the picker offers it disabled, with the reason as its title.
 
 use leptos::prelude::*;
 
@@ -22,6 +24,7 @@ pub fn ChartView(
         kind.get()
             .unwrap_or_else(|| r.with_value(|r| chart::auto_type(r).to_string()))
     };
+    let unfit = move || r.with_value(|r| chart::unfit(r, &chosen()));
     Effect::new(move |_| {
         let k = chosen();
         chart.set_value(None);
@@ -34,9 +37,12 @@ pub fn ChartView(
         }
     });
     view! {
-        <div class="chart-area" data-chart=chosen>
+        <div class="chart-area" data-chart=chosen data-unfit=move || unfit().is_some().then_some("true")>
             {move || {
                 let k = chosen();
+                if let Some(why) = unfit() {
+                    return view! { <p class="chart-unfit" role="status">{why}</p> }.into_any();
+                }
                 r.with_value(|r| match k.as_str() {
                     "single" => {
                         let m = r.fields.iter().find(|f| f.is_measure()).cloned();
@@ -52,7 +58,8 @@ pub fn ChartView(
     }
 }
 
-/// The chart-type `<select>`: "Automatic" (value `auto`) and every type in [`CHART_TYPES`].
+/// The chart-type `<select>`: "Automatic" (value `auto`) and every type in [`CHART_TYPES`];
+/// the types in `unfit` (see [`chart::unfit_types`]) are disabled, their reason as title.
 #[component]
 pub fn ChartTypeSelect(
     /// The chosen chart type's id; None is the automatic choice.
@@ -60,11 +67,20 @@ pub fn ChartTypeSelect(
     chosen: Signal<Option<String>>,
     /// Called with the value picked (`auto` or a type's id).
     on_change: Callback<String>,
+    /// The types that do not fit the current result, with why; none when left out.
+    #[prop(optional, into)]
+    unfit: Option<Signal<Vec<(&'static str, String)>>>,
 ) -> impl IntoView {
+    let why = move |id: &str| {
+        unfit.and_then(|u| u.with(|u| u.iter().find(|(k, _)| *k == id).map(|(_, w)| w.clone())))
+    };
     view! {
         <select aria-label="chart type" on:change=move |ev| on_change.run(event_target_value(&ev))>
             <option value="auto" selected=move || chosen.with(Option::is_none)>"Automatic"</option>
-            {CHART_TYPES.iter().map(|(id, label)| view! { <option value=*id selected=move || chosen.with(|c| c.as_deref() == Some(*id))>{*label}</option> }).collect_view()}
+            {CHART_TYPES.iter().map(|(id, label)| view! {
+                <option value=*id selected=move || chosen.with(|c| c.as_deref() == Some(*id))
+                    disabled=move || why(id).is_some() title=move || why(id)>{*label}</option>
+            }).collect_view()}
         </select>
     }
 }

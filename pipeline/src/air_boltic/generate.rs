@@ -85,15 +85,33 @@ fn row_rng(seed: u64, salt: u64, id: u64) -> SmallRng {
     SmallRng::seed_from_u64(z ^ (z >> 31))
 }
 
-/// Generate the raw files for `orders` orders into `out`.
+/// The last trip day of [`generate`]: two years of trips from 2023-01-01.
+pub const DEFAULT_LAST_DAY: (i32, u32, u32) = (2024, 12, 30);
+
+/// Generate the raw files for `orders` orders into `out`, with two years of trips ending on
+/// [`DEFAULT_LAST_DAY`] (the same files for the same seed, whenever it runs).
 pub async fn generate(
     out: &Location,
     orders: u64,
     seed: u64,
     progress: &Progress,
 ) -> Result<GenerateSummary> {
+    let (y, m, d) = DEFAULT_LAST_DAY;
+    let last_day = NaiveDate::from_ymd_opt(y, m, d).expect("static date");
+    generate_until(out, orders, seed, last_day, progress).await
+}
+
+/// [`generate`] with two years of trips ending on `last_day` (e.g. today, so that relative
+/// filters such as "last 12 months" find data). The same seed and last day give the same files.
+pub async fn generate_until(
+    out: &Location,
+    orders: u64,
+    seed: u64,
+    last_day: NaiveDate,
+    progress: &Progress,
+) -> Result<GenerateSummary> {
     let scale = Scale::for_orders(orders);
-    let generator = Generator::new(scale, seed);
+    let generator = Generator::new(scale, seed, last_day);
     let catalogue = catalogue_json()?;
     out.write(raw::MODEL_CATALOGUE, catalogue.clone()).await?;
 
@@ -330,7 +348,8 @@ struct Trip {
 }
 
 impl Generator {
-    fn new(scale: Scale, seed: u64) -> Self {
+    fn new(scale: Scale, seed: u64, last_day: NaiveDate) -> Self {
+        const DAYS: i64 = 730;
         let fleet =
             WeightedIndex::new(MODELS.iter().map(|m| m.fleet_weight)).expect("static weights");
         let cities = WeightedIndex::new(CITIES.iter().map(|c| c.weight)).expect("static weights");
@@ -339,8 +358,8 @@ impl Generator {
             seed,
             fleet,
             cities,
-            first_day: NaiveDate::from_ymd_opt(2023, 1, 1).expect("static date"),
-            days: 730,
+            first_day: last_day - Duration::days(DAYS - 1),
+            days: DAYS,
         }
     }
 
@@ -558,7 +577,11 @@ mod tests {
 
     #[test]
     fn trips_are_a_function_of_seed_and_id() {
-        let g = Generator::new(Scale::for_orders(1000), 7);
+        let g = Generator::new(
+            Scale::for_orders(1000),
+            7,
+            NaiveDate::from_ymd_opt(2024, 12, 30).expect("date"),
+        );
         let (a, b) = (g.trip(5), g.trip(5));
         assert_eq!(
             (a.origin, a.destination, a.start, a.end),

@@ -102,6 +102,15 @@ pub async fn describe_explore(
             .unwrap_or_else(|| title(&explore.name)),
         description: explore.description.clone(),
         fields,
+        always_filters: explore
+            .always_filter
+            .iter()
+            .map(|(field, value)| boltic_types::FixedFilter {
+                field: field.clone(),
+                value: value.clone(),
+            })
+            .collect(),
+        restricted: explore.sql_always_where.is_some(),
     })
     .into_response())
 }

@@ -1089,3 +1089,39 @@ async fn count_distinct_is_planned_without_the_two_level_rewrite() {
     };
     assert_eq!(show(&direct), show(&two_level));
 }
+
+/// The demo's "Finished orders" explore: with data generated up to today its default filter
+/// (trip date in the last 12 months) finds rows, and they are finished orders only.
+#[tokio::test]
+async fn the_finished_orders_explore_means_what_it_says() {
+    let dir = tempfile::tempdir().unwrap();
+    let raw = local(&dir.path().join("raw"));
+    let today = chrono::Utc::now().date_naive();
+    boltic_pipeline::generate::generate_until(&raw, 3_000, 11, today, &Progress::hidden())
+        .await
+        .expect("generate");
+    build(&raw, &local(&dir.path().join("wh"))).await;
+    let state = app(cfg(&dir.path().join("wh"))).await;
+    let by_status =
+        json!({"explore": "finished_orders", "fields": ["orders.status", "orders.order_count"]});
+    let answer = post(&state, "/api/v1/query", by_status.to_string())
+        .await
+        .json();
+    let rows = answer["rows"].as_array().expect("rows");
+    assert_eq!(rows.len(), 1, "{answer}");
+    assert_eq!(rows[0]["orders.status"], "Finished", "{answer}");
+    assert!(
+        rows[0]["orders.order_count"].as_u64().unwrap_or(0) > 0,
+        "{answer}"
+    );
+    // the default filter is what narrows it: all of the explore's finished orders are more
+    let everything = json!({"explore": "orders", "fields": ["orders.order_count"],
+                            "filters": {"orders.status": "Finished"}});
+    let all = post(&state, "/api/v1/query", everything.to_string())
+        .await
+        .json();
+    assert!(
+        all["rows"][0]["orders.order_count"].as_u64() > rows[0]["orders.order_count"].as_u64(),
+        "{all}"
+    );
+}
