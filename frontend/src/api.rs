@@ -76,13 +76,89 @@ pub async fn post<T: serde::de::DeserializeOwned>(
     request("POST", path, Some(encode(body)?), signal).await
 }
 
+/// POST a query `body` to `path` (`/api/v1/query` or a tile's query) for CSV, through the same
+/// endpoint and access rules as the JSON answer, and save it as `filename`. The answer says
+/// whether the rows were cut at the server's row cap.
+pub async fn download_csv(
+    path: &str,
+    body: &impl serde::Serialize,
+    filename: &str,
+) -> Result<bool, ErrorBody> {
+    let sep = if path.contains('?') { '&' } else { '?' };
+    let (response, text) = exchange(
+        "POST",
+        &format!("{path}{sep}format=csv"),
+        Some(encode(body)?),
+        None,
+    )
+    .await?;
+    if !ok(&response) {
+        return Err(
+            serde_json::from_str(&text).unwrap_or_else(|_| local_error("the download failed"))
+        );
+    }
+    save(&text, filename)?;
+    Ok(header(&response, "boltic-truncated").as_deref() == Some("true"))
+}
+
+/// A file name for `title`: letters, digits and dashes, then `.csv`.
+pub fn csv_name(title: &str) -> String {
+    let mut name = String::new();
+    for c in title.chars().flat_map(char::to_lowercase) {
+        if c.is_alphanumeric() {
+            name.push(c);
+        } else if !name.ends_with('-') && !name.is_empty() {
+            name.push('-');
+        }
+    }
+    let name = name.trim_end_matches('-');
+    format!("{}.csv", if name.is_empty() { "boltic" } else { name })
+}
+
 #[cfg(target_arch = "wasm32")]
-async fn request<T: serde::de::DeserializeOwned>(
+fn ok(r: &web_sys::Response) -> bool {
+    r.ok()
+}
+
+#[cfg(target_arch = "wasm32")]
+fn header(r: &web_sys::Response, name: &str) -> Option<String> {
+    r.headers().get(name).ok().flatten()
+}
+
+/// Offer `text` to the browser as the file `filename`.
+#[cfg(target_arch = "wasm32")]
+fn save(text: &str, filename: &str) -> Result<(), ErrorBody> {
+    use wasm_bindgen::JsCast;
+    let failed = || local_error("the browser would not save the file");
+    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("text/csv");
+    let blob =
+        web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).map_err(|_| failed())?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|_| failed())?;
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or_else(failed)?;
+    let a: web_sys::HtmlAnchorElement = document
+        .create_element("a")
+        .map_err(|_| failed())?
+        .dyn_into()
+        .map_err(|_| failed())?;
+    a.set_href(&url);
+    a.set_download(filename);
+    a.click();
+    let _ = web_sys::Url::revoke_object_url(&url);
+    Ok(())
+}
+
+/// Send a request; the response and its body as text.
+#[cfg(target_arch = "wasm32")]
+async fn exchange(
     method: &str,
     path: &str,
     body: Option<String>,
     signal: Option<&web_sys::AbortSignal>,
-) -> Result<T, ErrorBody> {
+) -> Result<(web_sys::Response, String), ErrorBody> {
     use wasm_bindgen::JsCast;
     use wasm_bindgen_futures::JsFuture;
     let init = web_sys::RequestInit::new();
@@ -121,6 +197,17 @@ async fn request<T: serde::de::DeserializeOwned>(
     .map_err(|_| local_error("cannot read the answer"))?
     .as_string()
     .unwrap_or_default();
+    Ok((response, text))
+}
+
+#[cfg(target_arch = "wasm32")]
+async fn request<T: serde::de::DeserializeOwned>(
+    method: &str,
+    path: &str,
+    body: Option<String>,
+    signal: Option<&web_sys::AbortSignal>,
+) -> Result<T, ErrorBody> {
+    let (response, text) = exchange(method, path, body, signal).await?;
     if response.status() == 204 {
         serde_json::from_str("null")
             .map_err(|e| local_error(format!("unexpected answer from the server: {e}")))
@@ -131,6 +218,31 @@ async fn request<T: serde::de::DeserializeOwned>(
         Err(serde_json::from_str(&text)
             .unwrap_or_else(|_| local_error(format!("the server answered {}", response.status()))))
     }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+async fn exchange(
+    _method: &str,
+    _path: &str,
+    _body: Option<String>,
+    _signal: Option<&web_sys::AbortSignal>,
+) -> Result<((), String), ErrorBody> {
+    Err(local_error("requests run in the browser"))
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn ok(_: &()) -> bool {
+    false
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn header(_: &(), _: &str) -> Option<String> {
+    None
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn save(_: &str, _: &str) -> Result<(), ErrorBody> {
+    Err(local_error("files are saved in the browser"))
 }
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -161,5 +273,21 @@ pub(crate) fn test_result(fields: Vec<FieldMeta>, rows: Value) -> QueryResult {
         },
         cache: boltic_types::CacheStatus::Miss,
         warehouse_version: "".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_download_is_named_after_its_question() {
+        assert_eq!(
+            super::csv_name("Revenue by customer group"),
+            "revenue-by-customer-group.csv"
+        );
+        assert_eq!(
+            super::csv_name("  Orders / month (EUR) "),
+            "orders-month-eur.csv"
+        );
+        assert_eq!(super::csv_name("…"), "boltic.csv");
     }
 }

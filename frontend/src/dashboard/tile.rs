@@ -64,8 +64,13 @@ pub(super) fn TileCard(board: BoardState, drag: TileDrag, name: String) -> impl 
         let query = serde_json::to_value(&t.query).unwrap_or_default();
         move || state.with(|s| explore_link(&query, s.as_ref()))
     };
-    let (n_drag, n_title, n_tools, n_resize) =
-        (name.clone(), name.clone(), name.clone(), name.clone());
+    let (n_drag, n_title, n_tools, n_resize, n_download) = (
+        name.clone(),
+        name.clone(),
+        name.clone(),
+        name.clone(),
+        name.clone(),
+    );
     let (title, chart) = (t.title, t.chart.to_string());
     let (title_input, chart_tools) = (title.clone(), chart.clone());
     view! {
@@ -80,6 +85,22 @@ pub(super) fn TileCard(board: BoardState, drag: TileDrag, name: String) -> impl 
                 <span class="ran" title="last run">
                     {move || state.with(|s| s.as_ref().map(|s| if s.loading { "running…".to_string() } else { s.ran_at.clone().unwrap_or_default() }))}
                 </span>
+                <button class="download" title="download as CSV" aria-label=format!("download {title} as CSV")
+                    on:pointerdown=|ev| ev.stop_propagation()
+                    on:click={
+                        let (tile, title) = (n_download.clone(), title.clone());
+                        move |_| {
+                            let (tile, name) = (tile.clone(), crate::api::csv_name(&title));
+                            let dashboard = board.dash.with_untracked(|d| d.name.clone());
+                            let body = serde_json::json!({"filters": board.values.get_untracked()});
+                            leptos::task::spawn_local(async move {
+                                let url = format!("/api/v1/dashboards/{dashboard}/tiles/{tile}/query");
+                                if let Err(e) = crate::api::download_csv(&url, &body, &name).await {
+                                    leptos::logging::warn!("download failed: {}", e.message);
+                                }
+                            });
+                        }
+                    }>"⤓"</button>
                 {(!board.shared).then(|| view! { <a class="open" href=link title="open in explore" aria-label="open in explore">"↗"</a> })}
             </header>
             <Show when=move || editing.get()>

@@ -16,6 +16,24 @@ pub(super) fn ExploreToolbar(session: ExploreSession) -> impl IntoView {
     let me = use_me();
     // a row limit that is not a whole number of at least 1 is refused, not silently changed
     let limit_error = RwSignal::new(None::<String>);
+    // CSV of the question as it stands, through the query endpoint (same access rules)
+    let download_note = RwSignal::new(None::<String>);
+    let download = move |_| {
+        let s = state.get_untracked();
+        let body = s.to_query(&session.explore.get_value());
+        let name = crate::api::csv_name(&session.suggested_title());
+        download_note.set(Some("Preparing the CSV…".into()));
+        leptos::task::spawn_local(async move {
+            let note = match crate::api::download_csv("/api/v1/query", &body, &name).await {
+                Ok(true) => format!(
+                    "Saved {name}: the first rows only (the server's row cap); add filters for the rest"
+                ),
+                Ok(false) => format!("Saved {name}"),
+                Err(e) => format!("Download failed: {}", e.message),
+            };
+            download_note.set(Some(note));
+        });
+    };
     view! {
         <div class="toolbar">
             <button class="run primary" title="Run (Ctrl+Enter)" on:click=move |_| session.run() disabled=move || state.with(|s| s.is_empty()) || limit_error.with(Option::is_some)>"Run"</button>
@@ -35,6 +53,8 @@ pub(super) fn ExploreToolbar(session: ExploreSession) -> impl IntoView {
             <label>"Chart "<ChartTypeSelect chosen=Signal::derive(move || state.with(|s| s.viz.clone()))
                 unfit=Signal::derive(move || session.result.with(|r| match r { Some(Ok(r)) => crate::chart::unfit_types(r), _ => Vec::new() }))
                 on_change=Callback::new(move |v: String| state.update(|s| s.viz = (v != "auto").then_some(v)))/></label>
+            <button class="download" title="Download the rows as CSV" disabled=move || state.with(|s| s.is_empty()) || limit_error.with(Option::is_some) on:click=download>"Download CSV"</button>
+            {move || download_note.get().map(|n| view! { <span class="download-note" role="status">{n}</span> })}
             <Show when=move || me.can_edit()>
                 <SaveToDashboard explore=session.explore.get_value() state=state suggested_title=Signal::derive(move || session.suggested_title())/>
             </Show>
