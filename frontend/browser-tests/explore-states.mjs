@@ -120,6 +120,26 @@ try {
     await page.screenshot({ path: `${shots}/explore-finished-orders.png`, fullPage: true });
   });
 
+  await step("a pivoted table says how many rows it shows, and shows the totals", async () => {
+    await page.goto(`${base}/explore/orders?d=trips.start_month,orders.status&m=orders.order_count&p=orders.status&t=1`);
+    await page.locator("table.data.pivoted tbody tr").first().waitFor();
+    const r = await api("POST", "/api/v1/query", {
+      explore: "orders", fields: ["trips.start_month", "orders.status", "orders.order_count"],
+      pivots: ["orders.status"], totals: true,
+    });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    const months = new Set(r.body.rows.map((row) => row["trips.start_month"])).size;
+    const shown = await page.locator("table.data.pivoted tbody tr").count();
+    assert.equal(shown, months);
+    const meta = await page.locator(".results p.meta").innerText();
+    assert.match(meta, new RegExp(`^${months} rows × \\d+ pivot columns \\(${r.body.row_count} result rows\\)`), meta);
+    const total = await page.locator(".pivot-totals").innerText();
+    const want = Number(r.body.totals["orders.order_count"]);
+    assert.ok(want > 0);
+    assert.ok(total.replace(/[^0-9]/g, "").endsWith(String(want)), `${total} vs ${want}`);
+    await page.screenshot({ path: `${shots}/explore-pivot-totals.png`, fullPage: true });
+  });
+
   assert.deepEqual(errors, [], "no page errors");
 } finally {
   await browser.close();

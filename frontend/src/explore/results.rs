@@ -45,7 +45,11 @@ pub(super) fn Results(
     view! {
         <div class="results">
             <p class="meta">
-                {move || r.with_value(|r| format!("{} rows · cache {}", r.row_count, r.cache))}
+                // a pivoted table shows fewer rows than the answer has: say both
+                {move || r.with_value(|r| match crate::pivot::pivot(r) {
+                    Some(p) => format!("{} rows × {} pivot columns ({} result rows) · cache {}", p.rows.len(), p.columns.len(), r.row_count, r.cache),
+                    None => format!("{} rows · cache {}", r.row_count, r.cache),
+                })}
             </p>
             {move || r.with_value(|r| r.truncated).then(|| view! {
                 <p class="notice truncated" role="status">"More rows match than this server returns at once; these are the first ones. Add filters or fewer dimensions to see all of them."</p>

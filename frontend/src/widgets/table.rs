@@ -49,6 +49,20 @@ pub fn TableView(
     if let Some(p) = pivot(&result) {
         let n_measures = p.measures.len().max(1);
         let row_span = (p.pivot_fields.len() + 1).to_string();
+        // the API's totals are over every pivot column at once: said as such, under the table
+        let totals = result.totals().map(|t| {
+            p.measures
+                .iter()
+                .map(|m| {
+                    format!(
+                        "{} {}",
+                        label(m),
+                        format_cell(t.get(&m.name), m.value_format.as_deref())
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(" · ")
+        });
         return view! {
             <table class="data pivoted">
                 <thead>
@@ -83,6 +97,7 @@ pub fn TableView(
                     }).collect_view()}
                 </tbody>
             </table>
+            {totals.map(|t| view! { <p class="totals pivot-totals">"Total over all columns: "{t}</p> })}
         }
         .into_any();
     }
