@@ -103,16 +103,8 @@ pub async fn download_csv(
 
 /// A file name for `title`: letters, digits and dashes, then `.csv`.
 pub fn csv_name(title: &str) -> String {
-    let mut name = String::new();
-    for c in title.chars().flat_map(char::to_lowercase) {
-        if c.is_alphanumeric() {
-            name.push(c);
-        } else if !name.ends_with('-') && !name.is_empty() {
-            name.push('-');
-        }
-    }
-    let name = name.trim_end_matches('-');
-    format!("{}.csv", if name.is_empty() { "boltic" } else { name })
+    let name = boltic_types::slug(title, 80);
+    format!("{}.csv", if name.is_empty() { "boltic" } else { &name })
 }
 
 #[cfg(target_arch = "wasm32")]

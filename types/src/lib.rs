@@ -55,3 +55,35 @@ pub use query::{Condition, Filter, Filters, Op, Query, Sort};
 pub use result::{
     CacheStatus, Encoded, FieldMeta, QueryResponse, Row, SqlResponse, Timing, ValuesResponse,
 };
+
+/// A name for URLs and files from `text`: lowercase ASCII letters and digits, one `-` for each run
+/// of anything else, at most `max` characters, no dash at either end (may be empty).
+pub fn slug(text: &str, max: usize) -> String {
+    let mut out = String::new();
+    for c in text.chars().flat_map(char::to_lowercase) {
+        if out.len() >= max {
+            break;
+        }
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    out.trim_end_matches('-').to_string()
+}
+
+#[cfg(test)]
+mod slug_tests {
+    #[test]
+    fn slugs_keep_letters_and_digits() {
+        assert_eq!(super::slug("Sales by month", 40), "sales-by-month");
+        assert_eq!(
+            super::slug("  Orders / month (EUR) ", 40),
+            "orders-month-eur"
+        );
+        assert_eq!(super::slug("…", 40), "");
+        assert_eq!(super::slug("abcdef", 3), "abc");
+        assert_eq!(super::slug("ab cd", 3), "ab");
+    }
+}

@@ -234,18 +234,7 @@ pub(super) fn token_hash(token: &str) -> Vec<u8> {
 
 /// A URL-friendly name from a title plus a random suffix: `Sales by month` → `sales-by-month-k3m9`.
 pub fn name_from_title(title: &str) -> Result<String, StoreError> {
-    let mut slug = String::new();
-    for c in title.chars().flat_map(char::to_lowercase) {
-        if c.is_ascii_alphanumeric() {
-            slug.push(c);
-        } else if !slug.ends_with('-') && !slug.is_empty() {
-            slug.push('-');
-        }
-        if slug.len() >= 40 {
-            break;
-        }
-    }
-    let slug = slug.trim_end_matches('-');
+    let slug = boltic_types::slug(title, 40);
     let suffix = random_id(4)?;
     Ok(if slug.is_empty() {
         format!("dashboard-{suffix}")
