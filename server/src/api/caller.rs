@@ -81,9 +81,8 @@ impl Caller {
     pub fn access(&self) -> Access {
         match self {
             Caller::User {
-                role: Role::Admin, ..
-            } => Access::Unrestricted,
-            Caller::User { attributes, .. } => Access::User(attributes.clone()),
+                role, attributes, ..
+            } => access_for(*role, attributes),
             Caller::Share { access, .. } => access.clone(),
             Caller::Anonymous | Caller::Metrics => Access::User(UserAttributes::new()),
         }
@@ -121,11 +120,6 @@ impl Caller {
         }
     }
 
-    /// The access a share link made by `user` gives its visitors (what that user sees).
-    pub fn access_of(user: &User) -> Access {
-        Caller::from_user(user.clone(), Via::Key).access()
-    }
-
     fn from_user(user: User, via: Via) -> Caller {
         Caller::User {
             id: user.id,
@@ -134,6 +128,16 @@ impl Caller {
             attributes: user.attributes,
             via,
         }
+    }
+}
+
+/// What a user with `role` and `attributes` sees: admins every row, others what their
+/// attributes allow.
+fn access_for(role: Role, attributes: &UserAttributes) -> Access {
+    if role == Role::Admin {
+        Access::Unrestricted
+    } else {
+        Access::User(attributes.clone())
     }
 }
 
@@ -246,7 +250,9 @@ async fn by_token(state: &AppState, token: &str) -> Result<Caller, ApiError> {
             let access = match &l.created_by {
                 None => Access::User(UserAttributes::new()),
                 Some(maker) => match store.user_by_id(maker).await? {
-                    Some(u) if !u.disabled && Permissions::of(u.role).edit => Caller::access_of(&u),
+                    Some(u) if !u.disabled && Permissions::of(u.role).edit => {
+                        access_for(u.role, &u.attributes)
+                    }
                     _ => {
                         return Err(ApiError::new(
                             ApiCode::InvalidToken,

@@ -84,19 +84,12 @@ async fn a_user_without_attributes_sees_no_rows_and_no_granted_explores() {
     let state = secured_state(dir.path()).await;
     let viewer = key_of(&state, "nobody@x.ee", boltic_types::Role::Viewer).await;
     let editor = key_of(&state, "editor@x.ee", boltic_types::Role::Editor).await;
-    let (st, vk) = (&state, viewer.as_str());
-    let get = move |uri: &'static str| as_key(st, "GET", uri, vk, Value::Null);
-    let post = move |uri: &'static str, body: String| {
-        as_key(
-            st,
-            "POST",
-            uri,
-            vk,
-            serde_json::from_str(&body).expect("json"),
-        )
+    let user = As {
+        state: &state,
+        key: &viewer,
     };
 
-    let list = get("/api/v1/explores").await.json();
+    let list = user.get("/api/v1/explores").await.json();
     let names: Vec<&str> = list
         .as_array()
         .expect("list")
@@ -108,25 +101,29 @@ async fn a_user_without_attributes_sees_no_rows_and_no_granted_explores() {
         "{names:?}"
     );
     assert!(!names.contains(&"finance_orders"), "{names:?}");
-    let missing = get("/api/v1/explores/finance_orders").await;
+    let missing = user.get("/api/v1/explores/finance_orders").await;
     let body = missing.error(StatusCode::NOT_FOUND, "unknown_explore");
     assert!(!body["hint"].to_string().contains("finance"), "{body}");
-    let hidden = post(
-        "/api/v1/query",
-        json!({"explore": "finance_orders", "fields": ["orders.revenue"]}).to_string(),
-    )
-    .await;
+    let hidden = user
+        .post(
+            "/api/v1/query",
+            json!({"explore": "finance_orders", "fields": ["orders.revenue"]}).to_string(),
+        )
+        .await;
     hidden.error(StatusCode::NOT_FOUND, "unknown_explore");
 
     // the same question: rows through the open explore, none through the filtered one
-    let open = post("/api/v1/query", revenue_by_group("open_orders").to_string()).await;
+    let open = user
+        .post("/api/v1/query", revenue_by_group("open_orders").to_string())
+        .await;
     assert_eq!(open.status, StatusCode::OK);
     assert!(open.json()["row_count"].as_u64().unwrap_or(0) > 0);
-    let secured = post(
-        "/api/v1/query",
-        revenue_by_group("secure_orders").to_string(),
-    )
-    .await;
+    let secured = user
+        .post(
+            "/api/v1/query",
+            revenue_by_group("secure_orders").to_string(),
+        )
+        .await;
     assert_eq!(secured.status, StatusCode::OK, "{}", secured.json());
     let body = secured.json();
     assert_eq!(body["row_count"], 0, "{body}");
@@ -135,20 +132,22 @@ async fn a_user_without_attributes_sees_no_rows_and_no_granted_explores() {
         body["totals"]["orders.revenue"].is_null(),
         "totals see no rows either: {body}"
     );
-    let csv = post(
-        "/api/v1/query?format=csv",
-        revenue_by_group("secure_orders").to_string(),
-    )
-    .await;
+    let csv = user
+        .post(
+            "/api/v1/query?format=csv",
+            revenue_by_group("secure_orders").to_string(),
+        )
+        .await;
     let text = String::from_utf8(csv.body.to_vec()).expect("utf-8");
     assert_eq!(text.lines().count(), 1, "only the header: {text}");
 
-    let values = get("/api/v1/explores/secure_orders/fields/customers.customer_group_type/values")
+    let values = user
+        .get("/api/v1/explores/secure_orders/fields/customers.customer_group_type/values")
         .await
         .json();
     assert_eq!(values["values"], json!([]), "{values}");
     // viewers never see SQL; an editor without attributes sees the filter compiled to FALSE
-    post("/api/v1/sql", revenue_by_group("secure_orders").to_string())
+    user.post("/api/v1/sql", revenue_by_group("secure_orders").to_string())
         .await
         .error(StatusCode::FORBIDDEN, "forbidden");
     assert!(secured.json().get("sql").is_none(), "no SQL for a viewer");
@@ -172,18 +171,11 @@ async fn a_field_behind_a_grant_is_not_described_queried_or_hinted() {
     let dir = tempfile::tempdir().expect("tempdir");
     let state = secured_state(dir.path()).await;
     let viewer = key_of(&state, "nobody@x.ee", boltic_types::Role::Viewer).await;
-    let (st, vk) = (&state, viewer.as_str());
-    let get = move |uri: &'static str| as_key(st, "GET", uri, vk, Value::Null);
-    let post = move |uri: &'static str, body: String| {
-        as_key(
-            st,
-            "POST",
-            uri,
-            vk,
-            serde_json::from_str(&body).expect("json"),
-        )
+    let user = As {
+        state: &state,
+        key: &viewer,
     };
-    let described = get("/api/v1/explores/payments").await.json();
+    let described = user.get("/api/v1/explores/payments").await.json();
     let names: Vec<&str> = described["fields"]
         .as_array()
         .expect("fields")
@@ -196,22 +188,41 @@ async fn a_field_behind_a_grant_is_not_described_queried_or_hinted() {
         "{described}"
     );
     for field in ["payments.total", "payments.price_eur", "payments.tota"] {
-        let refused = post(
-            "/api/v1/query",
-            json!({"explore": "payments", "fields": [field]}).to_string(),
-        )
-        .await;
+        let refused = user
+            .post(
+                "/api/v1/query",
+                json!({"explore": "payments", "fields": [field]}).to_string(),
+            )
+            .await;
         let body = refused.error(StatusCode::UNPROCESSABLE_ENTITY, "unknown_field");
         // the message repeats the name asked; the hint never names a guarded field
         let hint = body["hint"].to_string();
         assert!(!hint.contains("total") && !hint.contains("price"), "{body}");
     }
-    let open = post(
-        "/api/v1/query",
-        json!({"explore": "payments", "fields": ["payments.order_count"]}).to_string(),
-    )
-    .await;
+    let open = user
+        .post(
+            "/api/v1/query",
+            json!({"explore": "payments", "fields": ["payments.order_count"]}).to_string(),
+        )
+        .await;
     assert_eq!(open.status, StatusCode::OK, "{}", open.json());
+}
+
+/// Requests as the holder of an API key.
+struct As<'a> {
+    state: &'a AppState,
+    key: &'a str,
+}
+
+impl As<'_> {
+    async fn get(&self, uri: &str) -> Reply {
+        as_key(self.state, "GET", uri, self.key, Value::Null).await
+    }
+
+    async fn post(&self, uri: &str, body: String) -> Reply {
+        let body = serde_json::from_str(&body).expect("json");
+        as_key(self.state, "POST", uri, self.key, body).await
+    }
 }
 
 /// `method` `uri` as the holder of `key` (a JSON body unless `body` is null).
@@ -493,24 +504,6 @@ async fn a_share_link_shows_what_its_maker_sees_and_stops_with_them() {
         .error(StatusCode::UNAUTHORIZED, "invalid_token");
 }
 
-/// One number from hand-written SQL on the warehouse itself.
-async fn on_warehouse(warehouse: &boltic_pipeline::Location, sql: &str) -> f64 {
-    let engine = boltic_server::engine::Engine::open(warehouse, 256 << 20)
-        .await
-        .expect("engine");
-    let batches = engine.run(sql).await.expect("sql");
-    let column = datafusion::arrow::compute::cast(
-        batches[0].column(0),
-        &datafusion::arrow::datatypes::DataType::Float64,
-    )
-    .expect("cast");
-    column
-        .as_any()
-        .downcast_ref::<datafusion::arrow::array::Float64Array>()
-        .expect("f64")
-        .value(0)
-}
-
 fn number(v: &Value) -> f64 {
     v.as_f64()
         .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
@@ -523,11 +516,8 @@ fn number(v: &Value) -> f64 {
 #[tokio::test]
 async fn a_company_user_sees_company_numbers_on_every_path_of_the_demo() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let warehouse = seed_warehouse(dir.path()).await;
-    let mut config = ServeConfig::new(project(), warehouse.to_string());
-    config.poll_interval = Duration::ZERO;
-    config.database = ":memory:".into();
-    let state = AppState::new(config).await.expect("state");
+    let state = crate::api::seed_state(dir.path()).await;
+    let warehouse = crate::support::local(&dir.path().join("wh"));
     let company = |v: Vec<String>| {
         move |u: &mut boltic_server::store::User| {
             u.attributes.insert("group_type".into(), v);
@@ -547,18 +537,19 @@ async fn a_company_user_sees_company_numbers_on_every_path_of_the_demo() {
         .expect("attr");
     let nobody = key_of(&state, "nobody@x.ee", boltic_types::Role::Viewer).await;
 
-    let revenue = on_warehouse(
+    let revenue = crate::api::scalar(
         &warehouse,
         "SELECT SUM(o.price_eur) FROM fact_orders o JOIN dim_customers c ON o.customer_id = c.customer_id
          WHERE c.customer_group_type = 'Company'",
     )
     .await;
-    let all_revenue = on_warehouse(&warehouse, "SELECT SUM(price_eur) FROM fact_orders").await;
+    let all_revenue =
+        crate::api::scalar(&warehouse, "SELECT SUM(price_eur) FROM fact_orders").await;
     assert!(
         revenue > 0.0 && revenue < all_revenue,
         "{revenue} of {all_revenue}"
     );
-    let trips = on_warehouse(
+    let trips = crate::api::scalar(
         &warehouse,
         "SELECT COUNT(DISTINCT o.trip_id) FROM fact_orders o JOIN dim_customers c ON o.customer_id = c.customer_id
          WHERE c.customer_group_type = 'Company'",

@@ -67,7 +67,7 @@ fn revenue_by_group() -> Value {
 }
 
 /// One value from hand-written SQL on the same warehouse.
-async fn scalar(warehouse: &Location, sql: &str) -> f64 {
+pub async fn scalar(warehouse: &Location, sql: &str) -> f64 {
     let engine = boltic_server::engine::Engine::open(warehouse, 256 << 20)
         .await
         .unwrap();

@@ -399,7 +399,7 @@ fn query_and_sql_print_results_and_compiled_sql() {
 /// and flags; a real HTTP request; SIGTERM ends it cleanly.
 #[test]
 fn serve_reads_its_settings_and_answers_http() {
-    use std::io::{BufRead, BufReader, Read, Write};
+    use std::io::{BufRead, BufReader};
     let dir = tempfile::tempdir().unwrap();
     let wh = dir.path().join("wh");
     let out = run_pipeline(&project().join("raw"), &wh, &[]);
@@ -465,15 +465,7 @@ fn serve_reads_its_settings_and_answers_http() {
     }
     let addr = line.trim().rsplit("http://").next().unwrap().to_string();
     let body = r#"{"explore": "orders", "fields": ["orders.order_id"]}"#;
-    let mut stream = std::net::TcpStream::connect(&addr).unwrap();
-    write!(
-        stream,
-        "POST /api/v1/query HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {key}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
+    let response = http(&addr, "POST", "/api/v1/query", Some(key), Some(body));
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     // max_rows from the file, warehouse from the environment, listen from the flag
     assert!(
