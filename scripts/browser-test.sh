@@ -4,12 +4,17 @@
 # start `boltic serve` on 127.0.0.1 over a small generated warehouse, and run
 # frontend/browser-tests/*.mjs in headless Debian Chromium (playwright-core).
 # Screenshots land under target/browser/.
+#
+#   scripts/browser-test.sh                      # every test
+#   scripts/browser-test.sh frontend/browser-tests/charts.mjs ...   # only these
+# BOLTIC_BROWSER_DIR (default target/browser-test) holds the warehouse, database and server log,
+# so two runs at once can use two folders.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/build-frontend.sh
 cargo build --locked -p boltic-server
 boltic=${CARGO_TARGET_DIR:-target}/debug/boltic
-dir=target/browser-test
+dir=${BOLTIC_BROWSER_DIR:-target/browser-test}
 rm -rf "$dir"
 # a fixed last day: the tests compare with months of 2023 and 2024
 $boltic --quiet generate --orders 5000 --seed 7 --last-day 2024-12-30 --out "$dir/raw" >/dev/null
@@ -40,7 +45,9 @@ for _ in $(seq 200); do
   sleep 0.1
 done
 status=0
-for test in frontend/browser-tests/*.mjs; do
+tests=("$@")
+[ ${#tests[@]} -gt 0 ] || tests=(frontend/browser-tests/*.mjs)
+for test in "${tests[@]}"; do
   echo "browser test: $test"
   BOLTIC_URL="http://127.0.0.1:$port" node "$test" || status=1
 done
