@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Builds the web app's browser assets into target/site/pkg, which `boltic serve` serves:
 #   boltic.js + boltic_bg.wasm   the Leptos app compiled with feature `hydrate` (wasm-bindgen, wasm-opt)
-#   echarts.min.js               Apache ECharts from npm (no CDN at run time)
+#   echarts.min.js               Apache ECharts from npm (no CDN at run time), only the chart
+#                                types and components frontend/echarts.js names (esbuild);
+#                                loaded by the first chart a page draws
 #   boltic.css                   the stylesheet
+#   *.br, *.gz                   each of them compressed, sent as is to browsers that take it
 # Installs what is missing, idempotently: the wasm32 target, wasm-bindgen-cli at exactly the
 # version of the wasm-bindgen crate in Cargo.lock (not --locked: its lockfile pins a
-# webpki-roots the registry no longer has), the npm packages (ECharts, binaryen's wasm-opt,
-# playwright-core).
+# webpki-roots the registry no longer has), the npm packages (ECharts, esbuild, binaryen's
+# wasm-opt, playwright-core).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 say() { printf '\033[1mbuild-frontend:\033[0m %s\n' "$*"; }
@@ -20,7 +23,8 @@ if ! wasm-bindgen --version 2>/dev/null | grep -qF " $version"; then
   say "installing wasm-bindgen-cli $version (about 2 minutes)"
   cargo install wasm-bindgen-cli --version "$version" --quiet
 fi
-if [ ! -x frontend/node_modules/.bin/wasm-opt ] || [ ! -f frontend/node_modules/echarts/dist/echarts.min.js ]; then
+if [ ! -x frontend/node_modules/.bin/wasm-opt ] || [ ! -x frontend/node_modules/.bin/esbuild ] ||
+   [ ! -f frontend/node_modules/echarts/package.json ]; then
   say "installing npm packages"
   (cd frontend && npm ci --silent --no-audit --no-fund)
 fi
@@ -34,7 +38,21 @@ wasm-bindgen --target web --no-typescript --out-dir "$out" --out-name boltic \
 frontend/node_modules/.bin/wasm-opt -Oz --enable-reference-types --enable-bulk-memory \
   --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
   "$out/boltic_bg.wasm" -o "$out/boltic_bg.wasm"
-cp frontend/node_modules/echarts/dist/echarts.min.js "$out/"
+# only the parts of ECharts the app uses (frontend/echarts.js): half the size of the full build
+echarts_version=$(node -p 'require("./frontend/node_modules/echarts/package.json").version')
+frontend/node_modules/.bin/esbuild frontend/echarts.js --bundle --minify --format=iife --global-name=echarts \
+  --target=es2020 --legal-comments=eof --log-level=warning --outfile="$out/echarts.min.js" \
+  --banner:js="/* Apache ECharts $echarts_version (Apache-2.0, https://echarts.apache.org), the parts Boltic uses */"
 cp frontend/style/boltic.css "$out/"
-wasm=$(stat -c %s "$out/boltic_bg.wasm"); gz=$(gzip -9 -c "$out/boltic_bg.wasm" | wc -c)
-say "built $out: boltic_bg.wasm $((wasm / 1024)) KiB ($((gz / 1024)) KiB gzip)"
+# brotli (quality 11, Node's zlib) and gzip -9 copies that `boltic serve` sends as they are
+assets=("$out/boltic_bg.wasm" "$out/boltic.js" "$out/echarts.min.js" "$out/boltic.css")
+for asset in "${assets[@]}"; do gzip -9 -n -c "$asset" > "$asset.gz"; done
+node -e '
+const fs = require("fs"), zlib = require("zlib");
+for (const file of process.argv.slice(1)) {
+  const data = fs.readFileSync(file);
+  fs.writeFileSync(`${file}.br`, zlib.brotliCompressSync(data, { params: {
+    [zlib.constants.BROTLI_PARAM_QUALITY]: 11, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: data.length } }));
+}' "${assets[@]}"
+kib() { echo "$(( $(stat -c %s "$1") / 1024 ))"; }
+say "built $out: boltic_bg.wasm $(kib "$out/boltic_bg.wasm") KiB ($(kib "$out/boltic_bg.wasm.gz") KiB gzip, $(kib "$out/boltic_bg.wasm.br") KiB brotli)"

@@ -98,7 +98,7 @@ try {
     // the last column is revenue: wait until the table shows it descending
     await page.waitForFunction(() => {
       const values = [...document.querySelectorAll("table.data tbody tr td:last-child")]
-        .map((td) => Number(td.innerText.replaceAll(",", "")));
+        .map((td) => Number(td.innerText.replace(/[^0-9.-]/g, "")));
       return values.length > 1 && values.every((v, i) => i === 0 || values[i - 1] >= v);
     });
     assert.match(await page.locator("table.data th").last().innerText(), /▼/);

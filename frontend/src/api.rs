@@ -256,6 +256,7 @@ pub(crate) fn test_result(fields: Vec<FieldMeta>, rows: Value) -> QueryResult {
         row_count: rows.len(),
         rows: boltic_types::Encoded::Value(rows),
         totals: None,
+        pivot_totals: None,
         truncated: false,
         sql: "".into(),
         timing: boltic_types::Timing {

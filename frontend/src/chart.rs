@@ -319,7 +319,8 @@ pub fn option(result: &QueryResult, kind: &str) -> Option<Value> {
                     json!({"type": "scatter", "name": name, "data": data})
                 })
                 .collect();
-            option["xAxis"] = json!({"type": "value", "name": label(s.measures[0])});
+            option["xAxis"] = json!({"type": "value", "name": label(s.measures[0]),
+                                     "axisLabel": {"alignMaxLabel": "right"}});
             option["yAxis"] = json!({"type": "value", "name": label(s.measures[1])});
             option["series"] = json!(series);
         }
@@ -354,6 +355,8 @@ pub fn option(result: &QueryResult, kind: &str) -> Option<Value> {
                 option["yAxis"] = category_axis;
                 option["yAxis"]["inverse"] = json!(true);
                 option["xAxis"] = value_axis;
+                // the last tick's label ends at the chart's edge instead of past it
+                option["xAxis"]["axisLabel"] = json!({"alignMaxLabel": "right"});
             } else {
                 option["xAxis"] = category_axis;
                 option["yAxis"] = value_axis;
@@ -362,6 +365,62 @@ pub fn option(result: &QueryResult, kind: &str) -> Option<Value> {
         }
     }
     Some(option)
+}
+
+/// How a chart shows its numbers, in the formats of the measures drawn (their
+/// `value_format`s): its value axes' tick labels and each series' tooltip values. ECharts wants
+/// functions for these, so they are attached to the drawn chart ([`Chart::set_formats`]), not
+/// written into the option JSON.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Formats {
+    /// The value axes (`xAxis` or `yAxis`) with a format: one that every series on the axis
+    /// shares (an axis of revenue and a count claims neither).
+    pub axes: Vec<(&'static str, String)>,
+    /// Each series' formats, in [`option`]'s series order: one per value (two, x then y, for a
+    /// scatter of two measures); None where a measure has no format.
+    pub series: Vec<Vec<Option<String>>>,
+}
+
+/// The formats of the chart [`option`] draws for `kind` (None where it draws none).
+pub fn formats(result: &QueryResult, kind: &str) -> Option<Formats> {
+    option(result, kind)?;
+    let s = shape(result);
+    let format = |k: usize| s.measures[k].value_format.clone();
+    let columns = match crate::pivot::pivot(result) {
+        Some(p) => p.columns.len(),
+        None => 1,
+    };
+    let m = s.measures.len();
+    // the one format all of `ks` share, if any
+    let shared = |ks: &[usize]| -> Option<String> {
+        let first = format(*ks.first()?)?;
+        ks.iter()
+            .all(|k| format(*k).as_ref() == Some(&first))
+            .then_some(first)
+    };
+    let all: Vec<usize> = (0..m).collect();
+    Some(match kind {
+        "pie" => Formats {
+            axes: Vec::new(),
+            series: vec![vec![format(0)]],
+        },
+        "scatter" if m >= 2 => Formats {
+            axes: [("xAxis", format(0)), ("yAxis", format(1))]
+                .into_iter()
+                .filter_map(|(a, f)| f.map(|f| (a, f)))
+                .collect(),
+            series: vec![vec![format(0), format(1)]; columns],
+        },
+        _ => Formats {
+            axes: shared(&all)
+                .map(|f| (if kind == "bar" { "xAxis" } else { "yAxis" }, f))
+                .into_iter()
+                .collect(),
+            series: (0..columns)
+                .flat_map(|_| (0..m).map(|k| vec![format(k)]))
+                .collect(),
+        },
+    })
 }
 
 #[cfg(target_arch = "wasm32")]
@@ -389,6 +448,10 @@ mod binding {
 #[cfg(target_arch = "wasm32")]
 type ClickHandler = wasm_bindgen::closure::Closure<dyn FnMut(wasm_bindgen::JsValue)>;
 
+/// A JS function ECharts calls with a value (a tick, a tooltip value) for its text.
+#[cfg(target_arch = "wasm32")]
+type Formatter = wasm_bindgen::closure::Closure<dyn Fn(wasm_bindgen::JsValue) -> String>;
+
 /// A chart drawn in an element; disposed on drop.
 pub struct Chart {
     #[cfg(target_arch = "wasm32")]
@@ -397,6 +460,9 @@ pub struct Chart {
     _on_resize: Option<wasm_bindgen::closure::Closure<dyn FnMut()>>,
     #[cfg(target_arch = "wasm32")]
     on_click: std::cell::RefCell<Option<ClickHandler>>,
+    /// The axis label and tooltip formatters ECharts calls, kept until the chart is disposed.
+    #[cfg(target_arch = "wasm32")]
+    formatters: std::cell::RefCell<Vec<Formatter>>,
 }
 
 impl std::fmt::Debug for Chart {
@@ -425,6 +491,7 @@ impl Chart {
             inner: chart,
             _on_resize: Some(on_resize),
             on_click: std::cell::RefCell::new(None),
+            formatters: std::cell::RefCell::new(Vec::new()),
         })
     }
 
@@ -433,6 +500,70 @@ impl Chart {
     pub fn draw(_element: &web_sys::HtmlElement, _option: &Value) -> Option<Chart> {
         None
     }
+
+    /// Show the value axes' ticks and each series' tooltip values in `formats` (merged into
+    /// the drawn option: ECharts takes formatters only as functions).
+    #[cfg(target_arch = "wasm32")]
+    pub fn set_formats(&self, formats: &Formats) {
+        use crate::cell_format::parse;
+        use js_sys::{Array, Object, Reflect};
+        use wasm_bindgen::{JsCast, JsValue};
+        // `{key: value}`
+        let object = |key: &str, value: &JsValue| -> JsValue {
+            let o = Object::new();
+            let _ = Reflect::set(&o, &key.into(), value);
+            o.into()
+        };
+        let mut kept = self.formatters.borrow_mut();
+        let option = Object::new();
+        for (axis, format) in &formats.axes {
+            let Some(f) = parse(Some(format)) else {
+                continue;
+            };
+            let tick = Formatter::new(move |v: JsValue| match v.as_f64() {
+                Some(x) => f.format_tick(x),
+                None => String::new(),
+            });
+            let label = object("formatter", tick.as_ref().unchecked_ref());
+            let _ = Reflect::set(&option, &(*axis).into(), &object("axisLabel", &label));
+            kept.push(tick);
+        }
+        let series = Array::new();
+        for values in &formats.series {
+            let fs: Vec<_> = values.iter().map(|f| parse(f.as_deref())).collect();
+            if fs.iter().all(Option::is_none) {
+                series.push(&Object::new());
+                continue;
+            }
+            // a value, or [x, y] of a scatter, each in its format
+            let show = Formatter::new(move |v: JsValue| {
+                let one = |v: &JsValue, k: usize| match v.as_f64() {
+                    Some(x) => {
+                        crate::cell_format::format_number(x, fs.get(k).and_then(Option::as_ref))
+                    }
+                    None => "-".into(),
+                };
+                match v.dyn_ref::<Array>() {
+                    Some(a) => a
+                        .iter()
+                        .enumerate()
+                        .map(|(k, v)| one(&v, k))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    None => one(&v, 0),
+                }
+            });
+            let tooltip = object("valueFormatter", show.as_ref().unchecked_ref());
+            series.push(&object("tooltip", &tooltip));
+            kept.push(show);
+        }
+        let _ = Reflect::set(&option, &"series".into(), &series);
+        self.inner.set_option(&option, false);
+    }
+
+    /// Show numbers in `formats` (browser only).
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn set_formats(&self, _formats: &Formats) {}
 
     /// Call `handler` with the clicked item's category name.
     #[cfg(target_arch = "wasm32")]
@@ -750,6 +881,84 @@ mod tests {
             json!([]),
         );
         assert_eq!(auto_type(&two), "table");
+    }
+
+    /// `r` with `formats` as its fields' value formats, by name.
+    fn formatted(mut r: QueryResult, formats: &[(&str, &str)]) -> QueryResult {
+        for f in &mut r.fields {
+            f.value_format = formats
+                .iter()
+                .find(|(n, _)| *n == f.name)
+                .map(|(_, v)| v.to_string());
+        }
+        r
+    }
+
+    #[test]
+    fn axes_and_tooltips_show_the_measures_formats() {
+        let eur = || Some("€#,##0.00".to_string());
+        let n = ("orders.n", "measure", "count");
+        let by_status = |fields: &[(&str, &str, &str)]| {
+            result(
+                fields,
+                json!([{"orders.status": "a", "orders.revenue": 1.5, "orders.n": 2}]),
+            )
+        };
+        let one = formatted(
+            by_status(&[STATUS, REVENUE]),
+            &[("orders.revenue", "€#,##0.00")],
+        );
+        // a bar's value axis is x, a column's y
+        let f = formats(&one, "bar").unwrap();
+        assert_eq!(f.axes, [("xAxis", "€#,##0.00".to_string())]);
+        assert_eq!(f.series, [vec![eur()]]);
+        assert_eq!(formats(&one, "column").unwrap().axes[0].0, "yAxis");
+        assert_eq!(formats(&one, "pie").unwrap().series, [vec![eur()]]);
+        assert!(formats(&one, "pie").unwrap().axes.is_empty());
+        assert_eq!(formats(&one, "table"), None);
+        // revenue and a count: each series its own format, the shared axis neither
+        let two = formatted(
+            by_status(&[STATUS, REVENUE, n]),
+            &[("orders.revenue", "€#,##0.00"), ("orders.n", "#,##0")],
+        );
+        let f = formats(&two, "line").unwrap();
+        assert_eq!(f.axes, []);
+        assert_eq!(f.series, [vec![eur()], vec![Some("#,##0".into())]]);
+        // two measures in one format share the axis
+        let same = formatted(
+            by_status(&[STATUS, REVENUE, n]),
+            &[("orders.revenue", "€#,##0.00"), ("orders.n", "€#,##0.00")],
+        );
+        assert_eq!(
+            formats(&same, "area").unwrap().axes,
+            [("yAxis", "€#,##0.00".to_string())]
+        );
+        // a scatter of two measures: x in the first's format, y in the second's
+        let xy = formatted(
+            result(&[REVENUE, n], json!([{"orders.revenue": 5, "orders.n": 1}])),
+            &[("orders.revenue", "€#,##0.00")],
+        );
+        let f = formats(&xy, "scatter").unwrap();
+        assert_eq!(f.axes, [("xAxis", "€#,##0.00".to_string())]);
+        assert_eq!(f.series, [vec![eur(), None]]);
+        // pivoted: one series per pivot value and measure, in the option's order
+        let p = formatted(
+            pivoted(
+                &[MONTH, STATUS, REVENUE, n],
+                &["orders.status"],
+                json!([
+                    {"trips.start_month": month(1), "orders.status": "A", "orders.revenue": 1, "orders.n": 1},
+                    {"trips.start_month": month(1), "orders.status": "B", "orders.revenue": 2, "orders.n": 2},
+                ]),
+            ),
+            &[("orders.revenue", "€#,##0.00"), ("orders.n", "#,##0")],
+        );
+        let o = option(&p, "column").unwrap();
+        let f = formats(&p, "column").unwrap();
+        assert_eq!(f.series.len(), o["series"].as_array().unwrap().len());
+        assert_eq!(o["series"][1]["name"], "A · ORDERS.N");
+        assert_eq!(f.series[1], [Some("#,##0".to_string())]);
+        assert_eq!(f.series[2], [eur()]);
     }
 
     #[test]

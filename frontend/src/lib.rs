@@ -1,7 +1,7 @@
 //! Boltic's web app (Leptos): rendered on the server by `boltic serve` (feature `ssr`) and
 //! hydrated in the browser (feature `hydrate`, built to wasm by `scripts/build-frontend.sh`).
 //! All data comes from the JSON API (`/api/v1`); all assets (the wasm bundle, ECharts, CSS)
-//! are served by Boltic itself under `/pkg`.
+//! are served by Boltic itself under `/pkg`; ECharts only to pages that draw a chart.
 //!
 //! - [`state`] — the explore state and its URL / API encodings (pure);
 //! - [`api`] — API types and `fetch`;
@@ -61,7 +61,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <link rel="icon" href="data:,"/>
                 <link rel="stylesheet" href="/pkg/boltic.css"/>
-                <script src="/pkg/echarts.min.js" defer></script>
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>

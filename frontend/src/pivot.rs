@@ -18,6 +18,9 @@ pub struct Pivoted {
     pub columns: Vec<Vec<Value>>,
     /// Each row: its dimension values and one cell per (column, measure).
     pub rows: Vec<(Vec<Value>, Vec<Option<Value>>)>,
+    /// Each column's totals, one cell per (column, measure), from the answer's
+    /// `pivot_totals`; empty when it has none.
+    pub column_totals: Vec<Option<Value>>,
 }
 
 fn values(row: &Map<String, Value>, fields: &[FieldMeta]) -> Vec<Value> {
@@ -69,12 +72,27 @@ pub fn pivot(result: &QueryResult) -> Option<Pivoted> {
             rows[r].1[c * measures.len() + m] = row.get(&f.name).cloned();
         }
     }
+    let totals = result.pivot_totals();
+    let column_totals = if totals.is_empty() {
+        Vec::new()
+    } else {
+        columns
+            .iter()
+            .flat_map(|col| {
+                let row = totals.iter().find(|t| values(t, &pivot_fields) == *col);
+                measures
+                    .iter()
+                    .map(move |m| row.and_then(|r| r.get(&m.name).cloned()))
+            })
+            .collect()
+    };
     Some(Pivoted {
         row_fields,
         pivot_fields,
         measures,
         columns,
         rows,
+        column_totals,
     })
 }
 
@@ -130,6 +148,26 @@ mod tests {
         assert_eq!(
             p.rows[1].1,
             vec![None, None, Some(json!(3)), Some(json!(30))]
+        );
+        assert!(p.column_totals.is_empty(), "no totals asked");
+        // each column's totals, by pivot value, whatever their order in the answer
+        let totals: Vec<boltic_types::Row> = serde_json::from_value(json!([
+            {"a.maker": "Boeing", "o.n": 5, "o.rev": 50},
+            {"a.maker": "Airbus", "o.n": 1, "o.rev": 10},
+        ]))
+        .unwrap();
+        let with_totals = QueryResult {
+            pivot_totals: Some(boltic_types::Encoded::Value(totals)),
+            ..result.clone()
+        };
+        assert_eq!(
+            pivot(&with_totals).unwrap().column_totals,
+            vec![
+                Some(json!(1)),
+                Some(json!(10)),
+                Some(json!(5)),
+                Some(json!(50))
+            ]
         );
         let flat = QueryResult {
             fields: vec![meta("o.n", "measure", false)],

@@ -22,6 +22,10 @@ pub struct ExploreState {
     pub totals: bool,
     /// Chart type chosen by the user (None: automatic).
     pub viz: Option<String>,
+    /// Rows skipped: the page of the answer shown (a multiple of `limit` when paged).
+    pub offset: u64,
+    /// Query time zone chosen by the user (None: the explore's default).
+    pub timezone: Option<String>,
 }
 
 /// Default row limit of a new explore.
@@ -42,7 +46,8 @@ impl ExploreState {
     }
 
     /// Read from URL query pairs (already decoded): `d`, `m`, `p` (comma lists), `s`
-    /// (`-field` for descending), `l`, `t`, `v`, and `f.<field>` filters.
+    /// (`-field` for descending), `l`, `t`, `v`, `o` (offset), `z` (time zone), and
+    /// `f.<field>` filters.
     pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
         let list = |v: &str| -> Vec<String> {
             v.split(',')
@@ -69,6 +74,8 @@ impl ExploreState {
                 "l" => state.limit = value.parse().unwrap_or(DEFAULT_LIMIT),
                 "t" => state.totals = value == "1",
                 "v" => state.viz = Some(value.to_string()).filter(|v| !v.is_empty()),
+                "o" => state.offset = value.parse().unwrap_or(0),
+                "z" => state.timezone = Some(value.to_string()).filter(|v| !v.is_empty()),
                 _ => {
                     if let Some(field) = key.strip_prefix("f.") {
                         state.filters.push((field.to_string(), value.to_string()));
@@ -118,10 +125,17 @@ impl ExploreState {
         if let Some(v) = &self.viz {
             push("v", v.clone());
         }
+        if self.offset > 0 {
+            push("o", self.offset.to_string());
+        }
+        if let Some(z) = &self.timezone {
+            push("z", z.clone());
+        }
         parts.join("&")
     }
 
-    /// The API query for explore `explore`.
+    /// The API query for explore `explore`: the question, whatever page is shown (a saved
+    /// tile or a download asks from the first row).
     pub fn to_query(&self, explore: &str) -> Value {
         let mut fields = self.dimensions.clone();
         fields.extend(self.pivots.iter().cloned());
@@ -138,7 +152,7 @@ impl ExploreState {
             .filter(|(f, _)| fields.contains(f))
             .map(|(f, desc)| json!({"field": f, "desc": desc}))
             .collect();
-        json!({
+        let mut query = json!({
             "explore": explore,
             "fields": fields,
             "pivots": self.pivots,
@@ -146,7 +160,46 @@ impl ExploreState {
             "sorts": sorts,
             "limit": self.limit,
             "totals": self.totals,
-        })
+        });
+        if let Some(z) = &self.timezone {
+            query["timezone"] = json!(z);
+        }
+        query
+    }
+
+    /// The API query for the page shown: from row `offset`, one row more than the limit, so
+    /// that a full page tells whether more rows follow ([`ExploreState::page_of`]).
+    pub fn to_page_query(&self, explore: &str) -> Value {
+        let mut query = self.to_query(explore);
+        query["limit"] = json!(self.limit.saturating_add(1));
+        if self.offset > 0 {
+            query["offset"] = json!(self.offset);
+        }
+        query
+    }
+
+    /// Where the `rows` answer of [`ExploreState::to_page_query`] sits: the rows to show
+    /// (`limit` at most) and whether more follow.
+    pub fn page_of(&self, rows: usize) -> Page {
+        let limit = usize::try_from(self.limit).unwrap_or(usize::MAX);
+        Page {
+            first: self.offset + 1,
+            shown: rows.min(limit),
+            more: rows > limit,
+        }
+    }
+
+    /// The state showing the next (`forward`) or the previous page.
+    pub fn turned(&self, forward: bool) -> ExploreState {
+        let offset = if forward {
+            self.offset.saturating_add(self.limit)
+        } else {
+            self.offset.saturating_sub(self.limit)
+        };
+        ExploreState {
+            offset,
+            ..self.clone()
+        }
     }
 
     /// The state of an API query (a dashboard tile's), so it can be opened as an explore;
@@ -202,6 +255,7 @@ impl ExploreState {
             state.limit = l;
         }
         state.totals = query["totals"].as_bool().unwrap_or(false);
+        state.timezone = query["timezone"].as_str().map(str::to_string);
         state
     }
 
@@ -215,6 +269,33 @@ impl ExploreState {
             None => self.sorts = vec![(field.to_string(), true)],
         }
     }
+}
+
+/// One page of an answer: rows `first`..`first + shown - 1` (1-based), and whether more follow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    /// The number of the first row shown (1 for the first page).
+    pub first: u64,
+    /// Rows shown.
+    pub shown: usize,
+    /// More rows follow this page.
+    pub more: bool,
+}
+
+impl Page {
+    /// "Rows 501–1,000" (or "No rows from row 501" past the end).
+    pub fn label(&self) -> String {
+        if self.shown == 0 {
+            return format!("No rows from row {}", group(self.first));
+        }
+        let last = self.first + self.shown as u64 - 1;
+        format!("Rows {}–{}", group(self.first), group(last))
+    }
+}
+
+/// `1234567` as `1,234,567`, as the table shows numbers.
+fn group(n: u64) -> String {
+    crate::cell_format::format_cell(Some(&Value::from(n)), None)
 }
 
 /// The decoded `key=value` pairs of a query string (leading `?` optional).
@@ -301,6 +382,8 @@ mod tests {
             limit: 100,
             totals: true,
             viz: Some("bar".into()),
+            offset: 200,
+            timezone: Some("Europe/Tallinn".into()),
         }
     }
 
@@ -357,6 +440,48 @@ mod tests {
             [("orders.status".to_string(), "Finished".to_string())]
         );
         assert_eq!(s.limit, DEFAULT_LIMIT);
+    }
+
+    #[test]
+    fn pages_ask_one_row_more_and_say_which_rows_they_show() {
+        let mut s = example();
+        let q = s.to_page_query("orders");
+        assert_eq!(
+            (q["limit"].as_u64(), q["offset"].as_u64()),
+            (Some(101), Some(200))
+        );
+        assert_eq!(q["timezone"], "Europe/Tallinn");
+        // the question itself (a saved tile, a download) starts at the first row
+        assert_eq!(s.to_query("orders").get("offset"), None);
+        assert_eq!(
+            s.page_of(101),
+            Page {
+                first: 201,
+                shown: 100,
+                more: true
+            }
+        );
+        assert_eq!(s.page_of(101).label(), "Rows 201–300");
+        assert_eq!(
+            s.page_of(7),
+            Page {
+                first: 201,
+                shown: 7,
+                more: false
+            }
+        );
+        assert_eq!(s.page_of(0).label(), "No rows from row 201");
+        assert_eq!(s.turned(true).offset, 300);
+        assert_eq!(s.turned(false).offset, 100);
+        s.offset = 50;
+        assert_eq!(s.turned(false).offset, 0);
+        s.offset = 0;
+        s.limit = 500;
+        assert_eq!(
+            s.turned(true).turned(true).page_of(501).label(),
+            "Rows 1,001–1,500"
+        );
+        assert_eq!(s.to_page_query("orders").get("offset"), None);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use datafusion::arrow::array::{Array, Int64Array};
 use datafusion::prelude::SessionContext;
-use datafusion::sql::sqlparser::ast::{Ident, Value};
+use datafusion::sql::sqlparser::ast::Ident;
 use serde::Serialize;
 
 use crate::error::{PipelineError, Result};
@@ -40,8 +40,10 @@ fn ident(name: &str) -> String {
     Ident::with_quote('"', name).to_string()
 }
 
+/// Quoted as the semantic layer quotes values (sqlparser's printer would leave a `\'` in
+/// the value as it is, ending the literal early).
 fn literal(value: &str) -> String {
-    Value::SingleQuotedString(value.to_string()).to_string()
+    boltic_types::sql_string_literal(value)
 }
 
 /// The query counting rows that break `test`.
@@ -132,13 +134,21 @@ mod tests {
             table: Some("dim_customers".into()),
             column: Some("type".into()),
             kind: TestKind::AcceptedValues {
-                values: vec!["Mari's".into(), "B".into()],
+                values: vec!["Mari's".into(), "B".into(), "it\\'s".into()],
             },
             severity: Severity::Error,
         };
         assert_eq!(
             failing_rows_sql(&test),
-            r#"SELECT count(*) FROM "dim_customers" WHERE "type" IS NOT NULL AND CAST("type" AS VARCHAR) NOT IN ('Mari''s', 'B')"#
+            r#"SELECT count(*) FROM "dim_customers" WHERE "type" IS NOT NULL AND CAST("type" AS VARCHAR) NOT IN ('Mari''s', 'B', 'it\''s')"#
         );
+        // and it reads back as the values it was given
+        let dialect = datafusion::sql::sqlparser::dialect::GenericDialect {};
+        let parsed = datafusion::sql::sqlparser::parser::Parser::parse_sql(
+            &dialect,
+            &failing_rows_sql(&test),
+        );
+        assert!(parsed.is_ok(), "{parsed:?}");
+        assert!(format!("{parsed:?}").contains(r#"SingleQuotedString("it\\'s")"#));
     }
 }

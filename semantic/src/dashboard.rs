@@ -1,5 +1,6 @@
-//! Dashboards against a model: every problem of a [`Dashboard`] (names, tile queries, layouts,
-//! dashboard filters) and the query a tile runs with the dashboard's filter values. A dashboard
+//! Dashboards against a model: every problem of a [`Dashboard`] (names, tile queries or texts,
+//! layouts, dashboard filters) and the query a tile runs with the dashboard's filter values and
+//! time zone. A dashboard
 //! filter names a field; it applies to every tile whose explore has that field, so nothing is
 //! wired tile by tile.
 //!
@@ -82,10 +83,18 @@ pub trait DashboardExt {
     fn check_as(&self, model: &Model, access: &Access) -> Vec<DashboardProblem>;
 
     /// The query that tile `tile` runs with the dashboard filter values `values` (field →
-    /// expression; a filter missing from `values` takes its default): the tile's own query plus
-    /// each non-empty dashboard filter whose field its explore has. Values for fields that are
-    /// not dashboard filters are ignored, so a viewer can only narrow the saved questions.
-    fn tile_query(&self, model: &Model, tile: &Tile, values: &BTreeMap<String, String>) -> Query;
+    /// expression; a filter missing from `values` takes its default) in time zone `timezone`
+    /// (none: the tile's own, else the model's): the tile's own query plus each non-empty
+    /// dashboard filter whose field its explore has. Values for fields that are not dashboard
+    /// filters are ignored, so a viewer can only narrow the saved questions. None for a text
+    /// tile.
+    fn tile_query(
+        &self,
+        model: &Model,
+        tile: &Tile,
+        values: &BTreeMap<String, String>,
+        timezone: Option<&str>,
+    ) -> Option<Query>;
 }
 
 impl DashboardExt for Dashboard {
@@ -130,12 +139,17 @@ impl DashboardExt for Dashboard {
         out
     }
 
-    /// The query that tile `tile` runs with the dashboard filter values `values` (field →
-    /// expression; a filter missing from `values` takes its default): the tile's own query plus
-    /// each non-empty dashboard filter whose field its explore has. Values for fields that are
-    /// not dashboard filters are ignored, so a viewer can only narrow the saved questions.
-    fn tile_query(&self, model: &Model, tile: &Tile, values: &BTreeMap<String, String>) -> Query {
-        let mut q = tile.query.clone();
+    fn tile_query(
+        &self,
+        model: &Model,
+        tile: &Tile,
+        values: &BTreeMap<String, String>,
+        timezone: Option<&str>,
+    ) -> Option<Query> {
+        let mut q = tile.query.clone()?;
+        if let Some(tz) = timezone {
+            q.timezone = Some(tz.to_string());
+        }
         let mut extra = Vec::new();
         for f in &self.filters {
             let value = values.get(&f.field).or(f.default.as_ref());
@@ -154,12 +168,13 @@ impl DashboardExt for Dashboard {
             list.extend(extra);
             q.filters = Filters::List(list);
         }
-        q
+        Some(q)
     }
 }
 
 /// The problems of tile `t`, the `i`th: its name (valid, not taken in `names`) and title, its
-/// query (it must compile with `opts`) and its layout (inside the grid).
+/// query (it must compile with `opts`) or its text (one of the two), and its layout (inside
+/// the grid).
 fn check_tile<'t>(
     model: &Model,
     opts: &CompileOptions,
@@ -193,25 +208,25 @@ fn check_tile<'t>(
             Some("give the tile a title"),
         ));
     }
-    if let Err(e) = compile(model, &t.query, opts) {
-        let (hint, subject) = match &e {
-            // the first name in quotes: the unknown explore or field
-            Error::Query { hint, message, .. } => {
-                (hint.clone(), message.split('\'').nth(1).map(str::to_string))
+    match (&t.query, &t.text) {
+        (Some(q), None) => {
+            if let Err(e) = compile(model, q, opts) {
+                out.push(query_problem(&t.name, at("query"), &e));
             }
-            Error::Filter { field, .. } => (
-                Some("fix the filter expression".to_string()),
-                Some(field.clone()),
-            ),
-            _ => (None, None),
-        };
-        out.push(DashboardProblem {
-            path: at("query"),
-            code: Code::InvalidTileQuery,
-            message: format!("tile '{}': {e}", t.name),
-            hint,
-            subject,
-        });
+        }
+        (None, Some(_)) => {}
+        (Some(_), Some(_)) => out.push(problem(
+            at("text"),
+            Code::InvalidTileQuery,
+            format!("tile '{}' has both a 'text' and a 'query'", t.name),
+            Some("a tile shows either a query or a text; make them two tiles"),
+        )),
+        (None, None) => out.push(problem(
+            at("name"),
+            Code::InvalidTileQuery,
+            format!("tile '{}' has neither a 'query' nor a 'text'", t.name),
+            Some("give the tile a 'query' (a chart) or a 'text' (markdown)"),
+        )),
     }
     if let Some(l) = t.layout {
         if !grid::fits(l) {
@@ -219,15 +234,39 @@ fn check_tile<'t>(
                 path: at("layout"),
                 code: Code::InvalidLayout,
                 message: format!(
-                    "tile '{}' does not fit the grid (x {}, w {}, h {})",
-                    t.name, l.x, l.w, l.h
+                    "tile '{}' does not fit the grid (x {}, y {}, w {}, h {})",
+                    t.name, l.x, l.y, l.w, l.h
                 ),
                 hint: Some(format!(
-                    "use 1 <= w, x + w <= {GRID_COLUMNS} and 1 <= h <= {MAX_TILE_HEIGHT}"
+                    "use 1 <= w, x + w <= {GRID_COLUMNS}, 1 <= h <= {MAX_TILE_HEIGHT} and y <= {}",
+                    grid::MAX_TILE_TOP
                 )),
                 subject: None,
             });
         }
+    }
+}
+
+/// The problem of tile `tile`'s query at `path`, which does not compile (`e`), pointing at the
+/// unknown name when there is one.
+fn query_problem(tile: &str, path: Vec<PathSeg>, e: &Error) -> DashboardProblem {
+    let (hint, subject) = match e {
+        // the first name in quotes: the unknown explore or field
+        Error::Query { hint, message, .. } => {
+            (hint.clone(), message.split('\'').nth(1).map(str::to_string))
+        }
+        Error::Filter { field, .. } => (
+            Some("fix the filter expression".to_string()),
+            Some(field.clone()),
+        ),
+        _ => (None, None),
+    };
+    DashboardProblem {
+        path,
+        code: Code::InvalidTileQuery,
+        message: format!("tile '{tile}': {e}"),
+        hint,
+        subject,
     }
 }
 
@@ -251,10 +290,13 @@ fn check_filters(dashboard: &Dashboard, model: &Model, out: &mut Vec<DashboardPr
         let dims: Vec<_> = dashboard
             .tiles
             .iter()
-            .filter_map(|t| tile_dimension(model, &t.query.explore, &f.field))
+            .filter_map(|t| {
+                let q = t.query.as_ref()?;
+                tile_dimension(model, &q.explore, &f.field)
+            })
             .collect();
         let Some(d) = dims.first() else {
-            let hint = if dashboard.tiles.is_empty() {
+            let hint = if dashboard.tiles.iter().all(|t| t.query.is_none()) {
                 "add a tile first; a dashboard filter applies to the tiles whose explore has its field".to_string()
             } else {
                 "use a dimension of one of the tiles' explores, as 'view.field'".to_string()

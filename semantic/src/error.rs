@@ -70,6 +70,9 @@ codes! {
     InvalidTimeframe => "invalid-timeframe";
     /// A filter expression that does not parse.
     InvalidFilter => "invalid-filter";
+    /// A `value_format` that cannot be shown, an unknown `value_format_name`, or both on one
+    /// field.
+    InvalidValueFormat => "invalid-value-format";
     /// Not an IANA time zone name.
     InvalidTimezone => "invalid-timezone";
     /// A join without `relationship:`.
@@ -104,6 +107,10 @@ codes! {
     MixedFilter => "mixed-filter";
     /// A query without fields.
     EmptyQuery => "empty-query";
+    /// A drill on a field without `drill_fields`, or to a field it does not drill to.
+    InvalidDrill => "invalid-drill";
+    /// A query over a size limit (fields, sorts, pivots, filters, their nesting or values).
+    QueryTooLarge => "query-too-large";
     /// An `access_grants` entry without an attribute or allowed values.
     InvalidAccessGrant => "invalid-access-grant";
     /// `required_access_grants` naming a grant the model does not define.

@@ -65,7 +65,7 @@ pub enum Cond {
     Empty,
     /// `x <op> lit`.
     Cmp(CmpOp, Lit),
-    /// `x LIKE pattern`.
+    /// `x LIKE pattern`: `%` wildcards; literal `\`, `%` and `_` escaped with `\`.
     Like(String),
     /// `x IN (…)`.
     In(Vec<Lit>),
@@ -84,7 +84,11 @@ pub enum Cond {
     NotOrNull(Box<Cond>),
 }
 
+/// The longest filter expression accepted, in characters (a list of a few hundred values fits).
+pub const MAX_EXPRESSION_CHARS: usize = 10_000;
+
 /// Parse a filter expression. `now` is the current wall-clock time in the query time zone.
+/// Linear in the expression's length, which is at most [`MAX_EXPRESSION_CHARS`].
 pub fn parse(kind: FilterKind, expr: &str, now: NaiveDateTime) -> Result<Cond, FilterError> {
     let err = |offset: usize, message: String| FilterError {
         expression: expr.to_string(),
@@ -94,7 +98,15 @@ pub fn parse(kind: FilterKind, expr: &str, now: NaiveDateTime) -> Result<Cond, F
     if expr.trim().is_empty() {
         return Ok(Cond::Any);
     }
-    match kind {
+    if let Some((offset, _)) = expr.char_indices().nth(MAX_EXPRESSION_CHARS) {
+        return Err(err(
+            expr[..offset].chars().count(),
+            format!(
+                "the expression is longer than {MAX_EXPRESSION_CHARS} characters: use fewer values, a range or a pattern"
+            ),
+        ));
+    }
+    let cond = match kind {
         FilterKind::String => parse_string(expr).map_err(|(o, m)| err(o, m)),
         FilterKind::Number => NumParser::new(expr)
             .map_err(|(o, m)| err(o, m))?
@@ -102,10 +114,100 @@ pub fn parse(kind: FilterKind, expr: &str, now: NaiveDateTime) -> Result<Cond, F
             .map_err(|(o, m)| err(o, m)),
         FilterKind::Boolean => parse_bool(expr).map_err(|(o, m)| err(o, m)),
         FilterKind::Time => parse_time(expr, now).map_err(|(o, m)| err(o, m)),
+    }?;
+    // each condition is a level of the SQL engine's expression tree: bound them
+    let n = terms(&cond);
+    if n > MAX_TERMS {
+        return Err(err(
+            0,
+            format!(
+                "the expression has {n} conditions; at most {MAX_TERMS} are allowed (a list of plain values counts as one)"
+            ),
+        ));
+    }
+    Ok(cond)
+}
+
+/// The most conditions one expression may make (`>5 AND <10` is two; a list of plain values,
+/// which becomes one `IN`, is one).
+pub const MAX_TERMS: usize = 100;
+
+/// Conditions `c` makes (a list of plain values is one).
+pub(crate) fn terms(c: &Cond) -> usize {
+    match c {
+        Cond::And(v) | Cond::Or(v) => v.iter().map(terms).sum(),
+        Cond::NotOrNull(inner) => terms(inner),
+        _ => 1,
     }
 }
 
+/// Several `= value` conditions as one `IN` list (several `<> value`: one `NOT IN`).
+fn in_list(items: Vec<Cond>) -> Vec<Cond> {
+    let eq = |c: &Cond| matches!(c, Cond::Cmp(CmpOp::Eq, _));
+    if items.len() < 2 || !items.iter().all(eq) {
+        return items;
+    }
+    let lits = items
+        .into_iter()
+        .filter_map(|c| match c {
+            Cond::Cmp(_, l) => Some(l),
+            _ => None,
+        })
+        .collect();
+    vec![Cond::In(lits)]
+}
+
+/// The expression that keeps exactly the rows whose value is `value` (a value as a result
+/// gives it) for a field of `kind`: `NULL`, an escaped string, `=5`, `yes`. None when no
+/// expression says it exactly (an empty string, one ending in white space, a time: see
+/// [`crate::drill`] for time periods, or a value of another type).
+pub fn equals_expression(kind: FilterKind, value: &serde_json::Value) -> Option<String> {
+    use serde_json::Value as V;
+    match (kind, value) {
+        (_, V::Null) if kind != FilterKind::Time => Some("NULL".into()),
+        (FilterKind::String, V::String(s)) => escape_string(s),
+        (FilterKind::String, V::Number(n)) => escape_string(&n.to_string()),
+        (FilterKind::Number, V::Number(n)) => Some(format!("={n}")),
+        (FilterKind::Boolean, V::Bool(b)) => Some(if *b { "yes" } else { "no" }.into()),
+        _ => None,
+    }
+}
+
+/// `s` as a string filter item that means "equal to `s`": `^` before every character the
+/// grammar would read (`,`, `%`, `^`, a leading `-` or white space, the words `NULL` and
+/// `EMPTY`).
+fn escape_string(s: &str) -> Option<String> {
+    if s.is_empty() || s.ends_with(char::is_whitespace) {
+        return None;
+    }
+    let mut out = String::with_capacity(s.len() + 2);
+    if s == "NULL" || s == "EMPTY" {
+        out.push('^');
+    }
+    for (i, c) in s.chars().enumerate() {
+        let leading = i == 0 && (c == '-' || c.is_whitespace());
+        if leading || matches!(c, ',' | '%' | '^') {
+            out.push('^');
+        }
+        out.push(c);
+    }
+    Some(out)
+}
+
 type PResult<T> = Result<T, (usize, String)>;
+
+/// `s` as literal text in a LIKE pattern: `\`, `%` and `_` escaped with `\` (the escape
+/// character DataFusion's LIKE reads by default).
+pub(crate) fn like_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '\\' | '%' | '_') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
 
 /// Split on unescaped commas: (char offset of the item after trimming, raw item).
 fn split_items(expr: &str) -> Vec<(usize, String)> {
@@ -156,13 +258,19 @@ fn parse_string(expr: &str) -> PResult<Cond> {
             "NULL" => Cond::IsNull,
             "EMPTY" => Cond::Empty,
             _ => {
+                // the value as written (escapes resolved), and as a LIKE pattern in which only
+                // unescaped `%` is a wildcard
                 let mut text = String::new();
+                let mut pattern = String::new();
                 let mut wildcard = false;
                 let mut chars = body.chars().enumerate();
                 while let Some((i, c)) = chars.next() {
                     match c {
                         '^' => match chars.next() {
-                            Some((_, n)) => text.push(n),
+                            Some((_, n)) => {
+                                text.push(n);
+                                pattern.push_str(&like_escape(&n.to_string()));
+                            }
                             None => {
                                 return Err((
                                     body_off + i + 1,
@@ -173,12 +281,16 @@ fn parse_string(expr: &str) -> PResult<Cond> {
                         '%' => {
                             wildcard = true;
                             text.push('%');
+                            pattern.push('%');
                         }
-                        _ => text.push(c),
+                        _ => {
+                            text.push(c);
+                            pattern.push_str(&like_escape(&c.to_string()));
+                        }
                     }
                 }
                 if wildcard {
-                    Cond::Like(text)
+                    Cond::Like(pattern)
                 } else {
                     Cond::Cmp(CmpOp::Eq, Lit::Str(text))
                 }
@@ -217,7 +329,26 @@ fn parse_string(expr: &str) -> PResult<Cond> {
         Some(Cond::Or(pos))
     };
     let mut all: Vec<Cond> = positive.into_iter().collect();
-    all.extend(neg);
+    let plain_negations = neg.len() > 1
+        && neg
+            .iter()
+            .all(|c| matches!(c, Cond::NotOrNull(b) if matches!(**b, Cond::Cmp(CmpOp::Eq, _))));
+    if plain_negations {
+        let inner = neg
+            .into_iter()
+            .filter_map(|c| match c {
+                Cond::NotOrNull(b) => Some(*b),
+                _ => None,
+            })
+            .collect();
+        all.extend(
+            in_list(inner)
+                .into_iter()
+                .map(|c| Cond::NotOrNull(Box::new(c))),
+        );
+    } else {
+        all.extend(neg);
+    }
     Ok(if all.len() == 1 {
         all.remove(0)
     } else {
@@ -304,11 +435,12 @@ impl NumParser {
                     toks.push((start, Tok::Op(op)));
                     i += n;
                 }
-                '-' if chars[i + 1..]
-                    .iter()
-                    .collect::<String>()
-                    .to_ascii_uppercase()
-                    .starts_with("NULL") =>
+                // `-NULL`: four characters of look-ahead (linear in the expression's length)
+                '-' if chars.get(i + 1..i + 5).is_some_and(|w| {
+                    w.iter()
+                        .zip("NULL".chars())
+                        .all(|(a, b)| a.eq_ignore_ascii_case(&b))
+                }) =>
                 {
                     toks.push((start, Tok::NotNull));
                     i += 5;
@@ -317,8 +449,11 @@ impl NumParser {
                     let mut s = String::new();
                     s.push(c);
                     i += 1;
+                    // digits, a point, an exponent with its sign (`1e-7`, `5.0e+50`)
                     while i < chars.len()
-                        && (chars[i].is_ascii_digit() || matches!(chars[i], '.' | 'e' | 'E'))
+                        && (chars[i].is_ascii_digit()
+                            || matches!(chars[i], '.' | 'e' | 'E')
+                            || (matches!(chars[i], '+' | '-') && matches!(chars[i - 1], 'e' | 'E')))
                     {
                         s.push(chars[i]);
                         i += 1;
@@ -389,7 +524,7 @@ impl NumParser {
                 format!("expected ',', 'AND' or 'OR', found {}", self.describe()),
             ));
         }
-        Ok(flatten(items, Cond::Or))
+        Ok(flatten(in_list(items), Cond::Or))
     }
 
     fn parse_or(&mut self) -> PResult<Cond> {
@@ -417,7 +552,13 @@ impl NumParser {
                 self.pos += 1;
                 return Ok(Cond::NotNull);
             }
-            let inner = self.parse_unary()?;
+            if self.peek() == Some(&Tok::Not) {
+                return Err((
+                    self.offset(),
+                    "expected a number after 'NOT', found 'NOT': use one 'NOT'".into(),
+                ));
+            }
+            let inner = self.parse_primary()?;
             return Ok(Cond::NotOrNull(Box::new(inner)));
         }
         self.parse_primary()

@@ -126,7 +126,8 @@
 //! `invalid-reference`, `reference-cycle`, `type-mismatch`, `missing-sql`, `invalid-percentile`,
 //! `invalid-tiers`, `invalid-timeframe`, `invalid-filter`, `invalid-timezone`,
 //! `missing-relationship`, `missing-sql-on`, `invalid-join`, `ambiguous-join`,
-//! `fanout-without-primary-key`, `invalid-access-grant`, `unknown-access-grant`; for dashboards also `invalid-name`, `invalid-tile-query`,
+//! `fanout-without-primary-key`, `invalid-access-grant`, `unknown-access-grant`,
+//! `invalid-value-format`; for dashboards also `invalid-name`, `invalid-tile-query`,
 //! `invalid-layout`, `too-many-tiles`. Query errors ([`Error::Query`]) use `unknown-explore`,
 //! `unknown-field`, `field-not-allowed`, `view-not-joined`, `invalid-pivot`, `invalid-sort`,
 //! `mixed-filter`, `empty-query`, `invalid-timezone`, `fanout-without-primary-key`.
@@ -137,6 +138,7 @@
 
 mod compile;
 mod dashboard;
+mod drill;
 mod error;
 pub mod filter;
 mod load;
@@ -149,8 +151,9 @@ pub use boltic_types::{
     ChartType, Condition, Dashboard, DashboardFilter, Filter, Filters, GRID_COLUMNS, Layout,
     MAX_TILE_HEIGHT, MAX_TILES, Op, Query, Sort, Tile,
 };
-pub use compile::{Column, CompileOptions, CompiledQuery, compile, query_timezone};
+pub use compile::{Column, CompileOptions, CompiledQuery, compile, limits, query_timezone};
 pub use dashboard::{DashboardExt, DashboardProblem, PathSeg, valid_name};
+pub use drill::{drill, drill_targets};
 pub use error::{Code, Diagnostic, Error, FilterError, Result, Severity};
 pub use load::load;
 pub use model::{

@@ -101,13 +101,17 @@ pub struct Field {
     pub group_label: Option<String>,
     /// Hidden in UIs (still queryable).
     pub hidden: bool,
-    /// Display format hint, e.g. `#,##0.00`.
+    /// Excel-style display format, e.g. `€#,##0.00`: `value_format`, or the one
+    /// `value_format_name` stands for; checked at load ([`boltic_types::value_format`]).
     pub value_format: Option<String>,
     /// Dimension or measure.
     pub kind: FieldKind,
     /// Access grants a user must hold to use the field: its own, its view's, and those of
     /// every field its SQL or measure filters refer to (so nothing reveals a guarded field).
     pub required_access_grants: BTreeSet<String>,
+    /// `drill_fields` as written: `field` (of the same view) or `view.field`. A measure's are
+    /// the columns of the rows behind a value; a dimension's, the fields a value drills to.
+    pub drill_fields: Vec<String>,
 }
 
 /// What a field is.

@@ -5,6 +5,8 @@ use std::sync::Arc;
 use boltic_pipeline::{Location, Manifest, Warehouse};
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::dataframe::DataFrame;
+use datafusion::execution::context::SQLOptions;
 use datafusion::execution::runtime_env::RuntimeEnv;
 use datafusion::prelude::{SessionConfig, SessionContext};
 
@@ -76,17 +78,28 @@ impl Engine {
         &self.manifest
     }
 
-    /// Run `sql` and collect the result. Dropping the future cancels the work.
-    pub async fn run(&self, sql: &str) -> datafusion::error::Result<Vec<RecordBatch>> {
-        self.ctx.sql(sql).await?.collect().await
+    /// Plan `sql` as a query and nothing else: DDL (`CREATE`, `DROP`), DML (`INSERT`, `COPY`)
+    /// and statements (`SET`, transactions) are refused, so no SQL that reaches the engine
+    /// can change the session or write files.
+    async fn query(&self, sql: &str) -> datafusion::error::Result<DataFrame> {
+        let read_only = SQLOptions::new()
+            .with_allow_ddl(false)
+            .with_allow_dml(false)
+            .with_allow_statements(false);
+        self.ctx.sql_with_options(sql, read_only).await
     }
 
-    /// Run `sql`; the result schema comes along so empty results still have columns.
+    /// Run the query `sql` and collect the result. Dropping the future cancels the work.
+    pub async fn run(&self, sql: &str) -> datafusion::error::Result<Vec<RecordBatch>> {
+        self.query(sql).await?.collect().await
+    }
+
+    /// Run the query `sql`; the result schema comes along so empty results still have columns.
     pub async fn execute(
         &self,
         sql: &str,
     ) -> datafusion::error::Result<(SchemaRef, Vec<RecordBatch>)> {
-        let df = self.ctx.sql(sql).await?;
+        let df = self.query(sql).await?;
         let schema = df.schema().inner().clone();
         Ok((schema, df.collect().await?))
     }

@@ -1,5 +1,6 @@
-//! Dashboards on the wire: the definition (tiles with a saved [`Query`], a chart type and a
-//! place on the grid; dashboard filters), the bodies that create and change one, and share links.
+//! Dashboards on the wire: the definition (tiles with a saved [`Query`] and a chart type, or
+//! with markdown text, each with a place on the grid; dashboard filters), the bodies that
+//! create and change one, and share links.
 //!
 //! The same [`Dashboard`] is read from the project's YAML (`dashboards:` in any model file;
 //! read-only in the app) and from JSON (dashboards made in the app, stored by the server). The
@@ -48,7 +49,7 @@ pub struct DashboardFilter {
     pub default: Option<String>,
 }
 
-/// A tile: a query shown as a chart.
+/// A tile: a query shown as a chart, or a text. A tile has either `query` or `text`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
@@ -57,11 +58,17 @@ pub struct Tile {
     pub name: String,
     /// Title shown on the tile.
     pub title: String,
-    /// How the result is drawn.
+    /// How the result is drawn (query tiles).
     #[serde(default)]
     pub chart: ChartType,
-    /// The question.
-    pub query: Query,
+    /// The question (a query tile).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query: Option<Query>,
+    /// Markdown shown on the tile (a text tile): CommonMark with tables and strikethrough; raw
+    /// HTML is shown as text, links and images only to `http(s)`, `mailto` or relative
+    /// addresses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
     /// Place on the grid; tiles without one are placed after the others, two per row.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub layout: Option<Layout>,
@@ -212,6 +219,9 @@ pub struct DashboardResponse {
     /// expression), shown and not changeable.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub locked_filters: BTreeMap<String, String>,
+    /// The time zone tiles run in unless a tile query names another: the model's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_timezone: Option<String>,
 }
 
 impl std::ops::Deref for DashboardResponse {
@@ -299,6 +309,10 @@ pub struct TileQueryRequest {
     /// Values by filter field.
     #[serde(default)]
     pub filters: BTreeMap<String, String>,
+    /// Time zone the tile's query runs in (an IANA name, e.g. `Europe/Tallinn`); none = the
+    /// tile's own, else the model's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
 }
 
 /// A share link to make.

@@ -60,6 +60,10 @@ pub struct FieldInfo {
     pub hidden: bool,
     /// Display format hint.
     pub value_format: Option<String>,
+    /// Where a value of the field drills to (`POST /api/v1/drill`): for a measure, the
+    /// columns of the rows behind it; for a dimension, the fields one level down.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub drill_fields: Vec<String>,
 }
 
 impl FieldInfo {
@@ -99,6 +103,9 @@ pub struct ExploreDescription {
     /// is not shown here).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub restricted: bool,
+    /// The time zone its queries use unless they name one (`timezone`): the model's, an IANA
+    /// name such as `UTC` or `Europe/Tallinn`.
+    pub timezone: String,
 }
 
 /// A filter an explore always applies, with its default value.

@@ -22,12 +22,14 @@ macro_rules! display_as_str {
 
 mod account;
 mod dashboard;
+mod drill;
 mod error;
 mod explore;
 pub mod grid;
 mod ops;
 mod query;
 mod result;
+pub mod value_format;
 
 pub use account::{
     Attributes, AuditEntry, KeyCreated, KeyInfo, Me, NewKey, NewUser, Permissions, Role,
@@ -38,6 +40,7 @@ pub use dashboard::{
     DashboardSummary, NewShare, NewTile, ShareCreated, ShareInfo, ShareStatus, Tile,
     TileQueryRequest,
 };
+pub use drill::{DRILL_ROW_LIMIT, DrillRequest, DrillResponse};
 pub use error::ErrorBody;
 
 display_as_str!(
@@ -55,6 +58,22 @@ pub use query::{Condition, Filter, Filters, Op, Query, Sort};
 pub use result::{
     CacheStatus, Encoded, FieldMeta, QueryResponse, Row, SqlResponse, Timing, ValuesResponse,
 };
+
+/// `s` as a SQL string literal: `'...'` with every `'` doubled, and nothing else changed (a
+/// backslash is an ordinary character in DataFusion's SQL). The one quoting of values that
+/// the semantic layer's SQL and the pipeline's data tests share.
+pub fn sql_string_literal(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('\'');
+    for c in s.chars() {
+        if c == '\'' {
+            out.push('\'');
+        }
+        out.push(c);
+    }
+    out.push('\'');
+    out
+}
 
 /// A name for URLs and files from `text`: lowercase ASCII letters and digits, one `-` for each run
 /// of anything else, at most `max` characters, no dash at either end (may be empty).

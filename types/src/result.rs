@@ -135,6 +135,11 @@ pub struct QueryResponse<'a> {
     /// Totals row (when `totals` was asked).
     #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub totals: Option<Encoded<'a, Row>>,
+    /// With pivots and `totals`: each pivot column's totals, one row per pivot value (the
+    /// pivot dimensions and the measures).
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<Object>>))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pivot_totals: Option<Encoded<'a, Vec<Row>>>,
     /// Rows returned.
     pub row_count: usize,
     /// More rows existed than the server's `max_rows`.
@@ -162,6 +167,14 @@ impl QueryResponse<'_> {
     /// The totals row, as a client reads it.
     pub fn totals(&self) -> Option<&Row> {
         self.totals.as_ref().and_then(Encoded::value)
+    }
+
+    /// Each pivot column's totals, as a client reads them.
+    pub fn pivot_totals(&self) -> &[Row] {
+        self.pivot_totals
+            .as_ref()
+            .and_then(Encoded::value)
+            .map_or(&[], Vec::as_slice)
     }
 }
 

@@ -63,13 +63,27 @@ export const login = async (page, email, password) => {
   ]);
 };
 
-/** A number as the web app shows it (`format_cell`): percent formats, else thousands grouped
- *  with the format's decimals (two for fractions without a format). */
+/** A number as the web app shows it (`format_cell`) in the field's Excel-style format (the API's
+ *  `value_format`: text around the number such as `€`, grouping, decimals, `%` times 100, `-` in
+ *  front of a negative number), else thousands grouped with two decimals for fractions. */
 export const shown = (v, format) => {
   if (v === null || v === undefined) return "∅";
-  if (format?.includes("%")) return `${(v * 100).toFixed(1)}%`;
-  const decimals = format ? (format.split(".")[1] ?? "").replace(/[^0]/g, "").length : Number.isInteger(v) ? 0 : 2;
-  return v.toLocaleString("en-US", { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
+  // `[$€-407]` as `"€"`; text before the number may be quoted or escaped
+  const m = format?.split(";")[0].replace(/\[\$([^\]-]*)[^\]]*\]/g, '"$1"')
+    .match(/^((?:"[^"]*"|\\.|[^#0"\\])*)([#0][#0,]*(?:\.[#0]*)?)(.*)$/);
+  if (!m) {
+    const decimals = Number.isInteger(v) ? 0 : 2;
+    return v.toLocaleString("en-US", { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
+  }
+  const [, before, number, after] = m;
+  const text = (t) => t.replace(/"([^"]*)"|\\(.)/g, "$1$2");
+  const scaled = /%/.test(after.replace(/"[^"]*"|\\./g, "")) ? v * 100 : v;
+  const [, min = "", max = min] = (number.split(".")[1] ?? "").match(/^(0*)(.*)$/) ?? [];
+  const digits = Math.abs(scaled).toLocaleString("en-US", {
+    minimumFractionDigits: min.length, maximumFractionDigits: min.length + max.length, useGrouping: number.includes(","),
+  });
+  const sign = scaled < 0 && /[1-9]/.test(digits) ? "-" : "";
+  return `${sign}${text(before)}${digits}${text(after)}`;
 };
 
 /** The rows of a query through the API. */

@@ -1,16 +1,17 @@
-//! A dashboard page's state and what changes it: the dashboard itself, its filter values (kept
-//! in the URL), every tile's latest answer, edit mode; running tiles, saving (one save at a
-//! time) and moving a tile. [`BoardState`] is `Copy` and handed to the board's parts.
+//! A dashboard page's state and what changes it: the dashboard itself, its filter values and
+//! time zone (kept in the URL), every tile's latest answer, edit mode; running tiles, saving
+//! (one save at a time), moving a tile and adding a text tile. [`BoardState`] is `Copy` and handed to the board's parts.
 
 use std::collections::{BTreeMap, HashMap};
 
 use leptos::prelude::*;
 use serde_json::json;
 
-use super::placement::{LayoutEdit, place_tile, tile_layout};
+use super::placement::{LayoutEdit, compact_tiles, nudge_tile};
 use crate::api::{self, DashboardFilter, DashboardResponse, ErrorBody, QueryResult, Tile};
 use crate::browser::current_search;
-use crate::state::{ExploreState, filters_query_string};
+use crate::grid;
+use crate::state::{ExploreState, decode, encode, filters_query_string};
 
 /// A tile's latest answer.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,6 +28,8 @@ pub(super) struct BoardState {
     pub(super) dash: RwSignal<DashboardResponse>,
     /// Dashboard filter values by field.
     pub(super) values: RwSignal<BTreeMap<String, String>>,
+    /// The time zone the tiles run in (None: the model's).
+    pub(super) timezone: RwSignal<Option<String>>,
     /// Every tile's latest answer, by tile name.
     pub(super) results: RwSignal<HashMap<String, TileState>>,
     /// Edit mode (layout, titles, charts, filters).
@@ -61,6 +64,32 @@ fn filter_values(filters: &[DashboardFilter], search: &str) -> BTreeMap<String, 
         .collect()
 }
 
+/// The time zone in the URL (`z=`, as the explore writes it), if any.
+fn url_timezone(search: &str) -> Option<String> {
+    search
+        .trim_start_matches('?')
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(k, _)| *k == "z")
+        .map(|(_, v)| decode(v))
+        .filter(|v| !v.is_empty())
+}
+
+/// The query string of a board's filter values and time zone (empty when there are none).
+pub(super) fn board_query_string(
+    values: &BTreeMap<String, String>,
+    timezone: Option<&str>,
+) -> String {
+    let mut qs = filters_query_string(values.iter());
+    if let Some(tz) = timezone {
+        if !qs.is_empty() {
+            qs.push('&');
+        }
+        qs.push_str(&format!("z={}", encode(tz)));
+    }
+    qs
+}
+
 /// The time of day, for "last run" (empty on the server).
 fn clock() -> String {
     #[cfg(target_arch = "wasm32")]
@@ -75,12 +104,14 @@ fn clock() -> String {
 
 impl BoardState {
     pub(super) fn new(info: DashboardResponse, shared: bool) -> Self {
-        let mut values = filter_values(&info.filters, &current_search());
+        let search = current_search();
+        let mut values = filter_values(&info.filters, &search);
         // a share link's locked values win over the URL and the defaults
         values.extend(info.locked_filters.clone());
         BoardState {
             dash: RwSignal::new(info),
             values: RwSignal::new(values),
+            timezone: RwSignal::new(url_timezone(&search)),
             results: RwSignal::new(HashMap::new()),
             editing: RwSignal::new(false),
             save_error: RwSignal::new(None),
@@ -113,7 +144,7 @@ impl BoardState {
                 })
                 .loading = true;
         });
-        let body = json!({"filters": self.values.get_untracked()});
+        let body = self.tile_request();
         let url = format!(
             "/api/v1/dashboards/{name}/tiles/{tile}/query{}",
             if fresh { "?cache=false" } else { "" }
@@ -135,11 +166,24 @@ impl BoardState {
         });
     }
 
-    /// Run every tile.
+    /// The body of a tile query: the filter values and the time zone.
+    pub(super) fn tile_request(self) -> serde_json::Value {
+        let mut body = json!({"filters": self.values.get_untracked()});
+        if let Some(tz) = self.timezone.get_untracked() {
+            body["timezone"] = json!(tz);
+        }
+        body
+    }
+
+    /// Run every tile that has a query.
     pub(super) fn run_all(self, fresh: bool) {
-        let tiles = self
-            .dash
-            .with_untracked(|d| d.tiles.iter().map(|t| t.name.clone()).collect::<Vec<_>>());
+        let tiles = self.dash.with_untracked(|d| {
+            d.tiles
+                .iter()
+                .filter(|t| t.query.is_some())
+                .map(|t| t.name.clone())
+                .collect::<Vec<_>>()
+        });
         for t in tiles {
             self.run_tile(t, fresh);
         }
@@ -186,9 +230,22 @@ impl BoardState {
         self.values.update(|v| {
             v.insert(field, value);
         });
+        self.show_in_url();
+        self.run_all(false);
+    }
+
+    /// Run the tiles in time zone `tz` (None: the model's); the URL follows.
+    pub(super) fn set_timezone(self, tz: Option<String>) {
+        self.timezone.set(tz);
+        self.show_in_url();
+        self.run_all(false);
+    }
+
+    /// The filter values and time zone in the address bar (a copied URL reproduces them).
+    fn show_in_url(self) {
         let qs = self
             .values
-            .with_untracked(|v| filters_query_string(v.iter()));
+            .with_untracked(|v| board_query_string(v, self.timezone.get_untracked().as_deref()));
         if let Some(w) = web_sys::window() {
             let path = w.location().pathname().unwrap_or_default();
             let url = if qs.is_empty() {
@@ -200,21 +257,61 @@ impl BoardState {
                 let _ = h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
             }
         }
-        self.run_all(false);
     }
 
     /// Move or resize tile `name` by `edit` (keyboard and buttons); saved if anything moved.
     pub(super) fn nudge(self, name: &str, edit: LayoutEdit) {
         let changed = self
             .dash
-            .try_update(|d| tile_layout(d, name).is_some_and(|l| place_tile(d, name, edit(l))))
+            .try_update(|d| nudge_tile(d, name, edit))
             .unwrap_or(false);
         if changed {
             self.save();
         }
     }
 
-    /// Change tile `name` in place (title, chart) and save.
+    /// Start or end edit mode. The tiles' tools take room from their charts, so every chart is
+    /// told to fit its tile again once the page has changed (charts follow window resizes).
+    pub(super) fn toggle_editing(self) {
+        self.editing.update(|e| *e = !*e);
+        // after the page has settled: a resize in the same frame can still measure 0×0
+        set_timeout(
+            || {
+                if let (Some(w), Ok(resize)) = (web_sys::window(), web_sys::Event::new("resize")) {
+                    let _ = w.dispatch_event(&resize);
+                }
+            },
+            std::time::Duration::from_millis(100),
+        );
+    }
+
+    /// Add a text tile (edit mode) in the first free place, below the others, and save.
+    pub(super) fn add_text_tile(self) {
+        self.dash.update(|d| {
+            let taken = |n: &str| d.tiles.iter().any(|t| t.name == n);
+            let name = (1..)
+                .map(|i| format!("text-{i}"))
+                .find(|n| !taken(n))
+                .unwrap_or_default();
+            let mut placement = grid::Placement::new(d.tiles.iter().filter_map(|t| t.layout));
+            let mut layout = placement.next_free();
+            layout.h = 2;
+            d.tiles.push(Tile {
+                name,
+                title: "Notes".into(),
+                chart: Default::default(),
+                query: None,
+                text: Some(
+                    "Write *markdown* here: **bold**, lists, [links](https://example.com).".into(),
+                ),
+                layout: Some(layout),
+            });
+            compact_tiles(d);
+        });
+        self.save();
+    }
+
+    /// Change tile `name` in place (title, chart, text) and save.
     pub(super) fn edit_tile(self, name: &str, edit: impl FnOnce(&mut Tile)) {
         self.dash.update(|d| {
             if let Some(t) = d.tiles.iter_mut().find(|t| t.name == name) {

@@ -1,11 +1,12 @@
 //! Moving and resizing tiles with the pointer: a drag starts on a tile's header (move) or its
-//! corner handle (resize), follows the pointer in whole grid cells, and saves on release if
-//! any tile moved.
+//! corner handle (resize) and follows the pointer in whole grid cells, the other tiles making
+//! room and rising; on release every tile rises as far as it can (no gaps) and the layout is
+//! saved if any tile moved.
 
 use leptos::prelude::*;
 
 use super::board_state::BoardState;
-use super::placement::{layouts, place_tile, tile_layout};
+use super::placement::{compact_tiles, dragged, layouts, set_layouts, tile_layout};
 use crate::api::Layout;
 use crate::grid;
 
@@ -87,10 +88,15 @@ impl TileDrag {
         } else {
             grid::moved(start.layout, dx, dy)
         };
+        // always from the layout the drag began with: where the pointer is decides, not the path
         let dash = self.board.dash;
-        if dash.with_untracked(|d| tile_layout(d, &start.tile)) != Some(grid::fit(to)) {
+        let before = self.before.get_value();
+        let Some(ls) = dash.with_untracked(|d| dragged(d, &before, &start.tile, to)) else {
+            return;
+        };
+        if dash.with_untracked(layouts) != ls {
             dash.update(|d| {
-                place_tile(d, &start.tile, to);
+                set_layouts(d, &ls);
             });
         }
     }
@@ -98,7 +104,11 @@ impl TileDrag {
     fn end(self) {
         if self.current.with_value(Option::is_some) {
             self.current.set_value(None);
-            if self.board.dash.with_untracked(layouts) != self.before.get_value() {
+            let dash = self.board.dash;
+            dash.update(|d| {
+                compact_tiles(d);
+            });
+            if dash.with_untracked(layouts) != self.before.get_value() {
                 self.board.save();
             }
         }

@@ -1,6 +1,7 @@
 //! The dashboard's filter bar: one input per dashboard filter (its value reaches every tile
-//! whose explore has the field) and, in edit mode, removing a filter or adding one on a
-//! dimension of the tiles' explores.
+//! whose explore has the field), suggesting the field's values as the explore's filter editor
+//! does; the time zone the tiles run in; and, in edit mode, removing a filter or adding one on
+//! a dimension of the tiles' explores.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -8,6 +9,7 @@ use leptos::prelude::*;
 
 use super::board_state::BoardState;
 use crate::api::{self, DashboardFilter, ExploreDescription};
+use crate::state::encode;
 
 /// Fields a new dashboard filter can use: the dimensions of `explores`, by name, labelled
 /// "view › field".
@@ -37,7 +39,7 @@ pub(super) fn FilterBar(board: BoardState) -> impl IntoView {
         dash.with(|d| {
             d.tiles
                 .iter()
-                .map(|t| t.query.explore.clone())
+                .filter_map(|t| t.query.as_ref().map(|q| q.explore.clone()))
                 .collect::<BTreeSet<_>>()
         })
     });
@@ -54,8 +56,9 @@ pub(super) fn FilterBar(board: BoardState) -> impl IntoView {
     view! {
         <form class="dash-filters" aria-label="dashboard filters" on:submit=|ev| ev.prevent_default()>
             <For each=move || filters.get() key=|f: &DashboardFilter| f.field.clone() let(f)>
-                <FilterInput board=board filter=f/>
+                <FilterInput board=board filter=f explores=explores/>
             </For>
+            <TimeZone board=board/>
             <Show when=move || editing.get()>
                 <AddFilter board=board candidates=candidates/>
             </Show>
@@ -63,21 +66,130 @@ pub(super) fn FilterBar(board: BoardState) -> impl IntoView {
     }
 }
 
-/// One dashboard filter: its title, its value, and (edit mode) a remove button.
+/// Up to 50 values of `field` containing `q`, from the first of `explores` that has the field
+/// (the field-values endpoint, under the caller's access).
+async fn field_values(explores: BTreeSet<String>, field: String, q: String) -> Vec<String> {
+    for x in explores {
+        let url = format!(
+            "/api/v1/explores/{x}/fields/{field}/values?limit=50&q={}",
+            encode(&q)
+        );
+        if let Ok(v) = api::get::<serde_json::Value>(&url).await {
+            return v["values"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| match v {
+                            serde_json::Value::String(s) => Some(s.clone()),
+                            serde_json::Value::Null => None,
+                            other => Some(other.to_string()),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+        }
+    }
+    Vec::new()
+}
+
+/// The IANA time zones the browser knows (`Intl.supportedValuesOf`), empty where it cannot
+/// say (and on the server); the server accepts only IANA names whatever is sent.
+fn browser_time_zones() -> Vec<String> {
+    #[cfg(target_arch = "wasm32")]
+    {
+        use wasm_bindgen::JsCast;
+        let intl = js_sys::Reflect::get(&js_sys::global(), &"Intl".into()).ok();
+        let list = intl.and_then(|intl| {
+            let f = js_sys::Reflect::get(&intl, &"supportedValuesOf".into()).ok()?;
+            let f = f.dyn_into::<js_sys::Function>().ok()?;
+            f.call1(&intl, &"timeZone".into()).ok()
+        });
+        list.map(|l| {
+            js_sys::Array::from(&l)
+                .iter()
+                .filter_map(|v| v.as_string())
+                .collect()
+        })
+        .unwrap_or_default()
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        Vec::new()
+    }
+}
+
+/// The time zone the tiles run in: the model's by default (named), or one the viewer picks.
 #[component]
-fn FilterInput(board: BoardState, filter: DashboardFilter) -> impl IntoView {
+fn TimeZone(board: BoardState) -> impl IntoView {
+    let model = board
+        .dash
+        .with_untracked(|d| d.default_timezone.clone())
+        .unwrap_or_else(|| "UTC".into());
+    let mut zones = browser_time_zones();
+    if let Some(tz) = board.timezone.get_untracked()
+        && !zones.contains(&tz)
+    {
+        zones.push(tz);
+    }
+    zones.retain(|z| *z != model);
+    view! {
+        <label class="dash-filter dash-timezone">
+            <span>"Time zone"</span>
+            <select aria-label="time zone" title="the time zone dates and times are shown and filtered in"
+                prop:value=move || board.timezone.get().unwrap_or_default()
+                on:change=move |ev| {
+                    let v = event_target_value(&ev);
+                    board.set_timezone(Some(v).filter(|v| !v.is_empty()));
+                }>
+                <option value="">{format!("{model} (the model's)")}</option>
+                {zones.into_iter().map(|z| view! { <option value=z.clone()>{z.replace('_', " ")}</option> }).collect_view()}
+            </select>
+        </label>
+    }
+}
+
+/// One dashboard filter: its title, its value (with suggestions of the field's values), and
+/// (edit mode) a remove button.
+#[component]
+fn FilterInput(
+    board: BoardState,
+    filter: DashboardFilter,
+    explores: Memo<BTreeSet<String>>,
+) -> impl IntoView {
     let (dash, values) = (board.dash, board.values);
     let field = filter.field;
     let (f_value, f_change, f_remove) = (field.clone(), field.clone(), field.clone());
     let label = filter.title.unwrap_or_else(|| field.clone());
     let locked = board.is_locked(&field);
+    // suggestions: not for a share link's visitor, whose token opens nothing but the board
+    let suggestions = RwSignal::new(Vec::<String>::new());
+    let list_id = format!("dash-values-{}", field.replace('.', "-"));
+    let suggest = {
+        let field = field.clone();
+        move |q: String| {
+            if board.shared || locked {
+                return;
+            }
+            let (xs, field) = (explores.get_untracked(), field.clone());
+            leptos::task::spawn_local(async move {
+                suggestions.set(field_values(xs, field, q).await);
+            });
+        }
+    };
+    let suggest_on_focus = suggest.clone();
+    let f_focus = field.clone();
     view! {
         <label class="dash-filter" class:locked=locked data-filter=field.clone()>
             <span>{label}{locked.then(|| view! { <span class="lock badge" title="locked by the link">"locked by the link"</span> })}</span>
-            <input placeholder="any value" disabled=locked
+            <input placeholder="any value" disabled=locked list=list_id.clone() autocomplete="off"
                 title=if locked { "locked by the link" } else { "a filter expression, e.g. Finished, >100, last 30 days" }
                 prop:value=move || values.with(|v| v.get(&f_value).cloned().unwrap_or_default())
+                on:focus=move |_| suggest_on_focus(values.with_untracked(|v| v.get(&f_focus).cloned().unwrap_or_default()))
+                on:input=move |ev| suggest(event_target_value(&ev))
                 on:change=move |ev| board.set_filter(f_change.clone(), event_target_value(&ev))/>
+            <datalist id=list_id>
+                {move || suggestions.get().into_iter().map(|v| view! { <option value=v/> }).collect_view()}
+            </datalist>
             <Show when=move || board.editing.get()>
                 {
                     let n = f_remove.clone();

@@ -1,8 +1,9 @@
-//! Dashboards: the list, a dashboard page (tiles on a 12-column grid, dashboard filters that
-//! reach every tile whose explore has the field, refresh, layout editing by pointer or
-//! keyboard, share links that may lock the filters' current values), the read-only page a
-//! share link opens (its locked filters shown and not changeable), and "Save to dashboard" on
-//! the explore page. Editing, sharing and making dashboards are offered only to whom the
+//! Dashboards: the list, a dashboard page (query and text tiles on a 12-column grid, dashboard
+//! filters with value suggestions that reach every tile whose explore has the field, a time
+//! zone, refresh, layout editing by pointer or keyboard without gaps, share links that carry
+//! the filters' current values, locked or as a start, copying a project dashboard), the
+//! read-only page a share link opens (its locked filters shown and not changeable), and "Save
+//! to dashboard" on the explore page. Editing, sharing and making dashboards are offered only to whom the
 //! server would allow them (`DashboardResponse::editable`, the caller's permissions).
 //!
 //! - `list` — `/dashboards`;
@@ -11,14 +12,20 @@
 //!   `filter_bar` and `tile_grid` (a `tile` each, with its `tile_tools` in edit mode
 //!   and `drag` for the pointer);
 //! - `board_state` — the board's signals and what changes them (run, save, filter, move);
-//! - `placement` — tiles' layouts over the rules of [`crate::grid`];
-//! - `save_tile` — "Save to dashboard".
+//! - `placement` — tiles' layouts over the rules of [`crate::grid`] (dragged, nudged,
+//!   compacted upward);
+//! - `markdown` — a text tile's markdown as safe HTML;
+//! - `copy` — a (project) dashboard copied into an app dashboard of one's own;
+//! - `save_tile` — "Save to dashboard" (onto a new dashboard, an app dashboard, or a copy of a
+//!   project dashboard).
 
 mod board;
 mod board_state;
+mod copy;
 mod drag;
 mod filter_bar;
 mod list;
+mod markdown;
 mod page;
 mod placement;
 mod save_tile;

@@ -1,14 +1,17 @@
 //! "Save to dashboard" on the explore page: the explore's question saved as a tile, on a new
-//! dashboard or on an app dashboard.
+//! dashboard, on an app dashboard the caller may change, or on a copy of a project dashboard
+//! (read-only itself) made for the purpose.
 
 use leptos::prelude::*;
 use serde_json::json;
 
-use crate::api::{self, DashboardResponse, DashboardSummary, ErrorBody};
+use super::copy::copy_dashboard;
+use crate::api::{self, DashboardResponse, DashboardSource, DashboardSummary, ErrorBody};
 use crate::state::ExploreState;
 use crate::widgets::ErrorBox;
 
-/// "Save to dashboard" on the explore page: a new dashboard or an app dashboard, as a tile.
+/// "Save to dashboard" on the explore page: a new dashboard, an app dashboard, or a copy of a
+/// project dashboard, as a tile.
 #[component]
 pub fn SaveToDashboard(
     /// The explore.
@@ -28,10 +31,15 @@ pub fn SaveToDashboard(
             }
             api::get::<Vec<DashboardSummary>>("/api/v1/dashboards")
                 .await
-                .map(|l| l.into_iter().filter(|d| d.editable).collect::<Vec<_>>())
+                .map(|l| {
+                    l.into_iter()
+                        .filter(|d| d.editable || d.source == DashboardSource::Project)
+                        .collect::<Vec<_>>()
+                })
         }
     });
-    let target = RwSignal::new(String::new()); // "" = new dashboard
+    // "" = a new dashboard; "copy:<name>" = a copy of project dashboard <name>
+    let target = RwSignal::new(String::new());
     let new_title = RwSignal::new(String::new());
     let tile_title = RwSignal::new(String::new());
     let outcome = RwSignal::new(None::<Result<DashboardResponse, ErrorBody>>);
@@ -48,7 +56,9 @@ pub fn SaveToDashboard(
         let target = target.get_untracked();
         let dashboard_title = new_title.get_untracked();
         leptos::task::spawn_local(async move {
-            let r = if target.is_empty() {
+            let r = if let Some(project) = target.strip_prefix("copy:") {
+                copy_dashboard(project, Some(tile)).await
+            } else if target.is_empty() {
                 let mut t = tile;
                 t["name"] = json!("tile-1");
                 let title = if dashboard_title.trim().is_empty() {
@@ -86,8 +96,12 @@ pub fn SaveToDashboard(
                 <label>"Dashboard "
                     <select aria-label="dashboard" on:change=move |ev| target.set(event_target_value(&ev))>
                         <option value="">"New dashboard…"</option>
-                        {move || list.get().and_then(Result::ok).map(|l| l.into_iter().map(|d| view! {
-                            <option value=d.name.clone()>{d.title}</option>
+                        {move || list.get().and_then(Result::ok).map(|l| l.into_iter().map(|d| {
+                            if d.source == DashboardSource::Project {
+                                view! { <option value=format!("copy:{}", d.name)>{format!("Copy of {} (project)", d.title)}</option> }
+                            } else {
+                                view! { <option value=d.name.clone()>{d.title}</option> }
+                            }
                         }).collect_view())}
                     </select>
                 </label>

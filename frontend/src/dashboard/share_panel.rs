@@ -1,12 +1,13 @@
-//! Share links of a dashboard: make a read-only link (optionally expiring, optionally locking
-//! the dashboard filters' current values), see the links made and revoke them.
+//! Share links of a dashboard: make a read-only link (optionally expiring) that carries the
+//! dashboard filters' current values — locked, or as where its visitors start — copy it, see
+//! the links made and revoke them.
 
 use std::collections::BTreeMap;
 
 use leptos::prelude::*;
 use serde_json::json;
 
-use super::board_state::BoardState;
+use super::board_state::{BoardState, board_query_string};
 use crate::api::{self, ErrorBody, ShareCreated, ShareInfo, ShareStatus};
 use crate::when::{days_from_now, short_time};
 use crate::widgets::ErrorBox;
@@ -39,8 +40,65 @@ fn locked_text(locked: &BTreeMap<String, String>) -> String {
         .join("; ")
 }
 
-/// Share links of a dashboard: make one (optionally expiring, optionally with the filters'
-/// current values locked), see and revoke the others.
+/// Put `text` on the clipboard (`navigator.clipboard.writeText`); whether it worked.
+async fn copy_text(text: &str) -> bool {
+    #[cfg(target_arch = "wasm32")]
+    {
+        use wasm_bindgen::JsCast;
+        let write = || -> Option<js_sys::Promise> {
+            let navigator = js_sys::Reflect::get(&js_sys::global(), &"navigator".into()).ok()?;
+            let clipboard = js_sys::Reflect::get(&navigator, &"clipboard".into()).ok()?;
+            let f = js_sys::Reflect::get(&clipboard, &"writeText".into()).ok()?;
+            let f = f.dyn_into::<js_sys::Function>().ok()?;
+            f.call1(&clipboard, &text.into()).ok()?.dyn_into().ok()
+        };
+        match write() {
+            Some(p) => wasm_bindgen_futures::JsFuture::from(p).await.is_ok(),
+            None => false,
+        }
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let _ = text;
+        false
+    }
+}
+
+/// A link with a Copy button that says "Copied" once it has.
+#[component]
+fn CopyableLink(url: String) -> impl IntoView {
+    let copied = RwSignal::new(None::<bool>);
+    let to_copy = url.clone();
+    view! {
+        <p class="share-url">
+            <label>"Link (shown once) "
+                <input readonly aria-label="share link" value=url size="60"
+                    on:focus=move |ev| { use wasm_bindgen::JsCast; if let Some(i) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) { i.select(); } }/>
+            </label>
+            <button type="button" class="copy" on:click=move |_| {
+                let text = to_copy.clone();
+                leptos::task::spawn_local(async move { copied.set(Some(copy_text(&text).await)); });
+            }>"Copy"</button>
+            <span class="copied" role="status">{move || match copied.get() {
+                Some(true) => "Copied",
+                Some(false) => "could not copy: select the link and copy it",
+                None => "",
+            }}</span>
+        </p>
+    }
+}
+
+/// What a new link does with the board's current filter values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FilterMode {
+    /// Its visitors see them and cannot change them.
+    Lock,
+    /// Its visitors start with them and may change them.
+    Start,
+}
+
+/// Share links of a dashboard: make one (optionally expiring, with the filters' current values
+/// locked or as the start), see and revoke the others.
 #[component]
 pub(super) fn SharePanel(name: String, board: BoardState) -> impl IntoView {
     let reload = RwSignal::new(0u32);
@@ -51,10 +109,8 @@ pub(super) fn SharePanel(name: String, board: BoardState) -> impl IntoView {
         async move { api::get::<Vec<ShareInfo>>(&format!("/api/v1/dashboards/{n}/shares")).await }
     });
     let days = RwSignal::new(0u32);
-    // None: the default, which is to lock when there is something to lock.
-    let lock_choice = RwSignal::new(None::<bool>);
+    let mode = RwSignal::new(FilterMode::Lock);
     let to_lock = Memo::new(move |_| lockable(board));
-    let lock = move || lock_choice.get().unwrap_or(true) && !to_lock.with(Vec::is_empty);
     let made = RwSignal::new(None::<Result<String, ErrorBody>>);
     let make_name = name.clone();
     let make = move || {
@@ -63,15 +119,18 @@ pub(super) fn SharePanel(name: String, board: BoardState) -> impl IntoView {
             0 => None,
             d => days_from_now(d),
         };
-        let locked: BTreeMap<String, String> = if lock_choice.get_untracked().unwrap_or(true) {
-            to_lock
-                .get_untracked()
-                .into_iter()
-                .map(|(field, _, value)| (field, value))
-                .collect()
-        } else {
-            BTreeMap::new()
+        let values: BTreeMap<String, String> = to_lock
+            .get_untracked()
+            .into_iter()
+            .map(|(field, _, value)| (field, value))
+            .collect();
+        // locked values travel in the link's record; starting values (and the time zone) in
+        // its URL, as on the board
+        let (locked, start) = match mode.get_untracked() {
+            FilterMode::Lock => (values, BTreeMap::new()),
+            FilterMode::Start => (BTreeMap::new(), values),
         };
+        let qs = board_query_string(&start, board.timezone.get_untracked().as_deref());
         leptos::task::spawn_local(async move {
             let r = api::post::<ShareCreated>(
                 &format!("/api/v1/dashboards/{n}/shares"),
@@ -83,7 +142,8 @@ pub(super) fn SharePanel(name: String, board: BoardState) -> impl IntoView {
                 let origin = web_sys::window()
                     .and_then(|w| w.location().origin().ok())
                     .unwrap_or_default();
-                format!("{origin}{}", l.path)
+                let sep = if qs.is_empty() { "" } else { "?" };
+                format!("{origin}{}{sep}{qs}", l.path)
             })));
             reload.update(|r| *r += 1);
         });
@@ -114,29 +174,27 @@ pub(super) fn SharePanel(name: String, board: BoardState) -> impl IntoView {
                 <button class="primary make-link" on:click=move |_| make()>"Create link"</button>
             </div>
             <Show when=move || !to_lock.with(Vec::is_empty)>
-                <div class="share-lock">
+                <fieldset class="share-lock">
+                    <legend>"The link keeps the filter values on the board now"</legend>
                     <label>
-                        <input type="checkbox" prop:checked=lock
-                            on:change=move |ev| lock_choice.set(Some(event_target_checked(&ev)))/>
-                        " Lock current filter values"
+                        <input type="radio" name="share-filters" value="lock" prop:checked=move || mode.get() == FilterMode::Lock
+                            on:change=move |_| mode.set(FilterMode::Lock)/>
+                        " Lock current filter values (visitors see them and cannot change them)"
                     </label>
-                    <span class="muted">" (visitors see them and cannot change them)"</span>
-                    <ul class="locked-list" class:off=move || !lock()>
+                    <label>
+                        <input type="radio" name="share-filters" value="start" prop:checked=move || mode.get() == FilterMode::Start
+                            on:change=move |_| mode.set(FilterMode::Start)/>
+                        " Start with current filter values (visitors may change them)"
+                    </label>
+                    <ul class="locked-list">
                         {move || to_lock.get().into_iter().map(|(field, title, value)| view! {
                             <li data-filter=field>{title}": "<code>{value}</code></li>
                         }).collect_view()}
                     </ul>
-                </div>
+                </fieldset>
             </Show>
             {move || made.get().map(|m| match m {
-                Ok(url) => view! {
-                    <p class="share-url">
-                        <label>"Link (shown once) "
-                            <input readonly aria-label="share link" value=url.clone() size="60"
-                                on:focus=move |ev| { use wasm_bindgen::JsCast; if let Some(i) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) { i.select(); } }/>
-                        </label>
-                    </p>
-                }.into_any(),
+                Ok(url) => view! { <CopyableLink url=url/> }.into_any(),
                 Err(e) => view! { <ErrorBox error=e/> }.into_any(),
             })}
             <Suspense fallback=|| ()>

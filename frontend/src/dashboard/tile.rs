@@ -1,10 +1,13 @@
-//! One tile of a dashboard: its header (title, last run, a link into the explore), its answer
-//! as a table or chart, and in edit mode its tools and resize handle.
+//! One tile of a dashboard: its header (title, last run, a link into the explore with the
+//! tile's chart type), its answer as a table or chart, or its text (markdown); in edit mode its
+//! tools, a resize handle, and the arrow keys (move; with shift, resize) when it has the focus.
 
 use leptos::prelude::*;
 
 use super::board_state::{BoardState, TileState};
 use super::drag::TileDrag;
+use super::markdown;
+use super::placement::LayoutEdit;
 use super::tile_tools::TileTools;
 use crate::api::Tile;
 use crate::chart::{auto_type, filter_for_category};
@@ -26,8 +29,9 @@ fn grid_style(tile: Option<Tile>) -> String {
         .unwrap_or_default()
 }
 
-/// The explore link of a tile's query (with its measures as the answer names them).
-fn explore_link(query: &serde_json::Value, state: Option<&TileState>) -> String {
+/// The explore link of a tile's query (with its measures as the answer names them) and its
+/// chart type (none for the automatic one).
+fn explore_link(query: &serde_json::Value, chart: &str, state: Option<&TileState>) -> String {
     let x = query["explore"].as_str().unwrap_or_default().to_string();
     let qs = match state.and_then(|s| s.answer.as_ref()) {
         Some(Ok(r)) => {
@@ -37,12 +41,44 @@ fn explore_link(query: &serde_json::Value, state: Option<&TileState>) -> String 
                 .filter(|f| f.is_measure())
                 .map(|f| f.name.clone())
                 .collect();
-            ExploreState::from_api_query(query, |f| measures.iter().any(|m| m == f))
-                .to_query_string()
+            let mut s = ExploreState::from_api_query(query, |f| measures.iter().any(|m| m == f));
+            s.viz = (chart != "auto").then(|| chart.to_string());
+            s.to_query_string()
         }
         _ => String::new(),
     };
     format!("/explore/{x}{}{qs}", if qs.is_empty() { "" } else { "?" })
+}
+
+/// What the arrow keys do to a focused tile: move it, or with shift resize it.
+fn key_edit(key: &str, shift: bool) -> Option<LayoutEdit> {
+    let (dx, dy) = match key {
+        "ArrowLeft" => (-1, 0),
+        "ArrowRight" => (1, 0),
+        "ArrowUp" => (0, -1),
+        "ArrowDown" => (0, 1),
+        _ => return None,
+    };
+    Some((dx, dy, shift))
+}
+
+/// Give the focus back to tile `name` once the grid has redrawn it (a moved or resized tile is
+/// a new element).
+fn refocus(name: String) {
+    request_animation_frame(move || {
+        use wasm_bindgen::JsCast;
+        let found = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| {
+                d.query_selector(&format!(".tile[data-tile=\"{name}\"]"))
+                    .ok()
+                    .flatten()
+            })
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+        if let Some(el) = found {
+            let _ = el.focus();
+        }
+    });
 }
 
 /// A tile on the grid.
@@ -60,53 +96,80 @@ pub(super) fn TileCard(board: BoardState, drag: TileDrag, name: String) -> impl 
         let name = name.clone();
         Memo::new(move |_| board.results.with(|r| r.get(&name).cloned()))
     };
+    let (title, chart) = (t.title, t.chart.to_string());
     let link = {
         let query = serde_json::to_value(&t.query).unwrap_or_default();
-        move || state.with(|s| explore_link(&query, s.as_ref()))
+        let chart = chart.clone();
+        move || state.with(|s| explore_link(&query, &chart, s.as_ref()))
     };
-    let (n_drag, n_title, n_tools, n_resize, n_download) = (
+    let is_text = t.text.is_some();
+    let (n_drag, n_title, n_tools, n_resize, n_download, n_key, n_text) = (
+        name.clone(),
+        name.clone(),
         name.clone(),
         name.clone(),
         name.clone(),
         name.clone(),
         name.clone(),
     );
-    let (title, chart) = (t.title, t.chart.to_string());
     let (title_input, chart_tools) = (title.clone(), chart.clone());
+    let on_key = move |ev: leptos::ev::KeyboardEvent| {
+        // only the tile itself: keys typed in its title, text or tools stay theirs
+        if !editing.get_untracked() || ev.target() != ev.current_target() {
+            return;
+        }
+        if let Some(edit) = key_edit(&ev.key(), ev.shift_key()) {
+            ev.prevent_default();
+            board.nudge(&n_key, edit);
+            refocus(n_key.clone());
+        }
+    };
+    let body = match t.text {
+        Some(text) => view! { <TextBody board=board name=n_text text=text/> }.into_any(),
+        None => view! { <TileBody board=board state=state chart=chart/> }.into_any(),
+    };
     view! {
-        <article class="tile" style=style data-tile=name aria-label=title.clone()>
+        <article class="tile" class:text-tile=is_text style=style data-tile=name aria-label=title.clone()
+            tabindex=move || editing.get().then_some("0")
+            aria-keyshortcuts=move || editing.get().then_some("ArrowLeft ArrowRight ArrowUp ArrowDown Shift+ArrowLeft Shift+ArrowRight Shift+ArrowUp Shift+ArrowDown")
+            on:keydown=on_key>
             <header class="tile-head" on:pointerdown=move |ev| drag.start(n_drag.clone(), false, &ev)>
+                <Show when=move || editing.get()>
+                    <span class="grip" title="drag to move; or focus the tile and use the arrow keys (with shift to resize)" aria-hidden="true">"⠿"</span>
+                </Show>
                 <Show when=move || editing.get() fallback={
                     let title = title.clone();
                     move || view! { <h2>{title.clone()}</h2> }
                 }>
                     <TileTitleInput board=board name=n_title.clone() title=title_input.clone()/>
                 </Show>
-                <span class="ran" title="last run">
-                    {move || state.with(|s| s.as_ref().map(|s| if s.loading { "running…".to_string() } else { s.ran_at.clone().unwrap_or_default() }))}
-                </span>
-                <button class="download" title="download as CSV" aria-label=format!("download {title} as CSV")
-                    on:pointerdown=|ev| ev.stop_propagation()
-                    on:click={
-                        let (tile, title) = (n_download.clone(), title.clone());
-                        move |_| {
-                            let (tile, name) = (tile.clone(), crate::api::csv_name(&title));
-                            let dashboard = board.dash.with_untracked(|d| d.name.clone());
-                            let body = serde_json::json!({"filters": board.values.get_untracked()});
-                            leptos::task::spawn_local(async move {
-                                let url = format!("/api/v1/dashboards/{dashboard}/tiles/{tile}/query");
-                                if let Err(e) = crate::api::download_csv(&url, &body, &name).await {
-                                    leptos::logging::warn!("download failed: {}", e.message);
-                                }
-                            });
-                        }
-                    }>"⤓"</button>
-                {(!board.shared).then(|| view! { <a class="open" href=link title="open in explore" aria-label="open in explore">"↗"</a> })}
+                {(!is_text).then(|| view! {
+                    <span class="ran" title="last run">
+                        {move || state.with(|s| s.as_ref().map(|s| if s.loading { "running…".to_string() } else { s.ran_at.clone().unwrap_or_default() }))}
+                    </span>
+                    <button class="download" title="download as CSV" aria-label=format!("download {title} as CSV")
+                        on:pointerdown=|ev| ev.stop_propagation()
+                        on:click={
+                            let (tile, title) = (n_download.clone(), title.clone());
+                            move |_| {
+                                let (tile, name) = (tile.clone(), crate::api::csv_name(&title));
+                                let dashboard = board.dash.with_untracked(|d| d.name.clone());
+                                let body = board.tile_request();
+                                leptos::task::spawn_local(async move {
+                                    let url = format!("/api/v1/dashboards/{dashboard}/tiles/{tile}/query");
+                                    if let Err(e) = crate::api::download_csv(&url, &body, &name).await {
+                                        leptos::logging::warn!("download failed: {}", e.message);
+                                    }
+                                });
+                            }
+                        }>"⤓"</button>
+                    {(!board.shared).then(|| view! { <a class="open" href=link title="open in explore" aria-label="open in explore">"↗"</a> })}
+                })}
             </header>
             <Show when=move || editing.get()>
-                <TileTools board=board name=n_tools.clone() chart=chart_tools.clone()/>
+                <TileTools board=board name=n_tools.clone() chart=(!is_text).then(|| chart_tools.clone())/>
             </Show>
-            <TileBody board=board state=state chart=chart/>
+            {body}
             <Show when=move || editing.get()>
                 {
                     let n = n_resize.clone();
@@ -116,6 +179,32 @@ pub(super) fn TileCard(board: BoardState, drag: TileDrag, name: String) -> impl 
         </article>
     }
     .into_any()
+}
+
+/// A text tile's body: its markdown, shown safely; in edit mode, the markdown to edit.
+#[component]
+fn TextBody(board: BoardState, name: String, text: String) -> impl IntoView {
+    let html = markdown::to_html(&text);
+    view! {
+        <div class="tile-body">
+            <Show when=move || board.editing.get() fallback={
+                let html = html.clone();
+                move || view! { <div class="tile-text" inner_html=html.clone()></div> }
+            }>
+                {
+                    let (name, text) = (name.clone(), text.clone());
+                    view! {
+                        <textarea class="tile-markdown" aria-label="tile text (markdown)" prop:value=text
+                            on:pointerdown=|ev| ev.stop_propagation()
+                            on:change=move |ev| {
+                                let v = event_target_value(&ev);
+                                board.edit_tile(&name, |t| t.text = Some(v));
+                            }></textarea>
+                    }
+                }
+            </Show>
+        </div>
+    }
 }
 
 /// A tile's title, editable (edit mode).

@@ -12,8 +12,8 @@ use crate::api::Tile;
 pub(super) fn TileGrid(board: BoardState) -> impl IntoView {
     let grid_ref = NodeRef::<leptos::html::Div>::new();
     let drag = TileDrag::new(board, grid_ref);
-    // Tiles in reading order; a tile is rebuilt when its size, title or chart changes (its
-    // chart then fits the new size), only repositioned when it moves.
+    // Tiles in reading order; a tile is rebuilt when its size, title, chart or text changes
+    // (its chart then fits the new size), only repositioned when it moves.
     let tiles = Memo::new(move |_| {
         let mut t: Vec<Tile> = board.dash.with(|d| d.tiles.clone());
         t.sort_by_key(|t| t.layout.map(|l| (l.y, l.x)));
@@ -21,7 +21,7 @@ pub(super) fn TileGrid(board: BoardState) -> impl IntoView {
             .map(|t| {
                 let size = t.layout.map(|l| (l.w, l.h));
                 (
-                    format!("{}|{:?}|{}|{}", t.name, size, t.title, t.chart),
+                    format!("{}|{size:?}|{}|{}|{:?}", t.name, t.title, t.chart, t.text),
                     t.name,
                 )
             })

@@ -1,29 +1,30 @@
-//! A tile's edit toolbar (edit mode): move and resize buttons, the chart type, and removal.
+//! A tile's edit toolbar (edit mode): move and resize buttons (the arrow keys on a focused
+//! tile do the same), the chart type, and removal.
 
 use leptos::prelude::*;
 
 use super::board_state::BoardState;
 use super::placement::LayoutEdit;
 use crate::api::ChartType;
-use crate::grid;
 use crate::widgets::ChartTypeSelect;
 
 /// The move and resize buttons: text, label, and the edit.
 const MOVES: [(&str, &str, LayoutEdit); 8] = [
-    ("◀", "move left", |l| grid::moved(l, -1, 0)),
-    ("▶", "move right", |l| grid::moved(l, 1, 0)),
-    ("▲", "move up", |l| grid::moved(l, 0, -1)),
-    ("▼", "move down", |l| grid::moved(l, 0, 1)),
-    ("−W", "narrower", |l| grid::resized(l, -1, 0)),
-    ("+W", "wider", |l| grid::resized(l, 1, 0)),
-    ("−H", "shorter", |l| grid::resized(l, 0, -1)),
-    ("+H", "taller", |l| grid::resized(l, 0, 1)),
+    ("◀", "move left", (-1, 0, false)),
+    ("▶", "move right", (1, 0, false)),
+    ("▲", "move up", (0, -1, false)),
+    ("▼", "move down", (0, 1, false)),
+    ("−W", "narrower", (-1, 0, true)),
+    ("+W", "wider", (1, 0, true)),
+    ("−H", "shorter", (0, -1, true)),
+    ("+H", "taller", (0, 1, true)),
 ];
 
-/// The edit toolbar of tile `name`, whose chart type is `chart`.
+/// The edit toolbar of tile `name`, whose chart type is `chart` (none for a text tile).
 #[component]
-pub(super) fn TileTools(board: BoardState, name: String, chart: String) -> impl IntoView {
-    let chosen = Signal::stored((chart != "auto").then_some(chart));
+pub(super) fn TileTools(board: BoardState, name: String, chart: Option<String>) -> impl IntoView {
+    let has_chart = chart.is_some();
+    let chosen = Signal::stored(chart.filter(|c| c != "auto"));
     let n_chart = name.clone();
     let n_remove = name.clone();
     let on_chart = Callback::new(move |v: String| {
@@ -37,7 +38,7 @@ pub(super) fn TileTools(board: BoardState, name: String, chart: String) -> impl 
                 let (name, edit) = (name.clone(), *edit);
                 view! { <button aria-label=format!("{label}") title=*label on:click=move |_| board.nudge(&name, edit)>{*text}</button> }
             }).collect_view()}
-            <ChartTypeSelect chosen=chosen on_change=on_chart/>
+            {has_chart.then(|| view! { <ChartTypeSelect chosen=chosen on_change=on_chart/> })}
             <button class="danger" aria-label="remove tile" on:click=move |_| {
                 board.dash.update(|d| d.tiles.retain(|t| t.name != n_remove));
                 board.save();

@@ -1,11 +1,15 @@
 //! The dashboard's head: its title, a badge for project dashboards (or the owner of an app
-//! dashboard the caller cannot change), and the Refresh, Edit and Share buttons, each shown
-//! only to whom may use it.
+//! dashboard the caller cannot change), and the Refresh, Edit (with Add text), Share and
+//! "Copy to my dashboards" buttons, each shown only to whom may use it.
 
 use leptos::prelude::*;
 
 use super::board_state::BoardState;
-use crate::api::DashboardSource;
+use super::copy::copy_dashboard;
+use crate::api::{DashboardSource, ErrorBody};
+use crate::browser::navigate;
+use crate::me::use_me;
+use crate::widgets::ErrorBox;
 
 /// The head of a dashboard; `sharing` opens the share panel.
 #[component]
@@ -24,6 +28,19 @@ pub(super) fn BoardToolbar(
     // one's own only).
     let shareable = dash.with_untracked(|d| d.shareable);
     let can_share = move || !shared && shareable;
+    // a project dashboard is read-only: whoever may make dashboards can copy it into their own
+    let me = use_me();
+    let can_copy = move || !shared && is_project && me.can_edit();
+    let copy_error = RwSignal::new(None::<ErrorBody>);
+    let copy = move |_| {
+        let name = dash.with_untracked(|d| d.name.clone());
+        leptos::task::spawn_local(async move {
+            match copy_dashboard(&name, None).await {
+                Ok(d) => navigate(&format!("/dashboards/{}", d.name)),
+                Err(e) => copy_error.set(Some(e)),
+            }
+        });
+    };
     view! {
         <div class="dash-head">
             <h1>{title}</h1>
@@ -33,8 +50,16 @@ pub(super) fn BoardToolbar(
             })}
             <div class="dash-actions">
                 <button class="refresh" on:click=move |_| board.run_all(true)>"Refresh"</button>
+                <Show when=can_copy>
+                    <button class="copy-dashboard" title="make an app dashboard of your own with these tiles, which you can change" on:click=copy>"Copy to my dashboards"</button>
+                </Show>
                 {editable.then(|| view! {
-                    <button class="edit" aria-pressed=move || editing.get().to_string() on:click=move |_| editing.update(|e| *e = !*e)>
+                    <Show when=move || editing.get()>
+                        <button class="add-text" title="add a tile of markdown text" on:click=move |_| board.add_text_tile()>"Add text"</button>
+                    </Show>
+                })}
+                {editable.then(|| view! {
+                    <button class="edit" aria-pressed=move || editing.get().to_string() on:click=move |_| board.toggle_editing()>
                         {move || if editing.get() { "Done editing" } else { "Edit" }}
                     </button>
                 })}
@@ -43,5 +68,6 @@ pub(super) fn BoardToolbar(
                 </Show>
             </div>
         </div>
+        {move || copy_error.get().map(|e| view! { <ErrorBox error=e/> })}
     }
 }

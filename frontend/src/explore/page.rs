@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
+use super::drill::{DrillViews, Drilling};
 use super::picker::FieldPicker;
 use super::results::Results;
 use super::session::ExploreSession;
@@ -44,6 +45,7 @@ fn Explore(description: ExploreDescription) -> impl IntoView {
     let session = ExploreSession::new(&description);
     let (state, result) = (session.state, session.result);
     let tab = RwSignal::new("results");
+    let drilling = Drilling::new(session);
     // The SQL tab is only for roles that may see SQL (the server leaves it out for the others).
     let me = use_me();
     let sql_tab =
@@ -104,8 +106,9 @@ fn Explore(description: ExploreDescription) -> impl IntoView {
                     None if state.with(|s| s.is_empty()) => view! { <p class="hint">"Add dimensions and measures, then Run."</p> }.into_any(),
                     None => view! { <p class="hint">"Press Run (or Ctrl+Enter) to see the rows."</p> }.into_any(),
                     Some(Err(e)) => view! { <ErrorBox error=e/> }.into_any(),
-                    Some(Ok(r)) => view! { <Results result=r tab=tab state=state on_sort=Callback::new(move |f: String| session.edit(|s| s.toggle_sort(&f))) on_resort=Callback::new(move |()| session.run())/> }.into_any(),
+                    Some(Ok(r)) => view! { <Results result=r tab=tab state=state on_sort=Callback::new(move |f: String| session.edit(|s| s.toggle_sort(&f))) on_resort=Callback::new(move |()| session.run()) page=session.page.get_untracked() on_page=Callback::new(move |forward| session.turn_page(forward)) drill=Some(drilling.cells())/> }.into_any(),
                 }}
+                <DrillViews session=session drilling=drilling/>
             </section>
         </div>
     }

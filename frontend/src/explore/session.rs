@@ -6,7 +6,7 @@ use leptos::prelude::*;
 
 use crate::api::{self, ErrorBody, ExploreDescription, FieldInfo, QueryResult};
 use crate::browser::current_search;
-use crate::state::ExploreState;
+use crate::state::{ExploreState, Page};
 
 /// The signals of one explore page.
 #[derive(Clone, Copy)]
@@ -19,8 +19,15 @@ pub(super) struct ExploreSession {
     fixed: StoredValue<Vec<String>>,
     /// What is asked: fields on shelves, filters, sorts, limit, chart type.
     pub(super) state: RwSignal<ExploreState>,
-    /// The latest answer, None before the first run.
+    /// The latest answer (the rows of the page shown), None before the first run.
     pub(super) result: RwSignal<Option<Result<QueryResult, ErrorBody>>>,
+    /// Which rows of the whole answer the latest one is, and whether more follow.
+    pub(super) page: RwSignal<Option<Page>>,
+    /// The explore's default time zone (the model's).
+    pub(super) timezone: StoredValue<String>,
+    /// The question (the API query, whatever the page) last run: another one starts at its
+    /// first page.
+    asked: StoredValue<Option<serde_json::Value>>,
     pub(super) running: RwSignal<bool>,
     /// Re-run after every edit.
     pub(super) auto_run: RwSignal<bool>,
@@ -50,6 +57,9 @@ impl ExploreSession {
             ),
             state: RwSignal::new(state),
             result: RwSignal::new(None),
+            page: RwSignal::new(None),
+            timezone: StoredValue::new(description.timezone.clone()),
+            asked: StoredValue::new(None),
             running: RwSignal::new(false),
             auto_run: RwSignal::new(false),
             abort: StoredValue::new_local(None),
@@ -92,19 +102,73 @@ impl ExploreSession {
         let signal = controller.as_ref().map(|c| c.signal());
         self.abort.set_value(controller);
         self.running.set(true);
-        let body = s.to_query(&self.explore.get_value());
-        let (result, running) = (self.result, self.running);
+        let explore = self.explore.get_value();
+        self.asked.set_value(Some(s.to_query(&explore)));
+        let (result, page, running) = (self.result, self.page, self.running);
         leptos::task::spawn_local(async move {
-            let answer = api::post::<QueryResult>("/api/v1/query", &body, signal.as_ref()).await;
-            if !matches!(&answer, Err(e) if e.message == "cancelled") {
-                result.set(Some(answer));
+            let post = |body| {
+                let signal = signal.clone();
+                async move { api::post::<QueryResult>("/api/v1/query", &body, signal.as_ref()).await }
+            };
+            // one row more than the limit tells whether the limit cut the answer
+            let mut answer = post(s.to_page_query(&explore)).await;
+            let mut looked_ahead = true;
+            if matches!(&answer, Err(e) if e.code == "row_limit_exceeded") {
+                // the limit is the server's maximum: ask for exactly it, and call a full page
+                // "more may follow"
+                let mut body = s.to_page_query(&explore);
+                body["limit"] = s.limit.into();
+                answer = post(body).await;
+                looked_ahead = false;
+            }
+            match answer {
+                Err(e) if e.message == "cancelled" => {}
+                Ok(mut r) => {
+                    let mut p = s.page_of(r.row_count);
+                    if !looked_ahead {
+                        p.more = u64::try_from(r.row_count).is_ok_and(|n| n == s.limit);
+                    }
+                    if let boltic_types::Encoded::Value(rows) = &mut r.rows {
+                        rows.truncate(p.shown);
+                    }
+                    r.row_count = p.shown;
+                    page.set(Some(p));
+                    result.set(Some(Ok(r)));
+                }
+                Err(mut e) => {
+                    if e.code == "row_limit_exceeded" {
+                        // the API's hint names 'limit' and 'offset'; here they are the row
+                        // limit box and the page buttons
+                        e.hint = Some(
+                            "set the row limit to at most that many rows and use \
+                            \"Next page\" for the rows after them, or aggregate further"
+                                .into(),
+                        );
+                    }
+                    page.set(None);
+                    result.set(Some(Err(e)));
+                }
             }
             running.set(false);
         });
     }
 
-    /// Run: put the state in the URL (a new history entry), then execute.
+    /// Show the next (`forward`) or the previous page of the answer.
+    pub(super) fn turn_page(self, forward: bool) {
+        self.state.update(|s| *s = s.turned(forward));
+        self.run();
+    }
+
+    /// Run: put the state in the URL (a new history entry), then execute. A changed question
+    /// starts at its first page.
     pub(super) fn run(self) {
+        let explore = self.explore.get_value();
+        let question = self.state.with_untracked(|s| s.to_query(&explore));
+        if self.state.with_untracked(|s| s.offset > 0)
+            && self.asked.with_value(|a| a.as_ref() != Some(&question))
+        {
+            self.state.update(|s| s.offset = 0);
+        }
         let qs = self.state.get_untracked().to_query_string();
         if let Some(w) = web_sys::window() {
             let url = format!(

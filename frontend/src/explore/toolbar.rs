@@ -1,5 +1,5 @@
-//! The explore's toolbar: Run, Cancel, auto-run, row limit, totals, chart type, "Save to
-//! dashboard" (for whoever may make dashboards), and the running status.
+//! The explore's toolbar: Run, Cancel, auto-run, row limit, time zone, totals, chart type,
+//! "Save to dashboard" (for whoever may make dashboards), and the running status.
 
 use leptos::prelude::*;
 
@@ -49,6 +49,7 @@ pub(super) fn ExploreToolbar(session: ExploreSession) -> impl IntoView {
                     }
                 }/></label>
             {move || limit_error.get().map(|e| view! { <span class="field-error" role="alert">{e}</span> })}
+            <TimezoneSelect session=session/>
             <label><input type="checkbox" prop:checked=move || state.with(|s| s.totals) on:change=move |ev| { let on = event_target_checked(&ev); session.edit(|s| s.totals = on) }/>" Totals"</label>
             <label>"Chart "<ChartTypeSelect chosen=Signal::derive(move || state.with(|s| s.viz.clone()))
                 unfit=Signal::derive(move || session.result.with(|r| match r { Some(Ok(r)) => crate::chart::unfit_types(r), _ => Vec::new() }))
@@ -60,5 +61,78 @@ pub(super) fn ExploreToolbar(session: ExploreSession) -> impl IntoView {
             </Show>
             <span class="status" aria-live="polite">{move || if running.get() { "Running…" } else { "" }}</span>
         </div>
+    }
+}
+
+/// The query's time zone: the explore's default, the browser's own, or any zone the browser
+/// knows (IANA names, which the server checks).
+#[component]
+fn TimezoneSelect(session: ExploreSession) -> impl IntoView {
+    let state = session.state;
+    let default = session.timezone.get_value();
+    let chosen = move || state.with(|s| s.timezone.clone().unwrap_or_default());
+    let mut zones = known_timezones();
+    if let Some(z) = state.with_untracked(|s| s.timezone.clone())
+        && !zones.contains(&z)
+    {
+        zones.insert(0, z);
+    }
+    let own = browser_timezone().filter(|z| *z != default);
+    // options say whether they are chosen once (`prop:value` follows later changes)
+    let first = state.with_untracked(|s| s.timezone.clone().unwrap_or_default());
+    view! {
+        <label title="the time zone that dates, times and their parts (day of week, hour…) are read in">"Time zone "
+            <select class="timezone" prop:value=chosen
+                on:change=move |ev| {
+                    let v = event_target_value(&ev);
+                    session.edit(|s| s.timezone = (!v.is_empty()).then_some(v));
+                }>
+                <option value="" selected=first.is_empty()>{format!("Explore default ({default})")}</option>
+                {own.map(|z| {
+                    let selected = first == z;
+                    view! { <option value=z.clone() selected=selected>{format!("Yours ({z})")}</option> }
+                })}
+                {zones.into_iter().map(|z| {
+                    let (selected, value) = (first == z, z.clone());
+                    view! { <option value=value selected=selected>{z}</option> }
+                }).collect_view()}
+            </select>
+        </label>
+    }
+}
+
+/// The IANA time zones the browser knows (none outside the browser).
+fn known_timezones() -> Vec<String> {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let mut zones: Vec<String> =
+            js_sys::Intl::supported_values_of(js_sys::Intl::SupportedValuesKey::TimeZone)
+                .iter()
+                .filter_map(|z| z.as_string())
+                .collect();
+        // browsers list UTC under its own name only sometimes
+        if !zones.iter().any(|z| z == "UTC") {
+            zones.insert(0, "UTC".to_string());
+        }
+        zones
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        vec!["UTC".to_string()]
+    }
+}
+
+/// The browser's own time zone.
+fn browser_timezone() -> Option<String> {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let options = js_sys::Intl::DateTimeFormat::default().resolved_options();
+        js_sys::Reflect::get(&options, &"timeZone".into())
+            .ok()
+            .and_then(|z| z.as_string())
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        None
     }
 }

@@ -25,15 +25,30 @@ pub fn ChartView(
             .unwrap_or_else(|| r.with_value(|r| chart::auto_type(r).to_string()))
     };
     let unfit = move || r.with_value(|r| chart::unfit(r, &chosen()));
+    // which drawing is the latest: one that finds ECharts loaded after another began is dropped
+    let drawing = StoredValue::new(0_u64);
     Effect::new(move |_| {
         let k = chosen();
         chart.set_value(None);
+        let turn = drawing.get_value() + 1;
+        drawing.set_value(turn);
         if let (Some(el), Some(option)) = (holder.get(), r.with_value(|r| chart::option(r, &k))) {
-            let drawn = Chart::draw(&el, &option);
-            if let (Some(c), Some(cb)) = (&drawn, on_click) {
-                c.on_click(move |name| cb.run(name));
-            }
-            chart.set_value(drawn);
+            let formats = r.with_value(|r| chart::formats(r, &k));
+            leptos::task::spawn_local(async move {
+                if !echarts_loaded().await || drawing.try_get_value() != Some(turn) {
+                    return;
+                }
+                let drawn = Chart::draw(&el, &option);
+                // axis labels and tooltips in the measures' value formats
+                if let (Some(c), Some(f)) = (&drawn, &formats) {
+                    c.set_formats(f);
+                }
+                if let (Some(c), Some(cb)) = (&drawn, on_click) {
+                    c.on_click(move |name| cb.run(name));
+                }
+                // gone from the page meanwhile: the chart is dropped, which disposes it
+                let _ = chart.try_set_value(drawn);
+            });
         }
     });
     view! {
@@ -56,6 +71,59 @@ pub fn ChartView(
             <div class="chart" node_ref=holder></div>
         </div>
     }
+}
+
+/// Where ECharts is served (see `scripts/build-frontend.sh`).
+#[cfg(target_arch = "wasm32")]
+const ECHARTS_SRC: &str = "/pkg/echarts.min.js";
+
+/// Whether ECharts is there to draw with, loading it on the first call: a page downloads it only
+/// when it draws a chart. The script is added to the page once; every chart waits for the same
+/// load, and a failed load is tried again by the next chart.
+#[cfg(target_arch = "wasm32")]
+async fn echarts_loaded() -> bool {
+    use std::cell::RefCell;
+    use wasm_bindgen::JsValue;
+    thread_local! {
+        static LOADING: RefCell<Option<js_sys::Promise>> = const { RefCell::new(None) };
+    }
+    let global = js_sys::global();
+    if js_sys::Reflect::has(&global, &JsValue::from_str("echarts")).unwrap_or(false) {
+        return true;
+    }
+    let load = LOADING.with_borrow_mut(|loading| {
+        loading
+            .get_or_insert_with(|| {
+                js_sys::Promise::new(&mut |resolve, reject| {
+                    let added = document().create_element("script").and_then(|script| {
+                        script.set_attribute("src", ECHARTS_SRC)?;
+                        js_sys::Reflect::set(&script, &"onload".into(), &resolve)?;
+                        js_sys::Reflect::set(&script, &"onerror".into(), &reject)?;
+                        let head = document().query_selector("head")?;
+                        head.ok_or_else(|| JsValue::from_str("no <head>"))?
+                            .append_child(&script)
+                    });
+                    if let Err(e) = added {
+                        let _ = reject.call1(&JsValue::NULL, &e);
+                    }
+                })
+            })
+            .clone()
+    });
+    let loaded = wasm_bindgen_futures::JsFuture::from(load).await.is_ok();
+    if !loaded {
+        leptos::logging::warn!(
+            "could not load ECharts from \"{ECHARTS_SRC}\"; the chart is not drawn"
+        );
+        LOADING.with_borrow_mut(|loading| *loading = None);
+    }
+    loaded
+}
+
+/// Charts are drawn only in the browser.
+#[cfg(not(target_arch = "wasm32"))]
+async fn echarts_loaded() -> bool {
+    false
 }
 
 /// The chart-type `<select>`: "Automatic" (value `auto`) and every type in [`CHART_TYPES`];

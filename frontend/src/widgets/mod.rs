@@ -9,4 +9,4 @@ mod table;
 
 pub use chart_view::{ChartTypeSelect, ChartView};
 pub use error_box::ErrorBox;
-pub use table::TableView;
+pub use table::{DrillCells, TableView};

@@ -8,6 +8,16 @@ use crate::cell_format::format_cell;
 use crate::chart::category;
 use crate::pivot::pivot;
 
+/// The cells of a result that drill (the explore's): field → where it drills, and what a
+/// click on one does (the field and its row). Dashboard tiles have none.
+#[derive(Debug, Clone, Copy)]
+pub struct DrillCells {
+    /// Fields that drill, with their `drill_fields`.
+    pub targets: StoredValue<std::collections::HashMap<String, Vec<String>>>,
+    /// Called with the clicked field and its row.
+    pub on_click: Callback<(String, serde_json::Map<String, serde_json::Value>)>,
+}
+
 fn label(f: &FieldMeta) -> String {
     f.label.clone().unwrap_or_else(|| f.name.clone())
 }
@@ -22,6 +32,9 @@ pub fn TableView(
     /// The current sorts (field, descending), for the header marks.
     #[prop(optional, into)]
     sorts: Option<Signal<Vec<(String, bool)>>>,
+    /// Cells that drill (flat tables only).
+    #[prop(default = None)]
+    drill: Option<DrillCells>,
 ) -> impl IntoView {
     let header = move |f: &FieldMeta| {
         let name = f.name.clone();
@@ -96,6 +109,17 @@ pub fn TableView(
                         </tr>
                     }).collect_view()}
                 </tbody>
+                {(!p.column_totals.is_empty()).then(|| view! {
+                    <tfoot><tr class="column-totals">
+                        {(!p.row_fields.is_empty()).then(|| view! {
+                            <th scope="row" colspan=p.row_fields.len().to_string()>"Totals"</th>
+                        })}
+                        {p.column_totals.iter().enumerate().map(|(i, v)| {
+                            let f = &p.measures[i % n_measures];
+                            view! { <td class="measure">{v.as_ref().map(|v| format_cell(Some(v), f.value_format.as_deref())).unwrap_or_default()}</td> }
+                        }).collect_view()}
+                    </tr></tfoot>
+                })}
             </table>
             {totals.map(|t| view! { <p class="totals pivot-totals">"Total over all columns: "{t}</p> })}
         }
@@ -111,8 +135,19 @@ pub fn TableView(
             </tr></thead>
             <tbody>
                 {result.rows().iter().map(|row| view! {
-                    <tr>{result.fields.iter().map(|f| view! {
-                        <td class=f.kind.as_str()>{format_cell(row.get(&f.name), f.value_format.as_deref())}</td>
+                    <tr>{result.fields.iter().map(|f| {
+                        let text = format_cell(row.get(&f.name), f.value_format.as_deref());
+                        match drill.filter(|d| d.targets.with_value(|t| t.contains_key(&f.name))) {
+                            Some(d) => {
+                                let (name, row) = (f.name.clone(), row.clone());
+                                let title = if f.is_measure() { "Show the rows behind this value" } else { "Drill down" };
+                                view! {
+                                    <td class=f.kind.as_str()><button class="drill" title=title
+                                        on:click=move |_| d.on_click.run((name.clone(), row.clone()))>{text}</button></td>
+                                }.into_any()
+                            }
+                            None => view! { <td class=f.kind.as_str()>{text}</td> }.into_any(),
+                        }
                     }).collect_view()}</tr>
                 }).collect_view()}
             </tbody>

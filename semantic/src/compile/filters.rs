@@ -167,7 +167,7 @@ impl<'a> Scope<'a> {
                 }
             }
             Op::Contains | Op::StartsWith | Op::EndsWith => {
-                let s = text(first()?).replace('%', "");
+                let s = crate::filter::like_escape(&text(first()?));
                 Cond::Like(match c.op {
                     Op::Contains => format!("%{s}%"),
                     Op::StartsWith => format!("{s}%"),

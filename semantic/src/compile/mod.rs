@@ -20,9 +20,10 @@ mod exprs;
 mod fanout;
 mod filters;
 pub(crate) mod joins;
+pub mod limits;
 mod measures;
 mod plan;
-mod resolve;
+pub(crate) mod resolve;
 pub(crate) mod sqltext;
 mod statement;
 #[cfg(test)]
@@ -91,6 +92,10 @@ pub struct CompiledQuery {
     pub sql: String,
     /// Totals (measures only, over the same dimension filters) when the query asks for them.
     pub totals_sql: Option<String>,
+    /// With pivots and totals: each pivot column's totals (the pivot dimensions and the
+    /// measures, over the same dimension filters), one row per pivot value.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pivot_totals_sql: Option<String>,
     /// Result columns in order.
     pub columns: Vec<Column>,
     /// The time zone used.
@@ -101,6 +106,7 @@ pub struct CompiledQuery {
 
 /// Compile a query against the model into DataFusion SQL.
 pub fn compile(model: &Model, query: &Query, opts: &CompileOptions) -> Result<CompiledQuery> {
+    limits::check(query)?;
     let mut out = compile_one(model, query, opts, false)?;
     if query.totals {
         let measures: Vec<String> = out
@@ -111,7 +117,7 @@ pub fn compile(model: &Model, query: &Query, opts: &CompileOptions) -> Result<Co
             .collect();
         if !measures.is_empty() {
             let t = Query {
-                fields: measures,
+                fields: measures.clone(),
                 pivots: Vec::new(),
                 sorts: Vec::new(),
                 limit: None,
@@ -120,6 +126,20 @@ pub fn compile(model: &Model, query: &Query, opts: &CompileOptions) -> Result<Co
                 ..query.clone()
             };
             out.totals_sql = Some(compile_one(model, &t, opts, true)?.sql);
+            if !query.pivots.is_empty() {
+                let mut fields = query.pivots.clone();
+                fields.extend(measures);
+                let p = Query {
+                    fields,
+                    pivots: Vec::new(),
+                    sorts: Vec::new(),
+                    limit: None,
+                    offset: None,
+                    totals: false,
+                    ..query.clone()
+                };
+                out.pivot_totals_sql = Some(compile_one(model, &p, opts, true)?.sql);
+            }
         }
     }
     Ok(out)
@@ -152,6 +172,7 @@ fn compile_one(
     Ok(CompiledQuery {
         sql,
         totals_sql: None,
+        pivot_totals_sql: None,
         columns,
         fanout_views: plan.fanned_views().map(str::to_string).collect(),
         timezone: scope.tz,

@@ -205,6 +205,7 @@ fn predicates<'a>(
     for f in query.filters.to_list() {
         preds.push(scope.to_pred(&f)?);
     }
+    super::limits::check_terms(&preds)?;
     let mut filtered = Vec::new();
     for p in &preds {
         p.fields(&mut filtered);

@@ -33,16 +33,7 @@ pub(crate) fn is_simple(s: &str) -> bool {
 
 /// A SQL string literal: `'...'` with every `'` doubled.
 pub(crate) fn string_lit(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('\'');
-    for c in s.chars() {
-        if c == '\'' {
-            out.push('\'');
-        }
-        out.push(c);
-    }
-    out.push('\'');
-    out
+    boltic_types::sql_string_literal(s)
 }
 
 /// An expression as `sqlparser` prints it.

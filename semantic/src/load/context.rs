@@ -126,6 +126,29 @@ impl<'a> Ctx<'a> {
         });
     }
 
+    /// Record an error at the `offset`th character of the value at `path` (after an opening
+    /// quote).
+    pub fn report_in_value(
+        &mut self,
+        file: usize,
+        path: &[Seg],
+        offset: usize,
+        code: Code,
+        message: String,
+        hint: Option<String>,
+    ) {
+        let (line, column) = self.value_text_pos(file, path);
+        self.diags.push(Diagnostic {
+            file: self.files[file].name.clone(),
+            line,
+            column: column + offset,
+            severity: Severity::Error,
+            code,
+            message,
+            hint,
+        });
+    }
+
     /// Where the text of a scalar value starts (after an opening quote).
     fn value_text_pos(&self, file: usize, path: &[Seg]) -> (usize, usize) {
         let (l, c) = self.idx[file].value(path);

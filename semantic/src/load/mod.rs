@@ -11,7 +11,9 @@
 mod access;
 mod context;
 mod dashboard;
+mod drill;
 mod explore;
+mod format;
 mod spec;
 mod unique;
 mod view;
@@ -55,6 +57,7 @@ pub fn load(files: &[SourceFile]) -> (Option<Model>, Vec<Diagnostic>) {
     }
     for (fi, vi, v) in &view_specs {
         view_refs::check_view_refs(&mut ctx, *fi, *vi, v, &views);
+        drill::check_drill_fields(&mut ctx, *fi, *vi, v, &views);
     }
     access::close_grants(&mut views);
 

@@ -77,10 +77,13 @@ pub(super) struct DimensionSpec {
     #[serde(default)]
     pub hidden: bool,
     pub value_format: Option<String>,
+    pub value_format_name: Option<String>,
     pub tiers: Option<Vec<f64>>,
     pub timeframes: Option<Vec<String>>,
     #[serde(default)]
     pub required_access_grants: Vec<String>,
+    #[serde(default)]
+    pub drill_fields: Vec<String>,
 }
 
 /// A measure of a view.
@@ -97,11 +100,14 @@ pub(super) struct MeasureSpec {
     #[serde(default)]
     pub hidden: bool,
     pub value_format: Option<String>,
+    pub value_format_name: Option<String>,
     #[serde(default)]
     pub filters: Vec<FilterSpec>,
     pub percentile: Option<f64>,
     #[serde(default)]
     pub required_access_grants: Vec<String>,
+    #[serde(default)]
+    pub drill_fields: Vec<String>,
 }
 
 /// `{field, value}`: a filter of a measure or an explore's `always_filter`.

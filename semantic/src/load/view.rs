@@ -7,6 +7,7 @@ use crate::error::Code;
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::context::{At, Ctx};
+use super::format::value_format;
 use super::spec::{DimensionSpec, MeasureSpec, ViewSpec};
 use super::unique::unique_in_view;
 use crate::error::did_you_mean;
@@ -191,7 +192,14 @@ impl ViewParts<'_> {
             description: d.description.clone(),
             group_label: d.group_label.clone(),
             hidden: d.hidden,
-            value_format: d.value_format.clone(),
+            value_format: value_format(
+                ctx,
+                fi,
+                &ypath!["views", vi, "dimensions", di],
+                ("dimension", &d.name),
+                d.value_format.as_deref(),
+                d.value_format_name.as_deref(),
+            ),
             kind: FieldKind::Dimension(Dimension {
                 ty,
                 sql,
@@ -200,6 +208,7 @@ impl ViewParts<'_> {
                 tiers: Vec::new(),
             }),
             required_access_grants: grants,
+            drill_fields: d.drill_fields.clone(),
         };
         match ty {
             DimensionType::Time | DimensionType::Date => {
@@ -311,9 +320,17 @@ impl ViewParts<'_> {
             description: m.description.clone(),
             group_label: m.group_label.clone(),
             hidden: m.hidden,
-            value_format: m.value_format.clone(),
+            value_format: value_format(
+                ctx,
+                fi,
+                &ypath!["views", vi, "measures", mi],
+                ("measure", &m.name),
+                m.value_format.as_deref(),
+                m.value_format_name.as_deref(),
+            ),
             kind: FieldKind::Measure(measure),
             required_access_grants: m.required_access_grants.iter().cloned().collect(),
+            drill_fields: m.drill_fields.clone(),
         };
         self.add_field(ctx, field, &name_p);
     }

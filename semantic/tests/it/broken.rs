@@ -606,3 +606,30 @@ fn explore_options_errors() {
         ],
     );
 }
+
+#[test]
+fn drill_fields_name_fields_that_exist() {
+    let yaml = variant(
+        "      - name: order_count\n        type: count\n",
+        "      - name: order_count\n        type: count\n        drill_fields: [order_id, trips.max_seat, trip.trip_id, status]\n",
+    );
+    check(
+        &yaml,
+        &[
+            (
+                19,
+                34,
+                "unknown-field",
+                "unknown field 'max_seat' of view 'trips' in 'drill_fields' of measure 'order_count'",
+                Some("did you mean 'max_seats'?"),
+            ),
+            (
+                19,
+                50,
+                "unknown-view",
+                "unknown view 'trip' in 'drill_fields' of measure 'order_count'",
+                Some("did you mean 'trips'?"),
+            ),
+        ],
+    );
+}

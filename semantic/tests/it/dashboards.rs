@@ -130,7 +130,9 @@ fn dashboard_filters_reach_every_tile_whose_explore_has_the_field() {
         ("orders.status".to_string(), "Cancelled".to_string()),
     ]);
     for t in &d.tiles {
-        let q = d.tile_query(&model, t, &values);
+        let q = d
+            .tile_query(&model, t, &values, None)
+            .expect("a query tile");
         assert_eq!(
             expressions(&q),
             [("aeroplanes.manufacturer".to_string(), "Boeing".to_string())],
@@ -141,14 +143,22 @@ fn dashboard_filters_reach_every_tile_whose_explore_has_the_field() {
     // a single-value tile gets the date filter like any other
     let d = &model.dashboards["revenue_overview"];
     let values = BTreeMap::from([("trips.start_date".to_string(), "last 30 days".to_string())]);
-    let q = d.tile_query(&model, &d.tiles[0], &values);
+    let q = d
+        .tile_query(&model, &d.tiles[0], &values, None)
+        .expect("a query tile");
     assert_eq!(
         expressions(&q),
         [("trips.start_date".to_string(), "last 30 days".to_string())]
     );
     // an empty value means no filter
     let values = BTreeMap::from([("trips.start_date".to_string(), " ".to_string())]);
-    assert!(expressions(&d.tile_query(&model, &d.tiles[0], &values)).is_empty());
+    assert!(
+        expressions(
+            &d.tile_query(&model, &d.tiles[0], &values, None)
+                .expect("a query tile")
+        )
+        .is_empty()
+    );
 }
 
 #[test]
@@ -166,14 +176,20 @@ fn filters_skip_tiles_whose_explore_lacks_the_field_and_defaults_apply() {
     let values = BTreeMap::from([("aeroplanes.manufacturer".to_string(), "Airbus".to_string())]);
     // trips explore has aeroplanes and orders; customers explore has orders but no aeroplanes
     assert_eq!(
-        expressions(&d.tile_query(&model, &d.tiles[0], &values)),
+        expressions(
+            &d.tile_query(&model, &d.tiles[0], &values, None)
+                .expect("a query tile")
+        ),
         [
             ("aeroplanes.manufacturer".to_string(), "Airbus".to_string()),
             ("orders.status".to_string(), "Finished".to_string())
         ]
     );
     assert_eq!(
-        expressions(&d.tile_query(&model, &d.tiles[1], &values)),
+        expressions(
+            &d.tile_query(&model, &d.tiles[1], &values, None)
+                .expect("a query tile")
+        ),
         [("orders.status".to_string(), "Finished".to_string())]
     );
     d.place_tiles();
@@ -197,4 +213,101 @@ fn measures_cannot_be_dashboard_filters_and_json_rejects_unknown_keys() {
     let bad = r#"{"name": "m", "title": "M", "tilez": []}"#;
     let e = serde_json::from_str::<Dashboard>(bad).expect_err("unknown key");
     assert!(e.to_string().contains("unknown field `tilez`"), "{e}");
+}
+
+#[test]
+fn text_tiles_load_from_yaml_and_a_tile_needs_a_query_or_a_text_not_both() {
+    let good = "dashboards:
+  - name: notes
+    title: Notes
+    filters:
+      - field: orders.status
+    tiles:
+      - name: about
+        title: About
+        text: |
+          ## Read me
+          Revenue is in **EUR**.
+      - name: revenue
+        title: Revenue
+        query: {explore: orders, fields: [orders.revenue]}
+";
+    let (model, diags) = load(&with_dashboard(good));
+    assert!(diags.is_empty(), "{diags:#?}");
+    let model = model.expect("model");
+    let d = &model.dashboards["notes"];
+    assert_eq!(
+        d.tiles[0].text.as_deref(),
+        Some("## Read me\nRevenue is in **EUR**.\n")
+    );
+    assert!(d.tiles[0].query.is_none());
+    assert!(d.tiles.iter().all(|t| t.layout.is_some()));
+    // a text tile runs nothing; a query tile gets the filters as before
+    let values = BTreeMap::from([("orders.status".to_string(), "Finished".to_string())]);
+    assert_eq!(d.tile_query(&model, &d.tiles[0], &values, None), None);
+    let q = d
+        .tile_query(&model, &d.tiles[1], &values, None)
+        .expect("a query tile");
+    assert_eq!(
+        expressions(&q),
+        [("orders.status".to_string(), "Finished".to_string())]
+    );
+
+    let bad = "dashboards:
+  - name: notes
+    title: Notes
+    tiles:
+      - name: both
+        title: Both
+        text: hello
+        query: {explore: orders, fields: [orders.revenue]}
+      - name: neither
+        title: Neither
+";
+    let (model, diags) = load(&with_dashboard(bad));
+    assert!(model.is_none());
+    let got: Vec<_> = diags
+        .iter()
+        .map(|d| (d.line, d.column, d.code.as_str(), d.message.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                7,
+                15,
+                "invalid-tile-query",
+                "tile 'both' has both a 'text' and a 'query'"
+            ),
+            (
+                9,
+                15,
+                "invalid-tile-query",
+                "tile 'neither' has neither a 'query' nor a 'text'"
+            ),
+        ],
+        "{diags:#?}"
+    );
+    assert!(
+        diags[1]
+            .hint
+            .as_deref()
+            .unwrap_or("")
+            .contains("'text' (markdown)")
+    );
+}
+
+#[test]
+fn the_time_zone_chosen_on_a_dashboard_reaches_its_tile_queries() {
+    let model = demo_model();
+    let d = &model.dashboards["revenue_overview"];
+    let none = BTreeMap::new();
+    let q = d
+        .tile_query(&model, &d.tiles[0], &none, None)
+        .expect("a query tile");
+    assert_eq!(q.timezone, None);
+    let q = d
+        .tile_query(&model, &d.tiles[0], &none, Some("Europe/Tallinn"))
+        .expect("a query tile");
+    assert_eq!(q.timezone.as_deref(), Some("Europe/Tallinn"));
 }

@@ -334,3 +334,71 @@ fn error_23_time_counts_are_bounded_instead_of_overflowing() {
     assert!(parse(FilterKind::Time, "last 100000 years", now()).is_ok());
     assert!(parse(FilterKind::Time, "100000 minutes ago", now()).is_ok());
 }
+
+mod equals_expression {
+    use boltic_semantic::filter::{CmpOp, Cond, FilterKind, Lit, equals_expression, parse};
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    use crate::cases::now;
+
+    fn means(kind: FilterKind, value: serde_json::Value) -> Option<Cond> {
+        let expr = equals_expression(kind, &value)?;
+        Some(parse(kind, &expr, now()).unwrap_or_else(|e| panic!("{expr:?}: {e}")))
+    }
+
+    #[test]
+    fn values_with_filter_syntax_in_them_mean_themselves() {
+        let eq = |s: &str| Some(Cond::Cmp(CmpOp::Eq, Lit::Str(s.into())));
+        for s in [
+            "Finished",
+            "-Cancelled",
+            "a,b",
+            "50%",
+            "^x",
+            "NULL",
+            "EMPTY",
+            " lead",
+            "x_y",
+        ] {
+            assert_eq!(means(FilterKind::String, json!(s)), eq(s), "{s:?}");
+        }
+        assert_eq!(means(FilterKind::String, json!("")), None);
+        assert_eq!(means(FilterKind::String, json!("trail ")), None);
+        assert_eq!(means(FilterKind::String, json!(null)), Some(Cond::IsNull));
+        assert_eq!(
+            means(FilterKind::Number, json!(-5)),
+            Some(Cond::Cmp(CmpOp::Eq, Lit::Num("-5".into())))
+        );
+        assert_eq!(
+            means(FilterKind::Number, json!(1234.5)),
+            Some(Cond::Cmp(CmpOp::Eq, Lit::Num("1234.5".into())))
+        );
+        assert_eq!(means(FilterKind::Number, json!(null)), Some(Cond::IsNull));
+        assert_eq!(
+            means(FilterKind::Boolean, json!(false)),
+            Some(Cond::Cmp(CmpOp::Eq, Lit::Bool(false)))
+        );
+        assert_eq!(means(FilterKind::Time, json!("2024-01-01")), None);
+    }
+
+    proptest! {
+        #[test]
+        fn any_string_it_can_say_it_says_exactly(s in "\\PC{0,12}") {
+            if let Some(cond) = means(FilterKind::String, json!(s)) {
+                prop_assert_eq!(cond, Cond::Cmp(CmpOp::Eq, Lit::Str(s.clone())));
+            } else {
+                prop_assert!(s.is_empty() || s.ends_with(char::is_whitespace), "{:?}", s);
+            }
+        }
+
+        #[test]
+        fn any_number_it_says_exactly(x in proptest::num::f64::NORMAL) {
+            let v = serde_json::Number::from_f64(x).expect("finite");
+            prop_assert_eq!(
+                means(FilterKind::Number, json!(v)),
+                Some(Cond::Cmp(CmpOp::Eq, Lit::Num(v.to_string())))
+            );
+        }
+    }
+}

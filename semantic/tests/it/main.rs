@@ -8,5 +8,7 @@ mod dashboards;
 mod execute;
 mod filters;
 mod golden;
+mod patterns;
 mod props;
+mod value_formats;
 mod warehouse;

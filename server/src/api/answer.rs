@@ -95,20 +95,21 @@ fn compile_memoized(
         access: caller.access(),
         query: serde_json::to_string(query).unwrap_or_default(),
     };
-    if let Some((at, compiled)) = state.compile_memo().get(&key)
-        && at.elapsed() < MEMO_TTL
+    if let Some(memo) = state.compile_memo().get(&key)
+        && memo.0.elapsed() < MEMO_TTL
     {
-        return Ok(compiled.clone());
+        return Ok(memo.1.clone());
     }
     let compiled = Arc::new(compile(state, query, caller)?);
+    let size = super::cache::compiled_size(&compiled);
     state
         .compile_memo()
-        .put(key, (Instant::now(), compiled.clone()));
+        .insert(key, Arc::new((Instant::now(), compiled.clone())), size);
     Ok(compiled)
 }
 
 /// The wall-clock time in `tz` (UTC when the name is unknown; compiling reports that).
-fn now_in(tz: &str) -> chrono::NaiveDateTime {
+pub(super) fn now_in(tz: &str) -> chrono::NaiveDateTime {
     let utc = chrono::Utc::now();
     match tz.parse::<chrono_tz::Tz>() {
         Ok(tz) => utc.with_timezone(&tz).naive_local(),
@@ -116,7 +117,7 @@ fn now_in(tz: &str) -> chrono::NaiveDateTime {
     }
 }
 
-fn model_not_ready(state: &AppState) -> ApiError {
+pub(super) fn model_not_ready(state: &AppState) -> ApiError {
     let hint = match state.model_problem() {
         Some(p) => format!(
             "fix the model ('boltic validate'); first error: {}",
@@ -177,10 +178,10 @@ async fn answer_uncounted(
     let version: Arc<str> = engine.manifest().version.as_str().into();
     let key = CacheKey {
         version: version.clone(),
-        sql: match &compiled.totals_sql {
-            Some(t) => format!("{}\n;\n{t}", compiled.sql),
-            None => compiled.sql.clone(),
-        },
+        sql: [&compiled.totals_sql, &compiled.pivot_totals_sql]
+            .into_iter()
+            .flatten()
+            .fold(compiled.sql.clone(), |key, t| format!("{key}\n;\n{t}")),
         max_rows: state.config.max_rows,
     };
     if use_cache && let Some(result) = state.cache.get(&key) {
@@ -232,10 +233,14 @@ async fn run(
             Some(sql) => Some(engine.execute(sql).await?.1),
             None => None,
         };
-        Ok::<_, DataFusionError>((schema, batches, totals))
+        let pivot_totals = match &compiled.pivot_totals_sql {
+            Some(sql) => Some(engine.execute(sql).await?.1),
+            None => None,
+        };
+        Ok::<_, DataFusionError>((schema, batches, totals, pivot_totals))
     };
     // Dropping `work` on timeout drops DataFusion's streams, which aborts their tasks.
-    let (schema, batches, totals) =
+    let (schema, batches, totals, pivot_totals) =
         match tokio::time::timeout(state.config.query_timeout, work).await {
             Err(_) => {
                 let ms = state.config.query_timeout.as_millis();
@@ -270,6 +275,10 @@ async fn run(
         }
         None => None,
     };
+    let pivot_totals_json = match pivot_totals {
+        Some(t) => Some(json_rows(&t).map_err(|e| encoding_error(&e))?),
+        None => None,
+    };
     Ok(CachedResult {
         schema,
         row_count: total.min(max_rows),
@@ -277,6 +286,7 @@ async fn run(
         truncated,
         rows_json,
         totals_json,
+        pivot_totals_json,
         execute_ms,
         version,
     })
@@ -296,7 +306,11 @@ fn execution_error(state: &AppState, e: DataFusionError, sql: &str) -> ApiError 
             format!("the query needs more memory than the server's {mib} MiB limit allows"),
         );
     }
-    tracing::error!(error = %e, %sql, "query failed");
+    // a query's SQL can be long (a filter list of thousands of values): the log keeps its start
+    let message = e.to_string();
+    let error = clip(&message, LOGGED_CHARS);
+    let sql = clip(sql, LOGGED_CHARS);
+    tracing::error!(%error, %sql, "query failed");
     ApiError::internal("running the query")
 }
 
@@ -332,4 +346,33 @@ pub fn json_rows(batches: &[RecordBatch]) -> Result<Box<RawValue>, Box<dyn std::
     writer.finish()?;
     drop(writer);
     Ok(RawValue::from_string(String::from_utf8(buf)?)?)
+}
+
+/// Characters of SQL or an error message a log line keeps.
+const LOGGED_CHARS: usize = 2_000;
+
+/// `text` cut to its first `max` characters, saying how much was left out.
+fn clip(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(max) {
+        None => text.into(),
+        Some((end, _)) => format!(
+            "{}… ({} more characters)",
+            &text[..end],
+            text[end..].chars().count()
+        )
+        .into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn long_texts_are_clipped_for_the_log() {
+        assert_eq!(super::clip("short", 10), "short");
+        assert_eq!(super::clip("ab€de", 3), "ab€… (2 more characters)");
+        assert_eq!(
+            super::clip(&"x".repeat(5000), 2000).chars().count(),
+            2000 + 24
+        );
+    }
 }

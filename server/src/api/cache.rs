@@ -31,6 +31,8 @@ pub struct CachedResult {
     pub rows_json: Box<RawValue>,
     /// The totals row as a JSON object, when asked for.
     pub totals_json: Option<Box<RawValue>>,
+    /// Each pivot column's totals as a JSON array, when asked for with pivots.
+    pub pivot_totals_json: Option<Box<RawValue>>,
     /// Time DataFusion took, in milliseconds.
     pub execute_ms: f64,
     /// Warehouse version read.
@@ -46,6 +48,7 @@ impl CachedResult {
             .sum::<usize>()
             + self.rows_json.get().len()
             + self.totals_json.as_ref().map_or(0, |t| t.get().len())
+            + self.pivot_totals_json.as_ref().map_or(0, |t| t.get().len())
     }
 }
 
@@ -60,8 +63,42 @@ pub struct MemoKey {
     pub query: String,
 }
 
-/// Recently compiled queries, with when each was compiled.
-pub type CompileMemo = LruCache<MemoKey, (Instant, Arc<CompiledQuery>)>;
+/// Recently compiled queries, with when each was compiled; bounded in bytes (the query's JSON
+/// and its SQL) like the result cache.
+pub type CompileMemo = ResultCache<(Instant, Arc<CompiledQuery>), MemoKey>;
+
+/// Bytes a key holds, counted with its entry (so a huge key with a tiny value still costs what
+/// it holds).
+pub trait Weigh {
+    /// Approximate heap and inline bytes.
+    fn weight(&self) -> usize;
+}
+
+/// Bytes counted for an entry besides its key and value: the map's own bookkeeping.
+const ENTRY_OVERHEAD: usize = 96;
+
+impl Weigh for CacheKey {
+    fn weight(&self) -> usize {
+        self.sql.len() + self.version.len() + ENTRY_OVERHEAD
+    }
+}
+
+impl Weigh for MemoKey {
+    fn weight(&self) -> usize {
+        self.query.len() + std::mem::size_of::<boltic_semantic::Access>() + ENTRY_OVERHEAD
+    }
+}
+
+/// Bytes a compiled query holds (its SQL texts and column names).
+pub fn compiled_size(c: &CompiledQuery) -> usize {
+    c.sql.len()
+        + c.totals_sql.as_ref().map_or(0, String::len)
+        + c.pivot_totals_sql.as_ref().map_or(0, String::len)
+        + c.columns
+            .iter()
+            .map(|col| col.name.len() + 64)
+            .sum::<usize>()
+}
 
 /// What a cached entry is found by.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -83,50 +120,57 @@ impl CacheKey {
     }
 }
 
-/// A bounded LRU map from [`CacheKey`] to values that know their size.
+/// A bounded LRU map from keys (by default [`CacheKey`]) to values that know their size: at
+/// most `capacity` bytes, counting each entry's key, value and bookkeeping, and at most
+/// `max_entries` entries.
 #[derive(Debug)]
-pub struct ResultCache<V> {
-    inner: Mutex<Inner<V>>,
+pub struct ResultCache<V, K: Hash + Eq = CacheKey> {
+    inner: Mutex<Inner<K, V>>,
     capacity: usize,
 }
 
 #[derive(Debug)]
-struct Inner<V> {
-    map: LruCache<CacheKey, (Arc<V>, usize)>,
+struct Inner<K: Hash + Eq, V> {
+    map: LruCache<K, (Arc<V>, usize)>,
     bytes: usize,
 }
 
-impl<V> ResultCache<V> {
-    /// A cache holding at most `capacity` bytes (0: nothing is kept).
-    pub fn new(capacity: usize) -> Self {
+impl<V, K: Hash + Eq + Weigh> ResultCache<V, K> {
+    /// A cache holding at most `capacity` bytes (0: nothing is kept) in at most
+    /// `max_entries` entries.
+    pub fn new(capacity: usize, max_entries: usize) -> Self {
+        let entries =
+            std::num::NonZeroUsize::new(max_entries.max(1)).unwrap_or(std::num::NonZeroUsize::MIN);
         ResultCache {
             inner: Mutex::new(Inner {
-                map: LruCache::unbounded(),
+                map: LruCache::new(entries),
                 bytes: 0,
             }),
             capacity,
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Inner<V>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner<K, V>> {
         // A panic while holding the lock cannot leave the map inconsistent (every update is
         // a single call), so a poisoned lock is still usable.
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// The entry, marking it most recently used.
-    pub fn get(&self, key: &CacheKey) -> Option<Arc<V>> {
+    pub fn get(&self, key: &K) -> Option<Arc<V>> {
         self.lock().map.get(key).map(|(v, _)| v.clone())
     }
 
-    /// Keep `value` (of `size` bytes), evicting the least recently used entries to make room.
-    /// Values larger than a quarter of the cache are not kept.
-    pub fn insert(&self, key: CacheKey, value: Arc<V>, size: usize) {
+    /// Keep `value` (of `size` bytes, besides its key), evicting the least recently used
+    /// entries to make room. Entries larger than a quarter of the cache are not kept.
+    pub fn insert(&self, key: K, value: Arc<V>, size: usize) {
+        let size = size + key.weight();
         if size > self.capacity / 4 {
             return;
         }
         let mut inner = self.lock();
-        if let Some((_, old)) = inner.map.put(key, (value, size)) {
+        // `push` gives back the entry it replaced or, when full, the one it evicted
+        if let Some((_, (_, old))) = inner.map.push(key, (value, size)) {
             inner.bytes -= old;
         }
         inner.bytes += size;
@@ -138,6 +182,14 @@ impl<V> ResultCache<V> {
         }
     }
 
+    /// (entries, bytes) held now.
+    pub fn usage(&self) -> (usize, usize) {
+        let inner = self.lock();
+        (inner.map.len(), inner.bytes)
+    }
+}
+
+impl<V> ResultCache<V, CacheKey> {
     /// Drop every entry not read from `version`.
     pub fn retain_version(&self, version: &str) {
         let mut inner = self.lock();
@@ -153,12 +205,6 @@ impl<V> ResultCache<V> {
             }
         }
     }
-
-    /// (entries, bytes) held now.
-    pub fn usage(&self) -> (usize, usize) {
-        let inner = self.lock();
-        (inner.map.len(), inner.bytes)
-    }
 }
 
 #[cfg(test)]
@@ -173,39 +219,67 @@ mod tests {
         }
     }
 
+    /// What an entry of `size` bytes under a one-letter SQL key of version `v1` counts.
+    fn counted(size: usize) -> usize {
+        size + key("v1", "a").weight()
+    }
+
     #[test]
     fn evicts_least_recently_used_to_stay_within_bytes() {
-        let cache = ResultCache::new(100);
+        let cache = ResultCache::new(4 * counted(25), 100);
         cache.insert(key("v1", "a"), Arc::new(1), 25);
         cache.insert(key("v1", "b"), Arc::new(2), 25);
         cache.insert(key("v1", "c"), Arc::new(3), 25);
         assert_eq!(cache.get(&key("v1", "a")).as_deref(), Some(&1)); // a is now recent
         cache.insert(key("v1", "d"), Arc::new(4), 25);
-        cache.insert(key("v1", "e"), Arc::new(5), 25); // over 100: b goes first
+        cache.insert(key("v1", "e"), Arc::new(5), 25); // over the bound: b goes first
         assert_eq!(cache.get(&key("v1", "b")), None);
         assert_eq!(cache.get(&key("v1", "a")).as_deref(), Some(&1));
-        assert_eq!(cache.usage(), (4, 100));
-        cache.insert(key("v1", "huge"), Arc::new(6), 26); // > a quarter: not kept
-        assert_eq!(cache.get(&key("v1", "huge")), None);
-        assert_eq!(cache.usage().1, 100);
+        assert_eq!(cache.usage(), (4, 4 * counted(25)));
+        cache.insert(key("v1", "h"), Arc::new(6), 26); // > a quarter: not kept
+        assert_eq!(cache.get(&key("v1", "h")), None);
+        assert_eq!(cache.usage().1, 4 * counted(25));
+    }
+
+    #[test]
+    fn a_large_key_costs_what_it_holds() {
+        let cache = ResultCache::new(10_000, 100);
+        // a megabyte of SQL with a two-byte result is not "free"
+        cache.insert(key("v1", &"x".repeat(1 << 20)), Arc::new(1), 2);
+        assert_eq!(cache.usage(), (0, 0));
+        let sql = "y".repeat(2_000);
+        cache.insert(key("v1", &sql), Arc::new(2), 2);
+        assert_eq!(cache.usage(), (1, 2 + key("v1", &sql).weight()));
+        assert!(cache.usage().1 > 2_000);
+    }
+
+    #[test]
+    fn entries_are_bounded_in_number_too() {
+        let cache = ResultCache::new(1 << 20, 3);
+        for (i, sql) in ["a", "b", "c", "d", "e"].into_iter().enumerate() {
+            cache.insert(key("v1", sql), Arc::new(i), 1);
+        }
+        assert_eq!(cache.usage(), (3, 3 * counted(1)));
+        assert_eq!(cache.get(&key("v1", "a")), None);
+        assert_eq!(cache.get(&key("v1", "e")).as_deref(), Some(&4));
     }
 
     #[test]
     fn a_new_version_never_sees_old_results() {
-        let cache = ResultCache::new(1000);
+        let cache = ResultCache::new(1000, 100);
         cache.insert(key("v1", "q"), Arc::new(1), 10);
         assert_eq!(cache.get(&key("v2", "q")), None);
         cache.insert(key("v2", "q"), Arc::new(2), 10);
         cache.retain_version("v2");
-        assert_eq!(cache.usage(), (1, 10));
+        assert_eq!(cache.usage(), (1, counted(10)));
         assert_eq!(cache.get(&key("v2", "q")).as_deref(), Some(&2));
     }
 
     #[test]
     fn replacing_an_entry_counts_its_bytes_once() {
-        let cache = ResultCache::new(1000);
+        let cache = ResultCache::new(1000, 100);
         cache.insert(key("v1", "q"), Arc::new(1), 100);
         cache.insert(key("v1", "q"), Arc::new(2), 50);
-        assert_eq!(cache.usage(), (1, 50));
+        assert_eq!(cache.usage(), (1, counted(50)));
     }
 }

@@ -34,6 +34,10 @@ pub struct ServeSettings {
     /// Queries run at once; more answer 429 [default: 8].
     #[arg(long, env = "BOLTIC_MAX_CONCURRENT_QUERIES")]
     pub max_concurrent_queries: Option<usize>,
+    /// How long a query's request body may take to arrive, in milliseconds; slower ones
+    /// answer 408 without taking a query slot [default: 10000].
+    #[arg(long, env = "BOLTIC_BODY_TIMEOUT_MS")]
+    pub body_timeout_ms: Option<u64>,
     /// Size of the result cache in MiB; 0 turns it off [default: 256].
     #[arg(long, env = "BOLTIC_CACHE_MIB")]
     pub cache_mib: Option<usize>,
@@ -91,6 +95,7 @@ impl ServeSettings {
             query_timeout_ms: self.query_timeout_ms.or(other.query_timeout_ms),
             memory_mib: self.memory_mib.or(other.memory_mib),
             max_concurrent_queries: self.max_concurrent_queries.or(other.max_concurrent_queries),
+            body_timeout_ms: self.body_timeout_ms.or(other.body_timeout_ms),
             cache_mib: self.cache_mib.or(other.cache_mib),
             poll_interval_ms: self.poll_interval_ms.or(other.poll_interval_ms),
             site_dir: self.site_dir.or(other.site_dir),
@@ -138,6 +143,10 @@ impl ServeSettings {
             max_concurrent_queries: self
                 .max_concurrent_queries
                 .unwrap_or(d.max_concurrent_queries),
+            body_timeout: self
+                .body_timeout_ms
+                .map(Duration::from_millis)
+                .unwrap_or(d.body_timeout),
             cache_bytes: self.cache_mib.map(|m| m << 20).unwrap_or(d.cache_bytes),
             poll_interval: self
                 .poll_interval_ms
@@ -191,6 +200,9 @@ impl ServeSettings {
         if config.max_concurrent_queries == 0 {
             anyhow::bail!("'max_concurrent_queries' must be at least 1");
         }
+        if config.body_timeout.is_zero() {
+            anyhow::bail!("'body_timeout_ms' must be at least 1");
+        }
         if config.query_timeout.is_zero() {
             anyhow::bail!("'query_timeout_ms' must be at least 1");
         }
@@ -218,6 +230,8 @@ pub struct ServeConfig {
     pub memory_limit: usize,
     /// Queries at once.
     pub max_concurrent_queries: usize,
+    /// How long a query route waits for the whole request body before answering 408.
+    pub body_timeout: Duration,
     /// Result cache size in bytes.
     pub cache_bytes: usize,
     /// Watch interval (zero: no watching).
@@ -289,6 +303,7 @@ impl ServeConfig {
             query_timeout: Duration::from_secs(30),
             memory_limit: 1024 << 20,
             max_concurrent_queries: 8,
+            body_timeout: Duration::from_secs(10),
             cache_bytes: 256 << 20,
             poll_interval: Duration::from_secs(2),
             site_dir: PathBuf::from("target/site"),

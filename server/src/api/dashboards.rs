@@ -1,6 +1,6 @@
 //! Dashboards: the project's YAML dashboards (read-only) and the app's own (SQLite, see
 //! [`crate::store`]): listing, reading, making, changing and deleting them, adding a tile, and
-//! running a tile's query with the dashboard filters applied.
+//! running a tile's query with the dashboard filters and time zone applied.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -45,6 +45,7 @@ impl Found {
             _ => Default::default(),
         };
         let visitor = matches!(caller, Caller::Share { .. });
+        let default_timezone = state.model().map(|m| m.model.timezone.clone());
         Ok(match self {
             Found::Project(dashboard) => DashboardResponse {
                 dashboard,
@@ -55,6 +56,7 @@ impl Found {
                 owner: None,
                 shareable: caller.permissions().edit,
                 locked_filters,
+                default_timezone,
             },
             Found::App(s) => {
                 // a share link's visitor is not told who made the dashboard
@@ -71,6 +73,7 @@ impl Found {
                     source: DashboardSource::App,
                     owner,
                     locked_filters,
+                    default_timezone,
                 }
             }
         })
@@ -160,11 +163,13 @@ fn checked(state: &AppState, caller: &Caller, mut d: Dashboard) -> Result<Dashbo
             "fix the model ('boltic validate'); dashboards are checked against it",
         )
     })?;
-    d.place_tiles();
+    // checked before tiles are placed: placing scans the grid's rows, which a layout far down
+    // (or too tall) would make long
     let problems = d.check_as(&loaded.model, &caller.access());
     if let Some(p) = problems.first() {
         return Err(invalid_dashboard(p, problems.len()));
     }
+    d.place_tiles();
     Ok(d)
 }
 
@@ -329,7 +334,8 @@ pub async fn add_tile(
         name: tile_name,
         title: tile.title,
         chart: tile.chart,
-        query: tile.query,
+        query: Some(tile.query),
+        text: None,
         layout: None,
     });
     let d = checked(&state, &caller, d)?;
@@ -341,7 +347,8 @@ pub async fn add_tile(
         .into_response())
 }
 
-/// Run a tile's query with the dashboard filters applied (JSON, or CSV / Arrow by `format`).
+/// Run a tile's query with the dashboard filters applied, in the time zone asked for (JSON, or
+/// CSV / Arrow by `format`).
 #[utoipa::path(post, path = "/api/v1/dashboards/{dashboard}/tiles/{tile}/query",
     params(("dashboard" = String, Path), ("tile" = String, Path), QueryParams),
     request_body = TileQueryRequest,
@@ -388,7 +395,20 @@ pub async fn tile_query(
     let loaded = state.model().ok_or_else(|| {
         ApiError::not_ready("semantic model", "fix the model ('boltic validate')")
     })?;
-    let q = d.tile_query(&loaded.model, t, &request.filters);
+    let q = d
+        .tile_query(
+            &loaded.model,
+            t,
+            &request.filters,
+            request.timezone.as_deref(),
+        )
+        .ok_or_else(|| {
+            ApiError::new(
+                ApiCode::UnknownTile,
+                format!("tile '{tile}' of dashboard '{name}' is a text tile and runs no query"),
+            )
+            .hint("only tiles with a 'query' run; GET the dashboard to see its tiles")
+        })?;
     let answer = answer::answer(&state, &q, &caller, options.use_cache).await?;
     respond(&state, &caller, &answer, &options)
 }

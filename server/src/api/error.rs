@@ -67,6 +67,8 @@ api_codes! {
     InvalidRequest => "invalid_request", BAD_REQUEST, None;
     /// The body is over the limit.
     PayloadTooLarge => "payload_too_large", PAYLOAD_TOO_LARGE, Some("send a smaller body");
+    /// The body did not arrive in time.
+    RequestTimeout => "request_timeout", REQUEST_TIMEOUT, Some("send the whole body at once");
     /// `format` is not json, csv or arrow.
     UnsupportedFormat => "unsupported_format", BAD_REQUEST, Some("use format=json, csv or arrow");
     /// The dashboard changed since the version sent, or its name is taken.
@@ -117,6 +119,10 @@ api_codes! {
     InvalidPivot => "invalid_pivot", UNPROCESSABLE_ENTITY, Some("pivot on dimensions that are also in 'fields'");
     /// A query without fields.
     EmptyQuery => "empty_query", UNPROCESSABLE_ENTITY, Some("add at least one dimension or measure to 'fields'");
+    /// A query over a size limit: fields, sorts, pivots, filters, their nesting or values.
+    QueryTooLarge => "query_too_large", UNPROCESSABLE_ENTITY, Some("ask a smaller question; see the message for the limit");
+    /// A drill on a field that drills nowhere, or to a field it does not drill to.
+    InvalidDrill => "invalid_drill", UNPROCESSABLE_ENTITY, Some("see the field's 'drill_fields' in GET /api/v1/explores/{name}");
     /// Not an IANA time zone.
     InvalidTimezone => "invalid_timezone", UNPROCESSABLE_ENTITY,
         Some("use an IANA name such as 'UTC' or 'Europe/Amsterdam'");
@@ -306,6 +312,8 @@ fn query_code(code: Code) -> ApiCode {
         Code::InvalidSort => ApiCode::InvalidSort,
         Code::InvalidPivot => ApiCode::InvalidPivot,
         Code::EmptyQuery => ApiCode::EmptyQuery,
+        Code::InvalidDrill => ApiCode::InvalidDrill,
+        Code::QueryTooLarge => ApiCode::QueryTooLarge,
         Code::InvalidTimezone => ApiCode::InvalidTimezone,
         Code::MixedFilter => ApiCode::MixedFilter,
         Code::FanoutWithoutPrimaryKey => ApiCode::FanoutWithoutPrimaryKey,
@@ -323,6 +331,7 @@ fn query_code(code: Code) -> ApiCode {
         | Code::InvalidPercentile
         | Code::InvalidTiers
         | Code::InvalidTimeframe
+        | Code::InvalidValueFormat
         | Code::MissingRelationship
         | Code::MissingSqlOn
         | Code::InvalidJoin

@@ -90,6 +90,9 @@ pub async fn describe_explore(
                 group: f.group_label.clone(),
                 hidden: f.hidden,
                 value_format: f.value_format.clone(),
+                drill_fields: boltic_semantic::drill_targets(
+                    model, explore, alias, &f.name, &access,
+                ),
             });
         }
     }
@@ -111,6 +114,7 @@ pub async fn describe_explore(
             })
             .collect(),
         restricted: explore.sql_always_where.is_some(),
+        timezone: model.timezone.clone(),
     })
     .into_response())
 }

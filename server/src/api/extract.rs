@@ -43,6 +43,13 @@ impl RequestBody for Query {
 
 impl RequestBody for DashboardBody {}
 
+impl RequestBody for boltic_types::DrillRequest {
+    const CODE: ApiCode = ApiCode::InvalidQuery;
+    const WHAT: &'static str = "the drill";
+    const HINT: &'static str =
+        r#"send {"query": {...}, "field": "view.field", "row": {...}}; see /api/v1/openapi.json"#;
+}
+
 impl RequestBody for boltic_types::NewKey {}
 
 impl RequestBody for boltic_types::NewUser {}

@@ -8,6 +8,7 @@
 
 pub mod answer;
 pub mod audit;
+pub mod body;
 pub mod cache;
 pub mod caller;
 pub mod config;
@@ -70,7 +71,12 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/explores/{explore}/fields/{field}/values",
             get(explores::field_values),
         )
-        .route_layer(limited);
+        .route_layer(limited)
+        // the body is read whole before a query slot is taken
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            body::read_whole,
+        ));
     Router::new()
         .route("/api/v1/explores", get(explores::list_explores))
         .route(
@@ -78,6 +84,7 @@ pub fn router(state: AppState) -> Router {
             get(explores::describe_explore),
         )
         .route("/api/v1/sql", post(queries::compile_sql))
+        .route("/api/v1/drill", post(queries::drill))
         .route("/api/v1/health", get(ops::health))
         .route("/api/v1/ready", get(ops::ready))
         .route("/api/v1/admin/reload", post(ops::reload))

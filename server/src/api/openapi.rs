@@ -10,7 +10,7 @@ use utoipa::OpenApi;
 // dashboard and share handlers are named by module path, or say their tag themselves).
 use super::explores::{__path_describe_explore, __path_field_values, __path_list_explores};
 use super::ops::{__path_health, __path_metrics, __path_ready, __path_reload};
-use super::queries::{__path_compile_sql, __path_run_query};
+use super::queries::{__path_compile_sql, __path_drill, __path_run_query};
 
 /// The generated OpenAPI document.
 #[derive(Debug, OpenApi)]
@@ -21,6 +21,7 @@ use super::queries::{__path_compile_sql, __path_run_query};
         describe_explore,
         run_query,
         compile_sql,
+        drill,
         field_values,
         health,
         ready,

@@ -92,6 +92,7 @@ pub fn rule(method: &Method, route: &str) -> Option<Need> {
         (
             "POST",
             "/api/v1/query"
+            | "/api/v1/drill"
             | "/api/v1/dashboards/{dashboard}/tiles/{tile}/query"
             | "/api/v1/me/keys",
         )

@@ -8,7 +8,9 @@ use axum::extract::{Extension, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use boltic_semantic::{Column, Query};
-use boltic_types::{Encoded, ErrorBody, FieldMeta, QueryResponse, SqlResponse, Timing};
+use boltic_types::{
+    DrillRequest, DrillResponse, Encoded, ErrorBody, FieldMeta, QueryResponse, SqlResponse, Timing,
+};
 
 use super::answer::{self, Answer};
 use super::caller::Caller;
@@ -58,6 +60,7 @@ pub(crate) fn respond(
                 fields: field_meta(&answer.compiled.columns),
                 rows: Encoded::Raw(&result.rows_json),
                 totals: result.totals_json.as_deref().map(Encoded::Raw),
+                pivot_totals: result.pivot_totals_json.as_deref().map(Encoded::Raw),
                 row_count: result.row_count,
                 truncated: result.truncated,
                 // left out for callers without `see_sql`
@@ -142,4 +145,29 @@ pub async fn compile_sql(
         fanout_views: compiled.fanout_views,
     })
     .into_response())
+}
+
+/// Where a click on a value of a result leads: for a measure, the question listing the rows
+/// behind the value (its `drill_fields`, filtered to the clicked row); for a dimension and
+/// `to`, the question one level down. Run the answer with `POST /api/v1/query`, which applies
+/// the caller's access rules as to any question.
+#[utoipa::path(post, path = "/api/v1/drill", request_body = DrillRequest, responses(
+    (status = 200, body = DrillResponse),
+    (status = 400, body = ErrorBody, description = "invalid_query"),
+    (status = 404, body = ErrorBody, description = "unknown_explore"),
+    (status = 422, body = ErrorBody, description = "invalid_drill, unknown_field, ...")))]
+pub async fn drill(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiJson(request): ApiJson<DrillRequest>,
+) -> Result<Response, ApiError> {
+    let loaded = state
+        .model()
+        .ok_or_else(|| answer::model_not_ready(&state))?;
+    let now = answer::now_in(boltic_semantic::query_timezone(
+        &loaded.model,
+        &request.query,
+    ));
+    let query = boltic_semantic::drill(&loaded.model, &request, &caller.access(), now)?;
+    Ok(Json(DrillResponse { query }).into_response())
 }

@@ -19,6 +19,13 @@ use super::config::ServeConfig;
 use super::metrics::Metrics;
 use crate::engine::Engine;
 
+/// Results the cache holds at most, whatever their size (besides `cache_mib`).
+const MAX_CACHED_RESULTS: usize = 10_000;
+/// Bytes the memo of compiled queries holds at most (queries and their SQL).
+const MEMO_BYTES: usize = 16 << 20;
+/// Compiled queries the memo holds at most.
+const MEMO_ENTRIES: usize = 4096;
+
 /// A model that loaded without errors.
 #[derive(Debug)]
 pub struct LoadedModel {
@@ -49,7 +56,7 @@ pub struct Inner {
     /// Results by compiled SQL and warehouse version.
     pub cache: ResultCache<CachedResult>,
     /// Recently compiled queries.
-    compile_memo: Mutex<CompileMemo>,
+    compile_memo: CompileMemo,
     /// Metrics.
     pub metrics: Metrics,
     /// One permit per query allowed to run at once.
@@ -98,10 +105,8 @@ impl AppState {
             store,
             logins: super::login::LoginLimits::new(config.login_attempts, config.login_window),
             query_slots: Arc::new(Semaphore::new(config.max_concurrent_queries)),
-            cache: ResultCache::new(config.cache_bytes),
-            compile_memo: Mutex::new(lru::LruCache::new(
-                std::num::NonZeroUsize::new(4096).expect("non-zero"),
-            )),
+            cache: ResultCache::new(config.cache_bytes, MAX_CACHED_RESULTS),
+            compile_memo: ResultCache::new(MEMO_BYTES, MEMO_ENTRIES),
             config,
             warehouse,
             runtime,
@@ -144,8 +149,8 @@ impl AppState {
     }
 
     /// The memo of compiled queries.
-    pub(crate) fn compile_memo(&self) -> std::sync::MutexGuard<'_, CompileMemo> {
-        lock(&self.compile_memo)
+    pub(crate) fn compile_memo(&self) -> &CompileMemo {
+        &self.compile_memo
     }
 
     /// Why the last model reload failed, if it did.

@@ -14,8 +14,8 @@ use super::login;
 use super::state::AppState;
 use crate::store::ShareStatus;
 
-/// The web app: server-rendered Leptos pages, their assets under `/pkg` (gzip when the
-/// browser accepts it), and `/s/{token}`, the shared dashboard page that first checks its link.
+/// The web app: server-rendered Leptos pages, their assets under `/pkg` (brotli or gzip when
+/// the browser accepts it), and `/s/{token}`, the shared dashboard page that first checks its link.
 pub(super) fn web_app(state: &AppState) -> Router {
     use leptos::config::LeptosOptions;
     use leptos::prelude::provide_context;
@@ -30,11 +30,29 @@ pub(super) fn web_app(state: &AppState) -> Router {
     let routes =
         generate_route_list_with_exclusions(boltic_frontend::App, Some(vec![share_route.into()]));
     let shell_options = options.clone();
+    // The brotli and gzip files scripts/build-frontend.sh wrote next to each asset when the
+    // browser takes them, else gzip on the fly. No long-lived caching (the names carry no
+    // version): the browser asks again each time and gets a 304 while the file is unchanged.
     let assets = ServiceBuilder::new()
+        .map_response(|mut response: Response<_>| {
+            let headers = response.headers_mut();
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+            // what is sent depends on Accept-Encoding, also for the precompressed files
+            let varies = headers.get_all(header::VARY).iter().any(|v| {
+                v.to_str()
+                    .is_ok_and(|v| v.to_ascii_lowercase().contains("accept-encoding"))
+            });
+            if !varies {
+                headers.append(header::VARY, HeaderValue::from_static("accept-encoding"));
+            }
+            response
+        })
         .layer(tower_http::compression::CompressionLayer::new())
-        .service(tower_http::services::ServeDir::new(
-            config.site_dir.join("pkg"),
-        ));
+        .service(
+            tower_http::services::ServeDir::new(config.site_dir.join("pkg"))
+                .precompressed_br()
+                .precompressed_gzip(),
+        );
     let render = {
         let (context, shell) = (options.clone(), options.clone());
         leptos_axum::render_app_to_stream_with_context(

@@ -235,11 +235,11 @@ async fn csv_and_arrow_carry_the_same_rows_as_json() {
     let q = json!({"explore": "orders",
                    "fields": ["customers.customer_group_type", "trips.start_month", "orders.revenue", "orders.order_count"],
                    "sorts": [{"field": "trips.start_month"}, {"field": "orders.revenue", "desc": true}]});
-    let rows = query(&state, &q).await.json()["rows"]
-        .as_array()
-        .unwrap()
-        .clone();
+    let answer = query(&state, &q).await.json();
+    let rows = answer["rows"].as_array().unwrap().clone();
     assert!(rows.len() > 3);
+    // revenue is shown in euros (`value_format_name: eur`); every download keeps raw numbers
+    assert_eq!(answer["fields"][2]["value_format"], "€#,##0.00");
     let names = [
         "customers.customer_group_type",
         "trips.start_month",
@@ -261,6 +261,7 @@ async fn csv_and_arrow_carry_the_same_rows_as_json() {
     let csv = post(&state, "/api/v1/query?format=csv", q.to_string()).await;
     assert_eq!(csv.status, StatusCode::OK);
     assert!(csv.header("content-type").starts_with("text/csv"));
+    assert!(!String::from_utf8_lossy(&csv.body).contains('€'));
     let mut reader = csv::Reader::from_reader(&csv.body[..]);
     assert_eq!(reader.headers().unwrap().iter().collect::<Vec<_>>(), names);
     let parsed: Vec<Vec<String>> = reader
@@ -1123,5 +1124,69 @@ async fn the_finished_orders_explore_means_what_it_says() {
     assert!(
         all["rows"][0]["orders.order_count"].as_u64() > rows[0]["orders.order_count"].as_u64(),
         "{all}"
+    );
+}
+
+#[tokio::test]
+async fn pivoted_totals_are_given_per_pivot_column() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = seed_state(dir.path()).await;
+    let question = json!({
+        "explore": "orders",
+        "fields": ["customers.customer_group_type", "orders.status", "orders.order_count", "orders.distinct_customers"],
+        "pivots": ["orders.status"],
+        "totals": true
+    });
+    let body = query(&state, &question).await.json();
+    let rows = body["rows"].as_array().expect("rows");
+    let columns = body["pivot_totals"].as_array().expect("pivot_totals");
+    let statuses: std::collections::BTreeSet<&str> = rows
+        .iter()
+        .filter_map(|r| r["orders.status"].as_str())
+        .collect();
+    assert_eq!(columns.len(), statuses.len(), "{body}");
+    let mut all = 0;
+    for column in columns {
+        let status = column["orders.status"].as_str().expect("status");
+        // a count adds up over the column's rows...
+        let sum: u64 = rows
+            .iter()
+            .filter(|r| r["orders.status"] == status)
+            .filter_map(|r| r["orders.order_count"].as_u64())
+            .sum();
+        assert_eq!(column["orders.order_count"].as_u64(), Some(sum), "{column}");
+        all += sum;
+        // ...a distinct count is computed over the column, not added up
+        let by_status = query(
+            &state,
+            &json!({"explore": "orders", "fields": ["orders.distinct_customers"],
+                    "filters": {"orders.status": status}}),
+        )
+        .await
+        .json();
+        assert_eq!(
+            column["orders.distinct_customers"], by_status["rows"][0]["orders.distinct_customers"],
+            "{column}"
+        );
+    }
+    assert_eq!(body["totals"]["orders.order_count"].as_u64(), Some(all));
+    // without pivots, or without totals, there are none
+    let mut flat = question.clone();
+    flat["pivots"] = json!([]);
+    assert!(
+        query(&state, &flat)
+            .await
+            .json()
+            .get("pivot_totals")
+            .is_none()
+    );
+    let mut untotalled = question.clone();
+    untotalled["totals"] = json!(false);
+    assert!(
+        query(&state, &untotalled)
+            .await
+            .json()
+            .get("pivot_totals")
+            .is_none()
     );
 }

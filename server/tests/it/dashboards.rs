@@ -95,6 +95,13 @@ async fn demo_dashboard_tiles_answer_exactly_like_the_query_api() {
                 "/api/v1/dashboards/{name}/tiles/{}/query",
                 tile["name"].as_str().unwrap()
             );
+            if tile.get("text").is_some() {
+                // a text tile runs nothing
+                let e = post(&state, &uri, "").await;
+                let e = e.error(StatusCode::NOT_FOUND, "unknown_tile");
+                assert!(e["message"].as_str().unwrap().contains("text tile"), "{e}");
+                continue;
+            }
             let plain = post(&state, &uri, "").await;
             let same = post(&state, "/api/v1/query", tile["query"].to_string()).await;
             assert_eq!(rows(&plain), rows(&same), "{name}/{}", tile["name"]);
@@ -127,7 +134,7 @@ async fn demo_dashboard_tiles_answer_exactly_like_the_query_api() {
             compared += 2;
         }
     }
-    assert_eq!(compared, 26);
+    assert_eq!(compared, 26, "every query tile compared");
 }
 
 #[tokio::test]
@@ -201,6 +208,122 @@ async fn a_dashboard_filter_changes_every_tile_that_has_the_field() {
 }
 
 #[tokio::test]
+async fn text_tiles_are_stored_and_checked_and_old_tiles_read_as_before() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("boltic.db");
+    let state = state(dir.path(), db.to_str().unwrap()).await;
+    let text = "## Notes\n\n<script>alert(1)</script> stays text until shown";
+    let made = post(
+        &state,
+        "/api/v1/dashboards",
+        json!({"title": "Notes", "tiles": [
+            {"name": "notes", "title": "Notes", "text": text},
+            {"name": "revenue", "title": "Revenue",
+             "query": {"explore": "orders", "fields": ["orders.revenue"]}},
+        ]})
+        .to_string(),
+    )
+    .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.json());
+    let d = made.json();
+    let name = d["name"].as_str().unwrap().to_string();
+    // stored as written; a text tile has no query on the wire, a query tile no text
+    assert_eq!(d["tiles"][0]["text"], text);
+    assert!(d["tiles"][0].get("query").is_none(), "{d}");
+    assert!(d["tiles"][1].get("text").is_none(), "{d}");
+    assert_eq!(
+        d["tiles"][0]["layout"],
+        json!({"x": 0, "y": 0, "w": 6, "h": 4})
+    );
+    assert_eq!(d["default_timezone"], "UTC");
+    let kept = state.store.dashboard(&name).await.unwrap().expect("stored");
+    assert_eq!(kept.dashboard.tiles[0].text.as_deref(), Some(text));
+    assert!(kept.dashboard.tiles[0].query.is_none());
+
+    // a tile with both, or neither, is refused, saying which and where
+    for (tile, path, message) in [
+        (
+            json!({"name": "t", "title": "T", "text": "hi",
+                   "query": {"explore": "orders", "fields": ["orders.revenue"]}}),
+            "tiles.0.text",
+            "tile 't' has both a 'text' and a 'query'",
+        ),
+        (
+            json!({"name": "t", "title": "T"}),
+            "tiles.0.name",
+            "tile 't' has neither a 'query' nor a 'text'",
+        ),
+    ] {
+        let r = post(
+            &state,
+            "/api/v1/dashboards",
+            json!({"title": "Bad", "tiles": [tile]}).to_string(),
+        )
+        .await;
+        let e = r.error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_dashboard");
+        assert_eq!(e["location"]["path"], path, "{e}");
+        assert_eq!(e["message"], message, "{e}");
+    }
+
+    // a text tile runs nothing; the query tile next to it runs as before
+    post(
+        &state,
+        &format!("/api/v1/dashboards/{name}/tiles/notes/query"),
+        "",
+    )
+    .await
+    .error(StatusCode::NOT_FOUND, "unknown_tile");
+    let r = post(
+        &state,
+        &format!("/api/v1/dashboards/{name}/tiles/revenue/query"),
+        "",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.json());
+
+    // a tile stored before text tiles existed (query, no text) reads and writes as before
+    let old: boltic_semantic::Tile = serde_json::from_value(json!({"name": "a", "title": "A",
+        "query": {"explore": "orders", "fields": ["orders.revenue"]}}))
+    .unwrap();
+    assert!(old.query.is_some() && old.text.is_none());
+    assert!(serde_json::to_value(&old).unwrap().get("text").is_none());
+}
+
+#[tokio::test]
+async fn a_tile_runs_in_the_time_zone_asked_for_like_the_query_api() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = state(dir.path(), ":memory:").await;
+    let query = json!({"explore": "trips", "fields": ["trips.start_hour_of_day", "trips.trip_count"],
+                       "sorts": [{"field": "trips.start_hour_of_day"}]});
+    let made = post(
+        &state,
+        "/api/v1/dashboards",
+        json!({"title": "Hours", "tiles": [{"name": "h", "title": "H", "query": query}]})
+            .to_string(),
+    )
+    .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.json());
+    let uri = format!(
+        "/api/v1/dashboards/{}/tiles/h/query",
+        made.json()["name"].as_str().unwrap()
+    );
+    let utc = rows(&post(&state, &uri, "").await);
+    let zone = "Asia/Kolkata";
+    let there = rows(&post(&state, &uri, json!({"timezone": zone}).to_string()).await);
+    let mut q = query.clone();
+    q["timezone"] = json!(zone);
+    let same = rows(&post(&state, "/api/v1/query", q.to_string()).await);
+    assert_eq!(there, same);
+    assert_ne!(there, utc, "the hours move with the zone");
+    // only IANA names
+    for bad in ["Mars/Base", "UTC') --", ""] {
+        post(&state, &uri, json!({"timezone": bad}).to_string())
+            .await
+            .error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_timezone");
+    }
+}
+
+#[tokio::test]
 async fn app_dashboards_are_made_changed_and_kept_in_sqlite() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("app/boltic.db");
@@ -261,6 +384,7 @@ async fn app_dashboards_are_made_changed_and_kept_in_sqlite() {
         "updated_at",
         "owner",
         "shareable",
+        "default_timezone",
     ] {
         change.as_object_mut().unwrap().remove(k);
     }
@@ -290,6 +414,7 @@ async fn app_dashboards_are_made_changed_and_kept_in_sqlite() {
         "updated_at",
         "owner",
         "shareable",
+        "default_timezone",
     ] {
         broken.as_object_mut().unwrap().remove(k);
     }
