@@ -38,6 +38,13 @@ pub struct ServeSettings {
     /// answer 408 without taking a query slot [default: 10000].
     #[arg(long, env = "BOLTIC_BODY_TIMEOUT_MS")]
     pub body_timeout_ms: Option<u64>,
+    /// How long a request's headers may take to arrive, in milliseconds; the connection is
+    /// closed after that [default: 10000].
+    #[arg(long, env = "BOLTIC_HEADER_TIMEOUT_MS")]
+    pub header_timeout_ms: Option<u64>,
+    /// Connections served at once; more wait to be accepted [default: 512].
+    #[arg(long, env = "BOLTIC_MAX_CONNECTIONS")]
+    pub max_connections: Option<usize>,
     /// Size of the result cache in MiB; 0 turns it off [default: 256].
     #[arg(long, env = "BOLTIC_CACHE_MIB")]
     pub cache_mib: Option<usize>,
@@ -96,6 +103,8 @@ impl ServeSettings {
             memory_mib: self.memory_mib.or(other.memory_mib),
             max_concurrent_queries: self.max_concurrent_queries.or(other.max_concurrent_queries),
             body_timeout_ms: self.body_timeout_ms.or(other.body_timeout_ms),
+            header_timeout_ms: self.header_timeout_ms.or(other.header_timeout_ms),
+            max_connections: self.max_connections.or(other.max_connections),
             cache_mib: self.cache_mib.or(other.cache_mib),
             poll_interval_ms: self.poll_interval_ms.or(other.poll_interval_ms),
             site_dir: self.site_dir.or(other.site_dir),
@@ -147,6 +156,11 @@ impl ServeSettings {
                 .body_timeout_ms
                 .map(Duration::from_millis)
                 .unwrap_or(d.body_timeout),
+            header_timeout: self
+                .header_timeout_ms
+                .map(Duration::from_millis)
+                .unwrap_or(d.header_timeout),
+            max_connections: self.max_connections.unwrap_or(d.max_connections),
             cache_bytes: self.cache_mib.map(|m| m << 20).unwrap_or(d.cache_bytes),
             poll_interval: self
                 .poll_interval_ms
@@ -200,8 +214,11 @@ impl ServeSettings {
         if config.max_concurrent_queries == 0 {
             anyhow::bail!("'max_concurrent_queries' must be at least 1");
         }
-        if config.body_timeout.is_zero() {
-            anyhow::bail!("'body_timeout_ms' must be at least 1");
+        if config.body_timeout.is_zero() || config.header_timeout.is_zero() {
+            anyhow::bail!("'body_timeout_ms' and 'header_timeout_ms' must be at least 1");
+        }
+        if config.max_connections == 0 {
+            anyhow::bail!("'max_connections' must be at least 1");
         }
         if config.query_timeout.is_zero() {
             anyhow::bail!("'query_timeout_ms' must be at least 1");
@@ -232,6 +249,10 @@ pub struct ServeConfig {
     pub max_concurrent_queries: usize,
     /// How long a query route waits for the whole request body before answering 408.
     pub body_timeout: Duration,
+    /// How long a connection waits for a request's headers before it is closed.
+    pub header_timeout: Duration,
+    /// Connections served at once.
+    pub max_connections: usize,
     /// Result cache size in bytes.
     pub cache_bytes: usize,
     /// Watch interval (zero: no watching).
@@ -304,6 +325,8 @@ impl ServeConfig {
             memory_limit: 1024 << 20,
             max_concurrent_queries: 8,
             body_timeout: Duration::from_secs(10),
+            header_timeout: Duration::from_secs(10),
+            max_connections: 512,
             cache_bytes: 256 << 20,
             poll_interval: Duration::from_secs(2),
             site_dir: PathBuf::from("target/site"),

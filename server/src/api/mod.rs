@@ -17,6 +17,7 @@ pub mod encode;
 pub mod error;
 pub mod explores;
 pub mod extract;
+pub mod listen;
 pub mod login;
 pub mod metrics;
 pub mod openapi;
@@ -235,14 +236,16 @@ pub async fn serve_on(
     };
     // expired sessions and audit entries past their retention go away in the background
     let cleaner = tokio::spawn(clean_up(state.clone()));
-    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            tracing::info!("shutting down: finishing running requests");
-            let _ = stop_tx.send(true);
-        })
-        .await?;
+    let limits = listen::ConnectionLimits {
+        max_connections: state.config.max_connections,
+        header_timeout: state.config.header_timeout,
+    };
+    listen::serve_connections(listener, router(state), limits, async move {
+        shutdown.await;
+        tracing::info!("shutting down: finishing running requests");
+        let _ = stop_tx.send(true);
+    })
+    .await;
     let _ = watcher.await;
     cleaner.abort();
     Ok(())

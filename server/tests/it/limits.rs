@@ -326,3 +326,71 @@ async fn layouts_out_of_the_grid_are_refused_at_once() {
     let reply = post(&state, "/api/v1/dashboards", body.to_string()).await;
     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.json());
 }
+
+#[tokio::test]
+async fn stalled_connections_are_closed_and_connections_are_capped() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpStream;
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    crate::support::seed_warehouse(dir.path()).await;
+    let mut config = boltic_server::api::ServeConfig::new(
+        crate::support::project(),
+        dir.path().join("wh").to_str().expect("utf-8"),
+    );
+    config.poll_interval = Duration::ZERO;
+    config.database = ":memory:".into();
+    config.header_timeout = Duration::from_millis(700);
+    config.max_connections = 2;
+    let state = boltic_server::api::AppState::new(config)
+        .await
+        .expect("state");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("address");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(boltic_server::api::serve_on(listener, state, async {
+        let _ = stopped.await;
+    }));
+    let health = async move {
+        let mut s = TcpStream::connect(addr).await.expect("connect");
+        s.write_all(
+            format!("GET /api/v1/health HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n")
+                .as_bytes(),
+        )
+        .await
+        .expect("write");
+        let mut response = String::new();
+        s.read_to_string(&mut response).await.expect("read");
+        response
+    };
+
+    // two clients that send the start of their headers, then nothing: every connection slot
+    let mut stalled = Vec::new();
+    for _ in 0..2 {
+        let mut s = TcpStream::connect(addr).await.expect("connect");
+        s.write_all(b"GET /api/v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+            .await
+            .expect("write");
+        stalled.push(s);
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    // a third waits for a slot, which the header timeout frees
+    let started = Instant::now();
+    let response = health.await;
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_millis(400),
+        "served at once although both slots were taken: {waited:?}"
+    );
+    // the stalled ones were closed by the server
+    for mut s in stalled {
+        let mut rest = Vec::new();
+        let read = tokio::time::timeout(Duration::from_secs(5), s.read_to_end(&mut rest)).await;
+        assert!(read.is_ok(), "a stalled connection is still open");
+    }
+    stop.send(()).expect("stop");
+    server.await.expect("task").expect("serve");
+}
