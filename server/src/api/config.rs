@@ -45,6 +45,10 @@ pub struct ServeSettings {
     /// Connections served at once; more wait to be accepted [default: 512].
     #[arg(long, env = "BOLTIC_MAX_CONNECTIONS")]
     pub max_connections: Option<usize>,
+    /// API requests a minute for each user, share link or anonymous address (in bursts of as
+    /// many); more answer 429 [default: 1200].
+    #[arg(long, env = "BOLTIC_REQUESTS_PER_MINUTE")]
+    pub requests_per_minute: Option<u32>,
     /// Size of the result cache in MiB; 0 turns it off [default: 256].
     #[arg(long, env = "BOLTIC_CACHE_MIB")]
     pub cache_mib: Option<usize>,
@@ -105,6 +109,7 @@ impl ServeSettings {
             body_timeout_ms: self.body_timeout_ms.or(other.body_timeout_ms),
             header_timeout_ms: self.header_timeout_ms.or(other.header_timeout_ms),
             max_connections: self.max_connections.or(other.max_connections),
+            requests_per_minute: self.requests_per_minute.or(other.requests_per_minute),
             cache_mib: self.cache_mib.or(other.cache_mib),
             poll_interval_ms: self.poll_interval_ms.or(other.poll_interval_ms),
             site_dir: self.site_dir.or(other.site_dir),
@@ -161,6 +166,7 @@ impl ServeSettings {
                 .map(Duration::from_millis)
                 .unwrap_or(d.header_timeout),
             max_connections: self.max_connections.unwrap_or(d.max_connections),
+            requests_per_minute: self.requests_per_minute.unwrap_or(d.requests_per_minute),
             cache_bytes: self.cache_mib.map(|m| m << 20).unwrap_or(d.cache_bytes),
             poll_interval: self
                 .poll_interval_ms
@@ -217,8 +223,8 @@ impl ServeSettings {
         if config.body_timeout.is_zero() || config.header_timeout.is_zero() {
             anyhow::bail!("'body_timeout_ms' and 'header_timeout_ms' must be at least 1");
         }
-        if config.max_connections == 0 {
-            anyhow::bail!("'max_connections' must be at least 1");
+        if config.max_connections == 0 || config.requests_per_minute == 0 {
+            anyhow::bail!("'max_connections' and 'requests_per_minute' must be at least 1");
         }
         if config.query_timeout.is_zero() {
             anyhow::bail!("'query_timeout_ms' must be at least 1");
@@ -253,6 +259,8 @@ pub struct ServeConfig {
     pub header_timeout: Duration,
     /// Connections served at once.
     pub max_connections: usize,
+    /// API requests a minute per caller.
+    pub requests_per_minute: u32,
     /// Result cache size in bytes.
     pub cache_bytes: usize,
     /// Watch interval (zero: no watching).
@@ -327,6 +335,7 @@ impl ServeConfig {
             body_timeout: Duration::from_secs(10),
             header_timeout: Duration::from_secs(10),
             max_connections: 512,
+            requests_per_minute: 1200,
             cache_bytes: 256 << 20,
             poll_interval: Duration::from_secs(2),
             site_dir: PathBuf::from("target/site"),

@@ -50,6 +50,9 @@ api_codes! {
     /// Every query slot is busy (429).
     Overloaded => "overloaded", TOO_MANY_REQUESTS,
         Some("retry in a moment; operators can raise 'max_concurrent_queries'");
+    /// The caller made more requests than `requests_per_minute` allows (429).
+    RateLimited => "rate_limited", TOO_MANY_REQUESTS,
+        Some("wait as 'Retry-After' says; operators can raise 'requests_per_minute'");
     /// A failure that is not the client's (500).
     Internal => "internal", INTERNAL_SERVER_ERROR,
         Some("the server log has the details; 'boltic validate --warehouse' finds model and warehouse mismatches");

@@ -85,7 +85,7 @@ impl LoginLimits {
 }
 
 /// The key of an address: itself for IPv4, its /64 for IPv6 (one subscriber's block).
-fn network(ip: IpAddr) -> IpAddr {
+pub(super) fn network(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V4(_) => ip,
         IpAddr::V6(v6) => {
@@ -97,7 +97,7 @@ fn network(ip: IpAddr) -> IpAddr {
 
 /// The client's address: the socket's peer, or (when told to trust a proxy) the last address
 /// the proxy appended to `X-Forwarded-For`.
-fn client_address(req: &Request, trust_forwarded_for: bool) -> Option<IpAddr> {
+pub(super) fn client_address(req: &Request, trust_forwarded_for: bool) -> Option<IpAddr> {
     if trust_forwarded_for
         && let Some(last) = req
             .headers()

@@ -24,6 +24,7 @@ pub mod openapi;
 pub mod ops;
 pub mod permissions;
 pub mod queries;
+pub mod rate;
 pub mod safety;
 pub mod shares;
 pub mod state;
@@ -141,7 +142,11 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/v1/admin/audit", get(users::audit_log))
         .merge(queries)
-        // what the caller may do, per route (after `identify`, below)
+        // what the caller may do, per route (after `identify`, below), then its rate
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            rate::limit,
+        ))
         .route_layer(axum::middleware::from_fn(permissions::authorize))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -65,6 +65,8 @@ pub struct Inner {
     pub store: crate::store::Store,
     /// How often one may try to log in.
     pub logins: super::login::LoginLimits,
+    /// Requests a minute per caller.
+    pub callers: super::rate::CallerLimits,
     started: std::time::Instant,
 }
 
@@ -104,6 +106,7 @@ impl AppState {
         let state = AppState(Arc::new(Inner {
             store,
             logins: super::login::LoginLimits::new(config.login_attempts, config.login_window),
+            callers: super::rate::CallerLimits::new(config.requests_per_minute),
             query_slots: Arc::new(Semaphore::new(config.max_concurrent_queries)),
             cache: ResultCache::new(config.cache_bytes, MAX_CACHED_RESULTS),
             compile_memo: ResultCache::new(MEMO_BYTES, MEMO_ENTRIES),

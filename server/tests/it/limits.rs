@@ -394,3 +394,50 @@ async fn stalled_connections_are_closed_and_connections_are_capped() {
     stop.send(()).expect("stop");
     server.await.expect("task").expect("serve");
 }
+
+#[tokio::test]
+async fn each_caller_has_its_own_rate() {
+    use axum::body::Body;
+    use axum::http::{Request, header};
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    crate::support::seed_warehouse(dir.path()).await;
+    let mut config = boltic_server::api::ServeConfig::new(
+        crate::support::project(),
+        dir.path().join("wh").to_str().expect("utf-8"),
+    );
+    config.poll_interval = Duration::ZERO;
+    config.database = ":memory:".into();
+    config.requests_per_minute = 5;
+    let state = boltic_server::api::AppState::new(config)
+        .await
+        .expect("state");
+    let one = crate::support::key_of(&state, "one@x.ee", boltic_types::Role::Viewer).await;
+    let two = crate::support::key_of(&state, "two@x.ee", boltic_types::Role::Viewer).await;
+    let explores = |key: &str| {
+        Request::get("/api/v1/explores")
+            .header(header::AUTHORIZATION, format!("Bearer {key}"))
+            .body(Body::empty())
+            .expect("request")
+    };
+    for _ in 0..5 {
+        let reply = crate::support::send(&state, explores(&one)).await;
+        assert_eq!(reply.status, StatusCode::OK);
+    }
+    let reply = crate::support::send(&state, explores(&one)).await;
+    let error = reply.error(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+    assert!(
+        error["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("5 requests a minute")),
+        "{error}"
+    );
+    let wait: u64 = reply
+        .header("retry-after")
+        .parse()
+        .expect("Retry-After seconds");
+    assert!((1..=13).contains(&wait), "{wait}");
+    // another user is not slowed by the first
+    let reply = crate::support::send(&state, explores(&two)).await;
+    assert_eq!(reply.status, StatusCode::OK);
+}
