@@ -116,8 +116,9 @@ pub fn compile(model: &Model, query: &Query, opts: &CompileOptions) -> Result<Co
             .map(|c| c.name.clone())
             .collect();
         if !measures.is_empty() {
-            let t = Query {
-                fields: measures.clone(),
+            // measures only (or with the pivots), over every row the filters keep
+            let totals_of = |fields: Vec<String>| Query {
+                fields,
                 pivots: Vec::new(),
                 sorts: Vec::new(),
                 limit: None,
@@ -125,19 +126,12 @@ pub fn compile(model: &Model, query: &Query, opts: &CompileOptions) -> Result<Co
                 totals: false,
                 ..query.clone()
             };
+            let t = totals_of(measures.clone());
             out.totals_sql = Some(compile_one(model, &t, opts, true)?.sql);
             if !query.pivots.is_empty() {
                 let mut fields = query.pivots.clone();
                 fields.extend(measures);
-                let p = Query {
-                    fields,
-                    pivots: Vec::new(),
-                    sorts: Vec::new(),
-                    limit: None,
-                    offset: None,
-                    totals: false,
-                    ..query.clone()
-                };
+                let p = totals_of(fields);
                 out.pivot_totals_sql = Some(compile_one(model, &p, opts, true)?.sql);
             }
         }

@@ -9,6 +9,24 @@ use serde_json::{Value, json};
 use crate::api::seed_state;
 use crate::support::post;
 
+/// A server over the seed warehouse built in `dir`, with `configure` applied to its settings.
+async fn state_with(
+    dir: &std::path::Path,
+    configure: impl FnOnce(&mut boltic_server::api::ServeConfig),
+) -> boltic_server::api::AppState {
+    crate::support::seed_warehouse(dir).await;
+    let mut config = boltic_server::api::ServeConfig::new(
+        crate::support::project(),
+        dir.join("wh").to_str().expect("utf-8"),
+    );
+    config.poll_interval = Duration::ZERO;
+    config.database = ":memory:".into();
+    configure(&mut config);
+    boltic_server::api::AppState::new(config)
+        .await
+        .expect("state")
+}
+
 fn orders(extra: Value) -> Value {
     let mut q = json!({"explore": "orders", "fields": ["orders.status", "orders.order_count"]});
     for (k, v) in extra.as_object().expect("object") {
@@ -213,18 +231,11 @@ async fn a_stalled_body_holds_no_query_slot() {
     use futures::StreamExt;
 
     let dir = tempfile::tempdir().expect("tempdir");
-    crate::support::seed_warehouse(dir.path()).await;
-    let mut config = boltic_server::api::ServeConfig::new(
-        crate::support::project(),
-        dir.path().join("wh").to_str().expect("utf-8"),
-    );
-    config.poll_interval = Duration::ZERO;
-    config.database = ":memory:".into();
-    config.max_concurrent_queries = 1;
-    config.body_timeout = Duration::from_millis(800);
-    let state = boltic_server::api::AppState::new(config)
-        .await
-        .expect("state");
+    let state = state_with(dir.path(), |config| {
+        config.max_concurrent_queries = 1;
+        config.body_timeout = Duration::from_millis(800);
+    })
+    .await;
     let auth = crate::support::admin_auth(&state).await;
 
     // a client that sends the start of its body, then nothing
@@ -252,17 +263,10 @@ async fn a_stalled_body_holds_no_query_slot() {
 #[tokio::test]
 async fn many_large_distinct_queries_stay_within_the_cache_bound() {
     let dir = tempfile::tempdir().expect("tempdir");
-    crate::support::seed_warehouse(dir.path()).await;
-    let mut config = boltic_server::api::ServeConfig::new(
-        crate::support::project(),
-        dir.path().join("wh").to_str().expect("utf-8"),
-    );
-    config.poll_interval = Duration::ZERO;
-    config.database = ":memory:".into();
-    config.cache_bytes = 256 << 10;
-    let state = boltic_server::api::AppState::new(config)
-        .await
-        .expect("state");
+    let state = state_with(dir.path(), |config| {
+        config.cache_bytes = 256 << 10;
+    })
+    .await;
     // 40 questions of ~9 KB of SQL each, with (nearly) empty results: ~360 KB of keys
     let mut sql_lengths = Vec::new();
     for i in 0..40 {
@@ -333,18 +337,11 @@ async fn stalled_connections_are_closed_and_connections_are_capped() {
     use tokio::net::TcpStream;
 
     let dir = tempfile::tempdir().expect("tempdir");
-    crate::support::seed_warehouse(dir.path()).await;
-    let mut config = boltic_server::api::ServeConfig::new(
-        crate::support::project(),
-        dir.path().join("wh").to_str().expect("utf-8"),
-    );
-    config.poll_interval = Duration::ZERO;
-    config.database = ":memory:".into();
-    config.header_timeout = Duration::from_millis(700);
-    config.max_connections = 2;
-    let state = boltic_server::api::AppState::new(config)
-        .await
-        .expect("state");
+    let state = state_with(dir.path(), |config| {
+        config.header_timeout = Duration::from_millis(700);
+        config.max_connections = 2;
+    })
+    .await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -401,17 +398,10 @@ async fn each_caller_has_its_own_rate() {
     use axum::http::{Request, header};
 
     let dir = tempfile::tempdir().expect("tempdir");
-    crate::support::seed_warehouse(dir.path()).await;
-    let mut config = boltic_server::api::ServeConfig::new(
-        crate::support::project(),
-        dir.path().join("wh").to_str().expect("utf-8"),
-    );
-    config.poll_interval = Duration::ZERO;
-    config.database = ":memory:".into();
-    config.requests_per_minute = 5;
-    let state = boltic_server::api::AppState::new(config)
-        .await
-        .expect("state");
+    let state = state_with(dir.path(), |config| {
+        config.requests_per_minute = 5;
+    })
+    .await;
     let one = crate::support::key_of(&state, "one@x.ee", boltic_types::Role::Viewer).await;
     let two = crate::support::key_of(&state, "two@x.ee", boltic_types::Role::Viewer).await;
     let explores = |key: &str| {
