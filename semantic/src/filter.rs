@@ -362,7 +362,8 @@ fn unreachable_lit() -> Lit {
 
 fn parse_bool(expr: &str) -> PResult<Cond> {
     let t = expr.trim();
-    let off = expr.len() - expr.trim_start().len();
+    // a character offset (white space before the word may be more than one byte)
+    let off = expr.chars().count() - expr.trim_start().chars().count();
     match t.to_ascii_lowercase().as_str() {
         "yes" | "true" => Ok(Cond::Cmp(CmpOp::Eq, Lit::Bool(true))),
         "no" | "false" => Ok(Cond::Cmp(CmpOp::Eq, Lit::Bool(false))),

@@ -102,6 +102,9 @@ fn parse_files(ctx: &mut Ctx<'_>) -> Vec<(usize, FileSpec)> {
             Ok(None) => {}
             Err(e) => {
                 let (line, column) = e.location().map_or((1, 1), |l| (l.line(), l.column()));
+                // the end of the text (an unfinished last line) is reported on the line after
+                // it: point at the end of the last line instead
+                let (line, column) = within_text(&f.text, line, column);
                 let msg = e.to_string();
                 let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
                 let hint = unknown_key_hint(&msg);
@@ -118,6 +121,19 @@ fn parse_files(ctx: &mut Ctx<'_>) -> Vec<(usize, FileSpec)> {
         }
     }
     specs
+}
+
+/// `(line, column)` moved onto the text: a place past its last line becomes the end of the last
+/// line (lines as YAML counts them: CRLF, LF or a lone CR end one).
+fn within_text(text: &str, line: usize, column: usize) -> (usize, usize) {
+    let lines: Vec<&str> = text.split(['\n', '\r']).collect();
+    // CRLF splits into a line and an empty piece: count such pairs once
+    let count = text.matches(['\n', '\r']).count() - text.matches("\r\n").count() + 1;
+    if line <= count {
+        return (line, column);
+    }
+    let last = lines.last().map_or(0, |l| l.chars().count());
+    (count, last + 1)
 }
 
 /// A "did you mean" for serde's "unknown field `x`, expected one of `a`, `b`".

@@ -633,3 +633,12 @@ fn drill_fields_name_fields_that_exist() {
         ],
     );
 }
+
+/// Found by fuzzing (`fuzz/`): a file ending in an unfinished line was reported on the line
+/// after its last.
+#[test]
+fn a_syntax_error_at_the_end_points_into_the_file() {
+    let d = diags("views:\n  - name: orders\n    primar");
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert_eq!((d[0].line, d[0].column), (3, 11), "{}", d[0]);
+}

@@ -402,3 +402,11 @@ mod equals_expression {
         }
     }
 }
+
+/// Found by fuzzing (`fuzz/`): the offset of a bad yes/no value after white space of several
+/// bytes was a byte offset, beyond the expression's characters.
+#[test]
+fn error_offsets_count_characters() {
+    let e = parse(FilterKind::Boolean, "\u{a0}\n\u{a0}'", now()).expect_err("not yes or no");
+    assert_eq!(e.offset, 3);
+}
