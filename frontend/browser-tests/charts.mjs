@@ -3,18 +3,16 @@
 // show a result say why instead of drawing (single value on many rows, a pie of too many slices);
 // scatter's x axis is the dimension. Reads what ECharts was given (`getOption()`).
 import assert from "node:assert/strict";
-import { apiQuery, base, hasFailed, launch, shots, step } from "./support/harness.mjs";
+import { adminContext, apiQuery, base, hasFailed, launch, pageErrors, shots, step } from "./support/harness.mjs";
 
 const browser = await launch();
 try {
   // As the admin by their API key (the other tests use up the login form's attempts).
-  const context = await browser.newContext({
+  const context = await adminContext(browser, {
     viewport: { width: 1280, height: 860 },
-    extraHTTPHeaders: { Authorization: `Bearer ${process.env.BOLTIC_ADMIN_KEY}` },
   });
   const page = await context.newPage();
-  const errors = [];
-  page.on("pageerror", (e) => errors.push(String(e)));
+  const errors = pageErrors(page);
 
   /** Open an explore URL (it runs what it holds), wait for its rows, show the Chart tab. */
   const openChart = async (query) => {

@@ -7,7 +7,7 @@
 // type; the time zone chosen on the board reaches its tiles as the API's `timezone` does.
 // Every step starts from a fresh page, so one failure does not hide the others.
 import assert from "node:assert/strict";
-import { api, apiQuery, base, hasFailed, launch, shots, shown, step } from "./support/harness.mjs";
+import { api, apiQuery, base, hasFailed, launch, pageErrors, shots, shown, step } from "./support/harness.mjs";
 
 /** Run a step; on failure go on with the next one (the test still fails at the end). */
 const check = async (name, fn) => {
@@ -24,8 +24,7 @@ try {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, extraHTTPHeaders: auth });
   await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: base });
   const page = await context.newPage();
-  const errors = [];
-  page.on("pageerror", (e) => errors.push(String(e)));
+  const errors = pageErrors(page);
 
   // A board of three tiles: two side by side, one below the first.
   const start = {

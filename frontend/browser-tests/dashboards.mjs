@@ -4,14 +4,13 @@
 // the JSON API gives for the same questions. Logged in as the admin. Screenshots go to
 // target/browser/.
 import assert from "node:assert/strict";
-import { accounts, api, apiQuery, base, hasFailed, launch, login, shots, shown, step } from "./support/harness.mjs";
+import { accounts, api, apiQuery, base, hasFailed, launch, login, pageErrors, shots, shown, step } from "./support/harness.mjs";
 
 const browser = await launch();
 try {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
-  const errors = [];
-  page.on("pageerror", (e) => errors.push(String(e)));
+  const errors = pageErrors(page);
   await step("log in as the admin", () => login(page, accounts.admin.email, accounts.admin.password));
   const tileText = (name) => page.locator(`.tile[data-tile="${name}"] .tile-result`).innerText();
 

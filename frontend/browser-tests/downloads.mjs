@@ -2,7 +2,7 @@
 // tile, each the same rows as the API answers for the same question, named after it.
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
-import { api, apiQuery, base, hasFailed, launch, shots, step } from "./support/harness.mjs";
+import { adminContext, api, apiQuery, base, hasFailed, launch, pageErrors, shots, step } from "./support/harness.mjs";
 
 /** A small CSV (no quoted commas in these columns) as objects keyed by the header. */
 const parse = (text) => {
@@ -21,14 +21,12 @@ const canon = (rows, fields) => rows
 
 const browser = await launch();
 try {
-  const context = await browser.newContext({
+  const context = await adminContext(browser, {
     viewport: { width: 1280, height: 860 },
     acceptDownloads: true,
-    extraHTTPHeaders: { Authorization: `Bearer ${process.env.BOLTIC_ADMIN_KEY}` },
   });
   const page = await context.newPage();
-  const errors = [];
-  page.on("pageerror", (e) => errors.push(String(e)));
+  const errors = pageErrors(page);
 
   await step("download the explore's rows as CSV: the API's rows, named after the question", async () => {
     const fields = ["customers.customer_group_type", "orders.revenue", "orders.order_count"];

@@ -2,19 +2,17 @@
 // it (as many as the figure's order count, summing to it, sortable), and a year drills down to
 // its quarters (the explore's question one level down, equal to the API's answer).
 import assert from "node:assert/strict";
-import { apiQuery, base, hasFailed, launch, shots, step } from "./support/harness.mjs";
+import { adminContext, apiQuery, base, hasFailed, launch, pageErrors, shots, step } from "./support/harness.mjs";
 
 const number = (text) => Number(text.replace(/[^0-9.-]/g, ""));
 
 const browser = await launch();
 try {
-  const context = await browser.newContext({
+  const context = await adminContext(browser, {
     viewport: { width: 1280, height: 900 },
-    extraHTTPHeaders: { Authorization: `Bearer ${process.env.BOLTIC_ADMIN_KEY}` },
   });
   const page = await context.newPage();
-  const errors = [];
-  page.on("pageerror", (e) => errors.push(String(e)));
+  const errors = pageErrors(page);
 
   await step("a revenue figure drills to its orders: as many as it counts, summing to it", async () => {
     const question = {

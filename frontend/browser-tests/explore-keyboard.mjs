@@ -3,14 +3,13 @@
 // the search box to Run; every shelf move — pivot and back, reorder, sort, remove — has a
 // keyboard path. Before, pivots were drag-only and ~150 tab stops stood between search and Run.
 import assert from "node:assert/strict";
-import { accounts, api, apiQuery, base, hasFailed, launch, login, shots, step } from "./support/harness.mjs";
+import { accounts, api, apiQuery, base, hasFailed, launch, login, pageErrors, shots, step } from "./support/harness.mjs";
 
 const browser = await launch();
 try {
   const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
   const page = await context.newPage();
-  const errors = [];
-  page.on("pageerror", (e) => errors.push(String(e)));
+  const errors = pageErrors(page);
   const d = await api("GET", "/api/v1/explores/orders");
   assert.equal(d.status, 200);
   const label = (name) => d.body.fields.find((f) => f.name === name).label;

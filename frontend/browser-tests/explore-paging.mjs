@@ -3,14 +3,13 @@
 // equal to the API's rows at that offset; a changed question starts again at its first page; a
 // row limit above the server's maximum says to use Next page, not an API parameter.
 import assert from "node:assert/strict";
-import { accounts, api, base, hasFailed, launch, login, shots, step } from "./support/harness.mjs";
+import { accounts, api, base, hasFailed, launch, login, pageErrors, shots, step } from "./support/harness.mjs";
 
 const browser = await launch();
 try {
   const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
   const page = await context.newPage();
-  const errors = [];
-  page.on("pageerror", (e) => errors.push(String(e)));
+  const errors = pageErrors(page);
   const question = { explore: "orders", fields: ["orders.order_id", "orders.revenue"], sorts: [{ field: "orders.order_id", desc: false }] };
   const url = `${base}/explore/orders?d=orders.order_id&m=orders.revenue&s=orders.order_id&l=100`;
   const all = await api("POST", "/api/v1/query", { ...question, limit: 50000 });

@@ -3,14 +3,13 @@
 // date picker); the empty, not-yet-run, running, no-rows and invalid-row-limit states are said
 // plainly; Ctrl+Enter runs. Each step failed before these were fixed.
 import assert from "node:assert/strict";
-import { accounts, api, base, hasFailed, launch, login, shots, step } from "./support/harness.mjs";
+import { accounts, api, base, hasFailed, launch, login, pageErrors, shots, step } from "./support/harness.mjs";
 
 const browser = await launch();
 try {
   const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
   const page = await context.newPage();
-  const errors = [];
-  page.on("pageerror", (e) => errors.push(String(e)));
+  const errors = pageErrors(page);
   const operator = (field) => page.getByLabel(`operator for ${field}`, { exact: true });
   const value = (field) => page.getByLabel(`value for ${field}`, { exact: true });
   const second = (field) => page.getByLabel(`second value for ${field}`, { exact: true });

@@ -3,15 +3,14 @@
 // day-of-week breakdown then equals the API's for the same query with that `timezone` (and
 // differs from the default's).
 import assert from "node:assert/strict";
-import { accounts, api, base, hasFailed, launch, login, shots, step } from "./support/harness.mjs";
+import { accounts, api, base, hasFailed, launch, login, pageErrors, shots, step } from "./support/harness.mjs";
 
 const zone = "Pacific/Kiritimati"; // UTC+14: most days of week change
 const browser = await launch();
 try {
   const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
   const page = await context.newPage();
-  const errors = [];
-  page.on("pageerror", (e) => errors.push(String(e)));
+  const errors = pageErrors(page);
   const fields = ["trips.start_day_of_week", "orders.order_count"];
   /** {day: count} of the API's answer in `timezone` (the default without). */
   const byDay = async (timezone) => {

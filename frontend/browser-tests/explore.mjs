@@ -3,14 +3,13 @@
 // warehouse, logged in as the admin. Fails (exit 1) on the first broken expectation; screenshots
 // go to target/browser/.
 import assert from "node:assert/strict";
-import { accounts, apiQuery, base, hasFailed, launch, login, shots, step } from "./support/harness.mjs";
+import { accounts, apiQuery, base, hasFailed, launch, login, pageErrors, shots, step } from "./support/harness.mjs";
 
 const browser = await launch();
 try {
   const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
   const page = await context.newPage();
-  const errors = [];
-  page.on("pageerror", (e) => errors.push(String(e)));
+  const errors = pageErrors(page);
   const rowsText = async () => page.locator("table.data tbody tr").allInnerTexts();
   const waitRows = async (previous) => {
     await page.locator("table.data tbody tr").first().waitFor();

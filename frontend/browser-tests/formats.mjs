@@ -5,7 +5,7 @@
 // axis labels are read from ECharts (`getViewLabels()`: the labels it drew); the tooltip from its
 // DOM after hovering a bar with the mouse.
 import assert from "node:assert/strict";
-import { api, base, hasFailed, launch, shots, step } from "./support/harness.mjs";
+import { adminContext, api, base, hasFailed, launch, pageErrors, shots, step } from "./support/harness.mjs";
 
 /** `v` as euros with two decimals and thousands grouped: 1234.5 → €1,234.50, -3 → -€3.00. */
 const euros = (v) => `${v < 0 ? "-" : ""}€${Math.abs(v).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
@@ -16,13 +16,11 @@ const fromEuros = (text) => (/^-?€\d{1,3}(,\d{3})*(\.\d+)?$/.test(text) ? Numb
 
 const browser = await launch();
 try {
-  const context = await browser.newContext({
+  const context = await adminContext(browser, {
     viewport: { width: 1280, height: 860 },
-    extraHTTPHeaders: { Authorization: `Bearer ${process.env.BOLTIC_ADMIN_KEY}` },
   });
   const page = await context.newPage();
-  const errors = [];
-  page.on("pageerror", (e) => errors.push(String(e)));
+  const errors = pageErrors(page);
 
   const query = { explore: "orders", fields: ["orders.status", "orders.revenue", "orders.order_count"],
                   sorts: [{ field: "orders.revenue", desc: true }], totals: true };

@@ -2,19 +2,17 @@
 // pivot column gets its own totals row (the API's `pivot_totals`, computed by the server, so a
 // distinct count is right), and the grand totals are said under the table.
 import assert from "node:assert/strict";
-import { api, base, hasFailed, launch, shots, step } from "./support/harness.mjs";
+import { adminContext, api, base, hasFailed, launch, pageErrors, shots, step } from "./support/harness.mjs";
 
 const number = (text) => Number(text.replace(/[^0-9.-]/g, ""));
 
 const browser = await launch();
 try {
-  const context = await browser.newContext({
+  const context = await adminContext(browser, {
     viewport: { width: 1280, height: 900 },
-    extraHTTPHeaders: { Authorization: `Bearer ${process.env.BOLTIC_ADMIN_KEY}` },
   });
   const page = await context.newPage();
-  const errors = [];
-  page.on("pageerror", (e) => errors.push(String(e)));
+  const errors = pageErrors(page);
 
   await step("each pivot column has its totals, as the API computes them", async () => {
     const question = {

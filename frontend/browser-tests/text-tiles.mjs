@@ -2,17 +2,15 @@
 // (made by the API, and added and written in edit mode) and on the demo's project dashboard, raw HTML shown as text (no element made, no script run),
 // links only to http(s) or relative addresses; the API refuses a tile with both text and a query.
 import assert from "node:assert/strict";
-import { api, base, hasFailed, launch, shots, step } from "./support/harness.mjs";
+import { adminContext, api, base, hasFailed, launch, pageErrors, shots, step } from "./support/harness.mjs";
 
 const browser = await launch();
 try {
-  const context = await browser.newContext({
+  const context = await adminContext(browser, {
     viewport: { width: 1280, height: 900 },
-    extraHTTPHeaders: { Authorization: `Bearer ${process.env.BOLTIC_ADMIN_KEY}` },
   });
   const page = await context.newPage();
-  const errors = [];
-  page.on("pageerror", (e) => errors.push(String(e)));
+  const errors = pageErrors(page);
 
   const text = [
     "## About this board",

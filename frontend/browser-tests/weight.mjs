@@ -2,17 +2,15 @@
 // bytes) is fetched only by a page that draws a chart, once, and a chart still draws what the
 // API answers; a failed ECharts download leaves the chart undrawn, and the next chart tries again.
 import assert from "node:assert/strict";
-import { apiQuery, base, hasFailed, launch, shots, step } from "./support/harness.mjs";
+import { adminContext, apiQuery, base, hasFailed, launch, pageErrors, shots, step } from "./support/harness.mjs";
 
 const browser = await launch();
 try {
-  const context = await browser.newContext({
+  const context = await adminContext(browser, {
     viewport: { width: 1280, height: 860 },
-    extraHTTPHeaders: { Authorization: `Bearer ${process.env.BOLTIC_ADMIN_KEY}` },
   });
   const page = await context.newPage();
-  const errors = [];
-  page.on("pageerror", (e) => errors.push(String(e)));
+  const errors = pageErrors(page);
   const echartsRequests = [];
   page.on("request", (r) => { if (/echarts/i.test(new URL(r.url()).pathname)) echartsRequests.push(r.url()); });
   const query = "d=customers.customer_group_type&m=orders.revenue";

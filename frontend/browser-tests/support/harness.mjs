@@ -25,6 +25,18 @@ export const launch = () => chromium.launch({
          "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
 });
 
+/** A new browser context whose requests carry the admin's API key (`options` as for
+ *  `browser.newContext`). */
+export const adminContext = (browser, options = {}) =>
+  browser.newContext({ ...options, extraHTTPHeaders: { Authorization: `Bearer ${adminKey}` } });
+
+/** The page errors of `page` as they happen (a test ends by asserting there were none). */
+export const pageErrors = (page) => {
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  return errors;
+};
+
 let failed = false;
 export const hasFailed = () => failed;
 

@@ -92,32 +92,6 @@ async fn field_values(explores: BTreeSet<String>, field: String, q: String) -> V
     Vec::new()
 }
 
-/// The IANA time zones the browser knows (`Intl.supportedValuesOf`), empty where it cannot
-/// say (and on the server); the server accepts only IANA names whatever is sent.
-fn browser_time_zones() -> Vec<String> {
-    #[cfg(target_arch = "wasm32")]
-    {
-        use wasm_bindgen::JsCast;
-        let intl = js_sys::Reflect::get(&js_sys::global(), &"Intl".into()).ok();
-        let list = intl.and_then(|intl| {
-            let f = js_sys::Reflect::get(&intl, &"supportedValuesOf".into()).ok()?;
-            let f = f.dyn_into::<js_sys::Function>().ok()?;
-            f.call1(&intl, &"timeZone".into()).ok()
-        });
-        list.map(|l| {
-            js_sys::Array::from(&l)
-                .iter()
-                .filter_map(|v| v.as_string())
-                .collect()
-        })
-        .unwrap_or_default()
-    }
-    #[cfg(not(target_arch = "wasm32"))]
-    {
-        Vec::new()
-    }
-}
-
 /// The time zone the tiles run in: the model's by default (named), or one the viewer picks.
 #[component]
 fn TimeZone(board: BoardState) -> impl IntoView {
@@ -125,7 +99,7 @@ fn TimeZone(board: BoardState) -> impl IntoView {
         .dash
         .with_untracked(|d| d.default_timezone.clone())
         .unwrap_or_else(|| "UTC".into());
-    let mut zones = browser_time_zones();
+    let mut zones = crate::browser::time_zones();
     if let Some(tz) = board.timezone.get_untracked()
         && !zones.contains(&tz)
     {

@@ -71,13 +71,17 @@ fn TimezoneSelect(session: ExploreSession) -> impl IntoView {
     let state = session.state;
     let default = session.timezone.get_value();
     let chosen = move || state.with(|s| s.timezone.clone().unwrap_or_default());
-    let mut zones = known_timezones();
+    let mut zones = crate::browser::time_zones();
+    // browsers list UTC under its own name only sometimes
+    if !zones.iter().any(|z| z == "UTC") {
+        zones.insert(0, "UTC".to_string());
+    }
     if let Some(z) = state.with_untracked(|s| s.timezone.clone())
         && !zones.contains(&z)
     {
         zones.insert(0, z);
     }
-    let own = browser_timezone().filter(|z| *z != default);
+    let own = crate::browser::time_zone().filter(|z| *z != default);
     // options say whether they are chosen once (`prop:value` follows later changes)
     let first = state.with_untracked(|s| s.timezone.clone().unwrap_or_default());
     view! {
@@ -98,41 +102,5 @@ fn TimezoneSelect(session: ExploreSession) -> impl IntoView {
                 }).collect_view()}
             </select>
         </label>
-    }
-}
-
-/// The IANA time zones the browser knows (none outside the browser).
-fn known_timezones() -> Vec<String> {
-    #[cfg(target_arch = "wasm32")]
-    {
-        let mut zones: Vec<String> =
-            js_sys::Intl::supported_values_of(js_sys::Intl::SupportedValuesKey::TimeZone)
-                .iter()
-                .filter_map(|z| z.as_string())
-                .collect();
-        // browsers list UTC under its own name only sometimes
-        if !zones.iter().any(|z| z == "UTC") {
-            zones.insert(0, "UTC".to_string());
-        }
-        zones
-    }
-    #[cfg(not(target_arch = "wasm32"))]
-    {
-        vec!["UTC".to_string()]
-    }
-}
-
-/// The browser's own time zone.
-fn browser_timezone() -> Option<String> {
-    #[cfg(target_arch = "wasm32")]
-    {
-        let options = js_sys::Intl::DateTimeFormat::default().resolved_options();
-        js_sys::Reflect::get(&options, &"timeZone".into())
-            .ok()
-            .and_then(|z| z.as_string())
-    }
-    #[cfg(not(target_arch = "wasm32"))]
-    {
-        None
     }
 }

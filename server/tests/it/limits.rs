@@ -121,14 +121,7 @@ async fn queries_over_a_size_limit_are_refused_with_the_limit_named() {
         let state = &state;
         async move {
             let reply = post(state, "/api/v1/query", body.to_string()).await;
-            let error = reply.error(StatusCode::UNPROCESSABLE_ENTITY, "query_too_large");
-            assert!(
-                error["message"]
-                    .as_str()
-                    .is_some_and(|m| m.contains(needle)),
-                "{error}"
-            );
-            assert!(error["hint"].is_string(), "{error}");
+            reply.error_saying(StatusCode::UNPROCESSABLE_ENTITY, "query_too_large", needle);
         }
     };
     let fields: Vec<&str> = std::iter::repeat_n("orders.status", 201).collect();

@@ -70,6 +70,15 @@ impl Reply {
         assert!(!body["message"].as_str().unwrap_or("").is_empty(), "{body}");
         body
     }
+
+    /// [`Reply::error`] whose message says `needle`, with a hint.
+    pub fn error_saying(&self, status: StatusCode, code: &str, needle: &str) -> Value {
+        let body = self.error(status, code);
+        let message = body["message"].as_str().unwrap_or("");
+        assert!(message.contains(needle), "{body}");
+        assert!(body["hint"].is_string(), "{body}");
+        body
+    }
 }
 
 /// Send a request through the router (no socket).
