@@ -105,7 +105,7 @@ pub fn drill(
                     "list the columns of its rows in 'drill_fields' in the model".into(),
                 ));
             }
-            let mut filters = dimension_filters(&scope, query)?;
+            let mut filters = dimension_filters(&scope, query);
             filters.extend(row_filters(&scope, query, request)?);
             for (dim, expr) in &m.filters {
                 let key = format!("{}.{dim}", clicked.alias);
@@ -190,19 +190,20 @@ fn hint_targets(targets: &[String]) -> String {
 
 /// The question's filters on dimensions (a filter on measures limits groups, not rows, so a
 /// drill leaves it out). A filter naming an unknown field is kept: compiling the drill says so.
-fn dimension_filters(scope: &Scope<'_>, query: &Query) -> Result<Vec<Filter>> {
-    let mut kept = Vec::new();
-    for f in query.filters.to_list() {
+fn dimension_filters(scope: &Scope<'_>, query: &Query) -> Vec<Filter> {
+    let on_measure = |f: &Filter| {
         let mut names = Vec::new();
-        field_names(&f, &mut names);
-        let on_measure = names
+        field_names(f, &mut names);
+        names
             .iter()
-            .any(|n| scope.resolve(n).is_ok_and(|r| r.measure().is_some()));
-        if !on_measure {
-            kept.push(f);
-        }
-    }
-    Ok(kept)
+            .any(|n| scope.resolve(n).is_ok_and(|r| r.measure().is_some()))
+    };
+    query
+        .filters
+        .to_list()
+        .into_iter()
+        .filter(|f| !on_measure(f))
+        .collect()
 }
 
 fn field_names<'f>(f: &'f Filter, out: &mut Vec<&'f str>) {
