@@ -3,6 +3,8 @@
 # moto), then the browser tests (the web app in headless Chromium).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# One build from scratch: incremental compilation only adds its caches (gigabytes) to the disk.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 scripts/setup.sh
 echo "== cargo fmt"
 cargo fmt --all -- --check
