@@ -80,6 +80,45 @@ pub enum PipelineError {
         message: String,
     },
 
+    /// Another run holds the warehouse's run lease.
+    #[error(
+        "warehouse '{warehouse}' is being built by another run ({holder}, started {since}); wait for it to finish and run again (if that run died, its lease expires at {until})"
+    )]
+    WarehouseBusy {
+        /// The warehouse location.
+        warehouse: String,
+        /// Who holds the lease (host and process id).
+        holder: String,
+        /// When it took the lease.
+        since: String,
+        /// When the lease expires unless renewed.
+        until: String,
+    },
+
+    /// Another run published between this run's start and its publish.
+    #[error(
+        "another run published version '{other}' of warehouse '{warehouse}' (manifest {sequence}) while this run worked; nothing was overwritten and this run's files were removed: run again to build on top of it"
+    )]
+    PublishConflict {
+        /// The warehouse location.
+        warehouse: String,
+        /// The manifest number both runs wanted to create.
+        sequence: u64,
+        /// The version the other run published.
+        other: String,
+    },
+
+    /// The run lease expired or was taken over while the run worked.
+    #[error(
+        "the run lease on warehouse '{warehouse}' was lost ({reason}); nothing was published: run again"
+    )]
+    LeaseLost {
+        /// The warehouse location.
+        warehouse: String,
+        /// What happened.
+        reason: String,
+    },
+
     /// An object store operation failed.
     #[error("storage error: {0}")]
     Store(#[from] object_store::Error),

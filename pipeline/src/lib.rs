@@ -9,7 +9,8 @@
 //!    [`air_boltic`].
 //! 3. [`project`] loads the SQL models (`models/*.sql`) and data tests (`models/schema.yml`) of a
 //!    project; [`run`] executes the models with DataFusion in dependency order, then the tests.
-//! 4. [`warehouse`] publishes the new version atomically by writing its manifest last.
+//! 4. [`warehouse`] publishes the new version by creating the next entry of its manifest log,
+//!    last and exclusively, under a run lease that keeps a second run out.
 //!
 //! Every location is a [`location::Location`]: a local folder or an S3 bucket, through `object_store`.
 
@@ -37,7 +38,19 @@ pub use run::{Outcome, RunOptions, RunReport};
 pub use warehouse::{Manifest, Warehouse};
 
 /// Fault injection for crash tests: when `BOLTIC_FAILPOINT` names this point, the process
-/// aborts on the spot, as if killed. Points: `after_extract`, `after_models`, `before_publish`.
+/// aborts on the spot, as if killed. Points, in the order a run reaches them:
+/// `after_table:<table>` (each normalized table, then each model's table), `after_extract`,
+/// `after_models`, `after_tests`, `before_publish`, `after_publish`, `during_clean_up`.
+pub const FAILPOINTS: &[&str] = &[
+    "after_extract",
+    "after_models",
+    "after_tests",
+    "before_publish",
+    "after_publish",
+    "during_clean_up",
+];
+
+/// See [`FAILPOINTS`].
 pub fn failpoint(name: &str) {
     if std::env::var("BOLTIC_FAILPOINT").is_ok_and(|v| v == name) {
         eprintln!("boltic: failpoint '{name}' reached, aborting");

@@ -14,7 +14,7 @@ use futures::TryStreamExt;
 use object_store::aws::AmazonS3Builder;
 use object_store::local::LocalFileSystem;
 use object_store::path::Path;
-use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
+use object_store::{ObjectMeta, ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload};
 use url::Url;
 
 use crate::error::{PipelineError, Result};
@@ -29,6 +29,19 @@ pub struct Location {
     prefix: Path,
     /// The location as the user wrote it, for messages.
     display: String,
+    /// The folder on the local file system, for a local location (to fsync what was written).
+    local_root: Option<std::path::PathBuf>,
+}
+
+/// A file under a location: its path relative to the location, size and ETag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileMeta {
+    /// Slash-separated path relative to the location.
+    pub path: String,
+    /// Bytes.
+    pub size: u64,
+    /// The store's ETag, where it gives one.
+    pub e_tag: Option<String>,
 }
 
 impl std::fmt::Debug for Location {
@@ -109,6 +122,7 @@ impl Location {
                     store_url,
                     prefix: Path::from(prefix.trim_matches('/')),
                     display: location.to_string(),
+                    local_root: None,
                 })
             }
             Some(("file", rest)) => Self::local(rest, location),
@@ -156,6 +170,7 @@ impl Location {
             store_url: Url::parse("file://").expect("static url"),
             prefix,
             display: display.to_string(),
+            local_root: Some(absolute),
         })
     }
 
@@ -209,6 +224,86 @@ impl Location {
         Ok(())
     }
 
+    /// Create `relative` with `bytes` unless it exists: `false` when it already did (nothing is
+    /// written then). Atomic on S3 (`If-None-Match`) and on local folders (a hard link).
+    pub async fn create(&self, relative: &str, bytes: impl Into<PutPayload>) -> Result<bool> {
+        let options = PutOptions::from(PutMode::Create);
+        match self
+            .store
+            .put_opts(&self.path(relative), bytes.into(), options)
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(object_store::Error::AlreadyExists { .. }) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Delete one object; a missing one is not an error.
+    pub async fn delete(&self, relative: &str) -> Result<()> {
+        match self.store.delete(&self.path(relative)).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Size and ETag of `relative`; `None` when it does not exist.
+    pub async fn head(&self, relative: &str) -> Result<Option<FileMeta>> {
+        match self.store.head(&self.path(relative)).await {
+            Ok(meta) => Ok(Some(self.file_meta(meta))),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Every file under `relative`, sorted by path.
+    pub async fn list_files(&self, relative: &str) -> Result<Vec<FileMeta>> {
+        let prefix = self.path(relative);
+        let mut files: Vec<FileMeta> = self
+            .store
+            .list(Some(&prefix))
+            .map_ok(|meta| self.file_meta(meta))
+            .try_collect()
+            .await?;
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(files)
+    }
+
+    fn file_meta(&self, meta: ObjectMeta) -> FileMeta {
+        let path = match meta.location.prefix_match(&self.prefix) {
+            Some(parts) => parts
+                .map(|p| p.as_ref().to_string())
+                .collect::<Vec<_>>()
+                .join("/"),
+            None => meta.location.to_string(),
+        };
+        FileMeta {
+            path,
+            size: meta.size,
+            e_tag: meta.e_tag,
+        }
+    }
+
+    /// Make what was written under `relative` durable: on a local folder, fsync every file and
+    /// folder below it and the folders above it up to the location (a rename or a new file is
+    /// only durable once its folder is synced). S3 acknowledges a PUT only once it is durable.
+    pub async fn sync(&self, relative: &str) -> Result<()> {
+        let Some(root) = self.local_root.clone() else {
+            return Ok(());
+        };
+        let relative = relative.trim_matches('/').to_string();
+        let shown = root.display().to_string();
+        tokio::task::spawn_blocking(move || sync_local(&root, &relative))
+            .await
+            .map_err(|e| PipelineError::Internal(e.to_string()))?
+            .map_err(|e| {
+                PipelineError::Io(std::io::Error::new(
+                    e.kind(),
+                    format!("fsync under '{shown}': {e}"),
+                ))
+            })
+    }
+
     /// Delete every object under `relative`.
     pub async fn delete_prefix(&self, relative: &str) -> Result<usize> {
         let prefix = self.path(relative);
@@ -245,4 +340,32 @@ impl Location {
         let metas: Vec<_> = self.store.list(Some(&prefix)).try_collect().await?;
         Ok((metas.iter().map(|m| m.size).sum(), metas.len()))
     }
+}
+
+/// fsync `root/relative` (a file, or a folder with everything below it) and each folder from its
+/// parent up to `root`. A missing path is not an error (nothing to make durable).
+fn sync_local(root: &std::path::Path, relative: &str) -> std::io::Result<()> {
+    fn sync_tree(path: &std::path::Path) -> std::io::Result<()> {
+        let meta = std::fs::symlink_metadata(path)?;
+        if meta.is_dir() {
+            for entry in std::fs::read_dir(path)? {
+                sync_tree(&entry?.path())?;
+            }
+        }
+        std::fs::File::open(path)?.sync_all()
+    }
+    let target = root.join(relative);
+    match sync_tree(&target) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        other => other?,
+    }
+    let mut folder = target.parent();
+    while let Some(dir) = folder {
+        if !dir.starts_with(root) {
+            break;
+        }
+        std::fs::File::open(dir)?.sync_all()?;
+        folder = dir.parent();
+    }
+    Ok(())
 }

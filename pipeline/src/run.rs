@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use datafusion::dataframe::DataFrameWriteOptions;
 use datafusion::execution::disk_manager::{DiskManagerBuilder, DiskManagerMode};
@@ -20,7 +20,7 @@ use crate::findings::TableCleaning;
 use crate::location::Location;
 use crate::progress::Progress;
 use crate::project::{Project, SqlModel};
-use crate::warehouse::{Layer, MANIFEST, Manifest, TableEntry, Warehouse};
+use crate::warehouse::{FORMAT, Layer, Manifest, TableEntry, Warehouse, entry_path};
 
 /// Knobs of a run.
 #[derive(Debug, Clone)]
@@ -31,6 +31,9 @@ pub struct RunOptions {
     pub force: bool,
     /// Memory DataFusion may use before it spills to disk, in bytes.
     pub memory_limit: usize,
+    /// How long the run lease lasts unless renewed (it is renewed every third of it): how long
+    /// a run that died without releasing it blocks the next one from another host.
+    pub lease_ttl: Duration,
 }
 
 impl Default for RunOptions {
@@ -39,6 +42,7 @@ impl Default for RunOptions {
             keep_versions: 3,
             force: false,
             memory_limit: 1 << 30,
+            lease_ttl: Duration::from_secs(60),
         }
     }
 }
@@ -138,6 +142,8 @@ async fn fingerprint(raw: &Location, project: &Project) -> Result<String> {
 }
 
 /// Build a new warehouse version from `raw` with `project` and publish it if its tests pass.
+/// One run at a time per warehouse: the run holds the warehouse's run lease throughout, and a
+/// second run fails with [`PipelineError::WarehouseBusy`].
 pub async fn run(
     raw: &Location,
     warehouse_location: &Location,
@@ -146,12 +152,33 @@ pub async fn run(
     progress: &Progress,
 ) -> Result<RunReport> {
     let warehouse = Warehouse::new(warehouse_location.clone());
+    let lease = warehouse.lease(options.lease_ttl).await?;
+    let result = build(&warehouse, &lease, raw, project, options, progress).await;
+    if let Err(e) = lease.release().await {
+        tracing::warn!(error = %e, "could not release the run lease; it expires by itself");
+    }
+    result
+}
+
+async fn build(
+    warehouse: &Warehouse,
+    lease: &crate::warehouse::RunLease,
+    raw: &Location,
+    project: &Project,
+    options: &RunOptions,
+    progress: &Progress,
+) -> Result<RunReport> {
+    let warehouse_location = warehouse.location();
     let mut timings = BTreeMap::new();
-    let current = warehouse.current().await?;
+    let published = warehouse.published().await?;
+    for problem in &published.skipped {
+        tracing::warn!("{problem}; this run publishes a new version after it");
+    }
+    let current = published.manifest;
     let fingerprint = fingerprint(raw, project).await?;
     if let Some(current) = current
         .as_ref()
-        .filter(|c| c.fingerprint == fingerprint && !options.force)
+        .filter(|c| c.fingerprint == fingerprint && !options.force && published.skipped.is_empty())
     {
         tracing::info!(version = %current.version, "inputs unchanged, warehouse already up to date");
         return Ok(RunReport {
@@ -196,6 +223,7 @@ pub async fn run(
             path: table.path.clone(),
             rows: table.rows,
             layer: Layer::Normalized,
+            files: None,
         };
         register_table(&ctx, warehouse_location, &mut entries, &table.name, entry).await?;
     }
@@ -219,7 +247,11 @@ pub async fn run(
     let tests = run_tests(&ctx, &project.tests).await?;
     timings.insert("tests".to_string(), started.elapsed().as_millis() as u64);
 
-    let tables = table_summaries(warehouse_location, &entries).await?;
+    crate::failpoint("after_tests");
+    for entry in entries.values_mut() {
+        entry.files = Some(warehouse.table_files(&entry.path).await?);
+    }
+    let tables = table_summaries(&entries);
 
     let blocked = tests.iter().any(|t| t.status == TestStatus::Fail);
     let mut report = RunReport {
@@ -253,7 +285,8 @@ pub async fn run(
     history.extend(current.iter().flat_map(|c| c.history.iter().cloned()));
     history.truncate(options.keep_versions.max(1));
     let manifest = Manifest {
-        format: 1,
+        format: FORMAT,
+        sequence: published.last_sequence + 1,
         version: version.clone(),
         published_at: chrono::Utc::now().to_rfc3339(),
         fingerprint,
@@ -264,8 +297,25 @@ pub async fn run(
     warehouse_location
         .write(&report_path, write_report(&report)?)
         .await?;
-    warehouse.publish(&manifest).await?;
-    tracing::info!(%version, manifest = %warehouse_location.display_of(MANIFEST), "published");
+    // Everything the manifest names is durable before the manifest exists.
+    warehouse_location.sync(&prefix).await?;
+    lease.check()?;
+    match warehouse.publish(&manifest).await {
+        Ok(()) => {}
+        Err(e @ PipelineError::PublishConflict { .. }) => {
+            // This run's folder is its own and unpublished: remove it rather than leave it.
+            if let Err(cleanup) = warehouse_location.delete_prefix(&prefix).await {
+                tracing::warn!(error = %cleanup, "could not remove this run's unpublished files");
+            }
+            return Err(e);
+        }
+        Err(e) => return Err(e),
+    }
+    tracing::info!(
+        %version,
+        manifest = %warehouse_location.display_of(&entry_path(manifest.sequence)),
+        "published"
+    );
     report.removed_versions = warehouse.clean_up(&manifest, options.keep_versions).await?;
     Ok(report)
 }
@@ -326,30 +376,31 @@ async fn build_model(
         path,
         rows,
         layer: Layer::Model,
+        files: None,
     };
     register_table(ctx, warehouse_location, entries, &model.name, entry).await?;
     bar.set_position(rows);
     bar.finish();
     tracing::info!(model = %model.name, rows, "model built");
+    crate::failpoint(&format!("after_table:{}", model.name));
     Ok(())
 }
 
 /// The report's tables with their storage use: models first, then normalized tables, by name.
-async fn table_summaries(
-    warehouse_location: &Location,
-    entries: &BTreeMap<String, TableEntry>,
-) -> Result<Vec<TableSummary>> {
-    let mut tables = Vec::new();
-    for (name, entry) in entries {
-        let (bytes, files) = warehouse_location.usage(&entry.path).await?;
-        tables.push(TableSummary {
-            name: name.clone(),
-            layer: entry.layer,
-            rows: entry.rows,
-            bytes,
-            files,
-        });
-    }
+fn table_summaries(entries: &BTreeMap<String, TableEntry>) -> Vec<TableSummary> {
+    let mut tables: Vec<TableSummary> = entries
+        .iter()
+        .map(|(name, entry)| {
+            let files = entry.files.as_deref().unwrap_or_default();
+            TableSummary {
+                name: name.clone(),
+                layer: entry.layer,
+                rows: entry.rows,
+                bytes: files.iter().map(|f| f.size).sum(),
+                files: files.len(),
+            }
+        })
+        .collect();
     tables.sort_by_key(|t| (t.layer == Layer::Normalized, t.name.clone()));
-    Ok(tables)
+    tables
 }

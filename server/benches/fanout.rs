@@ -33,7 +33,7 @@ fn warehouse(runtime: &tokio::runtime::Runtime) -> Engine {
     runtime.block_on(async {
         let raw = Location::parse(root.join("raw").to_str().unwrap()).unwrap();
         let wh = Location::parse(root.join("wh").to_str().unwrap()).unwrap();
-        if !root.join("wh/_boltic/manifest.json").exists() {
+        if !root.join("wh/_boltic/manifest").exists() {
             boltic_pipeline::generate::generate(&raw, orders, 42, &Progress::hidden())
                 .await
                 .unwrap();

@@ -36,9 +36,13 @@ pub const SINGLE_DISTINCT_RULE: &str = "single_distinct_aggregation_to_group_by"
 impl Engine {
     /// Open the published version at `warehouse`; an empty warehouse is an error with the fix.
     pub async fn open(warehouse: &Location, memory_limit: usize) -> anyhow::Result<Engine> {
-        let manifest = Warehouse::new(warehouse.clone()).current().await?;
-        let manifest = manifest.ok_or_else(|| {
-            anyhow::anyhow!("warehouse '{warehouse}' has no published version; build it with 'boltic pipeline run --warehouse {warehouse}'")
+        let published = Warehouse::new(warehouse.clone()).published().await?;
+        for problem in &published.skipped {
+            tracing::warn!("{problem}; reading the version before it");
+        }
+        let manifest = published.manifest.ok_or_else(|| match published.skipped.first() {
+            None => anyhow::anyhow!("warehouse '{warehouse}' has no published version; build it with 'boltic pipeline run --warehouse {warehouse}'"),
+            Some(problem) => anyhow::anyhow!("no published version of warehouse '{warehouse}' reads whole ({problem}); publish a new one with 'boltic pipeline run --warehouse {warehouse}'"),
         })?;
         Self::open_version(warehouse, manifest, runtime(memory_limit)?).await
     }

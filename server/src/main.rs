@@ -122,9 +122,13 @@ enum PipelineCommand {
         /// Project folder with models/*.sql and models/schema.yml.
         #[arg(long, default_value = "demo/air_boltic", env = "BOLTIC_PROJECT")]
         project: PathBuf,
-        /// Published versions to keep.
-        #[arg(long, default_value_t = 3)]
+        /// Published versions to keep (besides any a server still reads).
+        #[arg(long, default_value_t = 3, env = "BOLTIC_KEEP_VERSIONS")]
         keep_versions: usize,
+        /// Seconds the run lease lasts unless renewed: how long a run that died on another
+        /// host keeps the next run out (one that died on this host is noticed at once).
+        #[arg(long, default_value_t = 60, env = "BOLTIC_LEASE_SECONDS", value_parser = clap::value_parser!(u64).range(3..))]
+        lease_seconds: u64,
         /// Rebuild even when inputs did not change.
         #[arg(long)]
         force: bool,
@@ -278,6 +282,7 @@ async fn pipeline(command: PipelineCommand, progress: &Progress) -> anyhow::Resu
             warehouse,
             project,
             keep_versions,
+            lease_seconds,
             force,
             memory_mib,
             json,
@@ -290,6 +295,7 @@ async fn pipeline(command: PipelineCommand, progress: &Progress) -> anyhow::Resu
                 keep_versions,
                 force,
                 memory_limit: memory_mib << 20,
+                lease_ttl: std::time::Duration::from_secs(lease_seconds),
             };
             let report =
                 boltic_pipeline::run::run(&raw, &warehouse, &project, &options, progress).await?;

@@ -98,6 +98,7 @@ impl<'a> Extraction<'a> {
             rows: cleaning.rows_written,
         });
         self.extracted.cleaning.push(cleaning);
+        crate::failpoint(&format!("after_table:{table}"));
     }
 
     /// The tables written, in order.

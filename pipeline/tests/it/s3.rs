@@ -57,3 +57,86 @@ async fn a_missing_bucket_is_a_clear_error() {
         .unwrap_err();
     assert!(err.to_string().starts_with("storage error:"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_slow_store_never_ends_with_a_broken_version() {
+    use std::sync::atomic::Ordering::Relaxed;
+    use std::time::Duration;
+
+    use boltic_pipeline::Warehouse;
+    use boltic_pipeline::testing::{Faults, FaultyProxy};
+
+    let moto = Moto::start();
+    moto.create_bucket("flaky");
+    let direct = moto.location("s3://flaky/warehouse");
+    let raw = local(&seed_raw());
+    let project = Project::load(&demo_project()).unwrap();
+
+    // Every third request answered 503 and every fifth slowed down: retried, published whole.
+    let shedding = FaultyProxy::start(
+        &moto.endpoint,
+        Faults {
+            unavailable_every: Some(3),
+            slow_every: Some((5, Duration::from_millis(300))),
+            ..Faults::default()
+        },
+    )
+    .await;
+    let through = shedding.location(&moto, "s3://flaky/warehouse");
+    let first = run(&raw, &through, &project, &RunOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(first.outcome, Outcome::Published);
+    let counts = shedding.counts();
+    assert!(
+        counts.unavailable.load(Relaxed) >= 5 && counts.slow.load(Relaxed) >= 3,
+        "faults were injected: {counts:?}"
+    );
+    let published = Warehouse::new(direct.clone()).published().await.unwrap();
+    assert!(published.skipped.is_empty(), "{:?}", published.skipped);
+    assert_eq!(published.manifest.unwrap().version, first.version);
+    assert_eq!(
+        one(query(&direct, "select count(*) from fact_orders").await),
+        "20"
+    );
+    // Reading through the failing store answers the same.
+    assert_eq!(
+        one(query(&through, "select count(*) from fact_orders").await),
+        "20"
+    );
+
+    // Every fourth answer lost after the store did the work: the client cannot know whether a
+    // write happened. The run publishes a whole version or fails with a clear error and leaves
+    // the previous one current; never a manifest naming missing files, never a stuck lease.
+    let lossy = FaultyProxy::start(
+        &moto.endpoint,
+        Faults {
+            lost_answer_every: Some(4),
+            ..Faults::default()
+        },
+    )
+    .await;
+    let through = lossy.location(&moto, "s3://flaky/warehouse");
+    let outcome = run(&raw, &through, &project, &forced()).await;
+    assert!(
+        lossy.counts().lost.load(Relaxed) >= 3,
+        "{:?}",
+        lossy.counts()
+    );
+    let published = Warehouse::new(direct.clone()).published().await.unwrap();
+    assert!(published.skipped.is_empty(), "{:?}", published.skipped);
+    let current = published.manifest.unwrap();
+    match &outcome {
+        Ok(report) => assert_eq!(current.version, report.version),
+        Err(e) => {
+            assert_eq!(current.version, first.version, "{e}");
+            assert!(e.to_string().starts_with("storage error:"), "{e}");
+        }
+    }
+    assert_eq!(
+        one(query(&direct, "select count(*) from fact_orders").await),
+        "20"
+    );
+    let next = run(&raw, &direct, &project, &forced()).await.unwrap();
+    assert_eq!(next.outcome, Outcome::Published, "the lease was released");
+}

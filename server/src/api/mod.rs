@@ -245,7 +245,7 @@ pub async fn serve_on(
         max_connections: state.config.max_connections,
         header_timeout: state.config.header_timeout,
     };
-    listen::serve_connections(listener, router(state), limits, async move {
+    listen::serve_connections(listener, router(state.clone()), limits, async move {
         shutdown.await;
         tracing::info!("shutting down: finishing running requests");
         let _ = stop_tx.send(true);
@@ -253,6 +253,7 @@ pub async fn serve_on(
     .await;
     let _ = watcher.await;
     cleaner.abort();
+    state.release_reader().await;
     Ok(())
 }
 

@@ -8,6 +8,7 @@ use std::time::{Duration, SystemTime};
 
 use anyhow::Context;
 use arc_swap::ArcSwapOption;
+use boltic_pipeline::warehouse::ReaderLease;
 use boltic_pipeline::{Location, Warehouse};
 use boltic_semantic::{Diagnostic, Model, Severity};
 pub use boltic_types::ModelProblem;
@@ -25,6 +26,9 @@ const MAX_CACHED_RESULTS: usize = 10_000;
 const MEMO_BYTES: usize = 16 << 20;
 /// Compiled queries the memo holds at most.
 const MEMO_ENTRIES: usize = 4096;
+/// How long the warehouse keeps the version a server reads without hearing from it (its reader
+/// lease, renewed every third of this while the server runs).
+const READER_LEASE: Duration = Duration::from_secs(300);
 
 /// A model that loaded without errors.
 #[derive(Debug)]
@@ -52,6 +56,9 @@ pub struct Inner {
     model_problem: Mutex<Option<ModelProblem>>,
     engine: ArcSwapOption<Engine>,
     warehouse_problem: Mutex<Option<String>>,
+    /// This server's name in the warehouse's reader leases, and when it last renewed it.
+    reader: ReaderLease,
+    reader_renewed: Mutex<Option<std::time::Instant>>,
     generation: AtomicU64,
     /// Results by compiled SQL and warehouse version.
     pub cache: ResultCache<CachedResult>,
@@ -117,6 +124,8 @@ impl AppState {
             model_problem: Mutex::new(None),
             engine: ArcSwapOption::empty(),
             warehouse_problem: Mutex::new(None),
+            reader: ReaderLease::new(),
+            reader_renewed: Mutex::new(None),
             generation: AtomicU64::new(0),
             metrics: Metrics::default(),
             started: std::time::Instant::now(),
@@ -214,41 +223,112 @@ impl AppState {
         problem
     }
 
-    /// Switch to the warehouse's current published version if it changed. Returns the
+    /// Switch to the warehouse's newest version that reads whole, if it is not the one served:
+    /// its manifest parses, every file it lists is there with its size, and its tables open.
+    /// Newer versions that fail any of these are skipped and named in `/ready`'s
+    /// `warehouse_problem`, while the server keeps serving the newest good one. Returns the
     /// version now served.
     pub async fn reload_warehouse(&self) -> anyhow::Result<Option<String>> {
-        let current = self.engine().map(|e| e.manifest().version.clone());
-        let manifest = match Warehouse::new(self.warehouse.clone()).current().await {
-            Ok(Some(m)) => m,
-            Ok(None) => {
-                let msg = format!(
-                    "warehouse '{}' has no published version; build it with 'boltic pipeline run --warehouse {}'",
-                    self.warehouse, self.warehouse
-                );
-                *lock(&self.warehouse_problem) = Some(msg.clone());
-                anyhow::bail!(msg);
-            }
+        let serving = self.engine();
+        let warehouse = Warehouse::new(self.warehouse.clone());
+        let sequences = match warehouse.sequences().await {
+            Ok(sequences) => sequences,
             Err(e) => {
                 *lock(&self.warehouse_problem) = Some(e.to_string());
                 return Err(e.into());
             }
         };
-        if current.as_deref() == Some(manifest.version.as_str()) {
-            return Ok(current);
+        if sequences.is_empty() {
+            let msg = format!(
+                "warehouse '{}' has no published version; build it with 'boltic pipeline run --warehouse {}'",
+                self.warehouse, self.warehouse
+            );
+            *lock(&self.warehouse_problem) = Some(msg.clone());
+            anyhow::bail!(msg);
         }
-        let version = manifest.version.clone();
-        match Engine::open_version(&self.warehouse, manifest, self.runtime.clone()).await {
-            Ok(engine) => {
-                self.engine.store(Some(Arc::new(engine)));
-                self.cache.retain_version(&version);
-                *lock(&self.warehouse_problem) = None;
-                tracing::info!(%version, previous = ?current, "serving warehouse version");
-                Ok(Some(version))
+        let mut skipped: Vec<String> = Vec::new();
+        for sequence in sequences {
+            if let Some(engine) = serving
+                .as_ref()
+                .filter(|e| e.manifest().sequence == sequence)
+            {
+                // Everything newer is unusable (or there is nothing newer): keep serving.
+                let version = engine.manifest().version.clone();
+                *lock(&self.warehouse_problem) = fallback_problem(&skipped, &version);
+                return Ok(Some(version));
             }
-            Err(e) => {
-                *lock(&self.warehouse_problem) = Some(format!("{e:#}"));
-                Err(e)
+            let manifest = match warehouse.entry(sequence).await?.manifest {
+                Ok(manifest) => manifest,
+                Err(problem) => {
+                    skipped.push(problem);
+                    continue;
+                }
+            };
+            // Recorded before checking and opening, so a clean-up cannot remove it in between.
+            let mut held = vec![manifest.version.clone()];
+            held.extend(serving.as_ref().map(|e| e.manifest().version.clone()));
+            self.hold_versions(&held, true).await;
+            if let Err(problem) = warehouse.check_files(&manifest).await? {
+                skipped.push(problem);
+                continue;
             }
+            let version = manifest.version.clone();
+            match Engine::open_version(&self.warehouse, manifest, self.runtime.clone()).await {
+                Ok(engine) => {
+                    self.engine.store(Some(Arc::new(engine)));
+                    self.cache.retain_version(&version);
+                    *lock(&self.warehouse_problem) = fallback_problem(&skipped, &version);
+                    for problem in &skipped {
+                        tracing::error!("{problem}; serving version '{version}' instead");
+                    }
+                    tracing::info!(
+                        %version,
+                        previous = ?serving.as_ref().map(|e| e.manifest().version.clone()),
+                        "serving warehouse version"
+                    );
+                    return Ok(Some(version));
+                }
+                Err(e) => skipped.push(format!(
+                    "version '{version}' (manifest {sequence}) cannot be opened: {e:#}"
+                )),
+            }
+        }
+        let msg = format!(
+            "no published version of warehouse '{}' is readable: {}; run 'boltic pipeline run --warehouse {}' to publish a new one",
+            self.warehouse,
+            skipped.join("; "),
+            self.warehouse
+        );
+        *lock(&self.warehouse_problem) = Some(msg.clone());
+        anyhow::bail!(msg)
+    }
+
+    /// Record in the warehouse that this server reads `versions` (its reader lease), so
+    /// clean-up keeps them; renewed when a third of the lease has passed, or now when `now`. A
+    /// warehouse this server may not write to (read-only credentials) only costs the
+    /// protection: warned.
+    async fn hold_versions(&self, versions: &[String], now: bool) {
+        let due =
+            lock(&self.reader_renewed).is_none_or(|at| now || at.elapsed() >= READER_LEASE / 3);
+        if !due {
+            return;
+        }
+        let warehouse = Warehouse::new(self.warehouse.clone());
+        match warehouse.hold(&self.reader, versions, READER_LEASE).await {
+            Ok(()) => *lock(&self.reader_renewed) = Some(std::time::Instant::now()),
+            Err(e) => tracing::warn!(
+                error = %e,
+                ?versions,
+                "cannot record the version this server reads in the warehouse; a pipeline run's clean-up may remove it while it is served"
+            ),
+        }
+    }
+
+    /// Forget this server's reader lease (at shutdown).
+    pub async fn release_reader(&self) {
+        let warehouse = Warehouse::new(self.warehouse.clone());
+        if let Err(e) = warehouse.release_reader(&self.reader).await {
+            tracing::warn!(error = %e, "cannot remove this server's reader lease; it expires by itself");
         }
     }
 
@@ -262,12 +342,16 @@ impl AppState {
     }
 
     /// Watch for new warehouse versions and changed model files until `shutdown` resolves.
+    /// Without polling (`poll_interval` 0) it only renews the reader lease.
     pub async fn watch(self, shutdown: impl std::future::Future<Output = ()>) {
-        if self.config.poll_interval.is_zero() {
-            return shutdown.await;
-        }
+        let polling = !self.config.poll_interval.is_zero();
         let mut last_seen = self.model().map(|m| m.stamp.clone()).unwrap_or_default();
-        let mut tick = tokio::time::interval(self.config.poll_interval);
+        let period = if polling {
+            self.config.poll_interval
+        } else {
+            READER_LEASE / 3
+        };
+        let mut tick = tokio::time::interval(period);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         tokio::pin!(shutdown);
         loop {
@@ -275,14 +359,30 @@ impl AppState {
                 _ = &mut shutdown => return,
                 _ = tick.tick() => {}
             }
-            if self.model_files_changed(&mut last_seen) {
-                let _ = self.reload_model();
+            if polling {
+                if self.model_files_changed(&mut last_seen) {
+                    let _ = self.reload_model();
+                }
+                if let Err(e) = self.reload_warehouse().await {
+                    tracing::debug!(error = %e, "warehouse not reloaded");
+                }
             }
-            if let Err(e) = self.reload_warehouse().await {
-                tracing::debug!(error = %e, "warehouse not reloaded");
+            if let Some(engine) = self.engine() {
+                self.hold_versions(&[engine.manifest().version.clone()], false)
+                    .await;
             }
         }
     }
+}
+
+/// What `/ready` says when newer versions were skipped for `serving`.
+fn fallback_problem(skipped: &[String], serving: &str) -> Option<String> {
+    (!skipped.is_empty()).then(|| {
+        format!(
+            "{}; serving version '{serving}', the newest that reads whole. run 'boltic pipeline run' to publish a repaired version",
+            skipped.join("; ")
+        )
+    })
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

@@ -671,6 +671,83 @@ async fn a_new_warehouse_version_is_served_without_restart() {
 }
 
 #[tokio::test]
+async fn a_version_that_does_not_read_whole_is_skipped_and_said_in_ready() {
+    let dir = tempfile::tempdir().unwrap();
+    let wh = seed_warehouse(dir.path()).await;
+    let state = app(cfg(&dir.path().join("wh"))).await;
+    let q = json!({"explore": "orders", "fields": ["orders.order_count"]});
+    let first = get(&state, "/api/v1/ready").await.json()["warehouse_version"].clone();
+    let readers = |wh: Location| async move {
+        let mut held = String::new();
+        for file in wh.list_files("_boltic/readers").await.unwrap() {
+            held.push_str(&String::from_utf8_lossy(
+                &wh.read_optional(&file.path).await.unwrap().unwrap(),
+            ));
+        }
+        held
+    };
+    assert!(
+        readers(wh.clone()).await.contains(first.as_str().unwrap()),
+        "the server records the version it reads"
+    );
+
+    // A new version whose orders file is gone (a broken disk, a lagging copy, a wrong delete).
+    let raw = local(&dir.path().join("raw2"));
+    boltic_pipeline::generate::generate(&raw, 500, 1, &Progress::hidden())
+        .await
+        .unwrap();
+    build(&raw, &wh).await;
+    let broken = boltic_pipeline::Warehouse::new(wh.clone())
+        .current()
+        .await
+        .unwrap()
+        .unwrap();
+    let file = &broken.tables["fact_orders"].files.as_ref().unwrap()[0];
+    wh.delete(&file.path).await.unwrap();
+    assert_eq!(
+        post(&state, "/api/v1/admin/reload", "").await.status,
+        StatusCode::OK
+    );
+    let ready = get(&state, "/api/v1/ready").await;
+    assert_eq!(
+        ready.status,
+        StatusCode::OK,
+        "still ready on the good version"
+    );
+    let ready = ready.json();
+    assert_eq!(ready["warehouse_version"], first);
+    let problem = ready["warehouse_problem"].as_str().unwrap();
+    assert!(
+        problem.contains(&format!(
+            "version '{}' (manifest 2) is incomplete",
+            broken.version
+        )) && problem.contains("of table 'fact_orders' is missing")
+            && problem.contains(&format!("serving version '{}'", first.as_str().unwrap())),
+        "{problem}"
+    );
+    assert_eq!(
+        query(&state, &q).await.json()["rows"][0]["orders.order_count"],
+        20
+    );
+
+    // The next run publishes a whole version: served, and the problem is gone.
+    build(&raw, &wh).await;
+    post(&state, "/api/v1/admin/reload", "").await;
+    let ready = get(&state, "/api/v1/ready").await.json();
+    assert_ne!(ready["warehouse_version"], first);
+    assert!(ready["warehouse_problem"].is_null(), "{ready}");
+    assert_eq!(
+        query(&state, &q).await.json()["rows"][0]["orders.order_count"],
+        500
+    );
+    assert!(
+        readers(wh.clone())
+            .await
+            .contains(ready["warehouse_version"].as_str().unwrap())
+    );
+}
+
+#[tokio::test]
 async fn a_model_with_errors_never_replaces_a_good_one() {
     let dir = tempfile::tempdir().unwrap();
     seed_warehouse(dir.path()).await;

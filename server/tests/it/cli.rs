@@ -27,11 +27,50 @@ fn project() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../demo/air_boltic")
 }
 
-fn manifest(warehouse: &Path) -> serde_json::Value {
-    serde_json::from_slice(
-        &std::fs::read(warehouse.join("_boltic/manifest.json")).expect("manifest"),
-    )
-    .expect("json")
+/// The published version of `warehouse` as `boltic pipeline status` prints it.
+fn status(warehouse: &Path) -> serde_json::Value {
+    let out = boltic(
+        &[
+            "pipeline",
+            "status",
+            "--warehouse",
+            warehouse.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    serde_json::from_slice(&out.stdout).expect("status prints the manifest as JSON")
+}
+
+/// Read the published version back whole: every listed file there with its size, and the
+/// orders table counted by DataFusion. Returns the version and the count.
+fn read_back(warehouse: &Path) -> (String, u64) {
+    use boltic_pipeline::Warehouse;
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let wh =
+            Warehouse::new(boltic_pipeline::Location::parse(warehouse.to_str().unwrap()).unwrap());
+        let published = wh.published().await.unwrap();
+        assert!(published.skipped.is_empty(), "{:?}", published.skipped);
+        let manifest = published.manifest.expect("a version reads whole");
+        let ctx = datafusion::prelude::SessionContext::new();
+        wh.register(&ctx, &manifest).await.unwrap();
+        let batches = ctx
+            .sql("select count(*) from fact_orders")
+            .await
+            .unwrap()
+            .collect()
+            .await
+            .unwrap();
+        let count = batches[0]
+            .column(0)
+            .as_any()
+            .downcast_ref::<datafusion::arrow::array::Int64Array>()
+            .unwrap()
+            .value(0) as u64;
+        assert_eq!(manifest.tables["fact_orders"].rows, count);
+        (manifest.version, count)
+    })
 }
 
 fn run_pipeline(raw: &Path, warehouse: &Path, env: &[(&str, &str)]) -> Output {
@@ -53,91 +92,90 @@ fn run_pipeline(raw: &Path, warehouse: &Path, env: &[(&str, &str)]) -> Output {
 }
 
 #[test]
-fn a_run_killed_mid_publish_leaves_the_previous_version_readable() {
+fn a_run_killed_at_any_step_leaves_a_readable_warehouse_and_the_next_run_succeeds() {
     let dir = tempfile::tempdir().unwrap();
-    let (raw, warehouse) = (dir.path().join("raw"), dir.path().join("wh"));
-    let generated = boltic(
-        &[
-            "generate",
-            "--orders",
-            "2000",
-            "--seed",
-            "1",
-            "--out",
-            raw.to_str().unwrap(),
-        ],
-        &[],
-    );
-    assert!(generated.status.success(), "{}", text(&generated));
-    let first = run_pipeline(&raw, &warehouse, &[]);
+    let warehouse = dir.path().join("wh");
+    let raws: Vec<(PathBuf, u64)> = [(2000, "1"), (3000, "2")]
+        .iter()
+        .map(|(orders, seed)| {
+            let raw = dir.path().join(format!("raw-{seed}"));
+            let generated = boltic(
+                &[
+                    "generate",
+                    "--orders",
+                    &orders.to_string(),
+                    "--seed",
+                    seed,
+                    "--out",
+                    raw.to_str().unwrap(),
+                ],
+                &[],
+            );
+            assert!(generated.status.success(), "{}", text(&generated));
+            (raw, *orders)
+        })
+        .collect();
+    let keep_one = [("BOLTIC_KEEP_VERSIONS", "1")];
+    let first = run_pipeline(&raws[0].0, &warehouse, &keep_one);
     assert!(first.status.success(), "{}", text(&first));
-    let published = manifest(&warehouse)["version"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let (mut version, mut rows) = read_back(&warehouse);
+    assert_eq!(rows, 2000);
 
-    // New raw data, then a run that dies at the last step, just before switching the manifest.
-    let regenerated = boltic(
-        &[
-            "generate",
-            "--orders",
-            "3000",
-            "--seed",
-            "2",
-            "--out",
-            raw.to_str().unwrap(),
-        ],
-        &[],
-    );
-    assert!(regenerated.status.success());
-    let killed = run_pipeline(&raw, &warehouse, &[("BOLTIC_FAILPOINT", "before_publish")]);
-    assert!(!killed.status.success(), "the failpoint aborts the process");
-    assert!(
-        text(&killed).contains("failpoint 'before_publish' reached"),
-        "{}",
-        text(&killed)
-    );
-    let versions: Vec<String> = std::fs::read_dir(warehouse.join("versions"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .collect();
-    assert_eq!(
-        versions.len(),
-        2,
-        "the aborted run left its complete but unpublished version: {versions:?}"
-    );
+    let mut points: Vec<String> = [
+        "customer_groups",
+        "aeroplanes",
+        "customers",
+        "trips",
+        "orders",
+    ]
+    .iter()
+    .chain(&[
+        "dim_aeroplane",
+        "dim_customers",
+        "fact_orders",
+        "fact_trips",
+    ])
+    .map(|table| format!("after_table:{table}"))
+    .collect();
+    points.extend(boltic_pipeline::FAILPOINTS.iter().map(|p| p.to_string()));
+    for (i, point) in points.iter().enumerate() {
+        // each round builds the other raw data, so a published version is told by its count
+        let (raw, orders) = &raws[(i + 1) % 2];
+        let mut env = vec![("BOLTIC_FAILPOINT", point.as_str())];
+        env.extend(keep_one);
+        let killed = run_pipeline(raw, &warehouse, &env);
+        assert!(
+            !killed.status.success(),
+            "{point}: the failpoint aborts the process"
+        );
+        assert!(
+            text(&killed).contains(&format!("failpoint '{point}' reached")),
+            "{point}: {}",
+            text(&killed)
+        );
+        // Killed before the manifest entry exists: the previous version; after: the new one.
+        // Either way it reads whole.
+        let published_first = matches!(point.as_str(), "after_publish" | "during_clean_up");
+        let (now, count) = read_back(&warehouse);
+        if published_first {
+            assert_ne!(now, version, "{point}");
+            assert_eq!(count, *orders, "{point}");
+        } else {
+            assert_eq!((&now, count), (&version, rows), "{point}");
+        }
+        assert_eq!(status(&warehouse)["version"], now.as_str(), "{point}");
 
-    // Readers still see the old version, complete.
-    assert_eq!(manifest(&warehouse)["version"], published.as_str());
-    assert_eq!(manifest(&warehouse)["tables"]["fact_orders"]["rows"], 2000);
-    let status = boltic(
-        &[
-            "pipeline",
-            "status",
-            "--warehouse",
-            warehouse.to_str().unwrap(),
-        ],
-        &[],
-    );
-    assert!(status.status.success() && text(&status).contains(&published));
-
-    // The next run succeeds, publishes the new data and removes the orphan once it is old.
-    let next = run_pipeline(&raw, &warehouse, &[]);
-    assert!(next.status.success(), "{}", text(&next));
-    assert_eq!(manifest(&warehouse)["tables"]["fact_orders"]["rows"], 3000);
-    let after: Vec<String> = std::fs::read_dir(warehouse.join("versions"))
+        // The next run takes over the dead run's lease at once and publishes.
+        let next = run_pipeline(raw, &warehouse, &keep_one);
+        assert!(next.status.success(), "{point}: {}", text(&next));
+        (version, rows) = read_back(&warehouse);
+        assert_eq!(rows, *orders, "{point}");
+    }
+    // Orphans of the killed runs were cleaned up: only the one version kept.
+    let left = std::fs::read_dir(warehouse.join("versions"))
         .unwrap()
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .collect();
-    assert_eq!(
-        after.len(),
-        2,
-        "the orphaned version is cleaned up: {after:?}"
-    );
-    assert!(
-        after.contains(&published),
-        "the previous published version is kept for the retention"
-    );
+        .count();
+    assert_eq!(left, 1, "one version kept");
 }
 
 #[test]
@@ -161,7 +199,7 @@ fn a_failing_error_test_exits_non_zero_and_names_it() {
         "{all}"
     );
     assert!(all.contains("error: data tests with severity 'error' failed: accepted_values_fact_orders_status; the warehouse was not changed"), "{all}");
-    assert!(!dir.path().join("wh/_boltic/manifest.json").exists());
+    assert!(!dir.path().join("wh/_boltic/manifest").exists());
 }
 
 #[test]

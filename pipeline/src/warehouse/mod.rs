@@ -1,0 +1,416 @@
+//! The warehouse layout, its manifest log and the publish that two writers cannot break.
+//!
+//! ```text
+//! <warehouse>/_boltic/manifest/<N>.json     the manifest log: entry N names version N's files
+//! <warehouse>/_boltic/run-lease.json         held by the one run building the warehouse
+//! <warehouse>/_boltic/readers/<reader>.json  versions servers are reading (kept by clean-up)
+//! <warehouse>/versions/<version>/normalized/ cleaned raw tables
+//! <warehouse>/versions/<version>/tables/     the star schema built by the SQL models
+//! <warehouse>/versions/<version>/report.json what the run did
+//! ```
+//! The way Delta Lake writes its log: a run writes everything of a new version under its own
+//! folder, makes it durable, then *creates* the next numbered manifest. Creating is atomic and
+//! exclusive on S3 (`If-None-Match: *`) and on local folders (a hard link), so of two runs that
+//! started from the same manifest only one publishes; the other gets a clear error and never
+//! overwrites. The current version is the newest entry that reads whole: a damaged entry (a
+//! torn write after a power loss) is skipped for its predecessor, and the next run repairs it by
+//! publishing the entry after it. Each entry lists every file of every table with its size, so
+//! a reader reads exactly those files (never a stray or half-deleted one) and can check that
+//! they are all there before it switches.
+//!
+//! A warehouse written before the log (`_boltic/manifest.json`) is read as entry 0.
+
+mod lease;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use datafusion::datasource::listing::{ListingTable, ListingTableConfig, ListingTableUrl};
+use datafusion::execution::options::ReadOptions;
+use datafusion::prelude::{ParquetReadOptions, SessionContext};
+use serde::{Deserialize, Serialize};
+
+pub use self::lease::{ReaderLease, RunLease};
+use crate::error::{PipelineError, Result};
+use crate::location::Location;
+
+/// Folder of the numbered manifest log inside a warehouse location.
+pub const MANIFEST_LOG: &str = "_boltic/manifest";
+/// The single manifest of warehouses published before the log; read as entry 0.
+pub const LEGACY_MANIFEST: &str = "_boltic/manifest.json";
+/// Folder holding one sub-folder per version.
+pub const VERSIONS: &str = "versions";
+/// The manifest format this build writes.
+pub const FORMAT: u32 = 2;
+
+/// Path of manifest entry `sequence`, relative to the warehouse (zero-padded so names sort).
+pub fn entry_path(sequence: u64) -> String {
+    if sequence == 0 {
+        return LEGACY_MANIFEST.to_string();
+    }
+    format!("{MANIFEST_LOG}/{sequence:020}.json")
+}
+
+/// Which layer a table belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Layer {
+    /// Cleaned raw data.
+    Normalized,
+    /// Built by a SQL model (the star schema).
+    Model,
+}
+
+/// One data file of a table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileEntry {
+    /// Path relative to the warehouse location.
+    pub path: String,
+    /// Bytes.
+    pub size: u64,
+    /// The store's ETag when it was published, where the store gives one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub e_tag: Option<String>,
+}
+
+/// One table of a published version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TableEntry {
+    /// Folder of its Parquet files, relative to the warehouse location, ending in `/`.
+    pub path: String,
+    /// Row count.
+    pub rows: u64,
+    /// Layer.
+    pub layer: Layer,
+    /// Its files (format 2); readers read exactly these. `None` in format 1 (the folder's files).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub files: Option<Vec<FileEntry>>,
+}
+
+/// The published state of a warehouse: one entry of the manifest log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// Format of this file.
+    pub format: u32,
+    /// Its number in the manifest log (0 for a manifest written before the log).
+    #[serde(default)]
+    pub sequence: u64,
+    /// The version id (sortable: UTC time of the run plus a random suffix).
+    pub version: String,
+    /// When it was published (RFC 3339).
+    pub published_at: String,
+    /// Fingerprint of the inputs (raw files and project) that built it.
+    pub fingerprint: String,
+    /// Tables by name.
+    pub tables: BTreeMap<String, TableEntry>,
+    /// Path of the run report, relative to the warehouse.
+    pub report: String,
+    /// Published versions, newest first (this one included).
+    pub history: Vec<String>,
+}
+
+/// An entry of the manifest log as read: the manifest, or why it cannot be used.
+#[derive(Debug, Clone)]
+pub struct LogEntry {
+    /// Its number.
+    pub sequence: u64,
+    /// The manifest, or what is wrong with the entry.
+    pub manifest: std::result::Result<Manifest, String>,
+}
+
+/// The newest version that reads whole, and what was skipped to find it.
+#[derive(Debug, Clone, Default)]
+pub struct Published {
+    /// The newest entry whose manifest parses and whose files are all there; `None` when there
+    /// is none (an empty warehouse, or nothing readable).
+    pub manifest: Option<Manifest>,
+    /// Newer entries that were skipped, with why (newest first).
+    pub skipped: Vec<String>,
+    /// The highest entry number in the log, readable or not: the next publish creates the one
+    /// after it.
+    pub last_sequence: u64,
+}
+
+/// A warehouse at a location.
+#[derive(Debug, Clone)]
+pub struct Warehouse {
+    location: Location,
+}
+
+impl Warehouse {
+    /// The warehouse at `location`.
+    pub fn new(location: Location) -> Self {
+        Warehouse { location }
+    }
+
+    /// Its location.
+    pub fn location(&self) -> &Location {
+        &self.location
+    }
+
+    /// The numbers of the manifest log's entries, newest first (`[0]` for a warehouse published
+    /// before the log, empty for an empty warehouse). Only lists; reads nothing.
+    pub async fn sequences(&self) -> Result<Vec<u64>> {
+        let mut sequences: Vec<u64> = self
+            .location
+            .list_files(MANIFEST_LOG)
+            .await?
+            .iter()
+            .filter_map(|f| {
+                let name = f.path.rsplit('/').next()?;
+                let digits = name.strip_suffix(".json")?;
+                (digits.len() == 20 && digits.bytes().all(|b| b.is_ascii_digit()))
+                    .then(|| digits.parse().ok())
+                    .flatten()
+            })
+            .collect();
+        if sequences.is_empty() && self.location.head(LEGACY_MANIFEST).await?.is_some() {
+            sequences.push(0);
+        }
+        sequences.sort_unstable_by(|a, b| b.cmp(a));
+        Ok(sequences)
+    }
+
+    /// Read manifest entry `sequence`.
+    pub async fn entry(&self, sequence: u64) -> Result<LogEntry> {
+        let path = entry_path(sequence);
+        let manifest = match self.location.read_optional(&path).await? {
+            None => Err(format!(
+                "'{}' disappeared while it was read",
+                self.location.display_of(&path)
+            )),
+            Some(bytes) => serde_json::from_slice::<Manifest>(&bytes)
+                .map_err(|e| {
+                    format!(
+                        "manifest '{}' is damaged ({e})",
+                        self.location.display_of(&path)
+                    )
+                })
+                .and_then(|mut m| {
+                    if m.format > FORMAT {
+                        return Err(format!(
+                            "manifest '{}' has format {}, newer than this build's {FORMAT}; upgrade boltic",
+                            self.location.display_of(&path),
+                            m.format
+                        ));
+                    }
+                    m.sequence = sequence;
+                    Ok(m)
+                }),
+        };
+        Ok(LogEntry { sequence, manifest })
+    }
+
+    /// The newest manifest that parses, or `None` for an empty warehouse. Damaged newer entries
+    /// are skipped (see [`Warehouse::published`] to also check the files).
+    pub async fn current(&self) -> Result<Option<Manifest>> {
+        let sequences = self.sequences().await?;
+        let mut damaged = Vec::new();
+        for sequence in &sequences {
+            match self.entry(*sequence).await?.manifest {
+                Ok(manifest) => {
+                    for problem in damaged {
+                        tracing::warn!("{problem}; reading the entry before it");
+                    }
+                    return Ok(Some(manifest));
+                }
+                Err(problem) => damaged.push(problem),
+            }
+        }
+        match damaged.into_iter().next() {
+            None => Ok(None),
+            Some(problem) => Err(PipelineError::CorruptManifest {
+                path: self.location.display_of(MANIFEST_LOG),
+                message: format!("no entry of the log is readable: {problem}"),
+            }),
+        }
+    }
+
+    /// The newest version that reads whole: its manifest parses and every file it lists is
+    /// there with its size.
+    pub async fn published(&self) -> Result<Published> {
+        let sequences = self.sequences().await?;
+        let mut published = Published {
+            last_sequence: sequences.first().copied().unwrap_or(0),
+            ..Published::default()
+        };
+        for sequence in sequences {
+            let checked = match self.entry(sequence).await?.manifest {
+                Ok(manifest) => self.check_files(&manifest).await?.map(|()| manifest),
+                Err(problem) => Err(problem),
+            };
+            match checked {
+                Ok(manifest) => {
+                    published.manifest = Some(manifest);
+                    break;
+                }
+                Err(problem) => published.skipped.push(problem),
+            }
+        }
+        Ok(published)
+    }
+
+    /// Whether every file `manifest` lists is there with its size: `Ok(Err(why))` names the
+    /// first that is not. (Manifests of format 1 list folders, not files: nothing to check.)
+    pub async fn check_files(
+        &self,
+        manifest: &Manifest,
+    ) -> Result<std::result::Result<(), String>> {
+        for (name, table) in &manifest.tables {
+            for file in table.files.iter().flatten() {
+                let problem = match self.location.head(&file.path).await? {
+                    None => "is missing".to_string(),
+                    Some(found) if found.size != file.size => {
+                        format!("has {} bytes instead of {}", found.size, file.size)
+                    }
+                    Some(_) => continue,
+                };
+                return Ok(Err(format!(
+                    "version '{}' (manifest {}) is incomplete: file '{}' of table '{name}' {problem}",
+                    manifest.version,
+                    manifest.sequence,
+                    self.location.display_of(&file.path)
+                )));
+            }
+        }
+        Ok(Ok(()))
+    }
+
+    /// A fresh, sortable version id.
+    pub fn new_version_id() -> String {
+        let now = chrono::Utc::now();
+        format!(
+            "{}-{:04x}",
+            now.format("%Y%m%dT%H%M%S%3fZ"),
+            rand::random::<u16>()
+        )
+    }
+
+    /// Folder of a version, relative to the warehouse.
+    pub fn version_prefix(version: &str) -> String {
+        format!("{VERSIONS}/{version}")
+    }
+
+    /// The files of the table at `folder` (relative, ending in `/`), as a manifest lists them.
+    pub async fn table_files(&self, folder: &str) -> Result<Vec<FileEntry>> {
+        Ok(self
+            .location
+            .list_files(folder)
+            .await?
+            .into_iter()
+            .filter(|f| f.path.ends_with(".parquet"))
+            .map(|f| FileEntry {
+                path: f.path,
+                size: f.size,
+                e_tag: f.e_tag,
+            })
+            .collect())
+    }
+
+    /// Make `manifest` current: create its entry in the log, the single step that switches
+    /// readers to the new version. Everything it names must be durable before (see
+    /// [`Location::sync`]). Fails with [`PipelineError::PublishConflict`] when the entry exists,
+    /// that is when another run published since this one read the log.
+    pub async fn publish(&self, manifest: &Manifest) -> Result<()> {
+        crate::failpoint("before_publish");
+        let bytes = serde_json::to_vec_pretty(manifest)
+            .map_err(|e| PipelineError::Internal(e.to_string()))?;
+        let path = entry_path(manifest.sequence);
+        if manifest.sequence == 0 || !self.location.create(&path, bytes).await? {
+            let other = match self.entry(manifest.sequence).await?.manifest {
+                // A retried create whose first attempt succeeded but whose answer was lost.
+                Ok(other) if other.version == manifest.version && manifest.sequence > 0 => None,
+                Ok(other) => Some(other.version),
+                Err(_) => Some("(unreadable)".to_string()),
+            };
+            if let Some(other) = other {
+                return Err(PipelineError::PublishConflict {
+                    warehouse: self.location.to_string(),
+                    sequence: manifest.sequence,
+                    other,
+                });
+            }
+        }
+        crate::failpoint("after_publish");
+        self.location.sync(&path).await
+    }
+
+    /// Remove versions that are neither among the `keep` newest published ones, nor newer than
+    /// the current one (a newer folder may belong to a run still in progress), nor read by a
+    /// server (an unexpired [`ReaderLease`]); then the log entries that named them, before their
+    /// files, so no entry ever names a half-deleted version. Returns the versions removed.
+    pub async fn clean_up(&self, current: &Manifest, keep: usize) -> Result<Vec<String>> {
+        let mut kept: BTreeSet<String> =
+            current.history.iter().take(keep.max(1)).cloned().collect();
+        let in_use = self.versions_in_use().await?;
+        for version in &in_use {
+            if kept.insert(version.clone()) {
+                tracing::info!(%version, "kept: a server is reading it");
+            }
+        }
+        let mut folders = self.location.list_folders(VERSIONS).await?;
+        folders.sort();
+        let doomed: Vec<String> = folders
+            .into_iter()
+            .filter(|f| !kept.contains(f) && f.as_str() < current.version.as_str())
+            .collect();
+
+        // Older log entries: keep those of kept versions; drop the others and damaged ones.
+        for sequence in self.sequences().await? {
+            if sequence >= current.sequence {
+                continue;
+            }
+            let drop = match self.entry(sequence).await?.manifest {
+                Ok(m) => !kept.contains(&m.version),
+                Err(_) => true,
+            };
+            if drop {
+                self.location.delete(&entry_path(sequence)).await?;
+            }
+        }
+
+        let mut removed = Vec::new();
+        for folder in doomed {
+            self.location
+                .delete_prefix(&Self::version_prefix(&folder))
+                .await?;
+            crate::failpoint("during_clean_up");
+            removed.push(folder);
+        }
+        Ok(removed)
+    }
+
+    /// Register every table of `manifest` in a DataFusion session under its own name: exactly
+    /// the files the manifest lists (format 2), or the table's folder (format 1).
+    pub async fn register(&self, ctx: &SessionContext, manifest: &Manifest) -> Result<()> {
+        self.location.register(ctx);
+        let state = ctx.state();
+        for (name, table) in &manifest.tables {
+            ctx.deregister_table(name.as_str())?;
+            let files = table.files.as_deref().unwrap_or_default();
+            if files.is_empty() {
+                ctx.register_parquet(
+                    name.as_str(),
+                    self.location.url(&table.path),
+                    ParquetReadOptions::default(),
+                )
+                .await?;
+                continue;
+            }
+            let urls = files
+                .iter()
+                .map(|f| ListingTableUrl::parse(self.location.url(&f.path)))
+                .collect::<datafusion::error::Result<Vec<_>>>()?;
+            let options = ParquetReadOptions::default()
+                .to_listing_options(&ctx.copied_config(), ctx.copied_table_options());
+            let config = ListingTableConfig::new_with_multi_paths(urls)
+                .with_listing_options(options)
+                .infer_schema(&state)
+                .await?;
+            let provider = ListingTable::try_new(config)?
+                .with_cache(state.runtime_env().cache_manager.get_file_statistic_cache());
+            ctx.register_table(name.as_str(), Arc::new(provider))?;
+        }
+        Ok(())
+    }
+}
