@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmark of the HTTP query API against DuckDB on the same Parquet files.
 #
-#   bench/api.sh [orders ...]      default: 1000000 10000000; data under target/bench/ (not committed)
+#   bench/api.sh [orders ...]      default: 1000000 10000000; data under target/bench/ (not committed;
+#                                  BOLTIC_BENCH_DATA moves it, BOLTIC_BIN picks the binary)
 #
 # For each scale: builds the warehouse (reused when the generated files are already there),
 # starts `boltic serve` (release build), and prints for the three battery questions
@@ -22,14 +23,22 @@ boltic=${BOLTIC_BIN:-${CARGO_TARGET_DIR:-$PWD/target}/release/boltic}
 port=${BOLTIC_BENCH_PORT:-3990}
 
 for orders in "${scales[@]}"; do
-  dir=target/bench/$orders
+  dir=${BOLTIC_BENCH_DATA:-target/bench}/$orders
   mkdir -p "$dir"
   if [ ! -f "$dir/raw/orders.csv" ]; then
     "$boltic" --quiet generate --orders "$orders" --seed 42 --out "$dir/raw" >/dev/null
   fi
   "$boltic" --quiet pipeline run --raw "$dir/raw" --warehouse "$dir/wh" --project demo/air_boltic >/dev/null
+  # An admin with an API key in a fresh app database (the key goes to a file, never the terminal).
+  # Unlimited requests per caller (BOLTIC_REQUESTS_PER_MINUTE), so wrk measures the server.
+  rm -f "$dir/boltic.db"
+  BOLTIC_DATABASE="$dir/boltic.db" "$boltic" users add --email bench@example.com --name Bench \
+    --role admin --no-password >/dev/null
+  (umask 077 && BOLTIC_DATABASE="$dir/boltic.db" "$boltic" keys create \
+    --email bench@example.com --name bench > "$dir/key")
+  BOLTIC_REQUESTS_PER_MINUTE=100000000 \
   "$boltic" serve --project demo/air_boltic --warehouse "$dir/wh" --listen "127.0.0.1:$port" \
-    --poll-interval-ms 0 --memory-mib 4096 --database :memory: 2> "$dir/serve.log" &
+    --poll-interval-ms 0 --memory-mib 4096 --database "$dir/boltic.db" 2> "$dir/serve.log" &
   server=$!
   trap 'kill $server 2>/dev/null || true' EXIT
   for _ in $(seq 100); do
@@ -37,7 +46,7 @@ for orders in "${scales[@]}"; do
     sleep 0.1
   done
   echo "== $orders orders, $(nproc) cores =="
-  python3 bench/api_bench.py "http://127.0.0.1:$port" "$dir/wh"
+  BOLTIC_BENCH_KEY_FILE="$dir/key" python3 bench/api_bench.py "http://127.0.0.1:$port" "$dir/wh"
   kill "$server"; wait "$server" 2>/dev/null || true
   trap - EXIT
 done

@@ -1,6 +1,7 @@
 """Times the battery questions through Boltic's HTTP API and in DuckDB (see bench/api.sh).
 
 Usage: api_bench.py <server url> <warehouse folder>
+The API key is read from the file BOLTIC_BENCH_KEY_FILE names.
 """
 import http.client
 import json
@@ -13,6 +14,18 @@ import time
 import urllib.parse
 
 import duckdb
+
+
+def published_manifest(warehouse):
+    """The newest readable entry of the manifest log (or the manifest of format 1)."""
+    log = os.path.join(warehouse, "_boltic", "manifest")
+    entries = sorted(os.listdir(log), reverse=True) if os.path.isdir(log) else []
+    for name in entries:
+        try:
+            return json.load(open(os.path.join(log, name)))
+        except (ValueError, OSError):
+            continue
+    return json.load(open(os.path.join(warehouse, "_boltic", "manifest.json")))
 
 RUNS = 7
 CACHED = 500
@@ -50,11 +63,13 @@ def main():
     url, warehouse = sys.argv[1], sys.argv[2]
     host = urllib.parse.urlparse(url)
     conn = http.client.HTTPConnection(host.hostname, host.port)
+    key = open(os.environ["BOLTIC_BENCH_KEY_FILE"]).read().strip()
+    headers = {"Content-Type": "application/json", "Authorization": "Bearer " + key}
 
     def ask(query, cached):
         path = "/api/v1/query" + ("" if cached else "?cache=false")
         start = time.perf_counter()
-        conn.request("POST", path, json.dumps(query), {"Content-Type": "application/json"})
+        conn.request("POST", path, json.dumps(query), headers)
         response = conn.getresponse()
         body = response.read()
         elapsed = time.perf_counter() - start
@@ -62,10 +77,14 @@ def main():
             sys.exit(f"query failed: {response.status} {body[:300]!r}")
         return elapsed, json.loads(body)
 
-    manifest = json.load(open(os.path.join(warehouse, "_boltic/manifest.json")))
+    manifest = published_manifest(warehouse)
     db = duckdb.connect()
     db.execute("SET threads = %d" % os.cpu_count())
     for name, table in manifest["tables"].items():
+        if table.get("files"):  # format 2: exactly the listed files
+            files = ", ".join("'%s'" % os.path.join(warehouse, f["path"]) for f in table["files"])
+            db.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet([{files}])")
+            continue
         path = os.path.join(warehouse, table["path"])
         pattern = os.path.join(path, "*.parquet") if os.path.isdir(path) else path
         db.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{pattern}')")
@@ -96,6 +115,7 @@ def main():
         body = json.dumps(QUESTIONS["a revenue, orders by group type"][0]).replace('"', '\\"')
         lua.write('wrk.method = "POST"\nwrk.body = "%s"\n' % body)
         lua.write('wrk.headers["Content-Type"] = "application/json"\n')
+        lua.write('wrk.headers["Authorization"] = "Bearer %s"\n' % key)
     out = subprocess.run(
         ["wrk", "-t2", "-c32", "-d10s", "-s", lua.name, "--latency", url + "/api/v1/query"],
         capture_output=True, text=True, check=True).stdout

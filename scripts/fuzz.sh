@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Coverage-guided fuzzing of the semantic layer (cargo fuzz, libFuzzer, no sanitizer: our code
-# forbids `unsafe`), each target for a time budget:
+# Coverage-guided fuzzing (cargo fuzz, libFuzzer, no sanitizer: our code forbids `unsafe`), each
+# target for a time budget:
 #   scripts/fuzz.sh [seconds per target, default 60] [target ...]
 # Targets: filter (expressions of every kind), compile (query JSON -> SQL that parses again),
-# load (model YAML -> diagnostics with places), dashboard (dashboard JSON -> checked, placed).
+# load (model YAML -> diagnostics with places), dashboard (dashboard JSON -> checked, placed),
+# extract (any bytes as one raw CSV/JSON file -> cleaned tables or a bad-input error naming it;
+# it builds the pipeline with DataFusion, so its first build takes a while).
 # Seeds are in fuzz/seeds/<target>; what the fuzzer finds grows fuzz/corpus/<target> (not
 # committed); a crash is saved under fuzz/artifacts/<target> and fails the script.
 set -euo pipefail
@@ -11,8 +13,8 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(filter compile load dashboard)
-command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
+[ ${#targets[@]} -gt 0 ] || targets=(filter compile load dashboard extract)
+command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz@0.13.2 --locked
 cd fuzz
 for t in "${targets[@]}"; do
   mkdir -p "corpus/$t"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every check CI runs: formatting, lints, all Rust tests (unit, integration, S3 against
-# moto), then the browser tests (the web app in headless Chromium).
+# moto), the browser tests (the web app in headless Chromium), then each fuzz target of the
+# semantic layer for a short budget.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # One build from scratch: incremental compilation only adds its caches (gigabytes) to the disk.
@@ -17,3 +18,5 @@ echo "== cargo test"
 cargo test --workspace --locked
 echo "== browser tests"
 scripts/browser-test.sh
+echo "== fuzzing: a short budget per target (scripts/fuzz.sh runs them for longer, extract too)"
+scripts/fuzz.sh "${BOLTIC_FUZZ_SECONDS:-20}" filter compile load dashboard

@@ -174,6 +174,17 @@ impl Location {
         })
     }
 
+    /// A location in a fresh in-memory store (`memory://<name>`), for tests and fuzzing.
+    pub fn memory(name: &str) -> Self {
+        Location {
+            store: Arc::new(object_store::memory::InMemory::new()),
+            store_url: Url::parse(&format!("memory://{name}")).expect("a memory url"),
+            prefix: Path::default(),
+            display: format!("memory://{name}"),
+            local_root: None,
+        }
+    }
+
     /// The object store behind this location.
     pub fn store(&self) -> &Arc<dyn ObjectStore> {
         &self.store

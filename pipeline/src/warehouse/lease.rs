@@ -101,9 +101,11 @@ pub struct RunLease {
 }
 
 impl Warehouse {
-    /// Take the run lease for `ttl` (renewed every third of it), or fail with
+    /// Take the run lease for `ttl` (at least 3 s; renewed every third of it), or fail with
     /// [`PipelineError::WarehouseBusy`] naming the run that holds it.
     pub async fn lease(&self, ttl: Duration) -> Result<RunLease> {
+        // at least 3 s, so that renewing every third of it is a real interval
+        let ttl = ttl.max(Duration::from_secs(3));
         let location = &self.location;
         for _ in 0..3 {
             let body = LeaseBody::new(ttl, Vec::new());

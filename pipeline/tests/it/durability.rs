@@ -4,9 +4,30 @@
 use std::time::Duration;
 
 use boltic_pipeline::warehouse::{ReaderLease, entry_path};
-use boltic_pipeline::{Outcome, PipelineError, Project, RunOptions, Warehouse};
+use boltic_pipeline::{Location, Outcome, PipelineError, Project, RunOptions, Warehouse};
 
 use crate::support::*;
+
+/// A fresh warehouse folder, the seed's raw files and the demo project.
+struct Scene {
+    dir: tempfile::TempDir,
+    location: Location,
+    raw: Location,
+    project: Project,
+    warehouse: Warehouse,
+}
+
+fn scene() -> Scene {
+    let dir = tempfile::tempdir().unwrap();
+    let location = local(&dir.path().join("wh"));
+    Scene {
+        warehouse: Warehouse::new(location.clone()),
+        location,
+        raw: local(&seed_raw()),
+        project: Project::load(&demo_project()).unwrap(),
+        dir,
+    }
+}
 
 fn keep(n: usize) -> RunOptions {
     RunOptions {
@@ -18,10 +39,12 @@ fn keep(n: usize) -> RunOptions {
 
 #[tokio::test]
 async fn two_runs_at_once_publish_one_version_and_the_other_says_why() {
-    let dir = tempfile::tempdir().unwrap();
-    let warehouse = local(&dir.path().join("wh"));
-    let raw = local(&seed_raw());
-    let project = Project::load(&demo_project()).unwrap();
+    let Scene {
+        location: warehouse,
+        raw,
+        project,
+        ..
+    } = scene();
     let options = RunOptions::default();
     let (a, b) = tokio::join!(
         run(&raw, &warehouse, &project, &options),
@@ -57,14 +80,16 @@ async fn two_runs_at_once_publish_one_version_and_the_other_says_why() {
 
 #[tokio::test]
 async fn publishing_never_overwrites_a_manifest_entry() {
-    let dir = tempfile::tempdir().unwrap();
-    let location = local(&dir.path().join("wh"));
-    let raw = local(&seed_raw());
-    let project = Project::load(&demo_project()).unwrap();
+    let Scene {
+        location,
+        raw,
+        project,
+        warehouse,
+        ..
+    } = scene();
     let first = run(&raw, &location, &project, &RunOptions::default())
         .await
         .unwrap();
-    let warehouse = Warehouse::new(location.clone());
     let mut stale = manifest(&location).await;
     assert_eq!(stale.sequence, 1);
     // A run that read the log before `first` was published would try to create entry 1 too.
@@ -86,11 +111,13 @@ async fn publishing_never_overwrites_a_manifest_entry() {
 
 #[tokio::test]
 async fn a_lease_left_by_a_dead_run_is_taken_over_and_a_live_one_is_respected() {
-    let dir = tempfile::tempdir().unwrap();
-    let location = local(&dir.path().join("wh"));
-    let raw = local(&seed_raw());
-    let project = Project::load(&demo_project()).unwrap();
-    let warehouse = Warehouse::new(location.clone());
+    let Scene {
+        location,
+        raw,
+        project,
+        warehouse,
+        ..
+    } = scene();
 
     // Held by a live run (this process): refused, naming it.
     let held = warehouse.lease(Duration::from_secs(60)).await.unwrap();
@@ -149,11 +176,13 @@ async fn a_lease_left_by_a_dead_run_is_taken_over_and_a_live_one_is_respected() 
 
 #[tokio::test]
 async fn clean_up_keeps_the_versions_servers_read() {
-    let dir = tempfile::tempdir().unwrap();
-    let location = local(&dir.path().join("wh"));
-    let raw = local(&seed_raw());
-    let project = Project::load(&demo_project()).unwrap();
-    let warehouse = Warehouse::new(location.clone());
+    let Scene {
+        location,
+        raw,
+        project,
+        warehouse,
+        ..
+    } = scene();
     let first = run(&raw, &location, &project, &keep(1)).await.unwrap();
     let server = ReaderLease::new();
     warehouse
@@ -191,11 +220,13 @@ async fn clean_up_keeps_the_versions_servers_read() {
 
 #[tokio::test]
 async fn an_expired_reader_lease_protects_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let location = local(&dir.path().join("wh"));
-    let raw = local(&seed_raw());
-    let project = Project::load(&demo_project()).unwrap();
-    let warehouse = Warehouse::new(location.clone());
+    let Scene {
+        location,
+        raw,
+        project,
+        warehouse,
+        ..
+    } = scene();
     let first = run(&raw, &location, &project, &keep(1)).await.unwrap();
     warehouse
         .hold(
@@ -223,11 +254,13 @@ async fn an_expired_reader_lease_protects_nothing() {
 
 #[tokio::test]
 async fn a_damaged_newest_manifest_falls_back_and_the_next_run_repairs_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let location = local(&dir.path().join("wh"));
-    let raw = local(&seed_raw());
-    let project = Project::load(&demo_project()).unwrap();
-    let warehouse = Warehouse::new(location.clone());
+    let Scene {
+        dir,
+        location,
+        raw,
+        project,
+        warehouse,
+    } = scene();
     let first = run(&raw, &location, &project, &RunOptions::default())
         .await
         .unwrap();
@@ -268,11 +301,13 @@ async fn a_damaged_newest_manifest_falls_back_and_the_next_run_repairs_it() {
 
 #[tokio::test]
 async fn readers_read_exactly_the_listed_files_and_skip_an_incomplete_version() {
-    let dir = tempfile::tempdir().unwrap();
-    let location = local(&dir.path().join("wh"));
-    let raw = local(&seed_raw());
-    let project = Project::load(&demo_project()).unwrap();
-    let warehouse = Warehouse::new(location.clone());
+    let Scene {
+        dir,
+        location,
+        raw,
+        project,
+        warehouse,
+    } = scene();
     let first = run(&raw, &location, &project, &RunOptions::default())
         .await
         .unwrap();
@@ -308,10 +343,12 @@ async fn readers_read_exactly_the_listed_files_and_skip_an_incomplete_version() 
 
 #[tokio::test]
 async fn a_warehouse_published_before_the_log_is_read_and_upgraded() {
-    let dir = tempfile::tempdir().unwrap();
-    let location = local(&dir.path().join("wh"));
-    let raw = local(&seed_raw());
-    let project = Project::load(&demo_project()).unwrap();
+    let Scene {
+        location,
+        raw,
+        project,
+        ..
+    } = scene();
     let first = run(&raw, &location, &project, &RunOptions::default())
         .await
         .unwrap();
