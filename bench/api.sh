@@ -35,7 +35,7 @@ for orders in "${scales[@]}"; do
   BOLTIC_DATABASE="$dir/boltic.db" "$boltic" users add --email bench@example.com --name Bench \
     --role admin --no-password >/dev/null
   (umask 077 && BOLTIC_DATABASE="$dir/boltic.db" "$boltic" keys create \
-    --email bench@example.com --name bench > "$dir/key")
+    --email bench@example.com --name bench > "$dir/key" 2>/dev/null)
   BOLTIC_REQUESTS_PER_MINUTE=100000000 \
   "$boltic" serve --project demo/air_boltic --warehouse "$dir/wh" --listen "127.0.0.1:$port" \
     --poll-interval-ms 0 --memory-mib 4096 --database "$dir/boltic.db" 2> "$dir/serve.log" &

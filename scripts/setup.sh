@@ -25,7 +25,11 @@ pip_install() { # module, package spec
 
 # Tests: a real S3-compatible server (moto) on 127.0.0.1.
 command -v python3 >/dev/null || { echo "setup: python3 is missing (needed for the S3 test server)" >&2; exit 1; }
-pip_install moto.server 'moto[server]>=5'
+# 5.2 or newer: conditional writes (If-None-Match), which publishing relies on.
+if ! python3 -c "import moto.server, sys; sys.exit(tuple(int(p) for p in moto.__version__.split('.')[:2]) < (5, 2))" 2>/dev/null; then
+  say "installing moto[server]>=5.2 from PyPI"
+  python3 -m pip install --quiet --disable-pip-version-check --upgrade 'moto[server]>=5.2'
+fi
 
 # Browser tests: Debian's Chromium (driven by playwright-core from npm, which
 # scripts/build-frontend.sh installs with the other npm packages), curl, Node.js.
