@@ -20,7 +20,9 @@ for t in "${targets[@]}"; do
   mkdir -p "corpus/$t"
   echo "== fuzz $t for ${seconds}s"
   # -timeout: one input taking a second is a finding (parsing and compiling are linear)
-  cargo fuzz run -s none "$t" "corpus/$t" "seeds/$t" -- \
+  features=()
+  [ "$t" = extract ] && features=(--features pipeline)
+  cargo fuzz run -s none "${features[@]}" "$t" "corpus/$t" "seeds/$t" -- \
     -max_total_time="$seconds" -timeout=1 -rss_limit_mb=2048 -print_final_stats=1 2>&1 \
     | grep -E "^(#[0-9]+ +DONE|stat::|==|INFO: (seed|Loaded)|SUMMARY|panicked|Test unit)" || true
   if compgen -G "artifacts/$t/crash-*" >/dev/null || compgen -G "artifacts/$t/timeout-*" >/dev/null \
