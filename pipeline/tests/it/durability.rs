@@ -4,7 +4,9 @@
 use std::time::Duration;
 
 use boltic_pipeline::warehouse::{ReaderLease, entry_path};
-use boltic_pipeline::{Location, Outcome, PipelineError, Project, RunOptions, Warehouse};
+use boltic_pipeline::{
+    Location, Outcome, PipelineError, Project, RunOptions, RunReport, Warehouse,
+};
 
 use crate::support::*;
 
@@ -27,6 +29,19 @@ fn scene() -> Scene {
         project: Project::load(&demo_project()).unwrap(),
         dir,
     }
+}
+
+/// Two published versions of the seed data (entries 1 and 2).
+async fn two_versions(
+    location: &Location,
+    raw: &Location,
+    project: &Project,
+) -> (RunReport, RunReport) {
+    let first = run(raw, location, project, &RunOptions::default())
+        .await
+        .unwrap();
+    let second = run(raw, location, project, &forced()).await.unwrap();
+    (first, second)
 }
 
 fn keep(n: usize) -> RunOptions {
@@ -261,10 +276,7 @@ async fn a_damaged_newest_manifest_falls_back_and_the_next_run_repairs_it() {
         project,
         warehouse,
     } = scene();
-    let first = run(&raw, &location, &project, &RunOptions::default())
-        .await
-        .unwrap();
-    let second = run(&raw, &location, &project, &forced()).await.unwrap();
+    let (first, second) = two_versions(&location, &raw, &project).await;
     assert_eq!(manifest(&location).await.version, second.version);
 
     // A torn write: the newest entry cut in the middle.
@@ -308,10 +320,7 @@ async fn readers_read_exactly_the_listed_files_and_skip_an_incomplete_version() 
         project,
         warehouse,
     } = scene();
-    let first = run(&raw, &location, &project, &RunOptions::default())
-        .await
-        .unwrap();
-    let second = run(&raw, &location, &project, &forced()).await.unwrap();
+    let (first, second) = two_versions(&location, &raw, &project).await;
     let listed = manifest(&location).await.tables["fact_orders"]
         .files
         .clone()
