@@ -332,7 +332,13 @@ impl Warehouse {
             }
         }
         crate::failpoint("after_publish");
-        self.location.sync(&path).await
+        self.location.sync(&path).await?;
+        if manifest.sequence == 1 {
+            // The log now holds the current version; a format-1 manifest left beside it would
+            // show older binaries a stale version whose files clean-up may remove.
+            self.location.delete(LEGACY_MANIFEST).await?;
+        }
+        Ok(())
     }
 
     /// Remove versions that are neither among the `keep` newest published ones, nor newer than

@@ -394,4 +394,12 @@ async fn a_warehouse_published_before_the_log_is_read_and_upgraded() {
     let upgraded = manifest(&location).await;
     assert_eq!((upgraded.sequence, upgraded.version), (1, next.version));
     assert_eq!(upgraded.history[1], first.version);
+    assert!(
+        location
+            .read_optional("_boltic/manifest.json")
+            .await
+            .unwrap()
+            .is_none(),
+        "the format-1 manifest is gone once the log holds the current version"
+    );
 }
