@@ -267,19 +267,22 @@ class Warehouse:
 
     def _source(self, entry):
         files = entry.get("files") or []
-        if files:
-            paths = []
-            for f in files:
-                f = f if isinstance(f, str) else (f.get("path") or f.get("name"))
-                # Relative to the warehouse (as documented), else to the table's folder.
-                direct = os.path.join(self.root, f)
-                inside = os.path.join(self.root, entry["path"], f)
-                paths.append(inside if not os.path.exists(direct) and os.path.exists(inside)
-                             else direct)
+        if files:  # format 2: exactly the listed files, each relative to the warehouse
+            paths = (os.path.join(self.root, f["path"]) for f in files)
             return "read_parquet([%s])" % ", ".join(f"'{p}'" for p in paths)
         folder = os.path.join(self.root, entry["path"])
         pattern = os.path.join(folder, "*.parquet") if os.path.isdir(folder) else folder
         return f"read_parquet('{pattern}')"
+
+    def _load(self, path):
+        """Read one manifest entry and remember its tables; None when it does not parse."""
+        try:
+            with open(path) as f:
+                m = json.load(f)
+        except (OSError, ValueError):
+            return None
+        self._add(m)
+        return m
 
     def _add(self, manifest):
         with self.lock:
@@ -291,13 +294,9 @@ class Warehouse:
         """The newest manifest's version (re-read every time); an entry that does not read
         whole is skipped for its predecessor, as the server does."""
         for path in self._manifests():
-            try:
-                with open(path) as f:
-                    m = json.load(f)
-            except (OSError, ValueError):
-                continue
-            self._add(m)
-            return m["version"]
+            m = self._load(path)
+            if m is not None:
+                return m["version"]
         return None
 
     def tables(self, version):
@@ -309,12 +308,7 @@ class Warehouse:
             if path in self.read and not path.endswith("manifest.json"):
                 continue
             self.read.add(path)
-            try:
-                with open(path) as f:
-                    m = json.load(f)
-            except (OSError, ValueError):
-                continue
-            self._add(m)
+            self._load(path)
         with self.lock:
             if version in self.known:
                 return self.known[version]
