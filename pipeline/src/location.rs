@@ -269,27 +269,35 @@ impl Location {
 
     /// Every file under `relative`, sorted by path.
     pub async fn list_files(&self, relative: &str) -> Result<Vec<FileMeta>> {
-        let prefix = self.path(relative);
-        let mut files: Vec<FileMeta> = self
-            .store
-            .list(Some(&prefix))
-            .map_ok(|meta| self.file_meta(meta))
-            .try_collect()
-            .await?;
-        files.sort_by(|a, b| a.path.cmp(&b.path));
-        Ok(files)
+        let objects = self.list_objects(relative).await?;
+        Ok(objects
+            .into_iter()
+            .map(|meta| self.file_meta(meta))
+            .collect())
     }
 
-    fn file_meta(&self, meta: ObjectMeta) -> FileMeta {
-        let path = match meta.location.prefix_match(&self.prefix) {
+    /// The store's own listing of every object under `relative`, sorted by path.
+    pub async fn list_objects(&self, relative: &str) -> Result<Vec<ObjectMeta>> {
+        let prefix = self.path(relative);
+        let mut objects: Vec<ObjectMeta> = self.store.list(Some(&prefix)).try_collect().await?;
+        objects.sort_by(|a, b| a.location.cmp(&b.location));
+        Ok(objects)
+    }
+
+    /// `meta`'s path relative to this location.
+    pub fn relative_path(&self, meta: &ObjectMeta) -> String {
+        match meta.location.prefix_match(&self.prefix) {
             Some(parts) => parts
                 .map(|p| p.as_ref().to_string())
                 .collect::<Vec<_>>()
                 .join("/"),
             None => meta.location.to_string(),
-        };
+        }
+    }
+
+    fn file_meta(&self, meta: ObjectMeta) -> FileMeta {
         FileMeta {
-            path,
+            path: self.relative_path(&meta),
             size: meta.size,
             e_tag: meta.e_tag,
         }

@@ -26,8 +26,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use datafusion::datasource::listing::{ListingTable, ListingTableConfig, ListingTableUrl};
+use datafusion::execution::cache::TableScopedPath;
+use datafusion::execution::cache::cache_manager::CachedFileList;
 use datafusion::execution::options::ReadOptions;
 use datafusion::prelude::{ParquetReadOptions, SessionContext};
+use object_store::ObjectMeta;
 use serde::{Deserialize, Serialize};
 
 pub use self::lease::{ReaderLease, RunLease};
@@ -388,29 +391,67 @@ impl Warehouse {
 
     /// Register every table of `manifest` in a DataFusion session under its own name: exactly
     /// the files the manifest lists (format 2), or the table's folder (format 1).
+    ///
+    /// When the table's folder holds exactly the listed files (the normal case) it is
+    /// registered as a folder whose listing is seeded, once, with those files: queries then
+    /// neither list nor `HEAD` anything, as fast as a plain folder table. Otherwise (a stray
+    /// file, a listing that lags) each file is registered on its own, which costs one `HEAD` per
+    /// file per query but still reads exactly the manifest's files.
     pub async fn register(&self, ctx: &SessionContext, manifest: &Manifest) -> Result<()> {
         self.location.register(ctx);
         let state = ctx.state();
+        let options = ParquetReadOptions::default()
+            .to_listing_options(&ctx.copied_config(), ctx.copied_table_options());
         for (name, table) in &manifest.tables {
             ctx.deregister_table(name.as_str())?;
-            let files = table.files.as_deref().unwrap_or_default();
-            if files.is_empty() {
+            let folder = format!("{}/", table.path.trim_end_matches('/'));
+            let Some(files) = table.files.as_deref().filter(|f| !f.is_empty()) else {
                 ctx.register_parquet(
                     name.as_str(),
-                    self.location.url(&table.path),
+                    self.location.url(&folder),
                     ParquetReadOptions::default(),
                 )
                 .await?;
                 continue;
-            }
-            let urls = files
-                .iter()
-                .map(|f| ListingTableUrl::parse(self.location.url(&f.path)))
-                .collect::<datafusion::error::Result<Vec<_>>>()?;
-            let options = ParquetReadOptions::default()
-                .to_listing_options(&ctx.copied_config(), ctx.copied_table_options());
-            let config = ListingTableConfig::new_with_multi_paths(urls)
-                .with_listing_options(options)
+            };
+            let listed: Vec<ObjectMeta> = self
+                .location
+                .list_objects(&folder)
+                .await?
+                .into_iter()
+                .filter(|meta| meta.location.as_ref().ends_with(&options.file_extension))
+                .collect();
+            let wanted: BTreeMap<&str, u64> =
+                files.iter().map(|f| (f.path.as_str(), f.size)).collect();
+            let exact = listed.len() == wanted.len()
+                && listed.iter().all(|meta| {
+                    wanted.get(self.location.relative_path(meta).as_str()) == Some(&meta.size)
+                });
+            let config = if exact {
+                let url = ListingTableUrl::parse(self.location.url(&folder))?;
+                if let Some(cache) = state.runtime_env().cache_manager.get_list_files_cache() {
+                    let key = TableScopedPath {
+                        table: None,
+                        path: url.prefix().clone(),
+                    };
+                    cache.put(&key, CachedFileList::from(listed));
+                }
+                ListingTableConfig::new(url)
+            } else {
+                tracing::warn!(
+                    table = name.as_str(),
+                    folder = folder.as_str(),
+                    "the table's folder does not hold exactly the manifest's files; \
+                     reading the listed files one by one"
+                );
+                let urls = files
+                    .iter()
+                    .map(|f| ListingTableUrl::parse(self.location.url(&f.path)))
+                    .collect::<datafusion::error::Result<Vec<_>>>()?;
+                ListingTableConfig::new_with_multi_paths(urls)
+            };
+            let config = config
+                .with_listing_options(options.clone())
                 .infer_schema(&state)
                 .await?;
             let provider = ListingTable::try_new(config)?

@@ -56,6 +56,11 @@ pub async fn query(warehouse: &Location, sql: &str) -> Vec<Vec<String>> {
     let wh = Warehouse::new(warehouse.clone());
     let manifest = wh.current().await.expect("manifest").expect("published");
     wh.register(&ctx, &manifest).await.expect("register tables");
+    query_in(&ctx, sql).await
+}
+
+/// Run `sql` in a session whose tables are already registered; rows as text.
+pub async fn query_in(ctx: &SessionContext, sql: &str) -> Vec<Vec<String>> {
     let batches = ctx
         .sql(sql)
         .await
