@@ -33,9 +33,15 @@ enum Command {
         #[arg(long, default_value = "data/raw")]
         out: String,
         /// The last day with trips (YYYY-MM-DD); the data covers the two years before it
-        /// [default: today, so that "last 12 months" finds data].
+        /// [default: today, so that "last 12 months" finds data]. With --batches, the day of
+        /// the last batch (trips announced in a batch depart within 30 days after it).
         #[arg(long)]
         last_day: Option<chrono::NaiveDate>,
+        /// Daily batches after an initial load: write <table>/load_date=<YYYY-MM-DD>/<file>
+        /// folders instead of flat files, each batch with about 1% new orders, trips and
+        /// customers, status changes, changed customers, late rows and one re-sent file.
+        #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=i64::from(boltic_pipeline::generate::MAX_BATCHES)))]
+        batches: u32,
     },
     /// Check a project: semantic model, SQL models and, with a warehouse, every field against
     /// the published schema. Prints compiler-style diagnostics; exits 1 on any error.
@@ -183,9 +189,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             seed,
             out,
             last_day,
+            batches,
         } => {
             let last_day = last_day.unwrap_or_else(|| chrono::Utc::now().date_naive());
-            generate(orders, seed, last_day, &out, &progress).await
+            generate(orders, seed, last_day, batches, &out, &progress).await
         }
         Command::Pipeline { command } => pipeline(command, &progress).await,
         Command::Users { database, command } => {
@@ -246,28 +253,38 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// `boltic generate`: write the raw files.
+/// `boltic generate`: write the raw files, flat or as an initial load plus daily batches.
 async fn generate(
     orders: u64,
     seed: u64,
     last_day: chrono::NaiveDate,
+    batches: u32,
     out: &str,
     progress: &Progress,
 ) -> anyhow::Result<ExitCode> {
     let location = Location::parse(out)?;
     let started = std::time::Instant::now();
-    let summary =
-        boltic_pipeline::generate::generate_until(&location, orders, seed, last_day, progress)
-            .await?;
-    let bytes: u64 = summary.files.iter().map(|(_, b)| b).sum();
+    let summary = boltic_pipeline::generate::generate_loads(
+        &location, orders, seed, last_day, batches, progress,
+    )
+    .await?;
+    let loads = match summary.loads() {
+        dates if dates.is_empty() => String::new(),
+        dates => format!(
+            " in {} loads ({} to {})",
+            dates.len(),
+            dates[0],
+            dates[dates.len() - 1]
+        ),
+    };
     println!(
-        "wrote {} orders, {} trips, {} customers, {} customer groups, {} aeroplanes ({:.1} MiB) to '{}' in {:.1}s",
+        "wrote {} orders, {} trips, {} customers, {} customer groups, {} aeroplanes ({:.1} MiB){loads} to '{}' in {:.1}s",
         summary.scale.orders,
         summary.scale.trips,
         summary.scale.customers,
         summary.scale.customer_groups,
         summary.scale.aeroplanes,
-        bytes as f64 / (1024.0 * 1024.0),
+        summary.bytes() as f64 / (1024.0 * 1024.0),
         out,
         started.elapsed().as_secs_f64()
     );

@@ -5,7 +5,7 @@
 //! - [`catalogue`]: reference data shared by the generator and the cleaners: the aeroplane models,
 //!   the cities, the raw files' names and exact headers.
 //! - [`generate`]: the raw data generator (CSV files and the JSON catalogue, any scale, dirt
-//!   included).
+//!   included), as flat files or as an initial load plus daily batches in load folders.
 //! - `catalogue_file`: the JSON aeroplane catalogue, written by the generator and read back
 //!   (flattened) into the `aeroplane_models` table.
 //! - `clean`: the cleaning rules, one cleaner per raw CSV file.

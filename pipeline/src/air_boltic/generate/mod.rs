@@ -8,6 +8,11 @@
 //! and an order can re-derive the attributes of its trip without keeping trips in memory.
 //! Memory stays constant from 1k to 100M orders: rows stream through a small buffer straight
 //! into the object store (multipart upload above a few MiB).
+//!
+//! [`generate_loads`] can instead write the same tables as an initial load plus daily batches,
+//! one hive-style folder per table and load (`order/load_date=2024-12-21/order.csv`): new rows,
+//! changed customers, orders whose status moves on, late-arriving rows and a re-delivered file
+//! (see [`batches`]). [`list_loads`] finds such loads under a raw location.
 
 use std::io::Write;
 
@@ -28,6 +33,12 @@ use crate::error::{PipelineError, Result};
 use crate::extract::reader::RawFile;
 use crate::location::Location;
 use crate::progress::Progress;
+
+pub mod batches;
+mod loads;
+
+pub use batches::MAX_BATCHES;
+pub use loads::{RawLoad, list_loads, load_folder, parse_load_folder};
 
 /// How much data to make.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -60,15 +71,45 @@ impl Scale {
     }
 }
 
+/// One file `generate` wrote.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GeneratedFile {
+    /// Slash-separated path relative to the output location (`order.csv`, or
+    /// `order/load_date=2024-12-21/order.csv` in a load).
+    pub path: String,
+    /// The load the file belongs to; `None` in the flat layout.
+    pub load_date: Option<NaiveDate>,
+    /// Bytes written.
+    pub bytes: u64,
+    /// Data rows (CSV lines after the header; aeroplane models for the JSON catalogue).
+    pub rows: u64,
+}
+
 /// What `generate` wrote.
 #[derive(Debug, Clone, Serialize)]
 pub struct GenerateSummary {
-    /// Row counts.
+    /// Distinct keys per table once every load is read.
     pub scale: Scale,
     /// Seed used.
     pub seed: u64,
-    /// Bytes written per file.
-    pub files: Vec<(String, u64)>,
+    /// Daily batches after the initial load (0: the flat layout, no loads).
+    pub batches: u32,
+    /// Every file written, by load date (oldest first) and path.
+    pub files: Vec<GeneratedFile>,
+}
+
+impl GenerateSummary {
+    /// Bytes written in all.
+    pub fn bytes(&self) -> u64 {
+        self.files.iter().map(|f| f.bytes).sum()
+    }
+
+    /// The load dates written, oldest first (empty for the flat layout).
+    pub fn loads(&self) -> Vec<NaiveDate> {
+        let mut dates: Vec<NaiveDate> = self.files.iter().filter_map(|f| f.load_date).collect();
+        dates.dedup();
+        dates
+    }
 }
 
 const SALT_GROUP: u64 = 0x9E37_79B9_7F4A_7C15;
@@ -115,7 +156,7 @@ pub async fn generate_until(
     let catalogue = catalogue_json()?;
     out.write(raw::MODEL_CATALOGUE, catalogue.clone()).await?;
 
-    type Fill = fn(&Generator, &mut CsvWriter, &ProgressBar) -> csv::Result<()>;
+    type Fill = fn(&Generator, &mut CsvWriter, &ProgressBar) -> csv::Result<u64>;
     let tables: [(RawFile, u64, Fill); 5] = [
         (
             raw::CUSTOMER_GROUP,
@@ -127,24 +168,58 @@ pub async fn generate_until(
         (raw::TRIP, scale.trips, Generator::trips),
         (raw::ORDER, scale.orders, Generator::orders),
     ];
-    let writes = tables.iter().map(|&(file, rows, fill)| {
+    let writes = tables.iter().map(|&((file, header), rows, fill)| {
         let g = generator.clone();
-        write_csv(
-            out,
-            file,
-            progress.rows(file.0, Some(rows)),
-            move |w, bar| fill(&g, w, bar),
-        )
+        let bar = progress.rows(file, Some(rows));
+        write_csv(out, file, header, bar, move |w, bar| {
+            let rows = fill(&g, w, bar)?;
+            bar.finish();
+            Ok(rows)
+        })
     });
-    let sizes = futures::future::try_join_all(writes).await?;
+    let written = futures::future::try_join_all(writes).await?;
 
-    let mut files: Vec<(String, u64)> = tables
+    let mut files: Vec<GeneratedFile> = tables
         .iter()
-        .zip(sizes)
-        .map(|((file, _, _), size)| (file.0.to_string(), size))
+        .zip(written)
+        .map(|(((file, _), _, _), (bytes, rows))| GeneratedFile {
+            path: file.to_string(),
+            load_date: None,
+            bytes,
+            rows,
+        })
         .collect();
-    files.push((raw::MODEL_CATALOGUE.into(), catalogue.len() as u64));
-    Ok(GenerateSummary { scale, seed, files })
+    files.push(GeneratedFile {
+        path: raw::MODEL_CATALOGUE.into(),
+        load_date: None,
+        bytes: catalogue.len() as u64,
+        rows: MODELS.len() as u64,
+    });
+    Ok(GenerateSummary {
+        scale,
+        seed,
+        batches: 0,
+        files,
+    })
+}
+
+/// [`generate_until`] as an initial load plus `batches` daily batches, the last one on
+/// `last_day`, each in `<table>/load_date=<YYYY-MM-DD>/` folders (see [`batches`]); with
+/// `batches` 0, exactly the flat files of [`generate_until`]. A pure function of
+/// `(orders, seed, last_day, batches)`.
+pub async fn generate_loads(
+    out: &Location,
+    orders: u64,
+    seed: u64,
+    last_day: NaiveDate,
+    batches: u32,
+    progress: &Progress,
+) -> Result<GenerateSummary> {
+    if batches == 0 {
+        generate_until(out, orders, seed, last_day, progress).await
+    } else {
+        batches::generate_batches(out, orders, seed, last_day, batches, progress).await
+    }
 }
 
 /// Buffers CSV text and hands it to the uploader in chunks.
@@ -180,19 +255,21 @@ impl Write for ChunkSink {
 
 type CsvWriter = csv::Writer<ChunkSink>;
 
-/// Run `fill` on a blocking thread, streaming what it writes into `file` under `out`.
+/// Run `fill` on a blocking thread, streaming the header and what it writes into `path` under
+/// `out`; bytes written and the rows `fill` reports.
 async fn write_csv<F>(
     out: &Location,
-    (file, header): (&str, &[&str]),
+    path: &str,
+    header: &[&str],
     bar: ProgressBar,
     fill: F,
-) -> Result<u64>
+) -> Result<(u64, u64)>
 where
-    F: FnOnce(&mut CsvWriter, &ProgressBar) -> csv::Result<()> + Send + 'static,
+    F: FnOnce(&mut CsvWriter, &ProgressBar) -> csv::Result<u64> + Send + 'static,
 {
     let (tx, mut rx) = mpsc::channel::<Bytes>(4);
     let header: Vec<String> = header.iter().map(|h| h.to_string()).collect();
-    let producer = tokio::task::spawn_blocking(move || -> csv::Result<()> {
+    let producer = tokio::task::spawn_blocking(move || -> csv::Result<u64> {
         let mut writer = csv::WriterBuilder::new()
             .terminator(csv::Terminator::Any(b'\n'))
             .from_writer(ChunkSink {
@@ -200,28 +277,27 @@ where
                 tx,
             });
         writer.write_record(&header)?;
-        fill(&mut writer, &bar)?;
+        let rows = fill(&mut writer, &bar)?;
         writer.flush()?;
-        bar.finish();
-        Ok(())
+        Ok(rows)
     });
-    let mut upload = BufWriter::new(out.store().clone(), out.path(file));
+    let mut upload = BufWriter::new(out.store().clone(), out.path(path));
     let mut written = 0u64;
     while let Some(chunk) = rx.recv().await {
         written += chunk.len() as u64;
         upload.write_all(&chunk).await?;
     }
     match producer.await {
-        Ok(Ok(())) => {
+        Ok(Ok(rows)) => {
             upload.shutdown().await?;
-            Ok(written)
+            Ok((written, rows))
         }
         Ok(Err(e)) => {
             upload.abort().await?;
-            Err(PipelineError::Internal(format!("writing '{file}': {e}")))
+            Err(PipelineError::Internal(format!("writing '{path}': {e}")))
         }
         Err(e) => Err(PipelineError::Internal(format!(
-            "generator for '{file}' died: {e}"
+            "generator for '{path}' died: {e}"
         ))),
     }
 }
@@ -309,13 +385,14 @@ fn phone(rng: &mut SmallRng) -> String {
 /// Rows between two moves of a progress bar.
 const BAR_STEP: u64 = 65_536;
 
-/// Write rows `1..=count` with `row`, moving `bar` every `step` rows and to `count` at the end.
+/// Write rows `1..=count` with `row`, moving `bar` every `step` rows and to `count` at the end;
+/// the rows written.
 fn each_row(
     count: u64,
     step: u64,
     bar: &ProgressBar,
     mut row: impl FnMut(u64) -> csv::Result<()>,
-) -> csv::Result<()> {
+) -> csv::Result<u64> {
     for id in 1..=count {
         row(id)?;
         if id.is_multiple_of(step) {
@@ -323,7 +400,7 @@ fn each_row(
         }
     }
     bar.set_position(count);
-    Ok(())
+    Ok(count)
 }
 
 #[derive(Debug, Clone)]
@@ -334,6 +411,8 @@ struct Generator {
     cities: WeightedIndex<u32>,
     first_day: NaiveDate,
     days: i64,
+    /// The loads, when writing daily batches.
+    batches: Option<std::sync::Arc<batches::Batches>>,
 }
 
 /// What an order needs to know about its trip.
@@ -345,6 +424,100 @@ struct Trip {
     start: NaiveDateTime,
     end: NaiveDateTime,
     minutes: i64,
+}
+
+/// A customer row, before it is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Customer {
+    first: &'static str,
+    last: &'static str,
+    group: String,
+    email: String,
+    phone: String,
+}
+
+impl Customer {
+    fn write(&self, id: u64, w: &mut CsvWriter) -> csv::Result<()> {
+        w.write_record([
+            id.to_string().as_str(),
+            &format!("{} {}", self.first, self.last),
+            &self.group,
+            &self.email,
+            &self.phone,
+        ])
+    }
+}
+
+/// An order row, before it is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Order {
+    customer: u64,
+    trip_id: u64,
+    price: u64,
+    seat: String,
+    status: &'static str,
+}
+
+impl Order {
+    fn write(&self, id: u64, w: &mut CsvWriter) -> csv::Result<()> {
+        w.write_record([
+            id.to_string().as_str(),
+            &self.customer.to_string(),
+            &self.trip_id.to_string(),
+            &self.price.to_string(),
+            &self.seat,
+            self.status,
+        ])
+    }
+}
+
+/// A customer's group: none, one that does not exist, or a real one (the first ones are the
+/// biggest).
+fn customer_group(rng: &mut SmallRng, groups: u64) -> String {
+    match rng.random_range(0..1000) {
+        0..220 => String::new(),                                     // no group
+        220..250 => (groups + rng.random_range(1..=50)).to_string(), // points at a missing group
+        _ => (1 + (groups as f64 * rng.random::<f64>().powi(2)) as u64)
+            .min(groups)
+            .to_string(),
+    }
+}
+
+/// A customer's email, sometimes missing, mixed case or padded.
+fn customer_email(rng: &mut SmallRng, first: &str, last: &str, id: u64) -> String {
+    match rng.random_range(0..1000) {
+        0..60 => String::new(),
+        roll => {
+            let mut email = format!(
+                "{}.{}{}@{}",
+                first.to_lowercase(),
+                last.to_lowercase(),
+                if rng.random_bool(0.5) {
+                    (id % 1000).to_string()
+                } else {
+                    String::new()
+                },
+                DOMAINS[rng.random_range(0..DOMAINS.len())]
+            );
+            if roll < 80 {
+                email = format!("{first}.{last}@{}", DOMAINS[0]); // mixed case
+            }
+            if roll % 3 == 0 {
+                // padded to a fixed width, as in the original export
+                email = format!("{email:<28}");
+            }
+            email
+        }
+    }
+}
+
+/// A customer's phone number, sometimes missing.
+fn customer_phone(rng: &mut SmallRng) -> String {
+    if rng.random_range(0..100) < 9 {
+        String::new()
+    } else {
+        phone(rng)
+    }
 }
 
 impl Generator {
@@ -360,10 +533,11 @@ impl Generator {
             cities,
             first_day: last_day - Duration::days(DAYS - 1),
             days: DAYS,
+            batches: None,
         }
     }
 
-    fn customer_groups(&self, w: &mut CsvWriter, bar: &ProgressBar) -> csv::Result<()> {
+    fn customer_groups(&self, w: &mut CsvWriter, bar: &ProgressBar) -> csv::Result<u64> {
         each_row(self.scale.customer_groups, 4096, bar, |id| {
             let mut rng = row_rng(self.seed, SALT_GROUP, id);
             let word = GROUP_WORDS[rng.random_range(0..GROUP_WORDS.len())];
@@ -397,50 +571,26 @@ impl Generator {
         })
     }
 
-    fn customers(&self, w: &mut CsvWriter, bar: &ProgressBar) -> csv::Result<()> {
-        let groups = self.scale.customer_groups;
+    /// Customer `id` as first delivered.
+    fn customer(&self, id: u64) -> Customer {
+        let mut rng = row_rng(self.seed, SALT_CUSTOMER, id);
+        let first = FIRST_NAMES[rng.random_range(0..FIRST_NAMES.len())];
+        let last = LAST_NAMES[rng.random_range(0..LAST_NAMES.len())];
+        let group = customer_group(&mut rng, self.scale.customer_groups);
+        let email = customer_email(&mut rng, first, last, id);
+        let phone = customer_phone(&mut rng);
+        Customer {
+            first,
+            last,
+            group,
+            email,
+            phone,
+        }
+    }
+
+    fn customers(&self, w: &mut CsvWriter, bar: &ProgressBar) -> csv::Result<u64> {
         each_row(self.scale.customers, BAR_STEP, bar, |id| {
-            let mut rng = row_rng(self.seed, SALT_CUSTOMER, id);
-            let first = FIRST_NAMES[rng.random_range(0..FIRST_NAMES.len())];
-            let last = LAST_NAMES[rng.random_range(0..LAST_NAMES.len())];
-            let name = format!("{first} {last}");
-            let group = match rng.random_range(0..1000) {
-                0..220 => String::new(),                                     // no group
-                220..250 => (groups + rng.random_range(1..=50)).to_string(), // points at a missing group
-                _ => (1 + (groups as f64 * rng.random::<f64>().powi(2)) as u64)
-                    .min(groups)
-                    .to_string(),
-            };
-            let email = match rng.random_range(0..1000) {
-                0..60 => String::new(),
-                roll => {
-                    let mut email = format!(
-                        "{}.{}{}@{}",
-                        first.to_lowercase(),
-                        last.to_lowercase(),
-                        if rng.random_bool(0.5) {
-                            (id % 1000).to_string()
-                        } else {
-                            String::new()
-                        },
-                        DOMAINS[rng.random_range(0..DOMAINS.len())]
-                    );
-                    if roll < 80 {
-                        email = format!("{first}.{last}@{}", DOMAINS[0]); // mixed case
-                    }
-                    if roll % 3 == 0 {
-                        // padded to a fixed width, as in the original export
-                        email = format!("{email:<28}");
-                    }
-                    email
-                }
-            };
-            let phone = if rng.random_range(0..100) < 9 {
-                String::new()
-            } else {
-                phone(&mut rng)
-            };
-            w.write_record([id.to_string().as_str(), &name, &group, &email, &phone])
+            self.customer(id).write(id, w)
         })
     }
 
@@ -454,7 +604,7 @@ impl Generator {
         }
     }
 
-    fn aeroplanes(&self, w: &mut CsvWriter, bar: &ProgressBar) -> csv::Result<()> {
+    fn aeroplanes(&self, w: &mut CsvWriter, bar: &ProgressBar) -> csv::Result<u64> {
         each_row(self.scale.aeroplanes, BAR_STEP, bar, |id| {
             let (manufacturer, model) = match self.aeroplane_model(id) {
                 Ok(i) => (MODELS[i].manufacturer, MODELS[i].model),
@@ -472,9 +622,15 @@ impl Generator {
             destination = self.cities.sample(&mut rng);
         }
         let aeroplane_id = rng.random_range(1..=self.scale.aeroplanes);
+        // A trip announced in a daily batch departs in the days after it; others in two years.
+        let (first_day, days) = self
+            .batches
+            .as_ref()
+            .and_then(|b| b.trip_days(id))
+            .unwrap_or((self.first_day, self.days));
         // Seasonality: accept a day with a probability that peaks in July and on Fridays.
         let day = loop {
-            let day = self.first_day + Duration::days(rng.random_range(0..self.days));
+            let day = first_day + Duration::days(rng.random_range(0..days));
             let season =
                 (2.0 * std::f64::consts::PI * (day.ordinal() as f64 - 196.0) / 365.0).cos();
             let weekday = if day.weekday().num_days_from_monday() == 4 {
@@ -506,53 +662,72 @@ impl Generator {
         }
     }
 
-    fn trips(&self, w: &mut CsvWriter, bar: &ProgressBar) -> csv::Result<()> {
-        each_row(self.scale.trips, BAR_STEP, bar, |id| {
-            let trip = self.trip(id);
-            w.write_record([
-                id.to_string().as_str(),
-                CITIES[trip.origin].name,
-                CITIES[trip.destination].name,
-                &trip.aeroplane_id.to_string(),
-                &trip.start.format(raw::TIMESTAMP_FORMAT).to_string(),
-                &trip.end.format(raw::TIMESTAMP_FORMAT).to_string(),
-            ])
-        })
+    fn write_trip(&self, id: u64, w: &mut CsvWriter) -> csv::Result<()> {
+        let trip = self.trip(id);
+        w.write_record([
+            id.to_string().as_str(),
+            CITIES[trip.origin].name,
+            CITIES[trip.destination].name,
+            &trip.aeroplane_id.to_string(),
+            &trip.start.format(raw::TIMESTAMP_FORMAT).to_string(),
+            &trip.end.format(raw::TIMESTAMP_FORMAT).to_string(),
+        ])
     }
 
-    fn orders(&self, w: &mut CsvWriter, bar: &ProgressBar) -> csv::Result<()> {
-        let customers = self.scale.customers;
+    fn trips(&self, w: &mut CsvWriter, bar: &ProgressBar) -> csv::Result<u64> {
+        each_row(self.scale.trips, BAR_STEP, bar, |id| self.write_trip(id, w))
+    }
+
+    /// Order `id` as first delivered. With daily batches, the customers and trips it may book
+    /// are those delivered by its load, and its batch plan may pick its trip, customer and
+    /// status.
+    fn order(&self, id: u64) -> Order {
+        let mut rng = row_rng(self.seed, SALT_ORDER, id);
+        let (customers, trips, plan) = match &self.batches {
+            None => (self.scale.customers, self.scale.trips, None),
+            Some(b) => {
+                let (customers, trips) = b.known_to_order(id);
+                (customers, trips, Some(b.order_plan(self.seed, id)))
+            }
+        };
+        // Power law: the most loyal 1% of customers place about a fifth of the orders.
+        let mut customer =
+            (1 + ((customers as f64) * rng.random::<f64>().powi(3)) as u64).min(customers);
+        let mut trip_id = rng.random_range(1..=trips);
+        if let Some(plan) = &plan {
+            customer = plan.customer.unwrap_or(customer);
+            trip_id = plan.trip.unwrap_or(trip_id);
+        }
+        let trip = self.trip(trip_id);
+        let seats = match self.aeroplane_model(trip.aeroplane_id) {
+            Ok(i) => MODELS[i].max_seats,
+            Err(_) => 180,
+        };
+        let price =
+            (40.0 + trip.minutes as f64 * rng.random_range(1.2..2.6)).round() as u64 / 10 * 10;
+        let seat = format!(
+            "{}{}",
+            rng.random_range(1..=(seats / 6).max(1)),
+            char::from(b'A' + rng.random_range(0..6u8))
+        );
+        let status = match rng.random_range(0..1000) {
+            0..8 => "finished",
+            8..720 => "Finished",
+            720..900 => "Booked",
+            _ => "Cancelled",
+        };
+        Order {
+            customer,
+            trip_id,
+            price,
+            seat,
+            status: plan.and_then(|p| p.status).unwrap_or(status),
+        }
+    }
+
+    fn orders(&self, w: &mut CsvWriter, bar: &ProgressBar) -> csv::Result<u64> {
         each_row(self.scale.orders, BAR_STEP, bar, |id| {
-            let mut rng = row_rng(self.seed, SALT_ORDER, id);
-            // Power law: the most loyal 1% of customers place about a fifth of the orders.
-            let customer = 1 + ((customers as f64) * rng.random::<f64>().powi(3)) as u64;
-            let trip_id = rng.random_range(1..=self.scale.trips);
-            let trip = self.trip(trip_id);
-            let seats = match self.aeroplane_model(trip.aeroplane_id) {
-                Ok(i) => MODELS[i].max_seats,
-                Err(_) => 180,
-            };
-            let price =
-                (40.0 + trip.minutes as f64 * rng.random_range(1.2..2.6)).round() as u64 / 10 * 10;
-            let seat = format!(
-                "{}{}",
-                rng.random_range(1..=(seats / 6).max(1)),
-                char::from(b'A' + rng.random_range(0..6u8))
-            );
-            let status = match rng.random_range(0..1000) {
-                0..8 => "finished",
-                8..720 => "Finished",
-                720..900 => "Booked",
-                _ => "Cancelled",
-            };
-            w.write_record([
-                id.to_string().as_str(),
-                &customer.min(customers).to_string(),
-                &trip_id.to_string(),
-                &price.to_string(),
-                &seat,
-                status,
-            ])
+            self.order(id).write(id, w)
         })
     }
 }
