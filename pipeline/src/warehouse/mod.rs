@@ -28,9 +28,12 @@ use std::sync::Arc;
 use datafusion::datasource::listing::{ListingTable, ListingTableConfig, ListingTableUrl};
 use datafusion::execution::cache::TableScopedPath;
 use datafusion::execution::cache::cache_manager::CachedFileList;
+use datafusion::execution::cache::{Cache, CacheKey, CacheValue};
 use datafusion::execution::options::ReadOptions;
+use datafusion::execution::runtime_env::RuntimeEnv;
 use datafusion::prelude::{ParquetReadOptions, SessionContext};
 use object_store::ObjectMeta;
+use object_store::path::Path;
 use serde::{Deserialize, Serialize};
 
 pub use self::lease::{ReaderLease, RunLease};
@@ -460,4 +463,37 @@ impl Warehouse {
         }
         Ok(())
     }
+
+    /// Drop what DataFusion's runtime caches hold about files outside the tables of `serving`:
+    /// listings, file statistics and Parquet footers are keyed by path, and every publish
+    /// brings new paths, so a long-running server sharing one runtime across versions would
+    /// otherwise fill them (up to ~70 MiB) with versions it no longer reads. Returns how many
+    /// entries were dropped.
+    pub fn forget_other_versions(&self, runtime: &RuntimeEnv, serving: &[&Manifest]) -> usize {
+        let kept: Vec<Path> = serving
+            .iter()
+            .flat_map(|m| m.tables.values())
+            .map(|t| self.location.path(&t.path))
+            .collect();
+        let stale = |path: &Path| !kept.iter().any(|folder| path.prefix_matches(folder));
+        let caches = &runtime.cache_manager;
+        let mut dropped = 0;
+        if let Some(cache) = caches.get_list_files_cache() {
+            dropped += forget(cache.as_ref(), |key: &TableScopedPath| stale(&key.path));
+        }
+        if let Some(cache) = caches.get_file_statistic_cache() {
+            dropped += forget(cache.as_ref(), |key: &TableScopedPath| stale(&key.path));
+        }
+        dropped += forget(caches.get_file_metadata_cache().as_ref(), stale);
+        dropped
+    }
+}
+
+/// Remove the entries of `cache` whose key `stale` says; returns how many.
+fn forget<K: CacheKey, V: CacheValue>(
+    cache: &(impl Cache<K, V> + ?Sized),
+    stale: impl Fn(&K) -> bool,
+) -> usize {
+    let keys: Vec<K> = cache.list_entries().into_keys().filter(|k| stale(k)).collect();
+    keys.iter().filter(|k| cache.remove(k).is_some()).count()
 }

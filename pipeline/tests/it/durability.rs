@@ -358,6 +358,54 @@ async fn readers_read_exactly_the_listed_files_and_skip_an_incomplete_version() 
 }
 
 #[tokio::test]
+async fn switching_versions_forgets_what_the_runtime_cached_about_the_old_one() {
+    let Scene {
+        location,
+        raw,
+        project,
+        warehouse,
+        ..
+    } = scene();
+    two_versions(&location, &raw, &project).await;
+    let old = warehouse.entry(1).await.unwrap().manifest.unwrap();
+    let new = warehouse.entry(2).await.unwrap().manifest.unwrap();
+    // Two sessions on one runtime, as the server switches versions: each reads its version.
+    let first = SessionContext::new();
+    let second =
+        SessionContext::new_with_config_rt(Default::default(), first.runtime_env().clone());
+    warehouse.register(&first, &old).await.unwrap();
+    warehouse.register(&second, &new).await.unwrap();
+    let sql = "select count(*) from fact_orders where order_id > 3";
+    assert_eq!(query_in(&first, sql).await, query_in(&second, sql).await);
+    let runtime = first.runtime_env();
+    let footers = || -> Vec<String> {
+        let cache = runtime.cache_manager.get_file_metadata_cache();
+        cache.list_entries().into_keys().map(|p| p.to_string()).collect()
+    };
+    let under = |version: &str| {
+        let folder = format!("versions/{version}/");
+        footers().iter().filter(|p| p.contains(&folder)).count()
+    };
+    assert!(under(&old.version) > 0 && under(&new.version) > 0, "{:?}", footers());
+
+    let before = under(&old.version);
+    let dropped = warehouse.forget_other_versions(&runtime, &[&new]);
+    assert!(dropped >= before, "dropped {dropped} of {before} footers and more");
+    assert_eq!(under(&old.version), 0, "{:?}", footers());
+    assert!(under(&new.version) > 0, "the served version's footers stay");
+    let stats = runtime.cache_manager.get_file_statistic_cache().unwrap();
+    assert!(
+        stats
+            .list_entries()
+            .keys()
+            .all(|k| !k.path.as_ref().contains(&old.version)),
+        "statistics of the old version stay cached"
+    );
+    // The session still answers from the served version.
+    assert_eq!(query_in(&second, sql).await, query_in(&first, sql).await);
+}
+
+#[tokio::test]
 async fn a_warehouse_published_before_the_log_is_read_and_upgraded() {
     let Scene {
         location,

@@ -275,8 +275,12 @@ impl AppState {
             let version = manifest.version.clone();
             match Engine::open_version(&self.warehouse, manifest, self.runtime.clone()).await {
                 Ok(engine) => {
-                    self.engine.store(Some(Arc::new(engine)));
+                    let engine = Arc::new(engine);
+                    self.engine.store(Some(engine.clone()));
                     self.cache.retain_version(&version);
+                    let forgotten =
+                        warehouse.forget_other_versions(&self.runtime, &[engine.manifest()]);
+                    tracing::debug!(forgotten, "runtime cache entries of other versions dropped");
                     *lock(&self.warehouse_problem) = fallback_problem(&skipped, &version);
                     for problem in &skipped {
                         tracing::error!("{problem}; serving version '{version}' instead");
