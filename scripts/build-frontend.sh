@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
 # Builds the web app's browser assets into target/site/pkg, which `boltic serve` serves:
-#   boltic.js + boltic_bg.wasm   the Leptos app compiled with feature `hydrate` (wasm-bindgen, wasm-opt)
+#   boltic.js + boltic_bg.wasm   the Leptos app compiled with feature `hydrate` (wasm-bindgen, wasm-opt):
+#                                what every page runs (the router, the top bar, the start page)
+#   <hash>.wasm                  the code of each lazy route (explore, dashboards, ...) and what
+#                                some of them share, split off by frontend/wasm-split and fetched
+#                                through __wasm_split.______________________.js when a page needs
+#                                it; __wasm_split_manifest.json says which (the server preloads them)
 #   echarts.min.js               Apache ECharts from npm (no CDN at run time), only the chart
 #                                types and components frontend/echarts.js names (esbuild);
 #                                loaded by the first chart a page draws
@@ -29,15 +34,26 @@ if [ ! -x frontend/node_modules/.bin/wasm-opt ] || [ ! -x frontend/node_modules/
   (cd frontend && npm ci --silent --no-audit --no-fund)
 fi
 
+# the splitter: a small build tool of our own (a workspace of its own), built once
+cargo build --release --locked --quiet --manifest-path frontend/wasm-split/Cargo.toml \
+  --target-dir "$target/tools"
+# .cargo/config.toml links the wasm with --emit-relocs, which the splitter needs
 cargo build --locked -p boltic-frontend --lib --target wasm32-unknown-unknown \
   --no-default-features --features hydrate --profile wasm-release
+built="$target/wasm32-unknown-unknown/wasm-release"
 mkdir -p "$out"
-wasm-bindgen --target web --no-typescript --out-dir "$out" --out-name boltic \
-  "$target/wasm32-unknown-unknown/wasm-release/boltic_frontend.wasm"
+rm -f "$out"/*.wasm "$out"/*.wasm.* "$out"/__wasm_split*
+"$target/tools/release/boltic-wasm-split" "$built/boltic_frontend.wasm" "$out" \
+  "$built/boltic_frontend_split.wasm" > "$built/split-modules.txt"
+mapfile -t modules < "$built/split-modules.txt"
+wasm-bindgen --target web --no-typescript --keep-lld-exports --no-demangle --out-dir "$out" \
+  --out-name boltic "$built/boltic_frontend_split.wasm"
 # binaryen from npm: Debian's (version 108) is too old for wasm-bindgen's externref table.
-frontend/node_modules/.bin/wasm-opt -Oz --enable-reference-types --enable-bulk-memory \
-  --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
-  "$out/boltic_bg.wasm" -o "$out/boltic_bg.wasm"
+for wasm in "$out/boltic_bg.wasm" "${modules[@]}"; do
+  frontend/node_modules/.bin/wasm-opt -Oz --enable-reference-types --enable-bulk-memory \
+    --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
+    "$wasm" -o "$wasm" 2> >(grep -v 'unknown name subsection' >&2)
+done
 # only the parts of ECharts the app uses (frontend/echarts.js): half the size of the full build
 echarts_version=$(node -p 'require("./frontend/node_modules/echarts/package.json").version')
 frontend/node_modules/.bin/esbuild frontend/echarts.js --bundle --minify --format=iife --global-name=echarts \
@@ -45,7 +61,8 @@ frontend/node_modules/.bin/esbuild frontend/echarts.js --bundle --minify --forma
   --banner:js="/* Apache ECharts $echarts_version (Apache-2.0, https://echarts.apache.org), the parts Boltic uses */"
 cp frontend/style/boltic.css "$out/"
 # brotli (quality 11, Node's zlib) and gzip -9 copies that `boltic serve` sends as they are
-assets=("$out/boltic_bg.wasm" "$out/boltic.js" "$out/echarts.min.js" "$out/boltic.css")
+assets=("$out/boltic_bg.wasm" "$out/boltic.js" "$out/echarts.min.js" "$out/boltic.css"
+  "${modules[@]}" "$out"/__wasm_split.*.js)
 for asset in "${assets[@]}"; do gzip -9 -n -c "$asset" > "$asset.gz"; done
 node -e '
 const fs = require("fs"), zlib = require("zlib");
@@ -55,4 +72,5 @@ for (const file of process.argv.slice(1)) {
     [zlib.constants.BROTLI_PARAM_QUALITY]: 11, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: data.length } }));
 }' "${assets[@]}"
 kib() { echo "$(( $(stat -c %s "$1") / 1024 ))"; }
-say "built $out: boltic_bg.wasm $(kib "$out/boltic_bg.wasm") KiB ($(kib "$out/boltic_bg.wasm.gz") KiB gzip, $(kib "$out/boltic_bg.wasm.br") KiB brotli)"
+total() { local sum=0 f; for f in "$@"; do sum=$(( sum + $(stat -c %s "$f") )); done; echo $(( sum / 1024 )); }
+say "built $out: boltic_bg.wasm $(kib "$out/boltic_bg.wasm") KiB ($(kib "$out/boltic_bg.wasm.gz") KiB gzip, $(kib "$out/boltic_bg.wasm.br") KiB brotli), ${#modules[@]} lazy modules $(total "${modules[@]}") KiB ($(total "${modules[@]/%/.gz}") KiB gzip)"

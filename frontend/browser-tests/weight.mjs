@@ -1,6 +1,9 @@
-// Browser test of what pages download, as the admin (by API key): ECharts (a third of the app's
-// bytes) is fetched only by a page that draws a chart, once, and a chart still draws what the
-// API answers; a failed ECharts download leaves the chart undrawn, and the next chart tries again.
+// Browser test of what pages download, as the admin (by API key): each page fetches the main
+// wasm module and its own lazy modules (scripts/build-frontend.sh splits the bundle per route),
+// never another page's, preloaded by the server; moving to another page in the app fetches that
+// page's modules. ECharts (a third of the app's bytes) is fetched only by a page that draws a
+// chart, once, and a chart still draws what the API answers; a failed ECharts download leaves
+// the chart undrawn, and the next chart tries again.
 import assert from "node:assert/strict";
 import { adminContext, apiQuery, base, hasFailed, launch, pageErrors, shots, step } from "./support/harness.mjs";
 
@@ -15,6 +18,53 @@ try {
   page.on("request", (r) => { if (/echarts/i.test(new URL(r.url()).pathname)) echartsRequests.push(r.url()); });
   const query = "d=customers.customer_group_type&m=orders.revenue";
   const rows = await apiQuery({ explore: "orders", fields: ["customers.customer_group_type", "orders.revenue"] });
+
+  const wasmRequests = [];
+  page.on("request", (r) => {
+    const path = new URL(r.url()).pathname;
+    if (path.endsWith(".wasm")) wasmRequests.push(path.slice("/pkg/".length, -".wasm".length));
+  });
+  // which lazy modules each route needs, as the splitter wrote them
+  const manifest = await (await fetch(`${base}/pkg/__wasm_split_manifest.json`)).json();
+  const modulesOf = (route) => {
+    const key = Object.keys(manifest).find((k) => k.startsWith(`__${route}_route_view_`));
+    assert.ok(key, `the manifest has the ${route} route: ${Object.keys(manifest)}`);
+    return manifest[key];
+  };
+  const own = (route) => modulesOf(route).find((m) => m.startsWith("split_"));
+
+  await step("each page downloads the main module and its own modules only, preloaded", async () => {
+    for (const [path, route, others] of [
+      ["/admin", "admin", ["explore", "dashboard"]],
+      [`/explore/orders?${query}`, "explore", ["admin", "dashboard", "dashboard_list", "account"]],
+    ]) {
+      wasmRequests.length = 0;
+      const response = await page.goto(`${base}${path}`);
+      const html = await response.text();
+      assert.ok(html.includes(`href="/pkg/${own(route)}.wasm"`), `${path} preloads its module`);
+      await page.waitForLoadState("networkidle");
+      const fetched = new Set(wasmRequests);
+      assert.ok(fetched.has("boltic_bg"), `${path} fetched ${[...fetched]}`);
+      for (const m of modulesOf(route)) assert.ok(fetched.has(m), `${path} fetched its ${m}`);
+      for (const other of others) {
+        assert.ok(!fetched.has(own(other)), `${path} fetched the ${other} page's module`);
+      }
+      assert.ok([...fetched].every((m) => m === "boltic_bg" || modulesOf(route).includes(m)),
+        `${path} fetched only its modules: ${[...fetched]}`);
+    }
+    // the explore page works: the table shows the API's rows
+    await page.locator("table.data tbody tr").first().waitFor();
+    assert.equal(await page.locator("table.data tbody tr").count(), rows.length);
+  });
+
+  await step("going to the dashboards in the app fetches their modules and shows them", async () => {
+    wasmRequests.length = 0;
+    await page.getByRole("navigation", { name: "main" }).getByRole("link", { name: "Dashboards" }).click();
+    await page.waitForURL(`${base}/dashboards`);
+    await page.locator("ul.dashboards li a").first().waitFor();
+    assert.ok(wasmRequests.includes(own("dashboard_list")), `fetched ${wasmRequests}`);
+    assert.ok(!wasmRequests.includes("boltic_bg"), "the main module is not fetched again");
+  });
 
   await step("an explore showing a table downloads no ECharts", async () => {
     await page.goto(`${base}/explore/orders?${query}`);

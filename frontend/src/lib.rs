@@ -43,7 +43,7 @@ pub mod widgets;
 use leptos::prelude::*;
 use leptos_meta::{Title, provide_meta_context};
 use leptos_router::components::{A, Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{Lazy, LazyRoute, lazy_route, path};
 
 /// Name of the wasm bundle under `/pkg` (`boltic.js`, `boltic_bg.wasm`).
 pub const OUTPUT_NAME: &str = "boltic";
@@ -83,16 +83,53 @@ pub fn App() -> impl IntoView {
             <main>
                 <Routes fallback=|| view! { <p class="error">"There is no such page."</p> }>
                     <Route path=path!("/") view=Home/>
-                    <Route path=path!("/explore/:explore") view=explore::ExplorePage/>
-                    <Route path=path!("/dashboards") view=dashboard::DashboardList/>
-                    <Route path=path!("/dashboards/:name") view=dashboard::DashboardPage/>
-                    <Route path=path!("/s/:token") view=dashboard::SharedPage/>
-                    <Route path=path!("/admin") view=admin::AdminPage/>
-                    <Route path=path!("/account") view=account::AccountPage/>
+                    <Route path=path!("/explore/:explore") view={Lazy::<ExploreRoute>::new()}/>
+                    <Route path=path!("/dashboards") view={Lazy::<DashboardListRoute>::new()}/>
+                    <Route path=path!("/dashboards/:name") view={Lazy::<DashboardRoute>::new()}/>
+                    <Route path=path!("/s/:token") view={Lazy::<SharedRoute>::new()}/>
+                    <Route path=path!("/admin") view={Lazy::<AdminRoute>::new()}/>
+                    <Route path=path!("/account") view={Lazy::<AccountRoute>::new()}/>
                 </Routes>
             </main>
         </Router>
     }
+}
+
+/// The pages, each a lazy route: in the browser its code is a part of the bundle of its own
+/// (`scripts/build-frontend.sh` splits the wasm where `#[lazy_route]` marks it), fetched when the
+/// page is first shown, so a page downloads its own code and what it shares with others, not
+/// every page's. On the server they render as any route.
+macro_rules! lazy_pages {
+    ($($(#[$doc:meta])* $route:ident => $module:ident::$page:ident;)*) => {$(
+        $(#[$doc])*
+        struct $route;
+
+        #[lazy_route]
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                $route
+            }
+
+            fn view(_this: Self) -> AnyView {
+                view! { <$module::$page/> }.into_any()
+            }
+        }
+    )*};
+}
+
+lazy_pages! {
+    /// `/explore/:explore`
+    ExploreRoute => explore::ExplorePage;
+    /// `/dashboards`
+    DashboardListRoute => dashboard::DashboardList;
+    /// `/dashboards/:name`
+    DashboardRoute => dashboard::DashboardPage;
+    /// `/s/:token`, a share link
+    SharedRoute => dashboard::SharedPage;
+    /// `/admin`
+    AdminRoute => admin::AdminPage;
+    /// `/account`
+    AccountRoute => account::AccountPage;
 }
 
 /// The top bar: the app's sections, who is logged in (name, email, role), their API keys and
@@ -155,10 +192,10 @@ fn Home() -> impl IntoView {
     }
 }
 
-/// Browser entry point: hydrate the server-rendered page.
+/// Browser entry point: hydrate the server-rendered page (once its page's code is loaded).
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(App);
+    leptos::mount::hydrate_lazy(App);
 }

@@ -494,6 +494,10 @@ fn forget<K: CacheKey, V: CacheValue>(
     cache: &(impl Cache<K, V> + ?Sized),
     stale: impl Fn(&K) -> bool,
 ) -> usize {
-    let keys: Vec<K> = cache.list_entries().into_keys().filter(|k| stale(k)).collect();
+    let keys: Vec<K> = cache
+        .list_entries()
+        .into_keys()
+        .filter(|k| stale(k))
+        .collect();
     keys.iter().filter(|k| cache.remove(k).is_some()).count()
 }

@@ -380,17 +380,28 @@ async fn switching_versions_forgets_what_the_runtime_cached_about_the_old_one() 
     let runtime = first.runtime_env();
     let footers = || -> Vec<String> {
         let cache = runtime.cache_manager.get_file_metadata_cache();
-        cache.list_entries().into_keys().map(|p| p.to_string()).collect()
+        cache
+            .list_entries()
+            .into_keys()
+            .map(|p| p.to_string())
+            .collect()
     };
     let under = |version: &str| {
         let folder = format!("versions/{version}/");
         footers().iter().filter(|p| p.contains(&folder)).count()
     };
-    assert!(under(&old.version) > 0 && under(&new.version) > 0, "{:?}", footers());
+    assert!(
+        under(&old.version) > 0 && under(&new.version) > 0,
+        "{:?}",
+        footers()
+    );
 
     let before = under(&old.version);
     let dropped = warehouse.forget_other_versions(&runtime, &[&new]);
-    assert!(dropped >= before, "dropped {dropped} of {before} footers and more");
+    assert!(
+        dropped >= before,
+        "dropped {dropped} of {before} footers and more"
+    );
     assert_eq!(under(&old.version), 0, "{:?}", footers());
     assert!(under(&new.version) > 0, "the served version's footers stay");
     let stats = runtime.cache_manager.get_file_statistic_cache().unwrap();
