@@ -31,6 +31,9 @@ if ! python3 -c "import moto.server, sys; sys.exit(tuple(int(p) for p in moto.__
   python3 -m pip install --quiet --disable-pip-version-check --upgrade 'moto[server]>=5.2'
 fi
 
+# Tests: an independent Delta Lake reader (the warehouse's tables are Delta tables).
+pip_install deltalake 'deltalake>=1.1'
+
 # Browser tests: Debian's Chromium (driven by playwright-core from npm, which
 # scripts/build-frontend.sh installs with the other npm packages), curl, Node.js.
 missing=()

@@ -47,7 +47,7 @@ fuzz_target!(|data: &[u8]| {
             raw.write(name, bytes.to_vec()).await.expect("memory write");
         }
         let warehouse = Location::memory("wh");
-        match air_boltic::extract(&raw, &warehouse, "v", &Progress::hidden()).await {
+        match air_boltic::extract(&raw, &warehouse, &|t: &str| format!("v/{t}/"), &Progress::hidden()).await {
             Ok(extracted) => {
                 for cleaning in &extracted.cleaning {
                     assert!(

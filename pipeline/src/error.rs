@@ -131,6 +131,15 @@ pub enum PipelineError {
     #[error("parquet error: {0}")]
     Parquet(#[from] datafusion::parquet::errors::ParquetError),
 
+    /// A Delta Lake table could not be read or committed.
+    #[error("delta table '{table}': {message}")]
+    Delta {
+        /// The table's folder, as the user names the warehouse.
+        table: String,
+        /// What delta-rs said.
+        message: String,
+    },
+
     /// Local IO error.
     #[error("io error: {0}")]
     Io(#[from] std::io::Error),

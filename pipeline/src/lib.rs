@@ -16,6 +16,7 @@
 
 pub mod air_boltic;
 pub mod checks;
+pub mod delta;
 pub mod error;
 pub mod extract;
 pub mod findings;
@@ -40,7 +41,8 @@ pub use warehouse::{Manifest, Warehouse};
 /// Fault injection for crash tests: when `BOLTIC_FAILPOINT` names this point, the process
 /// aborts on the spot, as if killed. Points, in the order a run reaches them:
 /// `after_table:<table>` (each normalized table, then each model's table), `after_extract`,
-/// `after_models`, `after_tests`, `before_publish`, `after_publish`, `during_clean_up`.
+/// `after_models`, `after_tests`, `after_commit:<table>` (each table's Delta commit),
+/// `before_publish`, `after_publish`, `during_clean_up`.
 pub const FAILPOINTS: &[&str] = &[
     "after_extract",
     "after_models",

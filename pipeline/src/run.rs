@@ -15,12 +15,13 @@ use serde::Serialize;
 
 use crate::air_boltic::extract;
 use crate::checks::{TestResult, TestStatus, run_tests};
+use crate::delta;
 use crate::error::{PipelineError, Result};
 use crate::findings::TableCleaning;
 use crate::location::Location;
 use crate::progress::Progress;
 use crate::project::{Project, SqlModel};
-use crate::warehouse::{FORMAT, Layer, Manifest, TableEntry, Warehouse, entry_path};
+use crate::warehouse::{DeltaVersion, FORMAT, Layer, Manifest, TableEntry, Warehouse, entry_path};
 
 /// Knobs of a run.
 #[derive(Debug, Clone)]
@@ -200,13 +201,8 @@ async fn build(
     tracing::info!(%version, "building a new warehouse version");
 
     let started = Instant::now();
-    let extracted = extract(
-        raw,
-        warehouse_location,
-        &format!("{prefix}/normalized"),
-        progress,
-    )
-    .await?;
+    let folder_of = |table: &str| delta::data_folder(Layer::Normalized, table, &version);
+    let extracted = extract(raw, warehouse_location, &folder_of, progress).await?;
     timings.insert("extract".to_string(), started.elapsed().as_millis() as u64);
     tracing::info!(
         tables = extracted.tables.len(),
@@ -224,6 +220,7 @@ async fn build(
             rows: table.rows,
             layer: Layer::Normalized,
             files: None,
+            delta: None,
         };
         register_table(&ctx, warehouse_location, &mut entries, &table.name, entry).await?;
     }
@@ -233,7 +230,7 @@ async fn build(
         build_model(
             &ctx,
             warehouse_location,
-            &prefix,
+            &version,
             model,
             progress,
             &mut entries,
@@ -284,7 +281,7 @@ async fn build(
     let mut history = vec![version.clone()];
     history.extend(current.iter().flat_map(|c| c.history.iter().cloned()));
     history.truncate(options.keep_versions.max(1));
-    let manifest = Manifest {
+    let mut manifest = Manifest {
         format: FORMAT,
         sequence: published.last_sequence + 1,
         version: version.clone(),
@@ -294,19 +291,23 @@ async fn build(
         report: report_path.clone(),
         history,
     };
+    // Everything the manifest names is durable before the manifest exists: each table's files,
+    // then its Delta commit, then the report.
+    for entry in manifest.tables.values() {
+        warehouse_location.sync(&entry.path).await?;
+    }
+    lease.check()?;
+    commit_tables(&ctx, warehouse_location, &mut manifest).await?;
     warehouse_location
         .write(&report_path, write_report(&report)?)
         .await?;
-    // Everything the manifest names is durable before the manifest exists.
     warehouse_location.sync(&prefix).await?;
     lease.check()?;
     match warehouse.publish(&manifest).await {
         Ok(()) => {}
         Err(e @ PipelineError::PublishConflict { .. }) => {
-            // This run's folder is its own and unpublished: remove it rather than leave it.
-            if let Err(cleanup) = warehouse_location.delete_prefix(&prefix).await {
-                tracing::warn!(error = %cleanup, "could not remove this run's unpublished files");
-            }
+            // The tables' Delta commits name this run's files, so they stay until clean-up
+            // removes the version with the others that are not published.
             return Err(e);
         }
         Err(e) => return Err(e),
@@ -338,18 +339,41 @@ async fn register_table(
     Ok(())
 }
 
-/// Run `model`'s SQL, write its result as Parquet under `prefix/tables/`, and register it so
-/// the models after it can read it.
+/// Commit every table of `manifest` to its Delta table (its files replace what the table held)
+/// and name the new Delta versions in the manifest. The schemas are the ones the run's session
+/// read the files with.
+async fn commit_tables(
+    ctx: &SessionContext,
+    warehouse_location: &Location,
+    manifest: &mut Manifest,
+) -> Result<()> {
+    for (name, entry) in manifest.tables.iter_mut() {
+        let root = delta::table_root(entry.layer, name);
+        let schema = ctx.table_provider(name.as_str()).await?.schema();
+        let files = entry.files.as_deref().unwrap_or_default();
+        let version = delta::replace(warehouse_location, &root, name, &schema, files).await?;
+        warehouse_location
+            .sync(&format!("{root}{}", delta::LOG))
+            .await?;
+        tracing::debug!(table = %name, delta_version = version, "committed");
+        entry.delta = Some(DeltaVersion { root, version });
+        crate::failpoint(&format!("after_commit:{name}"));
+    }
+    Ok(())
+}
+
+/// Run `model`'s SQL, write its result as Parquet in its Delta table's folder for `version`,
+/// and register it so the models after it can read it.
 async fn build_model(
     ctx: &SessionContext,
     warehouse_location: &Location,
-    prefix: &str,
+    version: &str,
     model: &SqlModel,
     progress: &Progress,
     entries: &mut BTreeMap<String, TableEntry>,
 ) -> Result<()> {
     let bar = progress.rows(&format!("model {}", model.name), None);
-    let path = format!("{prefix}/tables/{}/", model.name);
+    let path = delta::data_folder(Layer::Model, &model.name, version);
     let model_error = |e: datafusion::error::DataFusionError| PipelineError::Model {
         model: model.name.clone(),
         message: e.to_string(),
@@ -377,6 +401,7 @@ async fn build_model(
         rows,
         layer: Layer::Model,
         files: None,
+        delta: None,
     };
     register_table(ctx, warehouse_location, entries, &model.name, entry).await?;
     bar.set_position(rows);

@@ -11,19 +11,20 @@ use crate::air_boltic::clean::{
     clean_aeroplanes, clean_customers, clean_groups, clean_orders, clean_trips,
 };
 use crate::error::Result;
-use crate::extract::stream::{Extracted, Extraction};
+use crate::extract::stream::{Extracted, Extraction, FolderOf};
 use crate::extract::writer::timestamp_type;
 use crate::location::Location;
 use crate::progress::Progress;
 
-/// Clean every raw file under `raw_location` into Parquet tables under `dest` + `prefix`.
+/// Clean every raw file under `raw_location` into Parquet tables under `dest`, each in the
+/// folder `folder_of(table)` (relative to `dest`, ending in `/`).
 pub async fn extract(
     raw_location: &Location,
     dest: &Location,
-    prefix: &str,
+    folder_of: FolderOf<'_>,
     progress: &Progress,
 ) -> Result<Extracted> {
-    let mut run = Extraction::new(raw_location, dest, prefix, progress, table_schema);
+    let mut run = Extraction::new(raw_location, dest, folder_of, progress, table_schema);
     // Small reference tables first: later files are checked against them.
     let catalogue = extract_models(&mut run).await?;
     let group_ids = run

@@ -37,30 +37,35 @@ pub struct Extracted {
     pub cleaning: Vec<TableCleaning>,
 }
 
-/// One extract run: raw files read from one location, tables written under `dest` + `prefix`
-/// with the schemas `schema_of` gives, and what has been written so far.
+/// Where the extract step writes table `t`: the folder `folder_of(t)` (relative to the
+/// destination, ending in `/`).
+pub type FolderOf<'a> = &'a (dyn Fn(&str) -> String + Sync);
+
+/// One extract run: raw files read from one location, each table written in its folder under
+/// `dest` with the schemas `schema_of` gives, and what has been written so far.
 pub(crate) struct Extraction<'a> {
     raw_location: &'a Location,
     dest: &'a Location,
-    prefix: &'a str,
+    folder_of: FolderOf<'a>,
     progress: &'a Progress,
     schema_of: fn(&str) -> SchemaRef,
     extracted: Extracted,
 }
 
 impl<'a> Extraction<'a> {
-    /// A run reading `raw_location`, writing tables of `schema_of(table)` under `dest` + `prefix`.
+    /// A run reading `raw_location`, writing tables of `schema_of(table)` in `folder_of(table)`
+    /// under `dest`.
     pub(crate) fn new(
         raw_location: &'a Location,
         dest: &'a Location,
-        prefix: &'a str,
+        folder_of: FolderOf<'a>,
         progress: &'a Progress,
         schema_of: fn(&str) -> SchemaRef,
     ) -> Self {
         Extraction {
             raw_location,
             dest,
-            prefix,
+            folder_of,
             progress,
             schema_of,
             extracted: Extracted {
@@ -86,7 +91,7 @@ impl<'a> Extraction<'a> {
         table: &str,
         compression: Compression,
     ) -> Result<AsyncArrowWriter<BufWriter>> {
-        let path = format!("{}/{table}/part-0.parquet", self.prefix);
+        let path = format!("{}part-0.parquet", (self.folder_of)(table));
         parquet_writer(self.dest, &path, self.schema(table), compression)
     }
 
@@ -94,7 +99,7 @@ impl<'a> Extraction<'a> {
     pub(crate) fn record(&mut self, table: &str, cleaning: TableCleaning) {
         self.extracted.tables.push(NormalizedTable {
             name: table.to_string(),
-            path: format!("{}/{table}/", self.prefix),
+            path: (self.folder_of)(table),
             rows: cleaning.rows_written,
         });
         self.extracted.cleaning.push(cleaning);

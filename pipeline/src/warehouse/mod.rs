@@ -1,24 +1,30 @@
 //! The warehouse layout, its manifest log and the publish that two writers cannot break.
 //!
 //! ```text
-//! <warehouse>/_boltic/manifest/<N>.json     the manifest log: entry N names version N's files
-//! <warehouse>/_boltic/run-lease.json         held by the one run building the warehouse
-//! <warehouse>/_boltic/readers/<reader>.json  versions servers are reading (kept by clean-up)
-//! <warehouse>/versions/<version>/normalized/ cleaned raw tables
-//! <warehouse>/versions/<version>/tables/     the star schema built by the SQL models
-//! <warehouse>/versions/<version>/report.json what the run did
+//! <warehouse>/_boltic/manifest/<N>.json          the manifest log: entry N names version N's files
+//! <warehouse>/_boltic/run-lease.json              held by the one run building the warehouse
+//! <warehouse>/_boltic/readers/<reader>.json       versions servers are reading (kept by clean-up)
+//! <warehouse>/normalized/<table>/_delta_log/      each cleaned raw table is a Delta table ...
+//! <warehouse>/normalized/<table>/<version>/       ... whose files a run writes in its own folder
+//! <warehouse>/tables/<model>/                     the star schema built by the SQL models, alike
+//! <warehouse>/versions/<version>/report.json      what the run did
 //! ```
 //! The way Delta Lake writes its log: a run writes everything of a new version under its own
-//! folder, makes it durable, then *creates* the next numbered manifest. Creating is atomic and
-//! exclusive on S3 (`If-None-Match: *`) and on local folders (a hard link), so of two runs that
-//! started from the same manifest only one publishes; the other gets a clear error and never
-//! overwrites. The current version is the newest entry that reads whole: a damaged entry (a
+//! folders, makes it durable, commits each table's new Delta version, then *creates* the next
+//! numbered manifest. Creating is atomic and exclusive on S3 (`If-None-Match: *`) and on local
+//! folders (a hard link), so of two runs that started from the same manifest only one publishes;
+//! the other gets a clear error and never overwrites. Delta is ACID per table; the manifest,
+//! which names every table's Delta version and files, is the one cut across all tables that
+//! readers see. The current version is the newest entry that reads whole: a damaged entry (a
 //! torn write after a power loss) is skipped for its predecessor, and the next run repairs it by
 //! publishing the entry after it. Each entry lists every file of every table with its size, so
 //! a reader reads exactly those files (never a stray or half-deleted one) and can check that
 //! they are all there before it switches.
 //!
-//! A warehouse written before the log (`_boltic/manifest.json`) is read as entry 0.
+//! Warehouses of formats 1 and 2 (before Delta: `versions/<version>/normalized/`,
+//! `versions/<version>/tables/`) are still read; a run on one publishes format 3 beside them and
+//! clean-up removes the old folders with their versions. A warehouse written before the log
+//! (`_boltic/manifest.json`) is read as entry 0.
 
 mod lease;
 
@@ -46,8 +52,9 @@ pub const MANIFEST_LOG: &str = "_boltic/manifest";
 pub const LEGACY_MANIFEST: &str = "_boltic/manifest.json";
 /// Folder holding one sub-folder per version.
 pub const VERSIONS: &str = "versions";
-/// The manifest format this build writes.
-pub const FORMAT: u32 = 2;
+/// The manifest format this build writes (3: tables are Delta tables, each named with its
+/// Delta version).
+pub const FORMAT: u32 = 3;
 
 /// Path of manifest entry `sequence`, relative to the warehouse (zero-padded so names sort).
 pub fn entry_path(sequence: u64) -> String {
@@ -91,6 +98,19 @@ pub struct TableEntry {
     /// Its files (format 2); readers read exactly these. `None` in format 1 (the folder's files).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub files: Option<Vec<FileEntry>>,
+    /// The Delta table and version holding exactly these files (format 3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delta: Option<DeltaVersion>,
+}
+
+/// A version of a Delta table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeltaVersion {
+    /// The table's root (the folder holding `_delta_log/`), relative to the warehouse, ending in
+    /// `/`.
+    pub root: String,
+    /// The Delta version.
+    pub version: u64,
 }
 
 /// The published state of a warehouse: one entry of the manifest log.
@@ -360,8 +380,26 @@ impl Warehouse {
                 tracing::info!(%version, "kept: a server is reading it");
             }
         }
-        let mut folders = self.location.list_folders(VERSIONS).await?;
-        folders.sort();
+        // Each Delta table keeps a run's files in a folder named after its version (a run that
+        // died early may have left only those).
+        let mut table_folders = Vec::new();
+        for layer in [crate::delta::NORMALIZED, crate::delta::TABLES] {
+            for table in self.location.list_folders(layer).await? {
+                let root = format!("{layer}/{table}");
+                for folder in self.location.list_folders(&root).await? {
+                    if !folder.starts_with('_') {
+                        table_folders.push((folder, root.clone()));
+                    }
+                }
+            }
+        }
+        let mut folders: BTreeSet<String> = self
+            .location
+            .list_folders(VERSIONS)
+            .await?
+            .into_iter()
+            .collect();
+        folders.extend(table_folders.iter().map(|(version, _)| version.clone()));
         let doomed: Vec<String> = folders
             .into_iter()
             .filter(|f| !kept.contains(f) && f.as_str() < current.version.as_str())
@@ -383,6 +421,12 @@ impl Warehouse {
 
         let mut removed = Vec::new();
         for folder in doomed {
+            // Tables first: a version folder that remains means the version is not gone yet.
+            for (_, root) in table_folders.iter().filter(|(v, _)| *v == folder) {
+                self.location
+                    .delete_prefix(&format!("{root}/{folder}"))
+                    .await?;
+            }
             self.location
                 .delete_prefix(&Self::version_prefix(&folder))
                 .await?;

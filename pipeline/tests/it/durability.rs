@@ -387,7 +387,7 @@ async fn switching_versions_forgets_what_the_runtime_cached_about_the_old_one() 
             .collect()
     };
     let under = |version: &str| {
-        let folder = format!("versions/{version}/");
+        let folder = format!("/{version}/");
         footers().iter().filter(|p| p.contains(&folder)).count()
     };
     assert!(

@@ -1,6 +1,7 @@
 //! Integration tests of the pipeline: one binary, grouped by topic.
 
 mod bad_input;
+mod delta;
 mod durability;
 mod generator;
 mod publish;

@@ -1,0 +1,240 @@
+//! Every table of the warehouse is a Delta table: each run commits a new Delta version of each,
+//! the manifest names those versions, and the Delta log agrees with the manifest's files.
+
+use std::collections::BTreeSet;
+
+use boltic_pipeline::warehouse::Manifest;
+use boltic_pipeline::{Location, Project, RunOptions, delta};
+use datafusion::prelude::SessionContext;
+
+use crate::support::*;
+
+/// The files of the Delta table at `root` at `version`, relative to the warehouse.
+async fn delta_files(warehouse: &Location, root: &str, version: u64) -> BTreeSet<String> {
+    let mut table = delta::open(warehouse, root).await.expect("a delta table");
+    table.load_version(version).await.expect("that version");
+    // URIs (local paths for a local warehouse) that end in the path below the warehouse.
+    table
+        .get_file_uris()
+        .expect("its files")
+        .map(|uri| {
+            let at = uri
+                .find(&format!("/{root}"))
+                .unwrap_or_else(|| panic!("file '{uri}' is outside the table's root '{root}'"));
+            uri[at + 1..].to_string()
+        })
+        .collect()
+}
+
+fn manifest_files(manifest: &Manifest, table: &str) -> BTreeSet<String> {
+    manifest.tables[table]
+        .files
+        .iter()
+        .flatten()
+        .map(|f| f.path.clone())
+        .collect()
+}
+
+/// Rows of `table` read through delta-rs's own DataFusion provider at `version`.
+async fn delta_rows(warehouse: &Location, root: &str, version: u64) -> usize {
+    let mut table = delta::open(warehouse, root).await.expect("a delta table");
+    table.load_version(version).await.expect("that version");
+    let ctx = SessionContext::new();
+    ctx.register_table("t", table.table_provider().await.expect("a provider"))
+        .expect("register");
+    let batches = ctx
+        .sql("select * from t")
+        .await
+        .expect("plan")
+        .collect()
+        .await
+        .expect("read");
+    batches.iter().map(|b| b.num_rows()).sum()
+}
+
+#[tokio::test]
+async fn each_run_commits_a_delta_version_of_every_table_that_the_manifest_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let warehouse = local(&dir.path().join("wh"));
+    let raw = local(&seed_raw());
+    let project = Project::load(&demo_project()).unwrap();
+
+    run(&raw, &warehouse, &project, &RunOptions::default())
+        .await
+        .unwrap();
+    let first = manifest(&warehouse).await;
+    assert_eq!(first.format, 3);
+    assert!(first.tables.contains_key("orders") && first.tables.contains_key("fact_orders"));
+    for (name, entry) in &first.tables {
+        let commit = entry
+            .delta
+            .as_ref()
+            .unwrap_or_else(|| panic!("table '{name}' names no delta version"));
+        assert_eq!(
+            commit.version, 0,
+            "'{name}' is new: its first delta version"
+        );
+        assert_eq!(
+            delta_files(&warehouse, &commit.root, commit.version).await,
+            manifest_files(&first, name),
+            "the delta log of '{name}' holds exactly the manifest's files"
+        );
+        assert_eq!(
+            delta_rows(&warehouse, &commit.root, commit.version).await as u64,
+            entry.rows,
+            "delta-rs reads the rows the run wrote into '{name}'"
+        );
+    }
+
+    // A second run replaces each table's files in a new delta version; the first stays readable
+    // at its own version while it is kept.
+    run(&raw, &warehouse, &project, &forced()).await.unwrap();
+    let second = manifest(&warehouse).await;
+    for (name, entry) in &second.tables {
+        let commit = entry.delta.as_ref().expect("a delta version");
+        assert_eq!(commit.version, 1, "'{name}' got one more version");
+        assert_eq!(
+            delta_files(&warehouse, &commit.root, 1).await,
+            manifest_files(&second, name)
+        );
+        assert_eq!(
+            delta_files(&warehouse, &commit.root, 0).await,
+            manifest_files(&first, name),
+            "version 0 of '{name}' still holds the first run's files"
+        );
+        assert!(manifest_files(&first, name).is_disjoint(&manifest_files(&second, name)));
+    }
+    assert_eq!(
+        query(&warehouse, "select count(*) from fact_orders").await,
+        vec![vec![first.tables["fact_orders"].rows.to_string()]]
+    );
+
+    // With one version kept, the first run's files go, table by table.
+    let keep_one = RunOptions {
+        keep_versions: 1,
+        force: true,
+        ..RunOptions::default()
+    };
+    let third = run(&raw, &warehouse, &project, &keep_one).await.unwrap();
+    assert_eq!(
+        third.removed_versions,
+        vec![first.version.clone(), second.version.clone()]
+    );
+    for (name, entry) in &first.tables {
+        let root = &entry.delta.as_ref().unwrap().root;
+        let mut folders = warehouse.list_folders(root).await.unwrap();
+        folders.sort();
+        assert_eq!(
+            folders,
+            vec![third.version.clone(), "_delta_log".to_string()],
+            "only the kept version's folder (and the log) stay in '{name}'"
+        );
+    }
+}
+
+/// Every table's rows as text lines (`|` between columns), sorted, read in `ctx`.
+async fn rows_as_text(ctx: &SessionContext, table: &str) -> Vec<String> {
+    let schema = ctx.table_provider(table).await.expect("the table").schema();
+    let text = schema
+        .fields()
+        .iter()
+        .map(|f| {
+            format!(
+                "coalesce(cast(\"{0}\" as varchar), 'NULL') as \"{0}\"",
+                f.name()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut rows: Vec<String> = query_in(ctx, &format!("select {text} from {table}"))
+        .await
+        .into_iter()
+        .map(|row| row.join("|"))
+        .collect();
+    rows.sort();
+    rows
+}
+
+#[tokio::test]
+async fn the_python_deltalake_package_reads_the_rows_boltic_reads_at_each_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let warehouse = local(&dir.path().join("wh"));
+    let project = Project::load(&demo_project()).unwrap();
+    let generated = dir.path().join("raw");
+    boltic_pipeline::generate::generate(
+        &local(&generated),
+        300,
+        7,
+        &boltic_pipeline::Progress::hidden(),
+    )
+    .await
+    .unwrap();
+    // Two versions with different rows: the seed files, then generated ones.
+    run(
+        &local(&seed_raw()),
+        &warehouse,
+        &project,
+        &RunOptions::default(),
+    )
+    .await
+    .unwrap();
+    run(
+        &local(&generated),
+        &warehouse,
+        &project,
+        &RunOptions::default(),
+    )
+    .await
+    .unwrap();
+    let store = boltic_pipeline::Warehouse::new(warehouse.clone());
+    for sequence in [1, 2] {
+        let manifest = store.entry(sequence).await.unwrap().manifest.unwrap();
+        let ctx = SessionContext::new();
+        store.register(&ctx, &manifest).await.unwrap();
+        let mut args = Vec::new();
+        for entry in manifest.tables.values() {
+            let commit = entry.delta.as_ref().expect("a delta version");
+            args.push(
+                dir.path()
+                    .join("wh")
+                    .join(&commit.root)
+                    .display()
+                    .to_string(),
+            );
+            args.push(commit.version.to_string());
+        }
+        let output = std::process::Command::new("python3")
+            .arg(repo_root().join("pipeline/tests/python/read_delta.py"))
+            .args(&args)
+            .output()
+            .expect("python3 runs (scripts/setup.sh installs it and the deltalake package)");
+        assert!(
+            output.status.success(),
+            "the Python reader failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let printed = String::from_utf8(output.stdout).unwrap();
+        let mut python = printed.split("== ").filter(|t| !t.is_empty());
+        for (name, entry) in &manifest.tables {
+            let block = python.next().expect("one block per table");
+            let mut lines = block.lines();
+            let folder = lines.next().unwrap();
+            let root = entry.delta.as_ref().unwrap().root.trim_end_matches('/');
+            assert!(
+                folder.trim_end_matches('/').ends_with(root),
+                "{folder} is '{name}'"
+            );
+            let theirs: Vec<String> = lines.map(str::to_string).collect();
+            let ours = rows_as_text(&ctx, name).await;
+            assert_eq!(
+                ours.len() as u64,
+                entry.rows,
+                "'{name}' at manifest {sequence}"
+            );
+            assert_eq!(
+                theirs, ours,
+                "Python's deltalake reads the rows Boltic reads in '{name}' at manifest {sequence}"
+            );
+        }
+    }
+}
