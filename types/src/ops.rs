@@ -29,3 +29,27 @@ pub struct ReadyResponse {
     /// Seconds since start.
     pub uptime_seconds: u64,
 }
+
+/// One published warehouse version (`GET /api/v1/warehouse/versions`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WarehouseVersion {
+    /// The version id; pass it as `as_of` to run a query on this version.
+    pub version: String,
+    /// Its number in the warehouse's manifest log.
+    pub sequence: u64,
+    /// When it was published (RFC 3339).
+    pub published_at: String,
+    /// The version the server serves by default.
+    pub current: bool,
+    /// Row count of each table.
+    pub tables: std::collections::BTreeMap<String, u64>,
+}
+
+/// The published versions a query can run on, newest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WarehouseVersions {
+    /// The versions still kept, newest first.
+    pub versions: Vec<WarehouseVersion>,
+}

@@ -128,16 +128,17 @@ pub(super) fn model_not_ready(state: &AppState) -> ApiError {
     ApiError::not_ready("semantic model", hint)
 }
 
-/// Compile, then serve from the cache or run; the audit log notes who asked what (and how it
-/// ended).
+/// Compile, then serve from the cache or run, on the current warehouse version or the one
+/// `as_of` names; the audit log notes who asked what (and how it ended).
 pub async fn answer(
     state: &AppState,
     query: &Query,
     caller: &Caller,
     use_cache: bool,
+    as_of: Option<&str>,
 ) -> Result<Answer, ApiError> {
     let started = Instant::now();
-    let answer = answer_uncounted(state, query, caller, use_cache).await;
+    let answer = answer_uncounted(state, query, caller, use_cache, as_of).await;
     let (rows, outcome) = match &answer {
         Ok(a) => (Some(a.result.row_count), a.cache.as_str()),
         Err(e) => (None, e.code().as_str()),
@@ -151,6 +152,7 @@ pub async fn answer(
             "fields": query.fields,
             "filters": query.filters,
             "rows": rows,
+            "as_of": as_of,
             "ms": (started.elapsed().as_secs_f64() * 1e3).round(),
             "outcome": outcome,
         }),
@@ -163,18 +165,12 @@ async fn answer_uncounted(
     query: &Query,
     caller: &Caller,
     use_cache: bool,
+    as_of: Option<&str>,
 ) -> Result<Answer, ApiError> {
     let started = Instant::now();
     let compiled = compile_memoized(state, query, caller)?;
     let compile_ms = started.elapsed().as_secs_f64() * 1e3;
-    let engine = state.engine().ok_or_else(|| {
-        ApiError::not_ready(
-            "warehouse",
-            state
-                .warehouse_problem()
-                .unwrap_or_else(|| "publish one with 'boltic pipeline run'".into()),
-        )
-    })?;
+    let engine = state.engine_at(as_of).await?;
     let version: Arc<str> = engine.manifest().version.as_str().into();
     let key = CacheKey {
         version: version.clone(),

@@ -409,6 +409,13 @@ pub async fn tile_query(
             )
             .hint("only tiles with a 'query' run; GET the dashboard to see its tiles")
         })?;
-    let answer = answer::answer(&state, &q, &caller, options.use_cache).await?;
+    let answer = answer::answer(
+        &state,
+        &q,
+        &caller,
+        options.use_cache,
+        options.as_of.as_deref(),
+    )
+    .await?;
     respond(&state, &caller, &answer, &options)
 }

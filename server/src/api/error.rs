@@ -85,6 +85,9 @@ api_codes! {
     UnknownDashboard => "unknown_dashboard", NOT_FOUND, Some("GET /api/v1/dashboards lists them");
     /// No such tile.
     UnknownTile => "unknown_tile", NOT_FOUND, Some("GET the dashboard to see its tiles");
+    /// `as_of` names no published version that is still kept.
+    UnknownVersion => "unknown_version", NOT_FOUND,
+        Some("GET /api/v1/warehouse/versions lists the versions a query can be run as of");
     /// No such share link.
     UnknownShare => "unknown_share", NOT_FOUND,
         Some("GET /api/v1/dashboards/{dashboard}/shares lists them");

@@ -178,7 +178,7 @@ pub async fn field_values(
         limit: Some(limit + 1),
         ..Query::default()
     };
-    let answer = answer::answer(&state, &query, &caller, true).await?;
+    let answer = answer::answer(&state, &query, &caller, true, None).await?;
     let rows: Vec<serde_json::Map<String, serde_json::Value>> =
         serde_json::from_str(answer.result.rows_json.get()).map_err(|e| {
             tracing::error!(error = %e, "cannot read back result rows");

@@ -110,16 +110,20 @@ impl<T: RequestBody, S: Send + Sync> FromRequest<S> for ApiJson<T> {
 
 /// Options of a query request.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct QueryParams {
     /// `json` (default), `csv` or `arrow`; overrides `Accept`.
     format: Option<String>,
     /// `false` to bypass the result cache (as does `Cache-Control: no-cache`).
     cache: Option<bool>,
+    /// Run on this published warehouse version instead of the current one (time travel; see
+    /// `GET /api/v1/warehouse/versions`).
+    as_of: Option<String>,
 }
 
 /// How a query's answer is wanted: the format (`format=`, else `Accept`) and whether the
 /// result cache may be used (`cache=false` or `Cache-Control: no-cache` say no).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct ResponseOptions {
     /// The format of the response.
     pub format: Format,
@@ -127,6 +131,8 @@ pub struct ResponseOptions {
     pub use_cache: bool,
     /// When the request's options were read: the start of the response's `total_ms`.
     pub started: Instant,
+    /// The warehouse version to answer from (`as_of=`); the current one when `None`.
+    pub as_of: Option<String>,
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for ResponseOptions {
@@ -143,6 +149,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ResponseOptions {
             format: format_of(&parts.headers, &params).map_err(IntoResponse::into_response)?,
             use_cache: wants_cache(&parts.headers, &params),
             started,
+            as_of: params.as_of.filter(|v| !v.is_empty()),
         })
     }
 }

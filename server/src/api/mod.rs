@@ -89,6 +89,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/drill", post(queries::drill))
         .route("/api/v1/health", get(ops::health))
         .route("/api/v1/ready", get(ops::ready))
+        .route("/api/v1/warehouse/versions", get(ops::warehouse_versions))
         .route("/api/v1/admin/reload", post(ops::reload))
         .route("/api/v1/openapi.json", get(openapi::openapi))
         .route("/metrics", get(ops::metrics))

@@ -9,7 +9,9 @@ use utoipa::OpenApi;
 // `paths(...)` names these handlers without their module, so they carry no tag (the
 // dashboard and share handlers are named by module path, or say their tag themselves).
 use super::explores::{__path_describe_explore, __path_field_values, __path_list_explores};
-use super::ops::{__path_health, __path_metrics, __path_ready, __path_reload};
+use super::ops::{
+    __path_health, __path_metrics, __path_ready, __path_reload, __path_warehouse_versions,
+};
 use super::queries::{__path_compile_sql, __path_drill, __path_run_query};
 
 /// The generated OpenAPI document.
@@ -26,6 +28,7 @@ use super::queries::{__path_compile_sql, __path_drill, __path_run_query};
         health,
         ready,
         reload,
+        warehouse_versions,
         metrics,
         openapi,
         super::dashboards::list,

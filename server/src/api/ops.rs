@@ -5,7 +5,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use boltic_types::{ErrorBody, ReadyResponse};
+use boltic_types::{ErrorBody, ReadyResponse, WarehouseVersion, WarehouseVersions};
 
 use super::error::{ApiCode, ApiError};
 use super::state::AppState;
@@ -82,4 +82,30 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
         state.metrics.render(),
     )
         .into_response()
+}
+
+/// The published warehouse versions a query can be run on (`?as_of=<version>` on
+/// `POST /api/v1/query` and tile runs), newest first, with their tables' row counts.
+#[utoipa::path(get, path = "/api/v1/warehouse/versions", responses(
+    (status = 200, body = WarehouseVersions),
+    (status = 503, body = ErrorBody, description = "not_ready")))]
+pub async fn warehouse_versions(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let current = state.engine().map(|e| e.manifest().version.clone());
+    let versions = state
+        .published()
+        .await?
+        .into_iter()
+        .map(|m| WarehouseVersion {
+            current: current.as_deref() == Some(m.version.as_str()),
+            tables: m
+                .tables
+                .iter()
+                .map(|(name, t)| (name.clone(), t.rows))
+                .collect(),
+            version: m.version,
+            sequence: m.sequence,
+            published_at: m.published_at,
+        })
+        .collect();
+    Ok(Json(WarehouseVersions { versions }).into_response())
 }

@@ -87,7 +87,8 @@ pub fn rule(method: &Method, route: &str) -> Option<Need> {
             | "/api/v1/dashboards/{dashboard}"
             | "/api/v1/share"
             | "/api/v1/me"
-            | "/api/v1/me/keys",
+            | "/api/v1/me/keys"
+            | "/api/v1/warehouse/versions",
         ) => Read,
         (
             "POST",

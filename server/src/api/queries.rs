@@ -38,7 +38,14 @@ pub async fn run_query(
     Extension(caller): Extension<Caller>,
     ApiJson(query): ApiJson<Query>,
 ) -> Result<Response, ApiError> {
-    let answer = answer::answer(&state, &query, &caller, options.use_cache).await?;
+    let answer = answer::answer(
+        &state,
+        &query,
+        &caller,
+        options.use_cache,
+        options.as_of.as_deref(),
+    )
+    .await?;
     respond(&state, &caller, &answer, &options)
 }
 
@@ -52,7 +59,7 @@ pub(crate) fn respond(
 ) -> Result<Response, ApiError> {
     let ResponseOptions {
         format, started, ..
-    } = *options;
+    } = options.clone();
     let result = &answer.result;
     let mut response = match format {
         Format::Json => {

@@ -17,6 +17,7 @@ use tokio::sync::Semaphore;
 
 use super::cache::{CachedResult, CompileMemo, ResultCache};
 use super::config::ServeConfig;
+use super::error::{ApiCode, ApiError};
 use super::metrics::Metrics;
 use crate::engine::Engine;
 
@@ -29,6 +30,9 @@ const MEMO_ENTRIES: usize = 4096;
 /// How long the warehouse keeps the version a server reads without hearing from it (its reader
 /// lease, renewed every third of this while the server runs).
 const READER_LEASE: Duration = Duration::from_secs(300);
+
+/// How many earlier versions (time travel, `as_of`) stay open beside the current one.
+const PAST_ENGINES: usize = 2;
 
 /// A model that loaded without errors.
 #[derive(Debug)]
@@ -55,6 +59,9 @@ pub struct Inner {
     model: ArcSwapOption<LoadedModel>,
     model_problem: Mutex<Option<ModelProblem>>,
     engine: ArcSwapOption<Engine>,
+    /// Engines over earlier versions that queries asked for (`as_of`), most recently used
+    /// first; at most [`PAST_ENGINES`].
+    past: Mutex<Vec<Arc<Engine>>>,
     warehouse_problem: Mutex<Option<String>>,
     /// This server's name in the warehouse's reader leases, and when it last renewed it.
     reader: ReaderLease,
@@ -123,6 +130,7 @@ impl AppState {
             model: ArcSwapOption::empty(),
             model_problem: Mutex::new(None),
             engine: ArcSwapOption::empty(),
+            past: Mutex::new(Vec::new()),
             warehouse_problem: Mutex::new(None),
             reader: ReaderLease::new(),
             reader_renewed: Mutex::new(None),
@@ -158,6 +166,82 @@ impl AppState {
     /// The engine over the current warehouse version, if one is published.
     pub fn engine(&self) -> Option<Arc<Engine>> {
         self.engine.load_full()
+    }
+
+    /// The engine over version `as_of` of the warehouse, or over the current one when `None`
+    /// (or when it names the current one). An earlier version must still be published (its
+    /// manifest entry kept) and whole; it is opened once, held in this server's reader lease so
+    /// clean-up keeps it, and kept open while among the [`PAST_ENGINES`] last asked for.
+    pub async fn engine_at(&self, as_of: Option<&str>) -> Result<Arc<Engine>, ApiError> {
+        let current = self.engine().ok_or_else(|| {
+            ApiError::not_ready(
+                "warehouse",
+                self.warehouse_problem()
+                    .unwrap_or_else(|| "publish one with 'boltic pipeline run'".into()),
+            )
+        })?;
+        let Some(version) = as_of.filter(|v| *v != current.manifest().version) else {
+            return Ok(current);
+        };
+        {
+            let mut past = lock(&self.past);
+            if let Some(at) = past.iter().position(|e| e.manifest().version == version) {
+                let engine = past.remove(at);
+                past.insert(0, engine.clone());
+                return Ok(engine);
+            }
+        }
+        let unknown = |why: String| {
+            ApiError::new(
+                ApiCode::UnknownVersion,
+                format!("warehouse version '{version}' {why}"),
+            )
+            .at(serde_json::json!({"as_of": version}))
+        };
+        let manifests = self.published().await?;
+        let Some(manifest) = manifests.into_iter().find(|m| m.version == version) else {
+            return Err(unknown("is not published, or no longer kept".to_string()));
+        };
+        let mut held = vec![current.manifest().version.clone(), version.to_string()];
+        held.extend(
+            lock(&self.past)
+                .iter()
+                .map(|e| e.manifest().version.clone()),
+        );
+        self.hold_versions(&held, true).await;
+        let warehouse = Warehouse::new(self.warehouse.clone());
+        match warehouse.check_files(&manifest).await {
+            Ok(Ok(())) => {}
+            Ok(Err(problem)) => return Err(unknown(format!("cannot be read: {problem}"))),
+            Err(e) => {
+                tracing::error!(error = %e, %version, "cannot check an earlier version's files");
+                return Err(ApiError::internal("reading an earlier warehouse version"));
+            }
+        }
+        let engine = Engine::open_version(&self.warehouse, manifest, self.runtime.clone())
+            .await
+            .map_err(|e| unknown(format!("cannot be opened: {e:#}")))?;
+        let engine = Arc::new(engine);
+        let mut past = lock(&self.past);
+        past.insert(0, engine.clone());
+        past.truncate(PAST_ENGINES);
+        Ok(engine)
+    }
+
+    /// The published versions whose manifest entries are kept and read, newest first.
+    pub async fn published(&self) -> Result<Vec<boltic_pipeline::Manifest>, ApiError> {
+        let warehouse = Warehouse::new(self.warehouse.clone());
+        let failed = |e: boltic_pipeline::PipelineError| {
+            tracing::error!(error = %e, "cannot read the warehouse's manifest log");
+            ApiError::not_ready("warehouse", e.to_string())
+        };
+        let mut manifests = Vec::new();
+        for sequence in warehouse.sequences().await.map_err(failed)? {
+            if let Ok(manifest) = warehouse.entry(sequence).await.map_err(failed)?.manifest {
+                manifests.push(manifest);
+            }
+        }
+        Ok(manifests)
     }
 
     /// The memo of compiled queries.
@@ -278,8 +362,10 @@ impl AppState {
                     let engine = Arc::new(engine);
                     self.engine.store(Some(engine.clone()));
                     self.cache.retain_version(&version);
-                    let forgotten =
-                        warehouse.forget_other_versions(&self.runtime, &[engine.manifest()]);
+                    let past = lock(&self.past).clone();
+                    let mut open = vec![engine.manifest()];
+                    open.extend(past.iter().map(|e| e.manifest()));
+                    let forgotten = warehouse.forget_other_versions(&self.runtime, &open);
                     tracing::debug!(forgotten, "runtime cache entries of other versions dropped");
                     *lock(&self.warehouse_problem) = fallback_problem(&skipped, &version);
                     for problem in &skipped {
@@ -372,8 +458,13 @@ impl AppState {
                 }
             }
             if let Some(engine) = self.engine() {
-                self.hold_versions(&[engine.manifest().version.clone()], false)
-                    .await;
+                let mut held = vec![engine.manifest().version.clone()];
+                held.extend(
+                    lock(&self.past)
+                        .iter()
+                        .map(|e| e.manifest().version.clone()),
+                );
+                self.hold_versions(&held, false).await;
             }
         }
     }

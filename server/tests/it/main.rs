@@ -11,4 +11,5 @@ mod limits;
 mod reports;
 mod safety;
 mod support;
+mod time_travel;
 mod web;
