@@ -166,6 +166,36 @@ pub async fn replace(
         .ok_or_else(|| PipelineError::Internal(format!("'{root}' has no version after a commit")))
 }
 
+/// What replacing the table at `root` by one of `schema` would take from its readers: each
+/// column it drops and each it retypes (new columns and changed nullability take nothing).
+/// Empty for a table with no commit yet.
+pub async fn lost_columns(location: &Location, root: &str, schema: &Schema) -> Result<Vec<String>> {
+    let table = open(location, root).await?;
+    if table.version().is_none() {
+        return Ok(Vec::new());
+    }
+    let error = delta_error(location, root);
+    let before = table.snapshot().map_err(&error)?.schema();
+    let after: StructType = schema.try_into_kernel().map_err(|e| PipelineError::Delta {
+        table: location.display_of(root),
+        message: format!("its schema has no Delta equivalent: {e}"),
+    })?;
+    let mut lost = Vec::new();
+    for old in before.fields() {
+        match after.field(old.name()) {
+            None => lost.push(format!("drop column '{}'", old.name())),
+            Some(new) if new.data_type() != old.data_type() => lost.push(format!(
+                "change column '{}' from {} to {}",
+                old.name(),
+                old.data_type(),
+                new.data_type()
+            )),
+            Some(_) => {}
+        }
+    }
+    Ok(lost)
+}
+
 /// The row count a Parquet file's footer gives (one ranged read when the footer is in its
 /// last 64 KiB, as it is for the warehouse's files).
 async fn rows_in(location: &Location, path: &str, size: u64) -> Result<i64> {

@@ -131,6 +131,17 @@ pub enum PipelineError {
     #[error("parquet error: {0}")]
     Parquet(#[from] datafusion::parquet::errors::ParquetError),
 
+    /// A table would lose or retype columns its readers may use.
+    #[error(
+        "table '{table}' {changes}; the semantic layer and other readers of the table may use them: keep the columns as they were, or rebuild with --full-refresh"
+    )]
+    SchemaChange {
+        /// The table.
+        table: String,
+        /// What would change (`would drop column 'x' and change column 'y' from long to string`).
+        changes: String,
+    },
+
     /// A Delta Lake table could not be read or committed.
     #[error("delta table '{table}': {message}")]
     Delta {

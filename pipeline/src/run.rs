@@ -30,6 +30,9 @@ pub struct RunOptions {
     pub keep_versions: usize,
     /// Build even when the inputs did not change since the current version.
     pub force: bool,
+    /// Rebuild everything, and let a table drop or retype columns (a run otherwise refuses
+    /// to, naming them). Implies `force`.
+    pub full_refresh: bool,
     /// Memory DataFusion may use before it spills to disk, in bytes.
     pub memory_limit: usize,
     /// How long the run lease lasts unless renewed (it is renewed every third of it): how long
@@ -42,6 +45,7 @@ impl Default for RunOptions {
         RunOptions {
             keep_versions: 3,
             force: false,
+            full_refresh: false,
             memory_limit: 1 << 30,
             lease_ttl: Duration::from_secs(60),
         }
@@ -177,10 +181,12 @@ async fn build(
     }
     let current = published.manifest;
     let fingerprint = fingerprint(raw, project).await?;
-    if let Some(current) = current
-        .as_ref()
-        .filter(|c| c.fingerprint == fingerprint && !options.force && published.skipped.is_empty())
-    {
+    if let Some(current) = current.as_ref().filter(|c| {
+        c.fingerprint == fingerprint
+            && !options.force
+            && !options.full_refresh
+            && published.skipped.is_empty()
+    }) {
         tracing::info!(version = %current.version, "inputs unchanged, warehouse already up to date");
         return Ok(RunReport {
             version: current.version.clone(),
@@ -239,6 +245,9 @@ async fn build(
     }
     timings.insert("models".to_string(), started.elapsed().as_millis() as u64);
     crate::failpoint("after_models");
+    if !options.full_refresh {
+        refuse_lost_columns(&ctx, warehouse_location, &entries).await?;
+    }
 
     let started = Instant::now();
     let tests = run_tests(&ctx, &project.tests).await?;
@@ -336,6 +345,32 @@ async fn register_table(
     )
     .await?;
     entries.insert(name.to_string(), entry);
+    Ok(())
+}
+
+/// Fail with [`PipelineError::SchemaChange`] when a table would drop or retype a column its
+/// Delta table has (checked for every table before any is committed).
+async fn refuse_lost_columns(
+    ctx: &SessionContext,
+    warehouse_location: &Location,
+    entries: &BTreeMap<String, TableEntry>,
+) -> Result<()> {
+    for (name, entry) in entries {
+        let schema = ctx.table_provider(name.as_str()).await?.schema();
+        let root = delta::table_root(entry.layer, name);
+        let lost = delta::lost_columns(warehouse_location, &root, &schema).await?;
+        if let Some((last, rest)) = lost.split_last() {
+            let changes = if rest.is_empty() {
+                format!("would {last}")
+            } else {
+                format!("would {} and {last}", rest.join(", "))
+            };
+            return Err(PipelineError::SchemaChange {
+                table: name.clone(),
+                changes,
+            });
+        }
+    }
     Ok(())
 }
 

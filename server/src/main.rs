@@ -138,6 +138,10 @@ enum PipelineCommand {
         /// Rebuild even when inputs did not change.
         #[arg(long)]
         force: bool,
+        /// Rebuild every table, and let a model drop or retype columns (refused otherwise,
+        /// since semantic fields and other readers may use them). Implies --force.
+        #[arg(long)]
+        full_refresh: bool,
         /// Memory the query engine may use before spilling to disk, in MiB.
         #[arg(long, default_value_t = 1024)]
         memory_mib: usize,
@@ -301,6 +305,7 @@ async fn pipeline(command: PipelineCommand, progress: &Progress) -> anyhow::Resu
             keep_versions,
             lease_seconds,
             force,
+            full_refresh,
             memory_mib,
             json,
         } => {
@@ -311,6 +316,7 @@ async fn pipeline(command: PipelineCommand, progress: &Progress) -> anyhow::Resu
             let options = RunOptions {
                 keep_versions,
                 force,
+                full_refresh,
                 memory_limit: memory_mib << 20,
                 lease_ttl: std::time::Duration::from_secs(lease_seconds),
             };

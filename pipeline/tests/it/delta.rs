@@ -238,3 +238,94 @@ async fn the_python_deltalake_package_reads_the_rows_boltic_reads_at_each_versio
         }
     }
 }
+
+#[tokio::test]
+async fn a_model_may_gain_columns_but_not_lose_or_retype_them_without_a_full_refresh() {
+    let dir = tempfile::tempdir().unwrap();
+    let warehouse = local(&dir.path().join("wh"));
+    let raw = local(&seed_raw());
+    let mut project = Project::load(&demo_project()).unwrap();
+    run(&raw, &warehouse, &project, &RunOptions::default())
+        .await
+        .unwrap();
+    let first = manifest(&warehouse).await;
+    let model = project
+        .models
+        .iter()
+        .position(|m| m.name == "fact_orders")
+        .unwrap();
+    let original = project.models[model].sql.clone();
+
+    // A new column evolves the table.
+    project.models[model].sql = original.replace(
+        "o.status\nfrom",
+        "o.status,\n    o.price_eur * 2 as double_price\nfrom",
+    );
+    assert_ne!(project.models[model].sql, original);
+    run(&raw, &warehouse, &project, &forced()).await.unwrap();
+    let grown = manifest(&warehouse).await;
+    let commit = grown.tables["fact_orders"].delta.clone().unwrap();
+    assert_eq!(commit.version, 1);
+    let table = delta::open(&warehouse, &commit.root).await.unwrap();
+    let columns: Vec<String> = table
+        .snapshot()
+        .unwrap()
+        .schema()
+        .fields()
+        .map(|f| f.name().to_string())
+        .collect();
+    assert!(columns.contains(&"double_price".to_string()), "{columns:?}");
+
+    // Dropping a column and retyping another is refused, naming both; nothing is committed.
+    project.models[model].sql = original.replace("    o.seat_no,\n", "").replace(
+        "o.customer_id,",
+        "cast(o.customer_id as int) as customer_id,",
+    );
+    let refused = run(&raw, &warehouse, &project, &forced())
+        .await
+        .expect_err("a lost column is refused");
+    let message = refused.to_string();
+    assert!(
+        message.contains("table 'fact_orders' would ")
+            && message.contains("drop column 'double_price'")
+            && message.contains("drop column 'seat_no'")
+            && message.contains("change column 'customer_id' from long to integer")
+            && message.contains("--full-refresh"),
+        "{message}"
+    );
+    assert_eq!(manifest(&warehouse).await.version, grown.version);
+    let table = delta::open(&warehouse, &commit.root).await.unwrap();
+    assert_eq!(
+        table.version(),
+        Some(1),
+        "no delta commit for a refused run"
+    );
+
+    // A full refresh rebuilds with the new shape.
+    let full = RunOptions {
+        full_refresh: true,
+        ..RunOptions::default()
+    };
+    run(&raw, &warehouse, &project, &full).await.unwrap();
+    let rebuilt = manifest(&warehouse).await;
+    assert_ne!(rebuilt.version, first.version);
+    assert_eq!(
+        rebuilt.tables["fact_orders"]
+            .delta
+            .as_ref()
+            .unwrap()
+            .version,
+        2
+    );
+    let table = delta::open(&warehouse, &commit.root).await.unwrap();
+    let schema = table.snapshot().unwrap().schema();
+    assert!(schema.field("seat_no").is_none());
+    assert_eq!(
+        schema.field("customer_id").unwrap().data_type().to_string(),
+        "integer"
+    );
+    assert_eq!(
+        one(query(&warehouse, "select count(*) from fact_orders").await),
+        first.tables["fact_orders"].rows.to_string()
+    );
+}
