@@ -315,8 +315,9 @@ class Warehouse:
             # An older version that no manifest names any more: same layout, its own folder.
             if os.path.isdir(os.path.join(self.root, "versions", version)):
                 for v, entries in self.entries.items():
-                    return {n: self._source({"path": e["path"].replace(f"versions/{v}/",
-                                                                       f"versions/{version}/")})
+                    # each table keeps a version's files in `<table root>/<version>/`
+                    return {n: self._source({"path": e["path"].replace(f"/{v}/",
+                                                                       f"/{version}/")})
                             for n, e in entries.items()}
         raise LookupError(f"no manifest names version {version}")
 

@@ -25,6 +25,52 @@ async fn order_count(state: &AppState, as_of: Option<&str>) -> Reply {
     .await
 }
 
+/// `sql` over table `t`, the Delta table `table` of warehouse `wh` at the Delta version the
+/// manifest of warehouse version `version` names, run by the Python `deltalake` package (an
+/// independent reader); the first row's values joined by `|`.
+async fn python_reads(
+    wh: &boltic_pipeline::Location,
+    dir: &std::path::Path,
+    version: &str,
+    table: &str,
+    sql: &str,
+) -> String {
+    let warehouse = boltic_pipeline::Warehouse::new(wh.clone());
+    let mut manifest = None;
+    for sequence in warehouse.sequences().await.unwrap() {
+        if let Ok(m) = warehouse.entry(sequence).await.unwrap().manifest
+            && m.version == version
+        {
+            manifest = Some(m);
+        }
+    }
+    let manifest = manifest.expect("a manifest of that version");
+    let commit = manifest.tables[table]
+        .delta
+        .clone()
+        .expect("a delta version");
+    let script = r#"
+import sys
+from deltalake import DeltaTable, QueryBuilder
+table = DeltaTable(sys.argv[1], version=int(sys.argv[2]))
+result = QueryBuilder().register("t", table).execute(sys.argv[3]).read_all()
+print("|".join(str(result.column(i).to_pylist()[0]) for i in range(result.num_columns)))
+"#;
+    let output = std::process::Command::new("python3")
+        .args(["-c", script])
+        .arg(dir.join("wh").join(&commit.root))
+        .arg(commit.version.to_string())
+        .arg(sql)
+        .output()
+        .expect("python3 runs (scripts/setup.sh installs it and the deltalake package)");
+    assert!(
+        output.status.success(),
+        "the Python reader failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap().trim().to_string()
+}
+
 #[tokio::test]
 async fn a_query_as_of_an_earlier_version_gets_that_versions_numbers() {
     let dir = tempfile::tempdir().unwrap();
@@ -78,6 +124,25 @@ async fn a_query_as_of_an_earlier_version_gets_that_versions_numbers() {
         now["rows"],
         "as of the current version is the current version"
     );
+
+    // An independent Delta reader sees the same numbers in each version's tables.
+    let sql = "select count(*), sum(price_eur) from t";
+    for (version, answer) in [(&first_version, &first), (&now_version, &now)] {
+        let row = &answer["rows"][0];
+        let python = python_reads(&wh, dir.path(), version, "fact_orders", sql).await;
+        let (count, revenue) = python.split_once('|').expect("two values");
+        assert_eq!(
+            count,
+            row["orders.order_count"].to_string(),
+            "version {version}"
+        );
+        let revenue: f64 = revenue.parse().expect("a number");
+        let ours = row["orders.revenue"].as_f64().expect("a number");
+        assert!(
+            (revenue - ours).abs() <= 1e-9 * ours.abs(),
+            "version {version}: {revenue} against {ours}"
+        );
+    }
 
     // A dashboard tile as of the first version.
     let tile = post(
