@@ -46,6 +46,33 @@ async fn generate_and_build_in_s3() {
     let second = run(&raw, &warehouse, &project, &forced()).await.unwrap();
     assert_eq!(manifest(&warehouse).await.version, second.version);
     assert_eq!(manifest(&warehouse).await.history.len(), 2);
+
+    // The tables in S3 are Delta tables: delta-rs, through the same store, reads each at the
+    // version a manifest names, and the first version is still there beside the second.
+    let published = boltic_pipeline::Warehouse::new(warehouse.clone());
+    for sequence in [1, 2] {
+        let m = published.entry(sequence).await.unwrap().manifest.unwrap();
+        let commit = m.tables["fact_orders"]
+            .delta
+            .clone()
+            .expect("a delta version");
+        assert_eq!(commit.version, sequence - 1);
+        let mut table = boltic_pipeline::delta::open(&warehouse, &commit.root)
+            .await
+            .unwrap();
+        table.load_version(commit.version).await.unwrap();
+        let ctx = datafusion::prelude::SessionContext::new();
+        ctx.register_table("t", table.table_provider().await.unwrap())
+            .unwrap();
+        assert_eq!(one(query_in(&ctx, "select count(*) from t").await), "3000");
+        let files: Vec<String> = table.get_file_uris().unwrap().collect();
+        assert!(
+            files
+                .iter()
+                .all(|f| f.contains(&format!("/{}/", m.version))),
+            "version {sequence}'s files are its own: {files:?}"
+        );
+    }
 }
 
 #[tokio::test]
