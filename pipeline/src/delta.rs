@@ -18,6 +18,7 @@ use std::sync::{Arc, Once};
 
 use datafusion::arrow::datatypes::Schema;
 use datafusion::parquet::file::metadata::{FooterTail, ParquetMetaDataReader};
+use datafusion::prelude::{DataFrame, SessionContext};
 use deltalake::kernel::engine::arrow_conversion::TryIntoKernel;
 use deltalake::kernel::transaction::CommitProperties;
 use deltalake::kernel::{Action, Add, StructType};
@@ -164,6 +165,109 @@ pub async fn replace(
     table
         .version()
         .ok_or_else(|| PipelineError::Internal(format!("'{root}' has no version after a commit")))
+}
+
+/// The data files of `table`'s loaded version, paths relative to the warehouse.
+pub fn files(location: &Location, root: &str, table: &DeltaTable) -> Result<Vec<FileEntry>> {
+    let error = delta_error(location, root);
+    let snapshot = table.snapshot().map_err(&error)?;
+    let mut files: Vec<FileEntry> = snapshot
+        .log_data()
+        .iter()
+        .map(|file| FileEntry {
+            path: format!("{root}{}", file.path()),
+            size: u64::try_from(file.size()).unwrap_or_default(),
+            e_tag: None,
+        })
+        .collect();
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(files)
+}
+
+/// What a MERGE did to a table.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Merged {
+    /// The table's new Delta version.
+    pub version: u64,
+    /// Files it wrote.
+    pub files_added: usize,
+    /// Files it replaced.
+    pub files_removed: usize,
+}
+
+/// Upsert `changes` into the table at `root` as it was at `published` (its version in the
+/// published manifest), as one Delta MERGE on `key`: a row whose key the table has replaces
+/// that row, any other is inserted. When a run that died before publishing committed versions
+/// after `published`, they are undone first (a Delta RESTORE), so the MERGE applies to exactly
+/// what readers see. `ctx` runs the MERGE (it reads `changes`). Returns the new version.
+pub async fn merge(
+    ctx: &SessionContext,
+    location: &Location,
+    root: &str,
+    published: u64,
+    key: &[&str],
+    changes: DataFrame,
+) -> Result<(DeltaTable, Merged)> {
+    let error = delta_error(location, root);
+    let mut table = open(location, root).await?;
+    let keep_logs = || CommitProperties::default().with_cleanup_expired_logs(Some(false));
+    if table.version().is_some_and(|v| v > published) {
+        tracing::info!(
+            table = root,
+            published,
+            "undoing commits of a run that did not publish"
+        );
+        let (restored, _) = table
+            .restore()
+            .with_version_to_restore(published)
+            .with_commit_properties(keep_logs())
+            .await
+            .map_err(&error)?;
+        table = restored;
+    }
+    let columns: Vec<String> = changes
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
+    let quoted = |side: &str, column: &str| format!("{side}.\"{}\"", column.replace('"', "\"\""));
+    let predicate = key
+        .iter()
+        .map(|k| format!("{} = {}", quoted("target", k), quoted("source", k)))
+        .collect::<Vec<_>>()
+        .join(" AND ");
+    let (table, metrics) = table
+        .merge(changes, predicate)
+        .with_source_alias("source")
+        .with_target_alias("target")
+        .with_session_state(Arc::new(ctx.state()))
+        .with_commit_properties(keep_logs())
+        .when_matched_update(|update| {
+            columns
+                .iter()
+                .fold(update, |u, c| u.update(c.as_str(), quoted("source", c)))
+        })
+        .map_err(&error)?
+        .when_not_matched_insert(|insert| {
+            columns
+                .iter()
+                .fold(insert, |i, c| i.set(c.as_str(), quoted("source", c)))
+        })
+        .map_err(&error)?
+        .await
+        .map_err(&error)?;
+    let version = table
+        .version()
+        .ok_or_else(|| PipelineError::Internal(format!("'{root}' has no version after a merge")))?;
+    Ok((
+        table,
+        Merged {
+            version,
+            files_added: metrics.num_target_files_added,
+            files_removed: metrics.num_target_files_removed,
+        },
+    ))
 }
 
 /// What replacing the table at `root` by one of `schema` would take from its readers: each

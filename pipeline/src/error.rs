@@ -49,6 +49,30 @@ pub enum PipelineError {
         location: String,
     },
 
+    /// A load folder of the raw location is not a table of the data set.
+    #[error(
+        "raw folder '{folder}' holds loads of no known table; load folders go in one of {expected} (e.g. 'order/load_date=2024-08-01/order.csv'): move or remove it"
+    )]
+    UnknownLoad {
+        /// The folder.
+        folder: String,
+        /// The tables whose folders are read.
+        expected: String,
+    },
+
+    /// A raw file a published version applied has changed since.
+    #[error(
+        "raw file '{file}' changed after version '{version}' applied it ({change}); a load is read once: put corrections in a new load folder, or rebuild from every load with --full-refresh"
+    )]
+    ChangedLoad {
+        /// The file.
+        file: String,
+        /// The version that applied it.
+        version: String,
+        /// What changed.
+        change: String,
+    },
+
     /// A raw input is malformed: wrong header, bad value, broken JSON.
     #[error("{position}: {message}")]
     BadInput {

@@ -20,6 +20,7 @@ pub mod delta;
 pub mod error;
 pub mod extract;
 pub mod findings;
+pub mod incremental;
 pub mod location;
 pub mod progress;
 pub mod project;

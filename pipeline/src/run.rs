@@ -18,6 +18,7 @@ use crate::checks::{TestResult, TestStatus, run_tests};
 use crate::delta;
 use crate::error::{PipelineError, Result};
 use crate::findings::TableCleaning;
+use crate::incremental::{self, NORMALIZED_TABLES, TableChanges};
 use crate::location::Location;
 use crate::progress::Progress;
 use crate::project::{Project, SqlModel};
@@ -94,6 +95,15 @@ pub struct RunReport {
     pub warehouse: String,
     /// What cleaning did, per raw file.
     pub cleaning: Vec<TableCleaning>,
+    /// Raw load files this run read (load-based raw locations), in the order applied.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub loads_read: Vec<String>,
+    /// Whether the run upserted new loads into the published tables (otherwise it built them).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub incremental: bool,
+    /// What an incremental run changed, per normalized table it read loads of.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<TableChanges>,
     /// Tables written.
     pub tables: Vec<TableSummary>,
     /// Data test results.
@@ -123,7 +133,8 @@ pub fn session(memory_limit: usize) -> Result<SessionContext> {
     Ok(SessionContext::new_with_config_rt(config, runtime))
 }
 
-/// Fingerprint of the inputs: raw files' sizes, tags and times, and the project's SQL and tests.
+/// Fingerprint of the inputs: raw files' sizes, tags and times (the first 16 characters), then
+/// the project's SQL and tests and the build (the last 16).
 async fn fingerprint(raw: &Location, project: &Project) -> Result<String> {
     use std::hash::{Hash, Hasher};
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
@@ -138,12 +149,19 @@ async fn fingerprint(raw: &Location, project: &Project) -> Result<String> {
         )
             .hash(&mut hasher);
     }
+    let inputs = hasher.finish();
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
     for model in &project.models {
         (&model.name, &model.sql).hash(&mut hasher);
     }
     format!("{:?}", project.tests).hash(&mut hasher);
     env!("CARGO_PKG_VERSION").hash(&mut hasher);
-    Ok(format!("{:016x}", hasher.finish()))
+    Ok(format!("{inputs:016x}{:016x}", hasher.finish()))
+}
+
+/// The part of a fingerprint that covers the project and the build.
+fn project_part(fingerprint: &str) -> &str {
+    fingerprint.get(16..).unwrap_or_default()
 }
 
 /// Build a new warehouse version from `raw` with `project` and publish it if its tests pass.
@@ -195,6 +213,9 @@ async fn build(
             raw: raw.to_string(),
             warehouse: warehouse_location.to_string(),
             cleaning: Vec::new(),
+            loads_read: Vec::new(),
+            incremental: false,
+            changes: Vec::new(),
             tables: Vec::new(),
             tests: Vec::new(),
             removed_versions: Vec::new(),
@@ -207,41 +228,107 @@ async fn build(
     tracing::info!(%version, "building a new warehouse version");
 
     let started = Instant::now();
-    let folder_of = |table: &str| delta::data_folder(Layer::Normalized, table, &version);
-    let extracted = extract(raw, warehouse_location, &folder_of, progress).await?;
+    let plan = incremental::plan(raw, current.as_ref(), options.full_refresh, &version).await?;
+    let ctx = session(options.memory_limit)?;
+    warehouse_location.register(&ctx);
+    let mut entries = BTreeMap::new();
+    let mut changes = Vec::new();
+    let cleaning = match (&plan, current.as_ref()) {
+        (None, _) => {
+            let folder_of = |table: &str| delta::data_folder(Layer::Normalized, table, &version);
+            let extracted = extract(raw, warehouse_location, &folder_of, progress).await?;
+            for table in &extracted.tables {
+                let entry = TableEntry {
+                    path: table.path.clone(),
+                    rows: table.rows,
+                    layer: Layer::Normalized,
+                    files: None,
+                    delta: None,
+                };
+                register_table(&ctx, warehouse, &mut entries, &table.name, entry).await?;
+            }
+            extracted.cleaning
+        }
+        (Some(plan), Some(current)) if plan.incremental => {
+            for table in NORMALIZED_TABLES {
+                let entry = current.tables[*table].clone();
+                register_table(&ctx, warehouse, &mut entries, table, entry).await?;
+            }
+            let known = incremental::known_ids(&ctx).await?;
+            let staged =
+                incremental::stage(raw, warehouse_location, plan, &version, known, progress)
+                    .await?;
+            for (table, files) in &staged.tables {
+                let (entry, changed) = incremental::upsert_table(
+                    &ctx,
+                    warehouse_location,
+                    &version,
+                    table,
+                    files.len(),
+                    &entries[table],
+                )
+                .await?;
+                tracing::info!(
+                    table = %table,
+                    inserted = changed.inserted,
+                    updated = changed.updated,
+                    unchanged = changed.unchanged,
+                    "upserted"
+                );
+                register_table(&ctx, warehouse, &mut entries, table, entry).await?;
+                changes.push(changed);
+                crate::failpoint(&format!("after_merge:{table}"));
+            }
+            staged.cleaning
+        }
+        (Some(plan), _) => {
+            let staged = incremental::stage(
+                raw,
+                warehouse_location,
+                plan,
+                &version,
+                Default::default(),
+                progress,
+            )
+            .await?;
+            let built =
+                incremental::build_tables(&ctx, warehouse_location, &staged, &version, raw).await?;
+            for (name, entry) in built {
+                register_table(&ctx, warehouse, &mut entries, &name, entry).await?;
+            }
+            staged.cleaning
+        }
+    };
     timings.insert("extract".to_string(), started.elapsed().as_millis() as u64);
     tracing::info!(
-        tables = extracted.tables.len(),
+        tables = entries.len(),
         elapsed_ms = started.elapsed().as_millis() as u64,
         "raw files cleaned"
     );
     crate::failpoint("after_extract");
 
-    let ctx = session(options.memory_limit)?;
-    warehouse_location.register(&ctx);
-    let mut entries = BTreeMap::new();
-    for table in &extracted.tables {
-        let entry = TableEntry {
-            path: table.path.clone(),
-            rows: table.rows,
-            layer: Layer::Normalized,
-            files: None,
-            delta: None,
-        };
-        register_table(&ctx, warehouse_location, &mut entries, &table.name, entry).await?;
-    }
+    // Nothing delivered changed a table and the project is the same: the models would be
+    // rebuilt as they are, so the current ones stay (no table gets a new Delta version).
+    let unchanged = match (&plan, current.as_ref()) {
+        (Some(plan), Some(current)) if plan.incremental => {
+            project_part(&current.fingerprint) == project_part(&fingerprint)
+                && NORMALIZED_TABLES
+                    .iter()
+                    .all(|t| entries.get(*t) == current.tables.get(*t))
+        }
+        _ => false,
+    };
 
     let started = Instant::now();
     for model in &project.models {
-        build_model(
-            &ctx,
-            warehouse_location,
-            &version,
-            model,
-            progress,
-            &mut entries,
-        )
-        .await?;
+        if let Some(current) = current.as_ref().filter(|_| unchanged) {
+            let entry = current.tables.get(&model.name).cloned().ok_or_else(|| {
+                PipelineError::Internal(format!("model '{}' is not published", model.name))
+            })?;
+            register_table(&ctx, warehouse, &mut entries, &model.name, entry).await?;
+            continue;
+        }
+        build_model(&ctx, warehouse, &version, model, progress, &mut entries).await?;
     }
     timings.insert("models".to_string(), started.elapsed().as_millis() as u64);
     crate::failpoint("after_models");
@@ -254,7 +341,7 @@ async fn build(
     timings.insert("tests".to_string(), started.elapsed().as_millis() as u64);
 
     crate::failpoint("after_tests");
-    for entry in entries.values_mut() {
+    for entry in entries.values_mut().filter(|e| e.files.is_none()) {
         entry.files = Some(warehouse.table_files(&entry.path).await?);
     }
     let tables = table_summaries(&entries);
@@ -270,7 +357,13 @@ async fn build(
         previous_version: current.as_ref().map(|c| c.version.clone()),
         raw: raw.to_string(),
         warehouse: warehouse_location.to_string(),
-        cleaning: extracted.cleaning,
+        cleaning,
+        loads_read: plan
+            .as_ref()
+            .map(|p| p.new.iter().cloned().collect())
+            .unwrap_or_default(),
+        incremental: plan.as_ref().is_some_and(|p| p.incremental),
+        changes,
         tables,
         tests,
         removed_versions: Vec::new(),
@@ -299,6 +392,7 @@ async fn build(
         tables: entries,
         report: report_path.clone(),
         history,
+        loads: plan.map(|p| p.applied).unwrap_or_default(),
     };
     // Everything the manifest names is durable before the manifest exists: each table's files,
     // then its Delta commit, then the report.
@@ -326,24 +420,33 @@ async fn build(
         manifest = %warehouse_location.display_of(&entry_path(manifest.sequence)),
         "published"
     );
+    if !manifest.loads.is_empty() {
+        incremental::drop_staging(warehouse_location, &version).await?;
+    }
     report.removed_versions = warehouse.clean_up(&manifest, options.keep_versions).await?;
     Ok(report)
 }
 
-/// Register the Parquet table at `entry.path` as `name` in `ctx`, and list it in `entries`.
+/// Register the table of `entry` as `name` in `ctx` (its folder, or exactly its files when the
+/// entry lists them), and list it in `entries`.
 async fn register_table(
     ctx: &SessionContext,
-    warehouse_location: &Location,
+    warehouse: &Warehouse,
     entries: &mut BTreeMap<String, TableEntry>,
     name: &str,
     entry: TableEntry,
 ) -> Result<()> {
-    ctx.register_parquet(
-        name,
-        warehouse_location.url(&entry.path),
-        ParquetReadOptions::default(),
-    )
-    .await?;
+    if entry.files.is_some() {
+        warehouse.register_table(ctx, name, &entry).await?;
+    } else {
+        ctx.deregister_table(name)?;
+        ctx.register_parquet(
+            name,
+            warehouse.location().url(&entry.path),
+            ParquetReadOptions::default(),
+        )
+        .await?;
+    }
     entries.insert(name.to_string(), entry);
     Ok(())
 }
@@ -382,7 +485,12 @@ async fn commit_tables(
     warehouse_location: &Location,
     manifest: &mut Manifest,
 ) -> Result<()> {
-    for (name, entry) in manifest.tables.iter_mut() {
+    // Tables a MERGE committed, or that stay as published, already have their Delta version.
+    for (name, entry) in manifest
+        .tables
+        .iter_mut()
+        .filter(|(_, e)| e.delta.is_none())
+    {
         let root = delta::table_root(entry.layer, name);
         let schema = ctx.table_provider(name.as_str()).await?.schema();
         let files = entry.files.as_deref().unwrap_or_default();
@@ -401,7 +509,7 @@ async fn commit_tables(
 /// and register it so the models after it can read it.
 async fn build_model(
     ctx: &SessionContext,
-    warehouse_location: &Location,
+    warehouse: &Warehouse,
     version: &str,
     model: &SqlModel,
     progress: &Progress,
@@ -416,21 +524,13 @@ async fn build_model(
     let frame = ctx.sql(&model.sql).await.map_err(model_error)?;
     let written = frame
         .write_parquet(
-            &warehouse_location.url(&path),
+            &warehouse.location().url(&path),
             DataFrameWriteOptions::new(),
             None,
         )
         .await
         .map_err(model_error)?;
-    let rows = written
-        .iter()
-        .filter_map(|b| {
-            b.column(0)
-                .as_any()
-                .downcast_ref::<datafusion::arrow::array::UInt64Array>()
-        })
-        .map(|a| a.iter().flatten().sum::<u64>())
-        .sum();
+    let rows = incremental::written_rows(&written);
     let entry = TableEntry {
         path,
         rows,
@@ -438,7 +538,7 @@ async fn build_model(
         files: None,
         delta: None,
     };
-    register_table(ctx, warehouse_location, entries, &model.name, entry).await?;
+    register_table(ctx, warehouse, entries, &model.name, entry).await?;
     bar.set_position(rows);
     bar.finish();
     tracing::info!(model = %model.name, rows, "model built");

@@ -59,6 +59,27 @@ impl fmt::Display for RunReport {
                 human_bytes(table.bytes)
             )?;
         }
+        if !self.loads_read.is_empty() {
+            let how = if self.incremental {
+                "upserted into the published tables"
+            } else {
+                "every table built from them"
+            };
+            writeln!(f, "\nloads read ({}, {how})", self.loads_read.len())?;
+            for file in &self.loads_read {
+                writeln!(f, "  {file}")?;
+            }
+        }
+        if !self.changes.is_empty() {
+            writeln!(f, "\nchanges")?;
+            for table in &self.changes {
+                writeln!(
+                    f,
+                    "  {:<18} {:>10} inserted {:>10} updated {:>10} unchanged",
+                    table.name, table.inserted, table.updated, table.unchanged
+                )?;
+            }
+        }
         writeln!(f, "\ncleaning")?;
         for table in &self.cleaning {
             writeln!(

@@ -15,7 +15,8 @@ use crate::air_boltic::catalogue::{MODELS, raw};
 use crate::error::{PipelineError, Result};
 use crate::extract::reader::missing_input;
 use crate::extract::stream::Extraction;
-use crate::findings::Recorder;
+use crate::findings::{Recorder, TableCleaning};
+use crate::location::Location;
 
 /// The normalized table the catalogue becomes.
 const MODELS_TABLE: &str = "aeroplane_models";
@@ -58,24 +59,41 @@ pub type Catalogue = HashMap<(String, String), Spec>;
 
 /// Parse and flatten `aeroplane_model.json` and write it as the `aeroplane_models` table.
 pub(crate) async fn extract_models(run: &mut Extraction<'_>) -> Result<Catalogue> {
-    let file = raw::MODEL_CATALOGUE;
-    let raw_location = run.raw_location();
+    let folder = run.folder(MODELS_TABLE);
+    let (catalogue, cleaning) = models_file(run, raw::MODEL_CATALOGUE, &folder).await?;
+    run.record(MODELS_TABLE, cleaning);
+    Ok(catalogue)
+}
+
+/// Read the catalogue `file` and write its `aeroplane_models` rows as one Parquet file in
+/// `folder` (relative to the run's destination, ending in `/`); the catalogue and the count.
+pub(crate) async fn models_file(
+    run: &Extraction<'_>,
+    file: &str,
+    folder: &str,
+) -> Result<(Catalogue, TableCleaning)> {
+    let (catalogue, rows) = read_catalogue(run.raw_location(), file).await?;
+    let batch = models_batch(run.schema(MODELS_TABLE), &catalogue, &rows)?;
+    let mut writer = run.table_writer(MODELS_TABLE, folder, Compression::UNCOMPRESSED)?;
+    writer.write(&batch).await?;
+    writer.close().await?;
+    let n = rows.len() as u64;
+    let display = run.raw_location().display_of(file);
+    Ok((catalogue, Recorder::new(MODELS_TABLE).finish(display, n, n)))
+}
+
+/// The catalogue `file` under `raw_location`, parsed, with its `(manufacturer, model)` rows in
+/// file order.
+pub(crate) async fn read_catalogue(
+    raw_location: &Location,
+    file: &str,
+) -> Result<(Catalogue, Vec<(String, String)>)> {
     let display = raw_location.display_of(file);
     let bytes = raw_location
         .read_optional(file)
         .await?
         .ok_or_else(|| missing_input(raw_location, file))?;
-    let (catalogue, rows) = parse_catalogue(&display, &bytes)?;
-    let batch = models_batch(run.schema(MODELS_TABLE), &catalogue, &rows)?;
-    let mut writer = run.table_writer(MODELS_TABLE, Compression::UNCOMPRESSED)?;
-    writer.write(&batch).await?;
-    writer.close().await?;
-    let n = rows.len() as u64;
-    run.record(
-        MODELS_TABLE,
-        Recorder::new(MODELS_TABLE).finish(display, n, n),
-    );
-    Ok(catalogue)
+    parse_catalogue(&display, &bytes)
 }
 
 /// The `aeroplane_models` rows, in file order.

@@ -20,4 +20,4 @@ mod tables;
 
 pub use catalogue_file::{Catalogue, Spec, parse_catalogue};
 pub use clean::{STATUSES, normalize_phone};
-pub use tables::{extract, table_schema};
+pub use tables::{KnownIds, StagedLoads, extract, extract_loads, table_key, table_schema};

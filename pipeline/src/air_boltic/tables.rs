@@ -1,18 +1,22 @@
 //! The normalized Air Boltic tables: their schemas, and the extract run that fills them from the
 //! raw files, small reference tables first so later files are checked against them.
 
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 
 use crate::air_boltic::catalogue::raw;
-use crate::air_boltic::catalogue_file::extract_models;
+use crate::air_boltic::catalogue_file::{Catalogue, extract_models, models_file, read_catalogue};
 use crate::air_boltic::clean::{
     clean_aeroplanes, clean_customers, clean_groups, clean_orders, clean_trips,
 };
-use crate::error::Result;
+use crate::air_boltic::generate::RawLoad;
+use crate::error::{PipelineError, Result};
+use crate::extract::IdSet;
 use crate::extract::stream::{Extracted, Extraction, FolderOf};
 use crate::extract::writer::timestamp_type;
+use crate::findings::TableCleaning;
 use crate::location::Location;
 use crate::progress::Progress;
 
@@ -50,6 +54,187 @@ pub async fn extract(
     })
     .await?;
     Ok(run.finish())
+}
+
+/// The raw tables of a load-based raw folder, in the order they are cleaned (reference tables
+/// first): the load folder's table name, its file format (the CSV header, `None` for the JSON
+/// catalogue) and the normalized table it fills.
+const LOAD_TABLES: &[(&str, Option<&[&str]>, &str)] = &[
+    ("aeroplane_model", None, "aeroplane_models"),
+    (
+        "customer_group",
+        Some(raw::CUSTOMER_GROUP.1),
+        "customer_groups",
+    ),
+    ("aeroplane", Some(raw::AEROPLANE.1), "aeroplanes"),
+    ("customer", Some(raw::CUSTOMER.1), "customers"),
+    ("trip", Some(raw::TRIP.1), "trips"),
+    ("order", Some(raw::ORDER.1), "orders"),
+];
+
+/// The normalized table the aeroplane catalogue becomes.
+const MODELS: &str = "aeroplane_models";
+
+/// The columns that identify a row of each normalized table: a later load's row with the same
+/// key replaces the earlier one.
+pub fn table_key(table: &str) -> &'static [&'static str] {
+    match table {
+        "aeroplane_models" => &["manufacturer", "model"],
+        "customer_groups" => &["customer_group_id"],
+        "aeroplanes" => &["aeroplane_id"],
+        "customers" => &["customer_id"],
+        "trips" => &["trip_id"],
+        "orders" => &["order_id"],
+        other => unreachable!("no key for normalized table '{other}'"),
+    }
+}
+
+/// Ids the tables hold before a run's loads, so that rows of new loads referring to them are
+/// not flagged as unknown.
+#[derive(Debug, Default)]
+pub struct KnownIds {
+    /// `customer_groups.customer_group_id`.
+    pub groups: HashSet<i64>,
+    /// `aeroplanes.aeroplane_id`.
+    pub aeroplanes: IdSet,
+    /// `customers.customer_id`.
+    pub customers: IdSet,
+    /// `trips.trip_id`.
+    pub trips: IdSet,
+}
+
+/// What cleaning a run's loads staged.
+#[derive(Debug, Default)]
+pub struct StagedLoads {
+    /// Per normalized table, the files staged for it, in order (a later file's row replaces an
+    /// earlier one's with the same key): each file's folder, relative to the destination.
+    pub tables: BTreeMap<String, Vec<String>>,
+    /// What cleaning found, per raw file.
+    pub cleaning: Vec<TableCleaning>,
+}
+
+/// Clean the files of `loads` that `apply` accepts into staged Parquet files under `dest`: the
+/// `n`-th file of table `t` (by load date, then file name) in the folder `stage_of(t, n)`.
+/// Every catalogue file of `loads` is read for the aeroplanes' specs (a later one's model
+/// replaces an earlier one's), applied or not; `known` holds the ids the tables had before.
+pub async fn extract_loads(
+    raw_location: &Location,
+    dest: &Location,
+    loads: &[RawLoad],
+    apply: &(dyn Fn(&str) -> bool + Sync),
+    stage_of: &(dyn Fn(&str, usize) -> String + Sync),
+    known: KnownIds,
+    progress: &Progress,
+) -> Result<StagedLoads> {
+    if let Some(load) = loads
+        .iter()
+        .find(|l| !LOAD_TABLES.iter().any(|(t, _, _)| *t == l.table))
+    {
+        let expected: Vec<&str> = LOAD_TABLES.iter().map(|(t, _, _)| *t).collect();
+        return Err(PipelineError::UnknownLoad {
+            folder: raw_location.display_of(&load.table),
+            expected: expected.join(", "),
+        });
+    }
+    let no_folder = |_: &str| String::new();
+    let run = Extraction::new(raw_location, dest, &no_folder, progress, table_schema);
+    let mut staged = StagedLoads::default();
+    let files_of = |raw_table: &str| -> Vec<String> {
+        loads
+            .iter()
+            .filter(|l| l.table == raw_table)
+            .flat_map(|l| l.files.iter().map(|f| f.path.clone()))
+            .collect()
+    };
+    let next_folder = |staged: &StagedLoads, table: &str| {
+        stage_of(table, staged.tables.get(table).map_or(0, Vec::len))
+    };
+    let add = |staged: &mut StagedLoads, table: &str, folder: String, cleaning| {
+        staged
+            .tables
+            .entry(table.to_string())
+            .or_default()
+            .push(folder);
+        staged.cleaning.push(cleaning);
+    };
+
+    let mut catalogue = Catalogue::new();
+    for file in files_of("aeroplane_model") {
+        if apply(&file) {
+            let folder = next_folder(&staged, MODELS);
+            let (models, cleaning) = models_file(&run, &file, &folder).await?;
+            catalogue.extend(models);
+            add(&mut staged, MODELS, folder, cleaning);
+        } else {
+            catalogue.extend(read_catalogue(raw_location, &file).await?.0);
+        }
+    }
+    let catalogue = Arc::new(catalogue);
+
+    let KnownIds {
+        mut groups,
+        mut aeroplanes,
+        mut customers,
+        mut trips,
+    } = known;
+    for &(raw_table, header, table) in &LOAD_TABLES[1..] {
+        let header = header.expect("a CSV table");
+        for file in files_of(raw_table).into_iter().filter(|f| apply(f)) {
+            let folder = next_folder(&staged, table);
+            // The cleaners run on a blocking thread and own what they check against: each file
+            // gets a copy of the ids known so far (bitsets, a few hundred KiB at 10M orders).
+            let cleaning = match table {
+                "customer_groups" => {
+                    let (ids, cleaning) = run
+                        .csv_file(&file, header, table, &folder, clean_groups)
+                        .await?;
+                    groups.extend(ids);
+                    cleaning
+                }
+                "aeroplanes" => {
+                    let catalogue = Arc::clone(&catalogue);
+                    let (ids, cleaning) = run
+                        .csv_file(&file, header, table, &folder, move |rows, out, rec| {
+                            clean_aeroplanes(rows, out, rec, &catalogue)
+                        })
+                        .await?;
+                    aeroplanes.extend(&ids);
+                    cleaning
+                }
+                "customers" => {
+                    let groups = groups.clone();
+                    let (ids, cleaning) = run
+                        .csv_file(&file, header, table, &folder, move |rows, out, rec| {
+                            clean_customers(rows, out, rec, &groups)
+                        })
+                        .await?;
+                    customers.extend(&ids);
+                    cleaning
+                }
+                "trips" => {
+                    let aeroplanes = aeroplanes.clone();
+                    let (ids, cleaning) = run
+                        .csv_file(&file, header, table, &folder, move |rows, out, rec| {
+                            clean_trips(rows, out, rec, &aeroplanes)
+                        })
+                        .await?;
+                    trips.extend(&ids);
+                    cleaning
+                }
+                _ => {
+                    let (customers, trips) = (customers.clone(), trips.clone());
+                    let ((), cleaning) = run
+                        .csv_file(&file, header, table, &folder, move |rows, out, rec| {
+                            clean_orders(rows, out, rec, &customers, &trips)
+                        })
+                        .await?;
+                    cleaning
+                }
+            };
+            add(&mut staged, table, folder, cleaning);
+        }
+    }
+    Ok(staged)
 }
 
 /// Schemas of the normalized tables.

@@ -8,7 +8,7 @@ use crate::extract::reader::RawRows;
 use crate::findings::{FindingKind, Recorder};
 
 /// Ids seen so far: a bitset for the usual dense positive ids, a hash set for the rest.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct IdSet {
     bits: Vec<u64>,
     sparse: HashSet<i64>,
@@ -30,6 +30,17 @@ impl IdSet {
         } else {
             self.sparse.insert(id)
         }
+    }
+
+    /// Add every id of `other`.
+    pub fn extend(&mut self, other: &IdSet) {
+        if self.bits.len() < other.bits.len() {
+            self.bits.resize(other.bits.len(), 0);
+        }
+        for (word, theirs) in self.bits.iter_mut().zip(&other.bits) {
+            *word |= theirs;
+        }
+        self.sparse.extend(other.sparse.iter().copied());
     }
 
     /// Membership.
@@ -110,5 +121,10 @@ mod tests {
         assert!(set.insert(1 << 40));
         assert!(set.contains(5) && set.contains(-3) && set.contains(1 << 40));
         assert!(!set.contains(6) && !set.contains(1_000_000));
+        let mut other = IdSet::default();
+        assert!(other.insert(1000) && other.insert(-7));
+        other.extend(&set);
+        assert!(other.contains(5) && other.contains(-3) && other.contains(1 << 40));
+        assert!(other.contains(1000) && other.contains(-7) && !other.contains(6));
     }
 }

@@ -85,13 +85,20 @@ impl<'a> Extraction<'a> {
         (self.schema_of)(table)
     }
 
-    /// A Parquet writer for the single file of `table`.
+    /// The folder `table` is written in, relative to the destination.
+    pub(crate) fn folder(&self, table: &str) -> String {
+        (self.folder_of)(table)
+    }
+
+    /// A Parquet writer for the single file of `table` in `folder` (relative to the
+    /// destination, ending in `/`).
     pub(crate) fn table_writer(
         &self,
         table: &str,
+        folder: &str,
         compression: Compression,
     ) -> Result<AsyncArrowWriter<BufWriter>> {
-        let path = format!("{}part-0.parquet", (self.folder_of)(table));
+        let path = format!("{folder}part-0.parquet");
         parquet_writer(self.dest, &path, self.schema(table), compression)
     }
 
@@ -124,6 +131,26 @@ impl<'a> Extraction<'a> {
         T: Send + 'static,
         F: FnOnce(&mut RawRows, &mut TableOut, &mut Recorder) -> Result<T> + Send + 'static,
     {
+        let folder = self.folder(table);
+        let (value, cleaning) = self.csv_file(file, header, table, &folder, clean).await?;
+        self.record(table, cleaning);
+        Ok(value)
+    }
+
+    /// Stream the raw CSV `file` (whose header must be `header`) through `clean` into one
+    /// Parquet file of `table` in `folder`; what `clean` returns and what cleaning found.
+    pub(crate) async fn csv_file<T, F>(
+        &self,
+        file: &str,
+        header: &'static [&'static str],
+        table: &'static str,
+        folder: &str,
+        clean: F,
+    ) -> Result<(T, TableCleaning)>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut RawRows, &mut TableOut, &mut Recorder) -> Result<T> + Send + 'static,
+    {
         let display = self.raw_location.display_of(file);
         let reader = open_raw(self.raw_location, file).await?;
         let schema = self.schema(table);
@@ -139,7 +166,7 @@ impl<'a> Extraction<'a> {
             Ok((value, recorder, rows.read(), out.written()))
         });
 
-        let mut writer = self.table_writer(table, Compression::SNAPPY)?;
+        let mut writer = self.table_writer(table, folder, Compression::SNAPPY)?;
         while let Some(batch) = rx.recv().await {
             writer.write(&batch).await?;
         }
@@ -159,7 +186,6 @@ impl<'a> Extraction<'a> {
         writer.close().await?;
         bar.set_position(read);
         bar.finish();
-        self.record(table, recorder.finish(display, read, written));
-        Ok(value)
+        Ok((value, recorder.finish(display, read, written)))
     }
 }

@@ -133,6 +133,24 @@ pub struct Manifest {
     pub report: String,
     /// Published versions, newest first (this one included).
     pub history: Vec<String>,
+    /// The raw load files applied to the tables so far, in the order they were applied (empty
+    /// when the raw location holds flat files, not load folders).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub loads: Vec<AppliedFile>,
+}
+
+/// A raw load file a version applied.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppliedFile {
+    /// Path relative to the raw location (`order/load_date=2024-08-01/order.csv`).
+    pub path: String,
+    /// Bytes when it was applied.
+    pub size: u64,
+    /// The store's ETag when it was applied, where the store gives one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub e_tag: Option<String>,
+    /// The version that applied it.
+    pub version: String,
 }
 
 /// An entry of the manifest log as read: the manifest, or why it cannot be used.
@@ -381,15 +399,22 @@ impl Warehouse {
             }
         }
         // Each Delta table keeps a run's files in a folder named after its version (a run that
-        // died early may have left only those).
-        let mut table_folders = Vec::new();
+        // died early may have left only those); a MERGE writes its files at the table's root.
+        let mut table_roots = Vec::new();
         for layer in [crate::delta::NORMALIZED, crate::delta::TABLES] {
             for table in self.location.list_folders(layer).await? {
-                let root = format!("{layer}/{table}");
-                for folder in self.location.list_folders(&root).await? {
-                    if !folder.starts_with('_') {
-                        table_folders.push((folder, root.clone()));
-                    }
+                table_roots.push(format!("{layer}/{table}/"));
+            }
+        }
+        let mut table_folders = Vec::new();
+        for root in &table_roots {
+            for folder in self
+                .location
+                .list_folders(root.trim_end_matches('/'))
+                .await?
+            {
+                if !folder.starts_with('_') {
+                    table_folders.push((folder, root.clone()));
                 }
             }
         }
@@ -405,14 +430,26 @@ impl Warehouse {
             .filter(|f| !kept.contains(f) && f.as_str() < current.version.as_str())
             .collect();
 
-        // Older log entries: keep those of kept versions; drop the others and damaged ones.
+        // Older log entries: keep those of kept versions; drop the others and damaged ones. The
+        // files the kept ones name stay, wherever they are (an incremental run's table keeps the
+        // files of earlier versions its MERGE did not touch).
+        let mut named: BTreeSet<String> = BTreeSet::new();
+        let mut name = |manifest: &Manifest| {
+            for table in manifest.tables.values() {
+                named.extend(table.files.iter().flatten().map(|f| f.path.clone()));
+            }
+        };
+        name(current);
         for sequence in self.sequences().await? {
             if sequence >= current.sequence {
                 continue;
             }
             let drop = match self.entry(sequence).await?.manifest {
-                Ok(m) => !kept.contains(&m.version),
-                Err(_) => true,
+                Ok(m) if kept.contains(&m.version) => {
+                    name(&m);
+                    false
+                }
+                _ => true,
             };
             if drop {
                 self.location.delete(&entry_path(sequence)).await?;
@@ -423,15 +460,42 @@ impl Warehouse {
         for folder in doomed {
             // Tables first: a version folder that remains means the version is not gone yet.
             for (_, root) in table_folders.iter().filter(|(v, _)| *v == folder) {
-                self.location
-                    .delete_prefix(&format!("{root}/{folder}"))
-                    .await?;
+                let prefix = format!("{root}{folder}/");
+                let files = self.location.list_files(&prefix).await?;
+                if files.iter().any(|f| named.contains(&f.path)) {
+                    for file in files.iter().filter(|f| !named.contains(&f.path)) {
+                        self.location.delete(&file.path).await?;
+                    }
+                } else {
+                    self.location.delete_prefix(&prefix).await?;
+                }
             }
             self.location
                 .delete_prefix(&Self::version_prefix(&folder))
                 .await?;
             crate::failpoint("during_clean_up");
             removed.push(folder);
+        }
+
+        // Files a MERGE wrote at a table's root that no kept version names: those of versions
+        // removed above, and of runs that died before they published (written before the
+        // current version was; a newer one may belong to a run in progress).
+        let published_at = chrono::DateTime::parse_from_rfc3339(&current.published_at)
+            .map(|t| t.with_timezone(&chrono::Utc))
+            .ok();
+        for root in &table_roots {
+            for meta in self.location.list_objects(root).await? {
+                let path = self.location.relative_path(&meta);
+                let at_root = path
+                    .strip_prefix(root.as_str())
+                    .is_some_and(|rest| !rest.contains('/'));
+                if at_root
+                    && !named.contains(&path)
+                    && published_at.is_some_and(|t| meta.last_modified < t)
+                {
+                    self.location.delete(&path).await?;
+                }
+            }
         }
         Ok(removed)
     }
@@ -446,65 +510,88 @@ impl Warehouse {
     /// file per query but still reads exactly the manifest's files.
     pub async fn register(&self, ctx: &SessionContext, manifest: &Manifest) -> Result<()> {
         self.location.register(ctx);
+        for (name, table) in &manifest.tables {
+            self.register_table(ctx, name, table).await?;
+        }
+        Ok(())
+    }
+
+    /// Register `table` in `ctx` as `name` (replacing what had that name), the way
+    /// [`Warehouse::register`] does. The warehouse's store must be registered in `ctx`.
+    pub async fn register_table(
+        &self,
+        ctx: &SessionContext,
+        name: &str,
+        table: &TableEntry,
+    ) -> Result<()> {
         let state = ctx.state();
         let options = ParquetReadOptions::default()
             .to_listing_options(&ctx.copied_config(), ctx.copied_table_options());
-        for (name, table) in &manifest.tables {
-            ctx.deregister_table(name.as_str())?;
-            let folder = format!("{}/", table.path.trim_end_matches('/'));
-            let Some(files) = table.files.as_deref().filter(|f| !f.is_empty()) else {
-                ctx.register_parquet(
-                    name.as_str(),
-                    self.location.url(&folder),
-                    ParquetReadOptions::default(),
-                )
-                .await?;
-                continue;
-            };
-            let listed: Vec<ObjectMeta> = self
-                .location
-                .list_objects(&folder)
-                .await?
-                .into_iter()
-                .filter(|meta| meta.location.as_ref().ends_with(&options.file_extension))
-                .collect();
-            let wanted: BTreeMap<&str, u64> =
-                files.iter().map(|f| (f.path.as_str(), f.size)).collect();
-            let exact = listed.len() == wanted.len()
-                && listed.iter().all(|meta| {
-                    wanted.get(self.location.relative_path(meta).as_str()) == Some(&meta.size)
-                });
-            let config = if exact {
-                let url = ListingTableUrl::parse(self.location.url(&folder))?;
-                if let Some(cache) = state.runtime_env().cache_manager.get_list_files_cache() {
-                    let key = TableScopedPath {
-                        table: None,
-                        path: url.prefix().clone(),
-                    };
-                    cache.put(&key, CachedFileList::from(listed));
-                }
-                ListingTableConfig::new(url)
-            } else {
+        ctx.deregister_table(name)?;
+        let folder = format!("{}/", table.path.trim_end_matches('/'));
+        let Some(files) = table.files.as_deref().filter(|f| !f.is_empty()) else {
+            ctx.register_parquet(
+                name,
+                self.location.url(&folder),
+                ParquetReadOptions::default(),
+            )
+            .await?;
+            return Ok(());
+        };
+        let listed: Vec<ObjectMeta> = self
+            .location
+            .list_objects(&folder)
+            .await?
+            .into_iter()
+            .filter(|meta| meta.location.as_ref().ends_with(&options.file_extension))
+            .collect();
+        let wanted: BTreeMap<&str, u64> = files.iter().map(|f| (f.path.as_str(), f.size)).collect();
+        // A folder table reads only the files directly in it (DataFusion skips sub-folders
+        // that are not partitions), so the files of a merged table, which sit in several
+        // versions' folders under its root, are registered one by one.
+        let exact = listed.len() == wanted.len()
+            && listed.iter().all(|meta| {
+                let path = self.location.relative_path(meta);
+                let direct = path
+                    .strip_prefix(folder.as_str())
+                    .is_some_and(|name| !name.contains('/'));
+                direct && wanted.get(path.as_str()) == Some(&meta.size)
+            });
+        let config = if exact {
+            let url = ListingTableUrl::parse(self.location.url(&folder))?;
+            if let Some(cache) = state.runtime_env().cache_manager.get_list_files_cache() {
+                let key = TableScopedPath {
+                    table: None,
+                    path: url.prefix().clone(),
+                };
+                cache.put(&key, CachedFileList::from(listed));
+            }
+            ListingTableConfig::new(url)
+        } else {
+            // A table an incremental run merged into has files of several versions under its
+            // Delta root; a version's own folder should hold exactly its files.
+            let merged = table.delta.as_ref().is_some_and(|d| d.root == folder);
+            if !merged {
                 tracing::warn!(
-                    table = name.as_str(),
+                    table = name,
                     folder = folder.as_str(),
                     "the table's folder does not hold exactly the manifest's files; \
                      reading the listed files one by one"
                 );
-                let urls = files
-                    .iter()
-                    .map(|f| ListingTableUrl::parse(self.location.url(&f.path)))
-                    .collect::<datafusion::error::Result<Vec<_>>>()?;
-                ListingTableConfig::new_with_multi_paths(urls)
-            };
-            let config = config
-                .with_listing_options(options.clone())
-                .infer_schema(&state)
-                .await?;
-            let provider = ListingTable::try_new(config)?
-                .with_cache(state.runtime_env().cache_manager.get_file_statistic_cache());
-            ctx.register_table(name.as_str(), Arc::new(provider))?;
-        }
+            }
+            let urls = files
+                .iter()
+                .map(|f| ListingTableUrl::parse(self.location.url(&f.path)))
+                .collect::<datafusion::error::Result<Vec<_>>>()?;
+            ListingTableConfig::new_with_multi_paths(urls)
+        };
+        let config = config
+            .with_listing_options(options)
+            .infer_schema(&state)
+            .await?;
+        let provider = ListingTable::try_new(config)?
+            .with_cache(state.runtime_env().cache_manager.get_file_statistic_cache());
+        ctx.register_table(name, Arc::new(provider))?;
         Ok(())
     }
 

@@ -4,6 +4,7 @@ mod bad_input;
 mod delta;
 mod durability;
 mod generator;
+mod incremental;
 mod publish;
 mod s3;
 mod seed;

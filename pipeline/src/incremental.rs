@@ -1,0 +1,433 @@
+//! Runs over a raw location of load folders (`<table>/load_date=<day>/<file>`, see
+//! [`crate::generate::list_loads`]).
+//!
+//! The manifest remembers every raw load file a version applied ([`AppliedFile`]). A run reads
+//! only the files no published version applied: it cleans each into a staged Parquet file
+//! (`versions/<version>/staging/<table>/__file=<n>/`), keeps the last row of each key (files in
+//! load-date, then name order; within one file a repeated key is dirt and the first is kept),
+//! and then either
+//!
+//! - **builds** each normalized table from all of them (the first run over loads, or
+//!   `--full-refresh`), or
+//! - **upserts** them (an incremental run): the rows whose key is new or whose values differ from
+//!   the published table's are MERGEd into its Delta table by key. A table none of whose rows
+//!   change gets no commit, so a re-delivered file changes nothing.
+//!
+//! Either way the tables hold, row for row, the last delivered version of every key.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use datafusion::arrow::array::{Array, BooleanArray, Int64Array};
+use datafusion::arrow::datatypes::DataType;
+use datafusion::dataframe::DataFrameWriteOptions;
+use datafusion::prelude::{DataFrame, ParquetReadOptions, SessionContext, cast, col};
+use serde::Serialize;
+
+use crate::air_boltic::{KnownIds, StagedLoads, extract_loads, table_key};
+use crate::delta;
+use crate::error::{PipelineError, Result};
+use crate::extract::IdSet;
+use crate::generate::{RawLoad, list_loads};
+use crate::location::Location;
+use crate::progress::Progress;
+use crate::warehouse::{AppliedFile, DeltaVersion, Layer, Manifest, TableEntry, Warehouse};
+
+/// The normalized tables a load-based raw location fills.
+pub const NORMALIZED_TABLES: &[&str] = &[
+    "aeroplane_models",
+    "customer_groups",
+    "aeroplanes",
+    "customers",
+    "trips",
+    "orders",
+];
+
+/// The hive-style partition column of the staged files: the file's place in the run.
+const FILE_COLUMN: &str = "__file";
+
+/// What a run over loads does.
+#[derive(Debug, Clone)]
+pub(crate) struct LoadPlan {
+    /// Every load of the raw location.
+    pub loads: Vec<RawLoad>,
+    /// Paths of the files this run reads.
+    pub new: BTreeSet<String>,
+    /// Whether it upserts into the published tables (otherwise it builds them from all loads).
+    pub incremental: bool,
+    /// The files applied once this run is published.
+    pub applied: Vec<AppliedFile>,
+}
+
+/// What an incremental run did to one table.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct TableChanges {
+    /// Table.
+    pub name: String,
+    /// Rows whose key it did not have.
+    pub inserted: u64,
+    /// Rows whose values changed.
+    pub updated: u64,
+    /// Rows delivered again exactly as the table had them.
+    pub unchanged: u64,
+    /// Data files the MERGE wrote.
+    pub files_added: usize,
+    /// Data files it replaced.
+    pub files_removed: usize,
+}
+
+/// The plan of a run over the loads in `raw`, or `None` when `raw` holds flat files. A run is
+/// incremental when the current version applied loads and has every normalized table, unless
+/// `full_refresh`. Fails when a file a published version applied has changed since (it would
+/// otherwise be read again or silently ignored).
+pub(crate) async fn plan(
+    raw: &Location,
+    current: Option<&Manifest>,
+    full_refresh: bool,
+    version: &str,
+) -> Result<Option<LoadPlan>> {
+    let loads = list_loads(raw).await?;
+    if loads.is_empty() {
+        return Ok(None);
+    }
+    let incremental = !full_refresh
+        && current.is_some_and(|c| {
+            !c.loads.is_empty()
+                && NORMALIZED_TABLES
+                    .iter()
+                    .all(|t| c.tables.get(*t).is_some_and(|e| e.delta.is_some()))
+        });
+    let mut applied: Vec<AppliedFile> = Vec::new();
+    if incremental && let Some(current) = current {
+        applied = current.loads.clone();
+    }
+    let before: BTreeMap<&str, &AppliedFile> =
+        applied.iter().map(|f| (f.path.as_str(), f)).collect();
+    let mut new = BTreeSet::new();
+    let mut added = Vec::new();
+    for file in loads.iter().flat_map(|l| &l.files) {
+        match before.get(file.path.as_str()) {
+            Some(done) => {
+                let change = if done.size != file.size {
+                    Some(format!("{} bytes, now {}", done.size, file.size))
+                } else if done.e_tag.is_some() && file.e_tag.is_some() && done.e_tag != file.e_tag {
+                    Some("its ETag differs".to_string())
+                } else {
+                    None
+                };
+                if let Some(change) = change {
+                    return Err(PipelineError::ChangedLoad {
+                        file: raw.display_of(&file.path),
+                        version: done.version.clone(),
+                        change,
+                    });
+                }
+            }
+            None => {
+                new.insert(file.path.clone());
+                added.push(AppliedFile {
+                    path: file.path.clone(),
+                    size: file.size,
+                    e_tag: file.e_tag.clone(),
+                    version: version.to_string(),
+                });
+            }
+        }
+    }
+    applied.extend(added);
+    Ok(Some(LoadPlan {
+        loads,
+        new,
+        incremental,
+        applied,
+    }))
+}
+
+/// Folder of the staged files of a run's table, relative to the warehouse.
+fn stage_root(version: &str, table: &str) -> String {
+    format!("{}/staging/{table}/", Warehouse::version_prefix(version))
+}
+
+/// Clean the plan's new files into staged files of `version`.
+pub(crate) async fn stage(
+    raw: &Location,
+    warehouse: &Location,
+    plan: &LoadPlan,
+    version: &str,
+    known: KnownIds,
+    progress: &Progress,
+) -> Result<StagedLoads> {
+    let apply = |path: &str| plan.new.contains(path);
+    let stage_of =
+        |table: &str, n: usize| format!("{}{FILE_COLUMN}={n:06}/", stage_root(version, table));
+    extract_loads(
+        raw,
+        warehouse,
+        &plan.loads,
+        &apply,
+        &stage_of,
+        known,
+        progress,
+    )
+    .await
+}
+
+/// Remove a run's staged files (once the tables it built are committed).
+pub(crate) async fn drop_staging(warehouse: &Location, version: &str) -> Result<()> {
+    warehouse
+        .delete_prefix(&format!("{}/staging/", Warehouse::version_prefix(version)))
+        .await?;
+    Ok(())
+}
+
+/// The staged rows of `table`, one per key: the last staged file's.
+async fn latest_rows(
+    ctx: &SessionContext,
+    warehouse: &Location,
+    version: &str,
+    table: &str,
+    staged_files: usize,
+) -> Result<DataFrame> {
+    let staged = format!("__staged_{table}");
+    ctx.deregister_table(staged.as_str())?;
+    let options = ParquetReadOptions::default()
+        .table_partition_cols(vec![(FILE_COLUMN.to_string(), DataType::Utf8)]);
+    ctx.register_parquet(
+        staged.as_str(),
+        warehouse.url(&stage_root(version, table)),
+        options,
+    )
+    .await?;
+    let schema = crate::air_boltic::table_schema(table);
+    let columns = schema
+        .fields()
+        .iter()
+        .map(|f| quote(f.name()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = if staged_files == 1 {
+        format!("SELECT {columns} FROM {}", quote(&staged))
+    } else {
+        let key = table_key(table)
+            .iter()
+            .map(|k| quote(k))
+            .collect::<Vec<_>>()
+            .join(", ");
+        format!(
+            "SELECT {columns} FROM (SELECT *, row_number() OVER (PARTITION BY {key} \
+             ORDER BY {} DESC) AS \"__rank\" FROM {}) WHERE \"__rank\" = 1",
+            quote(FILE_COLUMN),
+            quote(&staged)
+        )
+    };
+    // Parquet strings read back as views; the tables keep the extract's exact types.
+    let typed = schema
+        .fields()
+        .iter()
+        .map(|f| cast(col(quote(f.name())), f.data_type().clone()).alias(f.name()))
+        .collect::<Vec<_>>();
+    Ok(ctx.sql(&sql).await?.select(typed)?)
+}
+
+/// `name` as a quoted SQL identifier.
+fn quote(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// Build every normalized table from the staged files of all loads, each written in its folder
+/// of `version`; their manifest entries (files and Delta version still to come).
+pub(crate) async fn build_tables(
+    ctx: &SessionContext,
+    warehouse: &Location,
+    staged: &StagedLoads,
+    version: &str,
+    raw: &Location,
+) -> Result<Vec<(String, TableEntry)>> {
+    let mut entries = Vec::new();
+    for table in NORMALIZED_TABLES {
+        let Some(files) = staged.tables.get(*table) else {
+            return Err(PipelineError::MissingInput {
+                file: format!("{}/load_date=<YYYY-MM-DD>/", raw_folder(table)),
+                location: raw.to_string(),
+            });
+        };
+        let rows = latest_rows(ctx, warehouse, version, table, files.len()).await?;
+        let path = delta::data_folder(Layer::Normalized, table, version);
+        let written = rows
+            .write_parquet(&warehouse.url(&path), DataFrameWriteOptions::new(), None)
+            .await?;
+        let rows = written_rows(&written);
+        crate::failpoint(&format!("after_table:{table}"));
+        entries.push((
+            table.to_string(),
+            TableEntry {
+                path,
+                rows,
+                layer: Layer::Normalized,
+                files: None,
+                delta: None,
+            },
+        ));
+    }
+    Ok(entries)
+}
+
+/// The load folder name of a normalized table.
+fn raw_folder(table: &str) -> &'static str {
+    match table {
+        "aeroplane_models" => "aeroplane_model",
+        "customer_groups" => "customer_group",
+        "aeroplanes" => "aeroplane",
+        "customers" => "customer",
+        "trips" => "trip",
+        _ => "order",
+    }
+}
+
+/// The row count `write_parquet` reports.
+pub(crate) fn written_rows(written: &[datafusion::arrow::record_batch::RecordBatch]) -> u64 {
+    written
+        .iter()
+        .filter_map(|b| {
+            b.column(0)
+                .as_any()
+                .downcast_ref::<datafusion::arrow::array::UInt64Array>()
+        })
+        .map(|a| a.iter().flatten().sum::<u64>())
+        .sum()
+}
+
+/// The ids the published tables (registered in `ctx` under their names) hold, for the cleaners'
+/// reference checks.
+pub(crate) async fn known_ids(ctx: &SessionContext) -> Result<KnownIds> {
+    async fn ids(ctx: &SessionContext, table: &str, column: &str) -> Result<Vec<i64>> {
+        let batches = ctx
+            .sql(&format!("SELECT {} FROM {}", quote(column), quote(table)))
+            .await?
+            .collect()
+            .await?;
+        let mut out = Vec::new();
+        for batch in &batches {
+            let values = batch
+                .column(0)
+                .as_any()
+                .downcast_ref::<Int64Array>()
+                .ok_or_else(|| {
+                    PipelineError::Internal(format!("'{table}.{column}' is not BIGINT"))
+                })?;
+            out.extend(values.iter().flatten());
+        }
+        Ok(out)
+    }
+    let set = |ids: Vec<i64>| {
+        let mut set = IdSet::default();
+        for id in ids {
+            set.insert(id);
+        }
+        set
+    };
+    Ok(KnownIds {
+        groups: ids(ctx, "customer_groups", "customer_group_id")
+            .await?
+            .into_iter()
+            .collect(),
+        aeroplanes: set(ids(ctx, "aeroplanes", "aeroplane_id").await?),
+        customers: set(ids(ctx, "customers", "customer_id").await?),
+        trips: set(ids(ctx, "trips", "trip_id").await?),
+    })
+}
+
+/// Upsert the staged rows of `table` into its published table (`current`, registered in `ctx`
+/// under its name): the changed and new rows are MERGEd into its Delta table. Returns its new
+/// entry (or `current` unchanged when no row changes) and what changed.
+pub(crate) async fn upsert_table(
+    ctx: &SessionContext,
+    warehouse: &Location,
+    version: &str,
+    table: &str,
+    staged_files: usize,
+    current: &TableEntry,
+) -> Result<(TableEntry, TableChanges)> {
+    let latest = latest_rows(ctx, warehouse, version, table, staged_files).await?;
+    let delivered = latest.clone().count().await? as u64;
+    let source = format!("__latest_{table}");
+    ctx.deregister_table(source.as_str())?;
+    ctx.register_table(source.as_str(), latest.into_view())?;
+    let schema = crate::air_boltic::table_schema(table);
+    let key = table_key(table);
+    let on = key
+        .iter()
+        .map(|k| format!("s.{0} = t.{0}", quote(k)))
+        .collect::<Vec<_>>()
+        .join(" AND ");
+    let same = schema
+        .fields()
+        .iter()
+        .filter(|f| !key.contains(&f.name().as_str()))
+        .map(|f| format!("(s.{0} IS NOT DISTINCT FROM t.{0})", quote(f.name())))
+        .collect::<Vec<_>>();
+    let same = if same.is_empty() {
+        "TRUE".to_string()
+    } else {
+        same.join(" AND ")
+    };
+    let is_new = format!("t.{} IS NULL", quote(key[0]));
+    let sql = format!(
+        "SELECT s.*, {is_new} AS \"__new\" FROM {} s LEFT JOIN {} t ON {on} \
+         WHERE {is_new} OR NOT ({same})",
+        quote(&source),
+        quote(table)
+    );
+    let batches = ctx.sql(&sql).await?.collect().await?;
+    let mut inserted = 0u64;
+    let mut updated = 0u64;
+    let mut changes = Vec::with_capacity(batches.len());
+    for batch in batches {
+        let flags = batch
+            .column(batch.num_columns() - 1)
+            .as_any()
+            .downcast_ref::<BooleanArray>()
+            .ok_or_else(|| PipelineError::Internal("'__new' is not a boolean".to_string()))?;
+        let new = flags.true_count() as u64;
+        inserted += new;
+        updated += flags.len() as u64 - new;
+        changes.push(batch.project(&(0..batch.num_columns() - 1).collect::<Vec<_>>())?);
+    }
+    let mut report = TableChanges {
+        name: table.to_string(),
+        inserted,
+        updated,
+        unchanged: delivered - inserted - updated,
+        ..TableChanges::default()
+    };
+    if inserted + updated == 0 {
+        return Ok((current.clone(), report));
+    }
+    let published = current.delta.as_ref().ok_or_else(|| {
+        PipelineError::Internal(format!(
+            "table '{table}' has no Delta version to merge into"
+        ))
+    })?;
+    let changes = ctx.read_batches(changes)?;
+    let (merged, done) = delta::merge(
+        ctx,
+        warehouse,
+        &published.root,
+        published.version,
+        key,
+        changes,
+    )
+    .await?;
+    report.files_added = done.files_added;
+    report.files_removed = done.files_removed;
+    let entry = TableEntry {
+        path: published.root.clone(),
+        rows: current.rows + inserted,
+        layer: Layer::Normalized,
+        files: Some(delta::files(warehouse, &published.root, &merged)?),
+        delta: Some(DeltaVersion {
+            root: published.root.clone(),
+            version: done.version,
+        }),
+    };
+    Ok((entry, report))
+}
