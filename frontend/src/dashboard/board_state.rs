@@ -1,5 +1,5 @@
-//! A dashboard page's state and what changes it: the dashboard itself, its filter values and
-//! time zone (kept in the URL), every tile's latest answer, edit mode; running tiles, saving
+//! A dashboard page's state and what changes it: the dashboard itself, its filter values, time
+//! zone and warehouse version (kept in the URL), every tile's latest answer, edit mode; running tiles, saving
 //! (one save at a time), moving a tile and adding a text tile. [`BoardState`] is `Copy` and handed to the board's parts.
 
 use std::collections::{BTreeMap, HashMap};
@@ -30,6 +30,8 @@ pub(super) struct BoardState {
     pub(super) values: RwSignal<BTreeMap<String, String>>,
     /// The time zone the tiles run in (None: the model's).
     pub(super) timezone: RwSignal<Option<String>>,
+    /// The warehouse version the tiles run on (None: the latest), from the URL's `as_of`.
+    pub(super) as_of: RwSignal<Option<String>>,
     /// Every tile's latest answer, by tile name.
     pub(super) results: RwSignal<HashMap<String, TileState>>,
     /// Edit mode (layout, titles, charts, filters).
@@ -64,13 +66,13 @@ fn filter_values(filters: &[DashboardFilter], search: &str) -> BTreeMap<String, 
         .collect()
 }
 
-/// The time zone in the URL (`z=`, as the explore writes it), if any.
-fn url_timezone(search: &str) -> Option<String> {
+/// The value of `key` in the URL's query string, if any and not empty.
+fn url_value(search: &str, key: &str) -> Option<String> {
     search
         .trim_start_matches('?')
         .split('&')
         .filter_map(|pair| pair.split_once('='))
-        .find(|(k, _)| *k == "z")
+        .find(|(k, _)| *k == key)
         .map(|(_, v)| decode(v))
         .filter(|v| !v.is_empty())
 }
@@ -111,7 +113,9 @@ impl BoardState {
         BoardState {
             dash: RwSignal::new(info),
             values: RwSignal::new(values),
-            timezone: RwSignal::new(url_timezone(&search)),
+            timezone: RwSignal::new(url_value(&search, "z")),
+            // a share link shows the latest data
+            as_of: RwSignal::new(url_value(&search, "as_of").filter(|_| !shared)),
             results: RwSignal::new(HashMap::new()),
             editing: RwSignal::new(false),
             save_error: RwSignal::new(None),
@@ -145,10 +149,7 @@ impl BoardState {
                 .loading = true;
         });
         let body = self.tile_request();
-        let url = format!(
-            "/api/v1/dashboards/{name}/tiles/{tile}/query{}",
-            if fresh { "?cache=false" } else { "" }
-        );
+        let url = self.tile_url(&name, &tile, fresh);
         leptos::task::spawn_local(async move {
             let answer = api::post::<QueryResult>(&url, &body, None).await;
             if self.seq.with_value(|s| s.get(&tile) == Some(&n)) {
@@ -164,6 +165,24 @@ impl BoardState {
                 });
             }
         });
+    }
+
+    /// The URL that runs tile `tile` of dashboard `name` on the chosen warehouse version;
+    /// `fresh` bypasses the cache.
+    pub(super) fn tile_url(self, name: &str, tile: &str, fresh: bool) -> String {
+        let mut options = Vec::new();
+        if fresh {
+            options.push("cache=false".to_string());
+        }
+        if let Some(version) = self.as_of.get_untracked() {
+            options.push(format!("as_of={}", encode(&version)));
+        }
+        let query = if options.is_empty() {
+            String::new()
+        } else {
+            format!("?{}", options.join("&"))
+        };
+        format!("/api/v1/dashboards/{name}/tiles/{tile}/query{query}")
     }
 
     /// The body of a tile query: the filter values and the time zone.
@@ -241,11 +260,25 @@ impl BoardState {
         self.run_all(false);
     }
 
-    /// The filter values and time zone in the address bar (a copied URL reproduces them).
+    /// Run the tiles on warehouse version `version` (None: the latest); the URL follows.
+    pub(super) fn set_as_of(self, version: Option<String>) {
+        self.as_of.set(version);
+        self.show_in_url();
+        self.run_all(false);
+    }
+
+    /// The filter values, time zone and version in the address bar (a copied URL reproduces
+    /// them).
     fn show_in_url(self) {
-        let qs = self
+        let mut qs = self
             .values
             .with_untracked(|v| board_query_string(v, self.timezone.get_untracked().as_deref()));
+        if let Some(version) = self.as_of.get_untracked() {
+            if !qs.is_empty() {
+                qs.push('&');
+            }
+            qs.push_str(&format!("as_of={}", encode(&version)));
+        }
         if let Some(w) = web_sys::window() {
             let path = w.location().pathname().unwrap_or_default();
             let url = if qs.is_empty() {

@@ -59,6 +59,7 @@ pub(super) fn FilterBar(board: BoardState) -> impl IntoView {
                 <FilterInput board=board filter=f explores=explores/>
             </For>
             <TimeZone board=board/>
+            {(!board.shared).then(|| view! { <DataVersion board=board/> })}
             <Show when=move || editing.get()>
                 <AddFilter board=board candidates=candidates/>
             </Show>
@@ -119,6 +120,61 @@ fn TimeZone(board: BoardState) -> impl IntoView {
                 {zones.into_iter().map(|z| view! { <option value=z.clone()>{z.replace('_', " ")}</option> }).collect_view()}
             </select>
         </label>
+    }
+}
+
+/// The warehouse version the tiles run on: the latest by default, or an earlier published one
+/// (time travel); hidden when the versions cannot be listed.
+#[component]
+fn DataVersion(board: BoardState) -> impl IntoView {
+    let versions = LocalResource::new(|| async {
+        api::get::<boltic_types::WarehouseVersions>("/api/v1/warehouse/versions")
+            .await
+            .map(|v| v.versions)
+            .unwrap_or_default()
+    });
+    move || {
+        let list = versions.get().unwrap_or_default();
+        if list.len() < 2 && board.as_of.get_untracked().is_none() {
+            return None;
+        }
+        let latest = list
+            .iter()
+            .find(|v| v.current)
+            .map(|v| short_time(&v.published_at))
+            .unwrap_or_default();
+        let earlier: Vec<_> = list.into_iter().filter(|v| !v.current).collect();
+        Some(view! {
+            <label class="dash-filter dash-version">
+                <span>"Data"</span>
+                <select aria-label="warehouse version" title="the published warehouse version the tiles read"
+                    prop:value=move || board.as_of.get().unwrap_or_default()
+                    on:change=move |ev| {
+                        let v = event_target_value(&ev);
+                        board.set_as_of(Some(v).filter(|v| !v.is_empty()));
+                    }>
+                    <option value="">{format!("latest ({latest})")}</option>
+                    {earlier.into_iter().map(|v| {
+                        let label = format!("as of {} · version {}", short_time(&v.published_at), v.version);
+                        view! { <option value=v.version.clone()>{label}</option> }
+                    }).collect_view()}
+                </select>
+            </label>
+            {move || board.as_of.get().map(|v| view! {
+                <p class="notice as-of" role="status">
+                    {format!("Earlier data: the tiles show warehouse version {v}, not the latest. ")}
+                    <button type="button" class="latest" on:click=move |_| board.set_as_of(None)>"Show the latest data"</button>
+                </p>
+            })}
+        })
+    }
+}
+
+/// `2024-12-21T06:00:12.345+00:00` as `2024-12-21 06:00 UTC`.
+fn short_time(rfc3339: &str) -> String {
+    match (rfc3339.get(..10), rfc3339.get(11..16)) {
+        (Some(day), Some(time)) => format!("{day} {time} UTC"),
+        _ => rfc3339.to_string(),
     }
 }
 

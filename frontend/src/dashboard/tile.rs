@@ -144,7 +144,10 @@ pub(super) fn TileCard(board: BoardState, drag: TileDrag, name: String) -> impl 
                     <TileTitleInput board=board name=n_title.clone() title=title_input.clone()/>
                 </Show>
                 {(!is_text).then(|| view! {
-                    <span class="ran" title="last run">
+                    <span class="ran" title=move || state.with(|s| match s.as_ref().and_then(|s| s.answer.as_ref()) {
+                        Some(Ok(r)) => format!("last run; data of warehouse version {}", r.warehouse_version),
+                        _ => "last run".to_string(),
+                    })>
                         {move || state.with(|s| s.as_ref().map(|s| if s.loading { "running…".to_string() } else { s.ran_at.clone().unwrap_or_default() }))}
                     </span>
                     <button class="download" title="download as CSV" aria-label=format!("download {title} as CSV")
@@ -155,8 +158,8 @@ pub(super) fn TileCard(board: BoardState, drag: TileDrag, name: String) -> impl 
                                 let (tile, name) = (tile.clone(), crate::api::csv_name(&title));
                                 let dashboard = board.dash.with_untracked(|d| d.name.clone());
                                 let body = board.tile_request();
+                                let url = board.tile_url(&dashboard, &tile, false);
                                 leptos::task::spawn_local(async move {
-                                    let url = format!("/api/v1/dashboards/{dashboard}/tiles/{tile}/query");
                                     if let Err(e) = crate::api::download_csv(&url, &body, &name).await {
                                         leptos::logging::warn!("download failed: {}", e.message);
                                     }

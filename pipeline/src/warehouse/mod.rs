@@ -6,8 +6,10 @@
 //! <warehouse>/_boltic/readers/<reader>.json       versions servers are reading (kept by clean-up)
 //! <warehouse>/normalized/<table>/_delta_log/      each cleaned raw table is a Delta table ...
 //! <warehouse>/normalized/<table>/<version>/       ... whose files a run writes in its own folder
+//! <warehouse>/normalized/<table>/part-*.parquet   ... or a MERGE writes at its root
 //! <warehouse>/tables/<model>/                     the star schema built by the SQL models, alike
 //! <warehouse>/versions/<version>/report.json      what the run did
+//! <warehouse>/versions/<version>/staging/         new raw loads, cleaned (removed once published)
 //! ```
 //! The way Delta Lake writes its log: a run writes everything of a new version under its own
 //! folders, makes it durable, commits each table's new Delta version, then *creates* the next

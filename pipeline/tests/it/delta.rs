@@ -186,56 +186,57 @@ async fn the_python_deltalake_package_reads_the_rows_boltic_reads_at_each_versio
     )
     .await
     .unwrap();
-    let store = boltic_pipeline::Warehouse::new(warehouse.clone());
     for sequence in [1, 2] {
-        let manifest = store.entry(sequence).await.unwrap().manifest.unwrap();
-        let ctx = SessionContext::new();
-        store.register(&ctx, &manifest).await.unwrap();
-        let mut args = Vec::new();
-        for entry in manifest.tables.values() {
-            let commit = entry.delta.as_ref().expect("a delta version");
-            args.push(
-                dir.path()
-                    .join("wh")
-                    .join(&commit.root)
-                    .display()
-                    .to_string(),
-            );
-            args.push(commit.version.to_string());
-        }
-        let output = std::process::Command::new("python3")
-            .arg(repo_root().join("pipeline/tests/python/read_delta.py"))
-            .args(&args)
-            .output()
-            .expect("python3 runs (scripts/setup.sh installs it and the deltalake package)");
+        python_reads_what_boltic_reads(&dir.path().join("wh"), sequence).await;
+    }
+}
+
+/// Every table of manifest `sequence` of the local warehouse in `folder`, read by the Python
+/// `deltalake` package at the Delta version the manifest names, has the rows Boltic reads from
+/// the files the manifest lists.
+pub async fn python_reads_what_boltic_reads(folder: &std::path::Path, sequence: u64) {
+    let store = boltic_pipeline::Warehouse::new(local(folder));
+    let manifest = store.entry(sequence).await.unwrap().manifest.unwrap();
+    let ctx = SessionContext::new();
+    store.register(&ctx, &manifest).await.unwrap();
+    let mut args = Vec::new();
+    for entry in manifest.tables.values() {
+        let commit = entry.delta.as_ref().expect("a delta version");
+        args.push(folder.join(&commit.root).display().to_string());
+        args.push(commit.version.to_string());
+    }
+    let output = std::process::Command::new("python3")
+        .arg(repo_root().join("pipeline/tests/python/read_delta.py"))
+        .args(&args)
+        .output()
+        .expect("python3 runs (scripts/setup.sh installs it and the deltalake package)");
+    assert!(
+        output.status.success(),
+        "the Python reader failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let printed = String::from_utf8(output.stdout).unwrap();
+    let mut python = printed.split("== ").filter(|t| !t.is_empty());
+    for (name, entry) in &manifest.tables {
+        let block = python.next().expect("one block per table");
+        let mut lines = block.lines();
+        let table_folder = lines.next().unwrap();
+        let root = entry.delta.as_ref().unwrap().root.trim_end_matches('/');
         assert!(
-            output.status.success(),
-            "the Python reader failed: {}",
-            String::from_utf8_lossy(&output.stderr)
+            table_folder.trim_end_matches('/').ends_with(root),
+            "{table_folder} is '{name}'"
         );
-        let printed = String::from_utf8(output.stdout).unwrap();
-        let mut python = printed.split("== ").filter(|t| !t.is_empty());
-        for (name, entry) in &manifest.tables {
-            let block = python.next().expect("one block per table");
-            let mut lines = block.lines();
-            let folder = lines.next().unwrap();
-            let root = entry.delta.as_ref().unwrap().root.trim_end_matches('/');
-            assert!(
-                folder.trim_end_matches('/').ends_with(root),
-                "{folder} is '{name}'"
-            );
-            let theirs: Vec<String> = lines.map(str::to_string).collect();
-            let ours = rows_as_text(&ctx, name).await;
-            assert_eq!(
-                ours.len() as u64,
-                entry.rows,
-                "'{name}' at manifest {sequence}"
-            );
-            assert_eq!(
-                theirs, ours,
-                "Python's deltalake reads the rows Boltic reads in '{name}' at manifest {sequence}"
-            );
-        }
+        let theirs: Vec<String> = lines.map(str::to_string).collect();
+        let ours = rows_as_text(&ctx, name).await;
+        assert_eq!(
+            ours.len() as u64,
+            entry.rows,
+            "'{name}' at manifest {sequence}"
+        );
+        assert_eq!(
+            theirs, ours,
+            "Python's deltalake reads the rows Boltic reads in '{name}' at manifest {sequence}"
+        );
     }
 }
 

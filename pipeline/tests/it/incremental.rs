@@ -146,6 +146,11 @@ async fn batches_applied_one_run_at_a_time_equal_a_full_build_over_all_of_them()
     // Statuses moved on, and the re-delivered file's rows changed nothing.
     assert!(updated_orders > 0);
     assert!(unchanged_orders > 0);
+    // An independent reader sees the merged Delta tables as Boltic does, at each kept version.
+    let last = manifest(&warehouse).await.sequence;
+    for sequence in last - 2..=last {
+        crate::delta::python_reads_what_boltic_reads(&dir.path().join("daily"), sequence).await;
+    }
 
     // The same batches in one full build.
     let full = local(&dir.path().join("full"));

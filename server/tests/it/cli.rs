@@ -201,6 +201,120 @@ fn a_run_killed_at_any_step_leaves_a_readable_warehouse_and_the_next_run_succeed
     }
 }
 
+/// The published orders by status (count and revenue) and the customers' count and distinct
+/// emails, as DataFusion prints them.
+fn digest(warehouse: &Path) -> String {
+    use boltic_pipeline::Warehouse;
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let wh =
+            Warehouse::new(boltic_pipeline::Location::parse(warehouse.to_str().unwrap()).unwrap());
+        let manifest = wh.current().await.unwrap().expect("a published version");
+        let ctx = datafusion::prelude::SessionContext::new();
+        wh.register(&ctx, &manifest).await.unwrap();
+        let mut out = String::new();
+        for sql in [
+            "select status, count(*), sum(price_eur) from orders group by status order by status",
+            "select count(*), count(distinct email), count(distinct phone) from customers",
+            "select count(*), sum(price_eur) from fact_orders",
+        ] {
+            let batches = ctx.sql(sql).await.unwrap().collect().await.unwrap();
+            let text = datafusion::arrow::util::pretty::pretty_format_batches(&batches).unwrap();
+            out.push_str(&format!("{text}\n"));
+        }
+        out
+    })
+}
+
+#[test]
+fn incremental_runs_killed_at_any_step_apply_each_load_exactly_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let all = dir.path().join("all");
+    let generated = boltic(
+        &[
+            "generate",
+            "--orders",
+            "2000",
+            "--seed",
+            "5",
+            "--batches",
+            "7",
+            "--last-day",
+            "2024-12-30",
+            "--out",
+            all.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert!(generated.status.success(), "{}", text(&generated));
+    let mut dates: Vec<String> = std::fs::read_dir(all.join("order"))
+        .unwrap()
+        .map(|d| d.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    dates.sort();
+    assert_eq!(dates.len(), 8);
+    let raw = dir.path().join("raw");
+    let deliver = |load: &str| {
+        for table in std::fs::read_dir(&all).unwrap() {
+            let table = table.unwrap().path();
+            let from = table.join(load);
+            if from.is_dir() {
+                let to = raw.join(table.file_name().unwrap()).join(load);
+                std::fs::create_dir_all(&to).unwrap();
+                for file in std::fs::read_dir(&from).unwrap() {
+                    let file = file.unwrap();
+                    std::fs::copy(file.path(), to.join(file.file_name())).unwrap();
+                }
+            }
+        }
+    };
+    let warehouse = dir.path().join("wh");
+    deliver(&dates[0]);
+    let first = run_pipeline(&raw, &warehouse, &[]);
+    assert!(first.status.success(), "{}", text(&first));
+
+    let points = [
+        "after_merge:customers",
+        "after_merge:orders",
+        "after_models",
+        "after_commit:fact_orders",
+        "before_publish",
+        "after_publish",
+        "during_clean_up",
+    ];
+    for (date, point) in dates[1..].iter().zip(points) {
+        deliver(date);
+        let (version, _) = read_back(&warehouse);
+        let killed = run_pipeline(&raw, &warehouse, &[("BOLTIC_FAILPOINT", point)]);
+        assert!(
+            text(&killed).contains(&format!("failpoint '{point}' reached")),
+            "{point}: {}",
+            text(&killed)
+        );
+        let (now, _) = read_back(&warehouse);
+        let published_first = matches!(point, "after_publish" | "during_clean_up");
+        assert_eq!(now != version, published_first, "{point}");
+        // What a MERGE killed before its commit leaves: a data file at the table's root that
+        // no Delta version names.
+        let stray = warehouse.join("normalized/orders/part-00000-killed-merge.snappy.parquet");
+        std::fs::write(&stray, b"PAR1 half a file").unwrap();
+
+        let next = run_pipeline(&raw, &warehouse, &[]);
+        assert!(next.status.success(), "{point}: {}", text(&next));
+        read_back(&warehouse);
+        assert!(
+            !stray.exists(),
+            "{point}: clean-up removes the dead MERGE's file"
+        );
+    }
+
+    // Every load applied exactly once: the same tables as one build over all of them.
+    let full = dir.path().join("full");
+    let once = run_pipeline(&all, &full, &[]);
+    assert!(once.status.success(), "{}", text(&once));
+    assert_eq!(digest(&warehouse), digest(&full));
+}
+
 #[test]
 fn a_failing_error_test_exits_non_zero_and_names_it() {
     let dir = tempfile::tempdir().unwrap();
