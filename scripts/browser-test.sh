@@ -31,7 +31,7 @@ printf '%s' "$editor_password" | $boltic --quiet users --database "$db" add --em
 $boltic --quiet users --database "$db" set-attribute editor@example.com group_type Company >/dev/null
 admin_key=$($boltic --quiet keys --database "$db" create --email admin@example.com --name browser-tests | tail -n 1)
 [[ $admin_key == bk_* ]] || { echo "keys create printed no key" >&2; exit 1; }
-export BOLTIC_ADMIN_KEY=$admin_key BOLTIC_ADMIN_EMAIL=admin@example.com BOLTIC_ADMIN_PASSWORD=$admin_password \
+export BOLTIC_BIN=$boltic BOLTIC_DIR=$dir BOLTIC_ADMIN_KEY=$admin_key BOLTIC_ADMIN_EMAIL=admin@example.com BOLTIC_ADMIN_PASSWORD=$admin_password \
   BOLTIC_EDITOR_EMAIL=editor@example.com BOLTIC_EDITOR_PASSWORD=$editor_password \
   BOLTIC_VIEWER_PASSWORD=$viewer_password
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')

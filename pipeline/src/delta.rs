@@ -92,9 +92,19 @@ pub fn init() {
 
 fn delta_error(location: &Location, root: &str) -> impl Fn(DeltaTableError) -> PipelineError {
     let table = location.display_of(root);
-    move |e| PipelineError::Delta {
-        table: table.clone(),
-        message: e.to_string(),
+    move |e| {
+        let message = match e {
+            // A commit that failed (a concurrent writer, or an answer the store lost after it
+            // wrote): the manifest was not published, so readers still see the last version.
+            DeltaTableError::Transaction { .. } => {
+                format!("{e}; nothing was published: run again")
+            }
+            e => e.to_string(),
+        };
+        PipelineError::Delta {
+            table: table.clone(),
+            message,
+        }
     }
 }
 
@@ -112,6 +122,13 @@ pub async fn open(location: &Location, root: &str) -> Result<DeltaTable> {
         .with_storage_backend(Arc::clone(location.store()), url)
         .build()
         .map_err(&error)?;
+    // A table with no log yet is not loaded (the Delta kernel would log an error for it).
+    let log = location.path(&format!("{root}{LOG}/"));
+    let mut listing = location.store().list(Some(&log));
+    if futures::StreamExt::next(&mut listing).await.is_none() {
+        return Ok(table);
+    }
+    drop(listing);
     match table.load().await {
         Ok(()) | Err(DeltaTableError::NotATable(_)) => Ok(table),
         Err(e) => Err(error(e)),

@@ -42,8 +42,10 @@ pub const NORMALIZED_TABLES: &[&str] = &[
     "orders",
 ];
 
-/// The hive-style partition column of the staged files: the file's place in the run.
-const FILE_COLUMN: &str = "__file";
+/// The hive-style partition columns of the staged files: the file's place in the run, and the
+/// date of its load.
+pub(crate) const FILE_COLUMN: &str = "__file";
+pub(crate) const DATE_COLUMN: &str = "__load_date";
 
 /// What a run over loads does.
 #[derive(Debug, Clone)]
@@ -76,12 +78,13 @@ pub struct TableChanges {
 }
 
 /// The plan of a run over the loads in `raw`, or `None` when `raw` holds flat files. A run is
-/// incremental when the current version applied loads and has every normalized table, unless
-/// `full_refresh`. Fails when a file a published version applied has changed since (it would
+/// incremental when the current version applied loads and has every normalized table and every
+/// table of `snapshots`, unless `full_refresh`. Fails when a file a published version applied has changed since (it would
 /// otherwise be read again or silently ignored).
 pub(crate) async fn plan(
     raw: &Location,
     current: Option<&Manifest>,
+    snapshots: &[&str],
     full_refresh: bool,
     version: &str,
 ) -> Result<Option<LoadPlan>> {
@@ -94,6 +97,7 @@ pub(crate) async fn plan(
             !c.loads.is_empty()
                 && NORMALIZED_TABLES
                     .iter()
+                    .chain(snapshots)
                     .all(|t| c.tables.get(*t).is_some_and(|e| e.delta.is_some()))
         });
     let mut applied: Vec<AppliedFile> = Vec::new();
@@ -157,8 +161,12 @@ pub(crate) async fn stage(
     progress: &Progress,
 ) -> Result<StagedLoads> {
     let apply = |path: &str| plan.new.contains(path);
-    let stage_of =
-        |table: &str, n: usize| format!("{}{FILE_COLUMN}={n:06}/", stage_root(version, table));
+    let stage_of = |table: &str, n: usize, date: chrono::NaiveDate| {
+        format!(
+            "{}{FILE_COLUMN}={n:06}/{DATE_COLUMN}={date}/",
+            stage_root(version, table)
+        )
+    };
     extract_loads(
         raw,
         warehouse,
@@ -179,6 +187,30 @@ pub(crate) async fn drop_staging(warehouse: &Location, version: &str) -> Result<
     Ok(())
 }
 
+/// Register the staged files of `table` in `ctx` with their partition columns: `__file` (the
+/// file's place in the run) and `__load_date` (its load's date, `YYYY-MM-DD`). Returns the name
+/// they are registered under.
+pub(crate) async fn register_staged(
+    ctx: &SessionContext,
+    warehouse: &Location,
+    version: &str,
+    table: &str,
+) -> Result<String> {
+    let staged = format!("__staged_{table}");
+    ctx.deregister_table(staged.as_str())?;
+    let options = ParquetReadOptions::default().table_partition_cols(vec![
+        (FILE_COLUMN.to_string(), DataType::Utf8),
+        (DATE_COLUMN.to_string(), DataType::Utf8),
+    ]);
+    ctx.register_parquet(
+        staged.as_str(),
+        warehouse.url(&stage_root(version, table)),
+        options,
+    )
+    .await?;
+    Ok(staged)
+}
+
 /// The staged rows of `table`, one per key: the last staged file's.
 async fn latest_rows(
     ctx: &SessionContext,
@@ -187,16 +219,7 @@ async fn latest_rows(
     table: &str,
     staged_files: usize,
 ) -> Result<DataFrame> {
-    let staged = format!("__staged_{table}");
-    ctx.deregister_table(staged.as_str())?;
-    let options = ParquetReadOptions::default()
-        .table_partition_cols(vec![(FILE_COLUMN.to_string(), DataType::Utf8)]);
-    ctx.register_parquet(
-        staged.as_str(),
-        warehouse.url(&stage_root(version, table)),
-        options,
-    )
-    .await?;
+    let staged = register_staged(ctx, warehouse, version, table).await?;
     let schema = crate::air_boltic::table_schema(table);
     let columns = schema
         .fields()
@@ -229,7 +252,7 @@ async fn latest_rows(
 }
 
 /// `name` as a quoted SQL identifier.
-fn quote(name: &str) -> String {
+pub(crate) fn quote(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
@@ -348,22 +371,40 @@ pub(crate) async fn upsert_table(
     current: &TableEntry,
 ) -> Result<(TableEntry, TableChanges)> {
     let latest = latest_rows(ctx, warehouse, version, table, staged_files).await?;
-    let delivered = latest.clone().count().await? as u64;
+    upsert(ctx, warehouse, table, table_key(table), latest, current).await
+}
+
+/// Upsert `rows` into `table` (its published version `current`, registered in `ctx` under its
+/// name) by `key`: rows whose key it lacks are inserted, rows whose other columns differ replace
+/// the table's, and only those go into the Delta MERGE; when there are none the table keeps its
+/// version. Returns its entry and what changed.
+pub(crate) async fn upsert(
+    ctx: &SessionContext,
+    warehouse: &Location,
+    table: &str,
+    key: &[&str],
+    rows: DataFrame,
+    current: &TableEntry,
+) -> Result<(TableEntry, TableChanges)> {
+    let delivered = rows.clone().count().await? as u64;
+    let columns: Vec<String> = rows
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
     let source = format!("__latest_{table}");
     ctx.deregister_table(source.as_str())?;
-    ctx.register_table(source.as_str(), latest.into_view())?;
-    let schema = crate::air_boltic::table_schema(table);
-    let key = table_key(table);
+    ctx.register_table(source.as_str(), rows.into_view())?;
     let on = key
         .iter()
         .map(|k| format!("s.{0} = t.{0}", quote(k)))
         .collect::<Vec<_>>()
         .join(" AND ");
-    let same = schema
-        .fields()
+    let same = columns
         .iter()
-        .filter(|f| !key.contains(&f.name().as_str()))
-        .map(|f| format!("(s.{0} IS NOT DISTINCT FROM t.{0})", quote(f.name())))
+        .filter(|c| !key.contains(&c.as_str()))
+        .map(|c| format!("(s.{0} IS NOT DISTINCT FROM t.{0})", quote(c)))
         .collect::<Vec<_>>();
     let same = if same.is_empty() {
         "TRUE".to_string()
@@ -422,7 +463,7 @@ pub(crate) async fn upsert_table(
     let entry = TableEntry {
         path: published.root.clone(),
         rows: current.rows + inserted,
-        layer: Layer::Normalized,
+        layer: current.layer,
         files: Some(delta::files(warehouse, &published.root, &merged)?),
         delta: Some(DeltaVersion {
             root: published.root.clone(),

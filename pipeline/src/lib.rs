@@ -25,6 +25,7 @@ pub mod location;
 pub mod progress;
 pub mod project;
 pub mod run;
+pub mod snapshot;
 mod summary;
 #[cfg(feature = "testing")]
 pub mod testing;

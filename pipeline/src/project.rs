@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! <project>/models/*.sql      one model per file; the file name is the table name
-//! <project>/models/schema.yml data tests on model columns, plus custom SQL tests
+//! <project>/models/schema.yml data tests on model columns, custom SQL tests, snapshots
 //! ```
 //! A model is a single `SELECT` that reads the normalized tables (`customers`, `orders`, ...) and
 //! other models by name, like dbt without the Jinja. Models run in dependency order, found by
@@ -111,6 +111,22 @@ pub struct CustomTest {
     pub sql: String,
 }
 
+/// A snapshot: the history of a normalized table's rows, one row per version of each key with
+/// the dates it was valid (dbt's snapshots, with the load date as the time of a change).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Snapshot {
+    /// The history table's name (`dim_customers_history`).
+    pub name: String,
+    /// Description for documentation.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// The normalized table whose rows it follows (`customers`).
+    pub source: String,
+    /// The columns that identify a row of the source (`[customer_id]`).
+    pub unique_key: Vec<String>,
+}
+
 /// The parsed `schema.yml`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -121,6 +137,9 @@ pub struct SchemaFile {
     /// Custom SQL tests.
     #[serde(default)]
     pub tests: Vec<CustomTest>,
+    /// Snapshots of normalized tables.
+    #[serde(default)]
+    pub snapshots: Vec<Snapshot>,
 }
 
 /// What kind of data test.
@@ -175,6 +194,8 @@ pub struct Project {
     pub models: Vec<SqlModel>,
     /// Data tests.
     pub tests: Vec<DataTest>,
+    /// Snapshots, built after the normalized tables and before the models.
+    pub snapshots: Vec<Snapshot>,
 }
 
 /// The normalized tables the extract step writes, which models read as sources.
@@ -220,6 +241,7 @@ impl Project {
                     })?;
                     schema.models.extend(part.models);
                     schema.tests.extend(part.tests);
+                    schema.snapshots.extend(part.snapshots);
                 }
                 _ => {}
             }
@@ -236,10 +258,33 @@ impl Project {
             )));
         }
         let models = order_models(models)?;
+        for snapshot in &schema.snapshots {
+            let name = snapshot.name.as_str();
+            let taken = SOURCES.contains(&name) || models.iter().any(|m| m.name == name);
+            if taken || schema.snapshots.iter().filter(|s| s.name == name).count() > 1 {
+                return Err(PipelineError::Project(format!(
+                    "snapshot '{name}' has the name of another table; rename it"
+                )));
+            }
+            if !SOURCES.contains(&snapshot.source.as_str()) {
+                return Err(PipelineError::Project(format!(
+                    "snapshot '{name}' follows '{}', which is not a normalized table ({})",
+                    snapshot.source,
+                    SOURCES.join(", ")
+                )));
+            }
+            if snapshot.unique_key.is_empty() {
+                return Err(PipelineError::Project(format!(
+                    "snapshot '{name}' has no unique_key; name the columns that identify a row of '{}'",
+                    snapshot.source
+                )));
+            }
+        }
         let known: BTreeSet<&str> = models
             .iter()
             .map(|m| m.name.as_str())
             .chain(SOURCES.iter().copied())
+            .chain(schema.snapshots.iter().map(|s| s.name.as_str()))
             .collect();
         let mut tests = Vec::new();
         for model in &schema.models {
@@ -269,6 +314,7 @@ impl Project {
             root,
             models,
             tests,
+            snapshots: schema.snapshots,
         })
     }
 

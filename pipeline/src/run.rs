@@ -22,6 +22,7 @@ use crate::incremental::{self, NORMALIZED_TABLES, TableChanges};
 use crate::location::Location;
 use crate::progress::Progress;
 use crate::project::{Project, SqlModel};
+use crate::snapshot;
 use crate::warehouse::{DeltaVersion, FORMAT, Layer, Manifest, TableEntry, Warehouse, entry_path};
 
 /// Knobs of a run.
@@ -154,7 +155,7 @@ async fn fingerprint(raw: &Location, project: &Project) -> Result<String> {
     for model in &project.models {
         (&model.name, &model.sql).hash(&mut hasher);
     }
-    format!("{:?}", project.tests).hash(&mut hasher);
+    format!("{:?}{:?}", project.tests, project.snapshots).hash(&mut hasher);
     env!("CARGO_PKG_VERSION").hash(&mut hasher);
     Ok(format!("{inputs:016x}{:016x}", hasher.finish()))
 }
@@ -228,11 +229,20 @@ async fn build(
     tracing::info!(%version, "building a new warehouse version");
 
     let started = Instant::now();
-    let plan = incremental::plan(raw, current.as_ref(), options.full_refresh, &version).await?;
+    let snapshot_names: Vec<&str> = project.snapshots.iter().map(|s| s.name.as_str()).collect();
+    let plan = incremental::plan(
+        raw,
+        current.as_ref(),
+        &snapshot_names,
+        options.full_refresh,
+        &version,
+    )
+    .await?;
     let ctx = session(options.memory_limit)?;
     warehouse_location.register(&ctx);
     let mut entries = BTreeMap::new();
     let mut changes = Vec::new();
+    let mut staged_sources = Vec::new();
     let cleaning = match (&plan, current.as_ref()) {
         (None, _) => {
             let folder_of = |table: &str| delta::data_folder(Layer::Normalized, table, &version);
@@ -279,6 +289,7 @@ async fn build(
                 changes.push(changed);
                 crate::failpoint(&format!("after_merge:{table}"));
             }
+            staged_sources.extend(staged.tables.keys().cloned());
             staged.cleaning
         }
         (Some(plan), _) => {
@@ -299,6 +310,33 @@ async fn build(
             staged.cleaning
         }
     };
+    for snapshot in &project.snapshots {
+        let entry = match (&plan, current.as_ref()) {
+            (None, _) => snapshot::build_flat(&ctx, warehouse_location, snapshot, &version).await?,
+            (Some(plan), Some(current)) if plan.incremental => {
+                let published = current.tables[&snapshot.name].clone();
+                register_table(&ctx, warehouse, &mut entries, &snapshot.name, published).await?;
+                if !staged_sources.contains(&snapshot.source) {
+                    continue;
+                }
+                let (entry, changed) = snapshot::update(
+                    &ctx,
+                    warehouse_location,
+                    snapshot,
+                    &version,
+                    &entries[&snapshot.name],
+                )
+                .await?;
+                changes.push(changed);
+                entry
+            }
+            (Some(_), _) => {
+                snapshot::build_from_loads(&ctx, warehouse_location, snapshot, &version).await?
+            }
+        };
+        register_table(&ctx, warehouse, &mut entries, &snapshot.name, entry).await?;
+        crate::failpoint(&format!("after_table:{}", snapshot.name));
+    }
     timings.insert("extract".to_string(), started.elapsed().as_millis() as u64);
     tracing::info!(
         tables = entries.len(),

@@ -52,7 +52,7 @@ pub(super) fn Results(
     });
     view! {
         <div class="results">
-            <p class="meta">
+            <p class="meta" title=r.with_value(|r| format!("data of warehouse version {}", r.warehouse_version))>
                 // a pivoted table shows fewer rows than the answer has: say both
                 {move || r.with_value(|r| match crate::pivot::pivot(r) {
                     Some(p) => format!("{} rows × {} pivot columns ({} result rows) · cache {}", p.rows.len(), p.columns.len(), r.row_count, r.cache),

@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
+use chrono::NaiveDate;
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 
 use crate::air_boltic::catalogue::raw;
@@ -114,7 +115,8 @@ pub struct StagedLoads {
 }
 
 /// Clean the files of `loads` that `apply` accepts into staged Parquet files under `dest`: the
-/// `n`-th file of table `t` (by load date, then file name) in the folder `stage_of(t, n)`.
+/// `n`-th file of table `t` (by load date, then file name), of load date `d`, in the folder
+/// `stage_of(t, n, d)`.
 /// Every catalogue file of `loads` is read for the aeroplanes' specs (a later one's model
 /// replaces an earlier one's), applied or not; `known` holds the ids the tables had before.
 pub async fn extract_loads(
@@ -122,7 +124,7 @@ pub async fn extract_loads(
     dest: &Location,
     loads: &[RawLoad],
     apply: &(dyn Fn(&str) -> bool + Sync),
-    stage_of: &(dyn Fn(&str, usize) -> String + Sync),
+    stage_of: &(dyn Fn(&str, usize, NaiveDate) -> String + Sync),
     known: KnownIds,
     progress: &Progress,
 ) -> Result<StagedLoads> {
@@ -139,15 +141,15 @@ pub async fn extract_loads(
     let no_folder = |_: &str| String::new();
     let run = Extraction::new(raw_location, dest, &no_folder, progress, table_schema);
     let mut staged = StagedLoads::default();
-    let files_of = |raw_table: &str| -> Vec<String> {
+    let files_of = |raw_table: &str| -> Vec<(String, NaiveDate)> {
         loads
             .iter()
             .filter(|l| l.table == raw_table)
-            .flat_map(|l| l.files.iter().map(|f| f.path.clone()))
+            .flat_map(|l| l.files.iter().map(|f| (f.path.clone(), l.load_date)))
             .collect()
     };
-    let next_folder = |staged: &StagedLoads, table: &str| {
-        stage_of(table, staged.tables.get(table).map_or(0, Vec::len))
+    let next_folder = |staged: &StagedLoads, table: &str, date: NaiveDate| {
+        stage_of(table, staged.tables.get(table).map_or(0, Vec::len), date)
     };
     let add = |staged: &mut StagedLoads, table: &str, folder: String, cleaning| {
         staged
@@ -159,9 +161,9 @@ pub async fn extract_loads(
     };
 
     let mut catalogue = Catalogue::new();
-    for file in files_of("aeroplane_model") {
+    for (file, date) in files_of("aeroplane_model") {
         if apply(&file) {
-            let folder = next_folder(&staged, MODELS);
+            let folder = next_folder(&staged, MODELS, date);
             let (models, cleaning) = models_file(&run, &file, &folder).await?;
             catalogue.extend(models);
             add(&mut staged, MODELS, folder, cleaning);
@@ -179,8 +181,8 @@ pub async fn extract_loads(
     } = known;
     for &(raw_table, header, table) in &LOAD_TABLES[1..] {
         let header = header.expect("a CSV table");
-        for file in files_of(raw_table).into_iter().filter(|f| apply(f)) {
-            let folder = next_folder(&staged, table);
+        for (file, date) in files_of(raw_table).into_iter().filter(|(f, _)| apply(f)) {
+            let folder = next_folder(&staged, table, date);
             // The cleaners run on a blocking thread and own what they check against: each file
             // gets a copy of the ids known so far (bitsets, a few hundred KiB at 10M orders).
             let cleaning = match table {

@@ -180,6 +180,44 @@ async fn batches_applied_one_run_at_a_time_equal_a_full_build_over_all_of_them()
         assert!(dupes.is_empty(), "{table}: {dupes:?}");
     }
 
+    // The customers' history: every change with the load date it came in, one version in force.
+    let history = |sql: &'static str| query(&warehouse, sql);
+    let changed = history(
+        "SELECT count(*) FROM (SELECT customer_id FROM dim_customers_history \
+         GROUP BY customer_id HAVING count(*) > 1)",
+    )
+    .await;
+    assert_ne!(
+        changed,
+        vec![vec!["0".to_string()]],
+        "some customers changed"
+    );
+    let current = history(
+        "SELECT count(*) FROM dim_customers_history h JOIN customers c \
+         ON h.customer_id = c.customer_id AND (h.email IS NOT DISTINCT FROM c.email) \
+         AND (h.phone IS NOT DISTINCT FROM c.phone) \
+         AND (h.customer_group_id IS NOT DISTINCT FROM c.customer_group_id) WHERE h.is_current",
+    )
+    .await;
+    let customers = history("SELECT count(*) FROM customers").await;
+    assert_eq!(
+        current, customers,
+        "the version in force is the customer's row"
+    );
+    let gaps = history(
+        "SELECT count(*) FROM (SELECT valid_to, lead(valid_from) OVER \
+         (PARTITION BY customer_id ORDER BY valid_from) AS next FROM dim_customers_history) \
+         WHERE valid_to IS DISTINCT FROM next",
+    )
+    .await;
+    assert_eq!(
+        gaps,
+        vec![vec!["0".to_string()]],
+        "each version ends when the next starts"
+    );
+    let first = history("SELECT min(valid_from) FROM dim_customers_history").await;
+    assert_eq!(first, vec![vec![dates[0].to_string()]]);
+
     // Nothing new: up to date; forced, it publishes without a new Delta version of any table.
     let before = manifest(&warehouse).await;
     let report = run(&raw, &warehouse, &project, &options).await.unwrap();

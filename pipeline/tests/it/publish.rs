@@ -92,6 +92,7 @@ async fn a_failing_error_test_blocks_publishing() {
     });
     let mut strict = Project::from_parts(good.root.clone(), good.models.clone(), schema).unwrap();
     strict.tests.extend(good.tests.clone());
+    strict.snapshots = good.snapshots.clone();
     let blocked = run(&raw, &warehouse, &strict, &forced()).await.unwrap();
     assert_eq!(blocked.outcome, Outcome::Blocked);
     let failed: Vec<_> = blocked

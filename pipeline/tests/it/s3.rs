@@ -156,8 +156,16 @@ async fn a_failing_slow_store_never_ends_with_a_broken_version() {
     match &outcome {
         Ok(report) => assert_eq!(current.version, report.version),
         Err(e) => {
+            // A lost answer to a write (storage error), or to a Delta commit (delta-rs then sees
+            // a commit it cannot tell from another writer's, and refuses to go on).
             assert_eq!(current.version, first.version, "{e}");
-            assert!(e.to_string().starts_with("storage error:"), "{e}");
+            let message = e.to_string();
+            assert!(
+                message.starts_with("storage error:")
+                    || (message.starts_with("delta table 's3://flaky/warehouse/")
+                        && message.ends_with("nothing was published: run again")),
+                "{e}"
+            );
         }
     }
     assert_eq!(

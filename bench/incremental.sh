@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Benchmark: incremental runs against full rebuilds. Generates N orders as an initial load plus
+# 10 daily batches and prints wall time and peak memory of
+#   - today's flat pipeline (the same rows as flat files, one run),
+#   - a full build over all 11 loads (--full-refresh),
+#   - applying the last batch alone to a warehouse that has the 10 loads before it
+#     (~1% new orders, ~1% status changes, ~0.5% changed customers),
+# with the incremental/full and full/flat ratios. Asserts nothing about time.
+#
+#   bench/incremental.sh [orders]      default 10000000; data under target/bench/ (not committed)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+orders=${1:-10000000}
+cargo build --release --locked -p boltic-server 2>&1 | tail -1
+boltic=$PWD/target/release/boltic
+dir=target/bench/incremental-$orders
+rm -rf "$dir" && mkdir -p "$dir"
+
+measure() { # label, command...
+  local label=$1; shift
+  /usr/bin/time -f "%e %M" -o "$dir/time.txt" "$@" > "$dir/$label.out" 2> "$dir/$label.err" \
+    || { cat "$dir/$label.err" >&2; exit 1; }
+  read -r secs kib < "$dir/time.txt"
+  awk -v l="$label" -v s="$secs" -v k="$kib" 'BEGIN { printf "%-40s %8.1f s %9.0f MiB peak\n", l, s, k / 1024 }'
+  echo "$secs" > "$dir/$label.secs"
+}
+run() { # raw, warehouse, extra args...
+  local raw=$1 wh=$2; shift 2
+  "$boltic" --quiet pipeline run --raw "$raw" --warehouse "$wh" --project demo/air_boltic "$@"
+}
+
+echo "Air Boltic incremental runs, $orders orders, $(nproc) cores"
+"$boltic" --quiet generate --orders "$orders" --seed 42 --last-day 2024-12-30 --out "$dir/flat" >/dev/null
+"$boltic" --quiet generate --orders "$orders" --seed 42 --last-day 2024-12-30 --batches 10 --out "$dir/loads" >/dev/null
+echo "  raw files: flat $(du -sh "$dir/flat" | cut -f1), loads $(du -sh "$dir/loads" | cut -f1)"
+
+measure "flat pipeline (one run)" run "$dir/flat" "$dir/wh-flat"
+measure "full build over 11 loads" run "$dir/loads" "$dir/wh-full" --full-refresh
+grep -E "^timings" "$dir/full build over 11 loads.out" | sed 's/^/  /'
+
+# The 10 loads before the last, in a raw folder of their own; then the last one arrives.
+last=$(ls "$dir/loads/order" | sort | tail -1)
+mkdir -p "$dir/daily"
+for table in "$dir"/loads/*/; do
+  name=$(basename "$table")
+  for load in "$table"*/; do
+    [ "$(basename "$load")" = "$last" ] && continue
+    mkdir -p "$dir/daily/$name" && cp -r "$load" "$dir/daily/$name/"
+  done
+done
+run "$dir/daily" "$dir/wh-daily" >/dev/null
+for table in "$dir"/loads/*/; do
+  name=$(basename "$table")
+  [ -d "$table$last" ] && mkdir -p "$dir/daily/$name" && cp -r "$table$last" "$dir/daily/$name/"
+done
+measure "one daily batch (incremental)" run "$dir/daily" "$dir/wh-daily"
+grep -E "^timings|^  (orders|customers|trips) " "$dir/one daily batch (incremental).out" | sed 's/^/  /'
+
+f=$(cat "$dir/flat pipeline (one run).secs")
+u=$(cat "$dir/full build over 11 loads.secs")
+i=$(cat "$dir/one daily batch (incremental).secs")
+awk -v f="$f" -v u="$u" -v i="$i" 'BEGIN {
+  printf "one batch / full build: %.2f   full build over loads / flat pipeline: %.2f\n", i / u, u / f }'
