@@ -8,11 +8,15 @@
 # with the incremental/full and full/flat ratios. Asserts nothing about time.
 #
 #   bench/incremental.sh [orders]      default 10000000; data under target/bench/ (not committed)
+#   BOLTIC=target/debug/boltic bench/incremental.sh 1000000   # another binary, no release build
 set -euo pipefail
 cd "$(dirname "$0")/.."
 orders=${1:-10000000}
-cargo build --release --locked -p boltic-server 2>&1 | tail -1
-boltic=$PWD/target/release/boltic
+if [ -z "${BOLTIC:-}" ]; then
+  cargo build --release --locked -p boltic-server 2>&1 | tail -1
+  BOLTIC=target/release/boltic
+fi
+boltic=$(realpath "$BOLTIC")
 dir=target/bench/incremental-$orders
 rm -rf "$dir" && mkdir -p "$dir"
 
@@ -24,18 +28,15 @@ measure() { # label, command...
   awk -v l="$label" -v s="$secs" -v k="$kib" 'BEGIN { printf "%-40s %8.1f s %9.0f MiB peak\n", l, s, k / 1024 }'
   echo "$secs" > "$dir/$label.secs"
 }
-run() { # raw, warehouse, extra args...
-  local raw=$1 wh=$2; shift 2
-  "$boltic" --quiet pipeline run --raw "$raw" --warehouse "$wh" --project demo/air_boltic "$@"
-}
+run=("$boltic" --quiet pipeline run --project demo/air_boltic)
 
 echo "Air Boltic incremental runs, $orders orders, $(nproc) cores"
 "$boltic" --quiet generate --orders "$orders" --seed 42 --last-day 2024-12-30 --out "$dir/flat" >/dev/null
 "$boltic" --quiet generate --orders "$orders" --seed 42 --last-day 2024-12-30 --batches 10 --out "$dir/loads" >/dev/null
 echo "  raw files: flat $(du -sh "$dir/flat" | cut -f1), loads $(du -sh "$dir/loads" | cut -f1)"
 
-measure "flat pipeline (one run)" run "$dir/flat" "$dir/wh-flat"
-measure "full build over 11 loads" run "$dir/loads" "$dir/wh-full" --full-refresh
+measure "flat pipeline (one run)" "${run[@]}" --raw "$dir/flat" --warehouse "$dir/wh-flat"
+measure "full build over 11 loads" "${run[@]}" --raw "$dir/loads" --warehouse "$dir/wh-full" --full-refresh
 grep -E "^timings" "$dir/full build over 11 loads.out" | sed 's/^/  /'
 
 # The 10 loads before the last, in a raw folder of their own; then the last one arrives.
@@ -48,12 +49,12 @@ for table in "$dir"/loads/*/; do
     mkdir -p "$dir/daily/$name" && cp -r "$load" "$dir/daily/$name/"
   done
 done
-run "$dir/daily" "$dir/wh-daily" >/dev/null
+"${run[@]}" --raw "$dir/daily" --warehouse "$dir/wh-daily" >/dev/null
 for table in "$dir"/loads/*/; do
   name=$(basename "$table")
   [ -d "$table$last" ] && mkdir -p "$dir/daily/$name" && cp -r "$table$last" "$dir/daily/$name/"
 done
-measure "one daily batch (incremental)" run "$dir/daily" "$dir/wh-daily"
+measure "one daily batch (incremental)" "${run[@]}" --raw "$dir/daily" --warehouse "$dir/wh-daily"
 grep -E "^timings|^  (orders|customers|trips) " "$dir/one daily batch (incremental).out" | sed 's/^/  /'
 
 f=$(cat "$dir/flat pipeline (one run).secs")

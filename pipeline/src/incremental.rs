@@ -75,6 +75,9 @@ pub struct TableChanges {
     pub files_added: usize,
     /// Data files it replaced.
     pub files_removed: usize,
+    /// The rows inserted or updated (what models read as `changed.<table>`).
+    #[serde(skip)]
+    pub rows: Vec<datafusion::arrow::record_batch::RecordBatch>,
 }
 
 /// The plan of a run over the loads in `raw`, or `None` when `raw` holds flat files. A run is
@@ -230,16 +233,28 @@ async fn latest_rows(
     let sql = if staged_files == 1 {
         format!("SELECT {columns} FROM {}", quote(&staged))
     } else {
-        let key = table_key(table)
+        // Most keys come once: find those that come again (a hash aggregate) and drop their
+        // earlier rows (a hash join), rather than sorting every row by key.
+        let key = table_key(table);
+        let keys = key.iter().map(|k| quote(k)).collect::<Vec<_>>().join(", ");
+        let on = key
             .iter()
-            .map(|k| quote(k))
+            .map(|k| format!("s.{0} = l.{0}", quote(k)))
+            .collect::<Vec<_>>()
+            .join(" AND ");
+        let prefixed = schema
+            .fields()
+            .iter()
+            .map(|f| format!("s.{}", quote(f.name())))
             .collect::<Vec<_>>()
             .join(", ");
         format!(
-            "SELECT {columns} FROM (SELECT *, row_number() OVER (PARTITION BY {key} \
-             ORDER BY {} DESC) AS \"__rank\" FROM {}) WHERE \"__rank\" = 1",
-            quote(FILE_COLUMN),
-            quote(&staged)
+            "WITH last AS (SELECT {keys}, max({file}) AS \"__last\" FROM {staged} \
+               GROUP BY {keys} HAVING count(*) > 1) \
+             SELECT {prefixed} FROM {staged} s LEFT JOIN last l ON {on} \
+             WHERE l.\"__last\" IS NULL OR s.{file} = l.\"__last\"",
+            file = quote(FILE_COLUMN),
+            staged = quote(&staged),
         )
     };
     // Parquet strings read back as views; the tables keep the extract's exact types.
@@ -438,6 +453,7 @@ pub(crate) async fn upsert(
         inserted,
         updated,
         unchanged: delivered - inserted - updated,
+        rows: changes.clone(),
         ..TableChanges::default()
     };
     if inserted + updated == 0 {

@@ -29,6 +29,24 @@ pub struct SqlModel {
     pub sql: String,
     /// Tables it reads (models or normalized tables).
     pub reads: BTreeSet<String>,
+    /// How its table is kept from run to run.
+    pub materialized: Materialized,
+}
+
+/// How a model's table is kept from run to run (dbt's materializations).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(tag = "materialized", rename_all = "snake_case")]
+pub enum Materialized {
+    /// Rebuilt from its SQL on every run.
+    #[default]
+    Table,
+    /// On an incremental run, only the rows its SQL returns (it can ask `is_incremental()` and
+    /// read `changed.<table>`, the rows the run's loads inserted or updated) are upserted by
+    /// `unique_key`; a full run rebuilds it.
+    Incremental {
+        /// The columns that identify a row.
+        unique_key: Vec<String>,
+    },
 }
 
 /// Severity of a data test.
@@ -81,7 +99,7 @@ pub struct ColumnSpec {
     pub tests: Vec<ColumnTestSpec>,
 }
 
-/// Tests of one model.
+/// Settings and tests of one model.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ModelSpec {
@@ -90,6 +108,12 @@ pub struct ModelSpec {
     /// Description for documentation.
     #[serde(default)]
     pub description: Option<String>,
+    /// `table` (the default) or `incremental` (needs `unique_key`).
+    #[serde(default)]
+    pub materialized: Option<String>,
+    /// The columns that identify a row of an incremental model.
+    #[serde(default)]
+    pub unique_key: Option<Vec<String>>,
     /// Column tests.
     #[serde(default)]
     pub columns: Vec<ColumnSpec>,
@@ -257,7 +281,42 @@ impl Project {
                 root.display()
             )));
         }
-        let models = order_models(models)?;
+        let mut models = order_models(models)?;
+        for spec in &schema.models {
+            let materialized = match (spec.materialized.as_deref(), &spec.unique_key) {
+                (None | Some("table"), None) => continue,
+                (Some("incremental"), Some(key)) if !key.is_empty() => Materialized::Incremental {
+                    unique_key: key.clone(),
+                },
+                (Some("incremental"), _) => {
+                    return Err(PipelineError::Project(format!(
+                        "model '{}' is incremental but has no unique_key; name the columns that identify its rows (unique_key: [id])",
+                        spec.name
+                    )));
+                }
+                (None | Some("table"), Some(_)) => {
+                    return Err(PipelineError::Project(format!(
+                        "model '{}' has a unique_key but is not incremental; add 'materialized: incremental' or remove the key",
+                        spec.name
+                    )));
+                }
+                (Some(other), _) => {
+                    return Err(PipelineError::Project(format!(
+                        "model '{}': materialized '{other}' is not known; use 'table' or 'incremental'",
+                        spec.name
+                    )));
+                }
+            };
+            match models.iter_mut().find(|m| m.name == spec.name) {
+                Some(model) => model.materialized = materialized,
+                None => {
+                    return Err(PipelineError::Project(format!(
+                        "schema.yml makes '{}' incremental, but it is not a model (a models/{}.sql file)",
+                        spec.name, spec.name
+                    )));
+                }
+            }
+        }
         for snapshot in &schema.snapshots {
             let name = snapshot.name.as_str();
             let taken = SOURCES.contains(&name) || models.iter().any(|m| m.name == name);
@@ -360,6 +419,7 @@ impl Project {
             file,
             sql,
             reads,
+            materialized: Materialized::Table,
         })
     }
 }

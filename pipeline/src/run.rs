@@ -4,10 +4,15 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use datafusion::arrow::datatypes::DataType;
+use datafusion::catalog::{MemorySchemaProvider, TableProvider};
+use datafusion::common::ScalarValue;
 use datafusion::dataframe::DataFrameWriteOptions;
+use datafusion::datasource::MemTable;
 use datafusion::execution::disk_manager::{DiskManagerBuilder, DiskManagerMode};
 use datafusion::execution::memory_pool::FairSpillPool;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::logical_expr::{ColumnarValue, ScalarUDF, Volatility, create_udf};
 use datafusion::prelude::{ParquetReadOptions, SessionConfig, SessionContext};
 use futures::TryStreamExt;
 use object_store::ObjectStore;
@@ -21,7 +26,7 @@ use crate::findings::TableCleaning;
 use crate::incremental::{self, NORMALIZED_TABLES, TableChanges};
 use crate::location::Location;
 use crate::progress::Progress;
-use crate::project::{Project, SqlModel};
+use crate::project::{Materialized, Project, SqlModel};
 use crate::snapshot;
 use crate::warehouse::{DeltaVersion, FORMAT, Layer, Manifest, TableEntry, Warehouse, entry_path};
 
@@ -153,7 +158,7 @@ async fn fingerprint(raw: &Location, project: &Project) -> Result<String> {
     let inputs = hasher.finish();
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     for model in &project.models {
-        (&model.name, &model.sql).hash(&mut hasher);
+        (&model.name, &model.sql, format!("{:?}", model.materialized)).hash(&mut hasher);
     }
     format!("{:?}{:?}", project.tests, project.snapshots).hash(&mut hasher);
     env!("CARGO_PKG_VERSION").hash(&mut hasher);
@@ -358,15 +363,65 @@ async fn build(
     };
 
     let started = Instant::now();
+    let incremental_run = plan.as_ref().is_some_and(|p| p.incremental);
+    register_changed(&ctx, incremental_run, &changes).await?;
     for model in &project.models {
-        if let Some(current) = current.as_ref().filter(|_| unchanged) {
-            let entry = current.tables.get(&model.name).cloned().ok_or_else(|| {
+        let published = current
+            .as_ref()
+            .and_then(|c| c.tables.get(&model.name))
+            .filter(|e| e.delta.is_some())
+            .cloned();
+        if unchanged {
+            let entry = published.ok_or_else(|| {
                 PipelineError::Internal(format!("model '{}' is not published", model.name))
             })?;
             register_table(&ctx, warehouse, &mut entries, &model.name, entry).await?;
             continue;
         }
-        build_model(&ctx, warehouse, &version, model, progress, &mut entries).await?;
+        match (&model.materialized, published) {
+            (Materialized::Incremental { unique_key }, Some(published)) if incremental_run => {
+                ctx.register_udf(is_incremental(true));
+                register_table(
+                    &ctx,
+                    warehouse,
+                    &mut entries,
+                    &model.name,
+                    published.clone(),
+                )
+                .await?;
+                let rows = ctx
+                    .sql(&model.sql)
+                    .await
+                    .map_err(|e| PipelineError::Model {
+                        model: model.name.clone(),
+                        message: e.to_string(),
+                    })?;
+                let key: Vec<&str> = unique_key.iter().map(String::as_str).collect();
+                let (entry, mut changed) = incremental::upsert(
+                    &ctx,
+                    warehouse_location,
+                    &model.name,
+                    &key,
+                    rows,
+                    &published,
+                )
+                .await?;
+                changed.name = model.name.clone();
+                tracing::info!(
+                    model = %model.name,
+                    inserted = changed.inserted,
+                    updated = changed.updated,
+                    "model upserted"
+                );
+                register_table(&ctx, warehouse, &mut entries, &model.name, entry).await?;
+                changes.push(changed);
+                crate::failpoint(&format!("after_merge:{}", model.name));
+            }
+            _ => {
+                ctx.register_udf(is_incremental(false));
+                build_model(&ctx, warehouse, &version, model, progress, &mut entries).await?;
+            }
+        }
     }
     timings.insert("models".to_string(), started.elapsed().as_millis() as u64);
     crate::failpoint("after_models");
@@ -464,6 +519,54 @@ async fn build(
     report.removed_versions = warehouse.clean_up(&manifest, options.keep_versions).await?;
     Ok(report)
 }
+
+/// `is_incremental()`, as a model's SQL sees it: true only while an incremental model is
+/// upserted on an incremental run (a constant the planner folds, so a full build pays nothing
+/// for the filter it guards).
+fn is_incremental(value: bool) -> ScalarUDF {
+    create_udf(
+        "is_incremental",
+        vec![],
+        DataType::Boolean,
+        Volatility::Immutable,
+        Arc::new(move |_: &[ColumnarValue]| {
+            Ok(ColumnarValue::Scalar(ScalarValue::Boolean(Some(value))))
+        }),
+    )
+}
+
+/// Register `changed.<table>` for every normalized table: the rows the run's loads inserted or
+/// updated (an incremental run), or the whole table (a full one).
+async fn register_changed(
+    ctx: &SessionContext,
+    incremental: bool,
+    changes: &[TableChanges],
+) -> Result<()> {
+    let catalog = ctx
+        .catalog("datafusion")
+        .ok_or_else(|| PipelineError::Internal("no default catalog".to_string()))?;
+    catalog.register_schema(CHANGED, Arc::new(MemorySchemaProvider::new()))?;
+    for table in NORMALIZED_TABLES {
+        let name = format!("{CHANGED}.{table}");
+        let rows = changes.iter().find(|c| c.name == *table);
+        let provider: Arc<dyn TableProvider> = match rows {
+            _ if !incremental => ctx.table(*table).await?.into_view(),
+            Some(changed) if !changed.rows.is_empty() => Arc::new(MemTable::try_new(
+                changed.rows[0].schema(),
+                vec![changed.rows.clone()],
+            )?),
+            _ => {
+                let schema = ctx.table_provider(*table).await?.schema();
+                Arc::new(MemTable::try_new(schema, vec![vec![]])?)
+            }
+        };
+        ctx.register_table(name.as_str(), provider)?;
+    }
+    Ok(())
+}
+
+/// The schema of the `changed.<table>` relations.
+const CHANGED: &str = "changed";
 
 /// Register the table of `entry` as `name` in `ctx` (its folder, or exactly its files when the
 /// entry lists them), and list it in `entries`.

@@ -10,3 +10,8 @@ select
     o.status
 from orders o
 left join trips t on t.trip_id = o.trip_id
+-- Incremental (models/schema.yml): a run over new loads rebuilds only the orders that changed
+-- and those whose trip changed, and upserts them by order_id; a full run builds every order.
+where not is_incremental()
+    or o.order_id in (select order_id from changed.orders)
+    or o.trip_id in (select trip_id from changed.trips)

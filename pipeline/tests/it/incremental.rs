@@ -130,6 +130,15 @@ async fn batches_applied_one_run_at_a_time_equal_a_full_build_over_all_of_them()
             unchanged_orders += orders.unchanged;
             let customers = report.changes.iter().find(|c| c.name == "customers");
             assert!(customers.is_some_and(|c| c.inserted > 0), "load {date}");
+            // The incremental model took only the new and changed orders.
+            let facts = report.changes.iter().find(|c| c.name == "fact_orders");
+            assert!(
+                facts.is_some_and(|f| f.inserted == orders.inserted
+                    && f.updated >= orders.updated
+                    && f.inserted + f.updated + f.unchanged
+                        < 2 * (orders.inserted + orders.updated) + 100),
+                "load {date}: {facts:?} for {orders:?}"
+            );
         }
         let manifest = manifest(&warehouse).await;
         let applied: Vec<&str> = manifest.loads.iter().map(|f| f.path.as_str()).collect();
