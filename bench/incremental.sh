@@ -5,7 +5,8 @@
 #   - a full build over all 11 loads (--full-refresh),
 #   - applying the last batch alone to a warehouse that has the 10 loads before it
 #     (~1% new orders, ~1% status changes, ~0.5% changed customers),
-# with the incremental/full and full/flat ratios. Asserts nothing about time.
+# with the incremental/full and full/flat ratios, and checks that the full build and the daily
+# runs answer the same questions. Asserts nothing about time.
 #
 #   bench/incremental.sh [orders]      default 10000000; data under target/bench/ (not committed)
 #   BOLTIC=target/debug/boltic bench/incremental.sh 1000000   # another binary, no release build
@@ -56,6 +57,15 @@ for table in "$dir"/loads/*/; do
 done
 measure "one daily batch (incremental)" "${run[@]}" --raw "$dir/daily" --warehouse "$dir/wh-daily"
 grep -E "^timings|^  (orders|customers|trips) " "$dir/one daily batch (incremental).out" | sed 's/^/  /'
+
+# The same numbers either way: every load applied one run at a time, or once.
+for q in '{"explore":"orders","fields":["orders.status","orders.order_count","orders.revenue"]}' \
+         '{"explore":"orders","fields":["customers.customer_group_type","orders.order_count"]}'; do
+  a=$(echo "$q" | "$boltic" --quiet query - --format csv --warehouse "$dir/wh-full")
+  b=$(echo "$q" | "$boltic" --quiet query - --format csv --warehouse "$dir/wh-daily")
+  [ "$a" = "$b" ] || { echo "the warehouses differ on $q:"; diff <(echo "$a") <(echo "$b"); exit 1; }
+done
+echo "full build and daily runs agree (orders by status, by customer group)"
 
 f=$(cat "$dir/flat pipeline (one run).secs")
 u=$(cat "$dir/full build over 11 loads.secs")

@@ -32,15 +32,8 @@ use crate::location::Location;
 use crate::progress::Progress;
 use crate::warehouse::{AppliedFile, DeltaVersion, Layer, Manifest, TableEntry, Warehouse};
 
-/// The normalized tables a load-based raw location fills.
-pub const NORMALIZED_TABLES: &[&str] = &[
-    "aeroplane_models",
-    "customer_groups",
-    "aeroplanes",
-    "customers",
-    "trips",
-    "orders",
-];
+/// The normalized tables a load-based raw location fills: the ones the extract writes.
+pub const NORMALIZED_TABLES: &[&str] = crate::project::SOURCES;
 
 /// The hive-style partition columns of the staged files: the file's place in the run, and the
 /// date of its load.
