@@ -16,10 +16,12 @@
 //! Either way the tables hold, row for row, the last delivered version of every key.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, BooleanArray, Int64Array};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::dataframe::DataFrameWriteOptions;
+use datafusion::datasource::MemTable;
 use datafusion::prelude::{DataFrame, ParquetReadOptions, SessionContext, cast, col};
 use serde::Serialize;
 
@@ -394,16 +396,17 @@ pub(crate) async fn upsert(
     rows: DataFrame,
     current: &TableEntry,
 ) -> Result<(TableEntry, TableChanges)> {
-    let delivered = rows.clone().count().await? as u64;
-    let columns: Vec<String> = rows
-        .schema()
-        .fields()
-        .iter()
-        .map(|f| f.name().clone())
-        .collect();
+    // Run the rows' query once (a model's SQL, a history): counted here, compared below.
+    let schema = Arc::new(rows.schema().as_arrow().clone());
+    let delivered_rows = rows.collect().await?;
+    let delivered: u64 = delivered_rows.iter().map(|b| b.num_rows() as u64).sum();
+    let columns: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
     let source = format!("__latest_{table}");
     ctx.deregister_table(source.as_str())?;
-    ctx.register_table(source.as_str(), rows.into_view())?;
+    ctx.register_table(
+        source.as_str(),
+        Arc::new(MemTable::try_new(schema, vec![delivered_rows])?),
+    )?;
     let on = key
         .iter()
         .map(|k| format!("s.{0} = t.{0}", quote(k)))
