@@ -175,8 +175,7 @@ pub async fn replace(
         .with_columns(columns.fields().cloned())
         .with_save_mode(SaveMode::Overwrite)
         .with_actions(actions)
-        // The manifest log and its retention decide what is kept, not Delta's 30-day log clean-up.
-        .with_commit_properties(CommitProperties::default().with_cleanup_expired_logs(Some(false)))
+        .with_commit_properties(keep_logs())
         .await
         .map_err(&error)?;
     table
@@ -201,6 +200,35 @@ pub fn files(location: &Location, root: &str, table: &DeltaTable) -> Result<Vec<
     Ok(files)
 }
 
+/// Commit properties of every commit Boltic makes: the manifest log and its retention decide
+/// what is kept, not Delta's 30-day log clean-up.
+fn keep_logs() -> CommitProperties {
+    CommitProperties::default().with_cleanup_expired_logs(Some(false))
+}
+
+/// The table at `root` at `published` (its version in the published manifest). When a run that
+/// died before publishing committed versions after `published`, they are undone first (a Delta
+/// RESTORE), so what comes next applies to exactly what readers see.
+async fn open_published(location: &Location, root: &str, published: u64) -> Result<DeltaTable> {
+    let error = delta_error(location, root);
+    let table = open(location, root).await?;
+    if table.version().is_none_or(|v| v <= published) {
+        return Ok(table);
+    }
+    tracing::info!(
+        table = root,
+        published,
+        "undoing commits of a run that did not publish"
+    );
+    let (restored, _) = table
+        .restore()
+        .with_version_to_restore(published)
+        .with_commit_properties(keep_logs())
+        .await
+        .map_err(&error)?;
+    Ok(restored)
+}
+
 /// What a MERGE did to a table.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Merged {
@@ -214,9 +242,8 @@ pub struct Merged {
 
 /// Upsert `changes` into the table at `root` as it was at `published` (its version in the
 /// published manifest), as one Delta MERGE on `key`: a row whose key the table has replaces
-/// that row, any other is inserted. When a run that died before publishing committed versions
-/// after `published`, they are undone first (a Delta RESTORE), so the MERGE applies to exactly
-/// what readers see. `ctx` runs the MERGE (it reads `changes`). Returns the new version.
+/// that row, any other is inserted (after undoing unpublished commits, see
+/// [`open_published`]). `ctx` runs the MERGE (it reads `changes`). Returns the new version.
 pub async fn merge(
     ctx: &SessionContext,
     location: &Location,
@@ -226,22 +253,7 @@ pub async fn merge(
     changes: DataFrame,
 ) -> Result<(DeltaTable, Merged)> {
     let error = delta_error(location, root);
-    let mut table = open(location, root).await?;
-    let keep_logs = || CommitProperties::default().with_cleanup_expired_logs(Some(false));
-    if table.version().is_some_and(|v| v > published) {
-        tracing::info!(
-            table = root,
-            published,
-            "undoing commits of a run that did not publish"
-        );
-        let (restored, _) = table
-            .restore()
-            .with_version_to_restore(published)
-            .with_commit_properties(keep_logs())
-            .await
-            .map_err(&error)?;
-        table = restored;
-    }
+    let table = open_published(location, root, published).await?;
     let columns: Vec<String> = changes
         .schema()
         .fields()
@@ -285,6 +297,55 @@ pub async fn merge(
             files_removed: metrics.num_target_files_removed,
         },
     ))
+}
+
+/// What a compaction did to a table.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Compacted {
+    /// The table's new Delta version.
+    pub version: u64,
+    /// Files it wrote.
+    pub files_added: u64,
+    /// Files it replaced.
+    pub files_removed: u64,
+}
+
+/// Compact the table at `root` as it was at `published` (Delta OPTIMIZE, bin-packing): files
+/// smaller than `target_size` bytes are rewritten together into files of up to that size, as
+/// one commit that changes no row. `None` when there was nothing to compact (no commit).
+pub async fn compact(
+    ctx: &SessionContext,
+    location: &Location,
+    root: &str,
+    published: u64,
+    target_size: u64,
+) -> Result<Option<(DeltaTable, Compacted)>> {
+    let error = delta_error(location, root);
+    let table = open_published(location, root, published).await?;
+    let before = table.version();
+    let target = std::num::NonZeroU64::new(target_size.max(1)).expect("at least 1");
+    let (table, metrics) = table
+        .optimize()
+        .with_target_size(target)
+        .with_session_state(Arc::new(ctx.state()))
+        .with_commit_properties(keep_logs())
+        .await
+        .map_err(&error)?;
+    let version = table.version();
+    if metrics.num_files_added == 0 || version == before {
+        return Ok(None);
+    }
+    let version = version.ok_or_else(|| {
+        PipelineError::Internal(format!("'{root}' has no version after a compaction"))
+    })?;
+    Ok(Some((
+        table,
+        Compacted {
+            version,
+            files_added: metrics.num_files_added,
+            files_removed: metrics.num_files_removed,
+        },
+    )))
 }
 
 /// What replacing the table at `root` by one of `schema` would take from its readers: each

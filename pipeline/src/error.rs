@@ -104,6 +104,15 @@ pub enum PipelineError {
         message: String,
     },
 
+    /// The warehouse has no version to read or maintain.
+    #[error(
+        "warehouse '{warehouse}' has no published version yet; build one with 'boltic pipeline run --warehouse {warehouse}'"
+    )]
+    NotPublished {
+        /// The warehouse location.
+        warehouse: String,
+    },
+
     /// Another run holds the warehouse's run lease.
     #[error(
         "warehouse '{warehouse}' is being built by another run ({holder}, started {since}); wait for it to finish and run again (if that run died, its lease expires at {until})"

@@ -22,6 +22,7 @@ pub mod extract;
 pub mod findings;
 pub mod incremental;
 pub mod location;
+pub mod maintenance;
 pub mod progress;
 pub mod project;
 pub mod run;
@@ -44,6 +45,7 @@ pub use warehouse::{Manifest, Warehouse};
 /// aborts on the spot, as if killed. Points, in the order a run reaches them:
 /// `after_table:<table>` (each normalized table, then each model's table), `after_extract`,
 /// `after_models`, `after_tests`, `after_commit:<table>` (each table's Delta commit),
+/// `after_compact:<table>` (each table a policy compacts),
 /// `before_publish`, `after_publish`, `during_clean_up`.
 pub const FAILPOINTS: &[&str] = &[
     "after_extract",

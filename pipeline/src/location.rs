@@ -166,7 +166,9 @@ impl Location {
         };
         let prefix = Path::from_absolute_path(&absolute).map_err(|e| invalid(e.to_string()))?;
         Ok(Location {
-            store: Arc::new(LocalFileSystem::new().with_automatic_cleanup(true)),
+            // No automatic clean-up: object_store's removes every emptied folder up to the file
+            // system root, the user's own folders above the location included (see `delete`).
+            store: Arc::new(LocalFileSystem::new()),
             store_url: Url::parse("file://").expect("static url"),
             prefix,
             display: display.to_string(),
@@ -252,10 +254,20 @@ impl Location {
 
     /// Delete one object; a missing one is not an error.
     pub async fn delete(&self, relative: &str) -> Result<()> {
-        match self.store.delete(&self.path(relative)).await {
-            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
-            Err(e) => Err(e.into()),
+        let path = self.path(relative);
+        match self.store.delete(&path).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
+            Err(e) => return Err(e.into()),
         }
+        if let Some(root) = self.local_root.clone() {
+            // Folders the deletion emptied go too, up to the location but never the location
+            // itself or anything above it.
+            let file = root.join(relative.trim_matches('/'));
+            tokio::task::spawn_blocking(move || remove_empty_parents(&root, &file))
+                .await
+                .map_err(|e| PipelineError::Internal(e.to_string()))?;
+        }
+        Ok(())
     }
 
     /// Size and ETag of `relative`; `None` when it does not exist.
@@ -339,6 +351,18 @@ impl Location {
                 Err(e) => return Err(e.into()),
             }
         }
+        if let Some(root) = self.local_root.clone() {
+            let folder = root.join(relative.trim_matches('/'));
+            tokio::task::spawn_blocking(move || {
+                // What the deletions left: the prefix's empty folders, then its emptied parents.
+                if folder != root && folder.starts_with(&root) && folder.is_dir() {
+                    remove_empty_folders(&folder);
+                }
+                remove_empty_parents(&root, &folder.join("_"));
+            })
+            .await
+            .map_err(|e| PipelineError::Internal(e.to_string()))?;
+        }
         Ok(count)
     }
 
@@ -387,4 +411,32 @@ fn sync_local(root: &std::path::Path, relative: &str) -> std::io::Result<()> {
         folder = dir.parent();
     }
     Ok(())
+}
+
+/// Remove `file`'s folder and the folders above it while they are empty, stopping below `root`.
+fn remove_empty_parents(root: &std::path::Path, file: &std::path::Path) {
+    let mut folder = file.parent();
+    while let Some(dir) = folder {
+        if dir == root || !dir.starts_with(root) {
+            break;
+        }
+        match std::fs::remove_dir(dir) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(_) => break, // not empty
+        }
+        folder = dir.parent();
+    }
+}
+
+/// Remove the empty folders under `folder` and `folder` itself if it ends up empty.
+fn remove_empty_folders(folder: &std::path::Path) {
+    if let Ok(entries) = std::fs::read_dir(folder) {
+        for entry in entries.flatten() {
+            if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                remove_empty_folders(&entry.path());
+            }
+        }
+    }
+    let _ = std::fs::remove_dir(folder);
 }

@@ -25,6 +25,7 @@ use crate::error::{PipelineError, Result};
 use crate::findings::TableCleaning;
 use crate::incremental::{self, NORMALIZED_TABLES, TableChanges};
 use crate::location::Location;
+use crate::maintenance::{CompactPolicy, Compaction, compact_tables};
 use crate::progress::Progress;
 use crate::project::{Materialized, Project, SqlModel};
 use crate::snapshot;
@@ -45,6 +46,8 @@ pub struct RunOptions {
     /// How long the run lease lasts unless renewed (it is renewed every third of it): how long
     /// a run that died without releasing it blocks the next one from another host.
     pub lease_ttl: Duration,
+    /// Which tables a run compacts after committing them (Delta OPTIMIZE).
+    pub compact: CompactPolicy,
 }
 
 impl Default for RunOptions {
@@ -55,6 +58,7 @@ impl Default for RunOptions {
             full_refresh: false,
             memory_limit: 1 << 30,
             lease_ttl: Duration::from_secs(60),
+            compact: CompactPolicy::AFTER_RUNS,
         }
     }
 }
@@ -110,6 +114,9 @@ pub struct RunReport {
     /// What an incremental run changed, per normalized table it read loads of.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub changes: Vec<TableChanges>,
+    /// Tables whose small files the run compacted (see [`RunOptions::compact`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub compacted: Vec<Compaction>,
     /// Tables written.
     pub tables: Vec<TableSummary>,
     /// Data test results.
@@ -222,6 +229,7 @@ async fn build(
             loads_read: Vec::new(),
             incremental: false,
             changes: Vec::new(),
+            compacted: Vec::new(),
             tables: Vec::new(),
             tests: Vec::new(),
             removed_versions: Vec::new(),
@@ -457,6 +465,7 @@ async fn build(
             .unwrap_or_default(),
         incremental: plan.as_ref().is_some_and(|p| p.incremental),
         changes,
+        compacted: Vec::new(),
         tables,
         tests,
         removed_versions: Vec::new(),
@@ -494,6 +503,16 @@ async fn build(
     }
     lease.check()?;
     commit_tables(&ctx, warehouse_location, &mut manifest).await?;
+    report.compacted = compact_tables(
+        &ctx,
+        warehouse_location,
+        &mut manifest.tables,
+        &options.compact,
+    )
+    .await?;
+    if !report.compacted.is_empty() {
+        report.tables = table_summaries(&manifest.tables);
+    }
     warehouse_location
         .write(&report_path, write_report(&report)?)
         .await?;

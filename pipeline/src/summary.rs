@@ -4,6 +4,7 @@ use std::fmt;
 
 use crate::checks::TestStatus;
 use crate::findings::FindingKind;
+use crate::maintenance::{Compaction, OptimizeReport, VacuumReport};
 use crate::run::{Outcome, RunReport};
 use crate::warehouse::Layer;
 
@@ -129,6 +130,7 @@ impl fmt::Display for RunReport {
                 )?,
             }
         }
+        write_compacted(f, &self.compacted)?;
         if !self.removed_versions.is_empty() {
             writeln!(
                 f,
@@ -147,6 +149,80 @@ impl fmt::Display for RunReport {
             "report: {}/versions/{}/report.json",
             self.warehouse.trim_end_matches('/'),
             self.version
+        )
+    }
+}
+
+/// The tables a run or `warehouse optimize` compacted.
+fn write_compacted(f: &mut fmt::Formatter<'_>, compacted: &[Compaction]) -> fmt::Result {
+    if compacted.is_empty() {
+        return Ok(());
+    }
+    writeln!(f, "\ncompacted (small files rewritten, rows unchanged)")?;
+    for table in compacted {
+        writeln!(
+            f,
+            "  {:<18} {:>5} files {:>10} -> {:>5} files {:>10}  (Delta version {})",
+            table.table,
+            table.files_before,
+            human_bytes(table.bytes_before),
+            table.files_after,
+            human_bytes(table.bytes_after),
+            table.delta_version
+        )?;
+    }
+    Ok(())
+}
+
+impl fmt::Display for OptimizeReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.version {
+            None => write!(
+                f,
+                "nothing to compact: no table has enough small files; version {} stays current",
+                self.previous_version
+            )?,
+            Some(version) => {
+                write!(
+                    f,
+                    "published version {version} with compacted tables (previous: {})",
+                    self.previous_version
+                )?;
+                write_compacted(f, &self.compacted)?;
+            }
+        }
+        if !self.removed_versions.is_empty() {
+            write!(
+                f,
+                "\nremoved old versions: {}",
+                self.removed_versions.join(", ")
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for VacuumReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "vacuumed: {} files ({}) deleted; {} files ({}) remain",
+            self.files_before.saturating_sub(self.files_after),
+            human_bytes(self.bytes_before.saturating_sub(self.bytes_after)),
+            self.files_after,
+            human_bytes(self.bytes_after)
+        )?;
+        let removed = if self.removed_versions.is_empty() {
+            "none".to_string()
+        } else {
+            self.removed_versions.join(", ")
+        };
+        writeln!(f, "removed versions: {removed}")?;
+        write!(
+            f,
+            "kept versions: {} (current: {})",
+            self.kept_versions.join(", "),
+            self.current_version
         )
     }
 }

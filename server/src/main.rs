@@ -92,6 +92,11 @@ enum Command {
         #[command(subcommand)]
         command: PipelineCommand,
     },
+    /// Maintain a published warehouse: compact small files, remove old versions.
+    Warehouse {
+        #[command(subcommand)]
+        command: WarehouseCommand,
+    },
     /// Users of the app database: their role and the attributes access rules read.
     Users {
         #[command(flatten)]
@@ -145,6 +150,10 @@ enum PipelineCommand {
         /// Memory the query engine may use before spilling to disk, in MiB.
         #[arg(long, default_value_t = 1024)]
         memory_mib: usize,
+        /// Compact a table's files (Delta OPTIMIZE) once it has this many smaller than 100 MiB
+        /// (0: never; `boltic warehouse optimize` does it on demand).
+        #[arg(long, default_value_t = 16, env = "BOLTIC_COMPACT_SMALL_FILES")]
+        compact_small_files: usize,
         /// Print the report as JSON instead of the summary.
         #[arg(long)]
         json: bool,
@@ -155,6 +164,63 @@ enum PipelineCommand {
         #[arg(long, default_value = "data/warehouse", env = "BOLTIC_WAREHOUSE")]
         warehouse: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum WarehouseCommand {
+    /// Compact small files (Delta OPTIMIZE, rows unchanged) and publish the result as a new
+    /// version; earlier versions keep their files until they leave the retention.
+    Optimize {
+        #[command(flatten)]
+        target: MaintenanceTarget,
+        /// Compact a table once it has this many files smaller than --target-mib.
+        #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(2..))]
+        min_small_files: u64,
+        /// Size of the compacted files, in MiB.
+        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..))]
+        target_mib: u64,
+    },
+    /// Remove the versions outside the retention and every file no kept version names (never
+    /// the current version, nor one a server is reading).
+    Vacuum {
+        #[command(flatten)]
+        target: MaintenanceTarget,
+    },
+}
+
+/// The warehouse to maintain and what to keep.
+#[derive(Debug, clap::Args)]
+struct MaintenanceTarget {
+    /// Warehouse: a folder or s3://bucket/prefix.
+    #[arg(long, default_value = "data/warehouse", env = "BOLTIC_WAREHOUSE")]
+    warehouse: String,
+    /// Published versions to keep (besides any a server still reads).
+    #[arg(long, default_value_t = 3, env = "BOLTIC_KEEP_VERSIONS", value_parser = clap::value_parser!(u64).range(1..))]
+    keep_versions: u64,
+    /// Also keep every version published in the last this many hours.
+    #[arg(long)]
+    retain_hours: Option<u32>,
+    /// Seconds the run lease lasts unless renewed (maintenance keeps runs out while it works).
+    #[arg(long, default_value_t = 60, env = "BOLTIC_LEASE_SECONDS", value_parser = clap::value_parser!(u64).range(3..))]
+    lease_seconds: u64,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+impl MaintenanceTarget {
+    fn options(&self) -> boltic_pipeline::maintenance::MaintenanceOptions {
+        boltic_pipeline::maintenance::MaintenanceOptions {
+            retention: boltic_pipeline::warehouse::Retention {
+                versions: usize::try_from(self.keep_versions).unwrap_or(usize::MAX),
+                since: self
+                    .retain_hours
+                    .map(|h| chrono::Utc::now() - chrono::Duration::hours(i64::from(h))),
+            },
+            lease_ttl: std::time::Duration::from_secs(self.lease_seconds),
+            ..Default::default()
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -199,6 +265,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             generate(orders, seed, last_day, batches, &out, &progress).await
         }
         Command::Pipeline { command } => pipeline(command, &progress).await,
+        Command::Warehouse { command } => warehouse(command).await,
         Command::Users { database, command } => {
             boltic_server::accounts::users(&database, command).await?;
             Ok(ExitCode::SUCCESS)
@@ -307,6 +374,7 @@ async fn pipeline(command: PipelineCommand, progress: &Progress) -> anyhow::Resu
             force,
             full_refresh,
             memory_mib,
+            compact_small_files,
             json,
         } => {
             let project = Project::load(&project)
@@ -319,6 +387,10 @@ async fn pipeline(command: PipelineCommand, progress: &Progress) -> anyhow::Resu
                 full_refresh,
                 memory_limit: memory_mib << 20,
                 lease_ttl: std::time::Duration::from_secs(lease_seconds),
+                compact: boltic_pipeline::maintenance::CompactPolicy {
+                    min_small_files: compact_small_files,
+                    ..Default::default()
+                },
             };
             let report =
                 boltic_pipeline::run::run(&raw, &warehouse, &project, &options, progress).await?;
@@ -356,6 +428,41 @@ async fn pipeline(command: PipelineCommand, progress: &Progress) -> anyhow::Resu
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `boltic warehouse optimize` and `boltic warehouse vacuum`.
+async fn warehouse(command: WarehouseCommand) -> anyhow::Result<ExitCode> {
+    use boltic_pipeline::maintenance;
+    match command {
+        WarehouseCommand::Optimize {
+            target,
+            min_small_files,
+            target_mib,
+        } => {
+            let mut options = target.options();
+            options.policy = maintenance::CompactPolicy {
+                target_size: target_mib << 20,
+                min_small_files: usize::try_from(min_small_files).unwrap_or(usize::MAX),
+            };
+            let location = Location::parse(&target.warehouse)?;
+            let report = maintenance::optimize(&location, &options).await?;
+            if target.json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                println!("{report}");
+            }
+        }
+        WarehouseCommand::Vacuum { target } => {
+            let location = Location::parse(&target.warehouse)?;
+            let report = maintenance::vacuum(&location, &target.options()).await?;
+            if target.json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                println!("{report}");
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `boltic query`: run a query file and print its rows.

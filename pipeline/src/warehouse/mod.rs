@@ -177,6 +177,15 @@ pub struct Published {
     pub last_sequence: u64,
 }
 
+/// Which published versions clean-up keeps, besides the current one and those a server reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention {
+    /// The newest published versions kept (at least 1: the current one).
+    pub versions: usize,
+    /// Versions published at or after this time are kept too.
+    pub since: Option<chrono::DateTime<chrono::Utc>>,
+}
+
 /// A warehouse at a location.
 #[derive(Debug, Clone)]
 pub struct Warehouse {
@@ -392,12 +401,49 @@ impl Warehouse {
     /// server (an unexpired [`ReaderLease`]); then the log entries that named them, before their
     /// files, so no entry ever names a half-deleted version. Returns the versions removed.
     pub async fn clean_up(&self, current: &Manifest, keep: usize) -> Result<Vec<String>> {
-        let mut kept: BTreeSet<String> =
-            current.history.iter().take(keep.max(1)).cloned().collect();
+        self.clean_up_retaining(
+            current,
+            &Retention {
+                versions: keep,
+                since: None,
+            },
+        )
+        .await
+    }
+
+    /// [`Warehouse::clean_up`] with a [`Retention`]: a version is also kept when it was published
+    /// at or after `retention.since`.
+    pub async fn clean_up_retaining(
+        &self,
+        current: &Manifest,
+        retention: &Retention,
+    ) -> Result<Vec<String>> {
+        let mut kept: BTreeSet<String> = current
+            .history
+            .iter()
+            .take(retention.versions.max(1))
+            .cloned()
+            .collect();
         let in_use = self.versions_in_use().await?;
         for version in &in_use {
             if kept.insert(version.clone()) {
                 tracing::info!(%version, "kept: a server is reading it");
+            }
+        }
+        // Older log entries, read once: those published inside the retention window are kept.
+        let mut older = Vec::new();
+        for sequence in self.sequences().await? {
+            if sequence < current.sequence {
+                older.push((sequence, self.entry(sequence).await?.manifest));
+            }
+        }
+        if let Some(since) = retention.since {
+            for manifest in older.iter().filter_map(|(_, m)| m.as_ref().ok()) {
+                let recent = chrono::DateTime::parse_from_rfc3339(&manifest.published_at)
+                    .is_ok_and(|at| at.with_timezone(&chrono::Utc) >= since);
+                if recent && kept.insert(manifest.version.clone()) {
+                    tracing::info!(version = %manifest.version, "kept: inside the retention window");
+                }
             }
         }
         // Each Delta table keeps a run's files in a folder named after its version (a run that
@@ -442,19 +488,16 @@ impl Warehouse {
             }
         };
         name(current);
-        for sequence in self.sequences().await? {
-            if sequence >= current.sequence {
-                continue;
-            }
-            let drop = match self.entry(sequence).await?.manifest {
+        for (sequence, manifest) in &older {
+            let drop = match manifest {
                 Ok(m) if kept.contains(&m.version) => {
-                    name(&m);
+                    name(m);
                     false
                 }
                 _ => true,
             };
             if drop {
-                self.location.delete(&entry_path(sequence)).await?;
+                self.location.delete(&entry_path(*sequence)).await?;
             }
         }
 

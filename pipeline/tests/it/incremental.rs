@@ -30,7 +30,7 @@ fn last_day() -> NaiveDate {
 }
 
 /// Generate the initial load and [`BATCHES`] batches in `dir`; the load dates, oldest first.
-async fn generated(dir: &Path) -> Vec<NaiveDate> {
+pub(crate) async fn generated(dir: &Path) -> Vec<NaiveDate> {
     generate_loads(
         &local(dir),
         ORDERS,
@@ -54,7 +54,7 @@ async fn generated(dir: &Path) -> Vec<NaiveDate> {
 }
 
 /// Copy the files of the loads of `date` from `all` into `raw`; their paths.
-fn deliver(all: &Path, raw: &Path, date: NaiveDate) -> Vec<String> {
+pub(crate) fn deliver(all: &Path, raw: &Path, date: NaiveDate) -> Vec<String> {
     let folder = format!("load_date={date}");
     let mut copied = Vec::new();
     for table in std::fs::read_dir(all).unwrap() {
@@ -80,7 +80,7 @@ fn deliver(all: &Path, raw: &Path, date: NaiveDate) -> Vec<String> {
 }
 
 /// Every row of every table (normalized and models), sorted, as text.
-async fn contents(warehouse: &Location) -> BTreeMap<String, Vec<Vec<String>>> {
+pub(crate) async fn contents(warehouse: &Location) -> BTreeMap<String, Vec<Vec<String>>> {
     let manifest = manifest(warehouse).await;
     let mut tables = BTreeMap::new();
     for name in manifest.tables.keys() {

@@ -5,6 +5,7 @@ mod delta;
 mod durability;
 mod generator;
 mod incremental;
+mod maintenance;
 mod publish;
 mod s3;
 mod seed;

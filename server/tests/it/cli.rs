@@ -939,3 +939,70 @@ fn secrets_never_reach_the_log() {
         assert!(!log.contains(secret), "a secret is in the log:\n{log}");
     }
 }
+
+#[test]
+fn warehouse_optimize_and_vacuum_from_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let wh = dir.path().join("wh");
+    let warehouse = wh.to_str().unwrap();
+    let out = boltic(&["warehouse", "vacuum", "--warehouse", warehouse], &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains(&format!(
+            "warehouse '{warehouse}' has no published version yet; build one with 'boltic pipeline run"
+        )),
+        "{}",
+        text(&out)
+    );
+    assert!(dir.path().is_dir());
+
+    let raw = project().join("raw");
+    for _ in 0..2 {
+        let out = run_pipeline(&raw, &wh, &[]);
+        assert!(out.status.success(), "{}", text(&out));
+    }
+    let first = status(&wh);
+    // The seed's tables are one file each: nothing to compact, no new version.
+    let out = boltic(&["warehouse", "optimize", "--warehouse", warehouse], &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("nothing to compact"), "{}", text(&out));
+    assert_eq!(status(&wh)["version"], first["version"]);
+
+    let out = boltic(
+        &[
+            "warehouse",
+            "vacuum",
+            "--warehouse",
+            warehouse,
+            "--keep-versions",
+            "1",
+            "--json",
+        ],
+        &[],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["current_version"], first["version"]);
+    assert_eq!(
+        report["kept_versions"],
+        serde_json::json!([first["version"]])
+    );
+    assert_eq!(report["removed_versions"].as_array().unwrap().len(), 1);
+    assert!(report["files_after"].as_u64() < report["files_before"].as_u64());
+    let (version, _) = read_back(&wh);
+    assert_eq!(version, first["version"].as_str().unwrap());
+
+    let out = boltic(
+        &[
+            "warehouse",
+            "vacuum",
+            "--warehouse",
+            warehouse,
+            "--keep-versions",
+            "0",
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("--keep-versions"), "{}", text(&out));
+}
