@@ -21,14 +21,7 @@ boltic=$(realpath "$BOLTIC")
 dir=target/bench/incremental-$orders
 rm -rf "$dir" && mkdir -p "$dir"
 
-measure() { # label, command...
-  local label=$1; shift
-  /usr/bin/time -f "%e %M" -o "$dir/time.txt" "$@" > "$dir/$label.out" 2> "$dir/$label.err" \
-    || { cat "$dir/$label.err" >&2; exit 1; }
-  read -r secs kib < "$dir/time.txt"
-  awk -v l="$label" -v s="$secs" -v k="$kib" 'BEGIN { printf "%-40s %8.1f s %9.0f MiB peak\n", l, s, k / 1024 }'
-  echo "$secs" > "$dir/$label.secs"
-}
+source bench/lib.sh
 run=("$boltic" --quiet pipeline run --project demo/air_boltic)
 
 echo "Air Boltic incremental runs, $orders orders, $(nproc) cores"
@@ -37,6 +30,7 @@ echo "Air Boltic incremental runs, $orders orders, $(nproc) cores"
 echo "  raw files: flat $(du -sh "$dir/flat" | cut -f1), loads $(du -sh "$dir/loads" | cut -f1)"
 
 measure "flat pipeline (one run)" "${run[@]}" --raw "$dir/flat" --warehouse "$dir/wh-flat"
+grep -E "^timings" "$dir/flat pipeline (one run).out" | sed 's/^/  /'
 measure "full build over 11 loads" "${run[@]}" --raw "$dir/loads" --warehouse "$dir/wh-full" --full-refresh
 grep -E "^timings" "$dir/full build over 11 loads.out" | sed 's/^/  /'
 
@@ -58,7 +52,18 @@ done
 measure "one daily batch (incremental)" "${run[@]}" --raw "$dir/daily" --warehouse "$dir/wh-daily"
 grep -E "^timings|^  (orders|customers|trips) " "$dir/one daily batch (incremental).out" | sed 's/^/  /'
 
-# The same numbers either way: every load applied one run at a time, or once.
+# Maintenance on the daily warehouse: compaction (publishes a version when a table has two small
+# files or more), then vacuum down to one version.
+measure "warehouse optimize" "$boltic" --quiet warehouse optimize --warehouse "$dir/wh-daily"
+head -1 "$dir/warehouse optimize.out" | sed 's/^/  /'
+measure "warehouse vacuum (keep 1 version)" "$boltic" --quiet warehouse vacuum --warehouse "$dir/wh-daily" --keep-versions 1
+head -1 "$dir/warehouse vacuum (keep 1 version).out" | sed 's/^/  /'
+
+# The same tables either way, row for row (DuckDB, when installed: scripts/setup.sh bench) ...
+if python3 -c "import duckdb" 2>/dev/null; then
+  python3 bench/same_tables.py "$dir/wh-full" "$dir/wh-daily"
+fi
+# ... and the same numbers through Boltic's own query path.
 for q in '{"explore":"orders","fields":["orders.status","orders.order_count","orders.revenue"]}' \
          '{"explore":"orders","fields":["customers.customer_group_type","orders.order_count"]}'; do
   a=$(echo "$q" | "$boltic" --quiet query - --format csv --warehouse "$dir/wh-full")

@@ -12,14 +12,8 @@ boltic=$PWD/target/release/boltic
 dir=target/bench/$orders
 rm -rf "$dir" && mkdir -p "$dir"
 
-measure() { # label, command...
-  local label=$1; shift
-  /usr/bin/time -f "%e %M" -o "$dir/time.txt" "$@" > "$dir/$label.out" 2> "$dir/$label.err" \
-    || { cat "$dir/$label.err" >&2; exit 1; }
-  read -r secs kib < "$dir/time.txt"
-  awk -v l="$label" -v s="$secs" -v k="$kib" 'BEGIN { printf "%-34s %8.1f s %9.0f MiB peak\n", l, s, k / 1024 }'
-  echo "$secs" > "$dir/$label.secs"
-}
+label_width=34
+source bench/lib.sh
 
 echo "Air Boltic pipeline, $orders orders, $(nproc) cores"
 measure "boltic generate" "$boltic" --quiet generate --orders "$orders" --seed 42 --out "$dir/raw"
