@@ -42,6 +42,9 @@ pub struct TableCleaning {
     pub rows_read: u64,
     /// Rows written to the normalized table.
     pub rows_written: u64,
+    /// Rows left out because a later load delivers the same key (a full build over loads).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub rows_replaced: u64,
     /// Every finding, in a stable order.
     pub findings: Vec<Finding>,
 }
@@ -89,7 +92,12 @@ impl Recorder {
             source,
             rows_read,
             rows_written,
+            rows_replaced: 0,
             findings: self.found.into_values().collect(),
         }
     }
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }

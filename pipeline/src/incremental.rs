@@ -8,7 +8,9 @@
 //! and then either
 //!
 //! - **builds** each normalized table from all of them (the first run over loads, or
-//!   `--full-refresh`), or
+//!   `--full-refresh`): a table is cleaned newest file first straight into its folder, each
+//!   row whose key a later file delivers left out, so it is written once (the source of a
+//!   snapshot is staged whole and deduplicated, since its history needs every delivery), or
 //! - **upserts** them (an incremental run): the rows whose key is new or whose values differ from
 //!   the published table's are MERGEd into its Delta table by key. A table none of whose rows
 //!   change gets no commit, so a re-delivered file changes nothing.
@@ -149,16 +151,28 @@ fn stage_root(version: &str, table: &str) -> String {
     format!("{}/staging/{table}/", Warehouse::version_prefix(version))
 }
 
-/// Clean the plan's new files into staged files of `version`.
+/// Clean the plan's new files into staged files of `version`. A build (not an incremental run)
+/// writes each normalized table whole instead, each key's last delivery only, in its folder of
+/// `version`, except the tables in `every_delivery` (the sources of snapshots, whose history
+/// needs every delivery): those are staged.
 pub(crate) async fn stage(
     raw: &Location,
     warehouse: &Location,
     plan: &LoadPlan,
     version: &str,
+    every_delivery: &[&str],
     known: KnownIds,
     progress: &Progress,
 ) -> Result<StagedLoads> {
     let apply = |path: &str| plan.new.contains(path);
+    let latest_into = |table: &str, n: usize| {
+        (!plan.incremental && !every_delivery.contains(&table)).then(|| {
+            format!(
+                "{}part-{n:06}.parquet",
+                delta::data_folder(Layer::Normalized, table, version)
+            )
+        })
+    };
     let stage_of = |table: &str, n: usize, date: chrono::NaiveDate| {
         format!(
             "{}{FILE_COLUMN}={n:06}/{DATE_COLUMN}={date}/",
@@ -171,6 +185,7 @@ pub(crate) async fn stage(
         &plan.loads,
         &apply,
         &stage_of,
+        &latest_into,
         known,
         progress,
     )
@@ -277,18 +292,23 @@ pub(crate) async fn build_tables(
 ) -> Result<Vec<(String, TableEntry)>> {
     let mut entries = Vec::new();
     for table in NORMALIZED_TABLES {
-        let Some(files) = staged.tables.get(*table) else {
-            return Err(PipelineError::MissingInput {
-                file: format!("{}/load_date=<YYYY-MM-DD>/", raw_folder(table)),
-                location: raw.to_string(),
-            });
-        };
-        let rows = latest_rows(ctx, warehouse, version, table, files.len()).await?;
         let path = delta::data_folder(Layer::Normalized, table, version);
-        let written = rows
-            .write_parquet(&warehouse.url(&path), DataFrameWriteOptions::new(), None)
-            .await?;
-        let rows = written_rows(&written);
+        let rows = if let Some(rows) = staged.built.get(*table) {
+            // Cleaned newest first into the table's folder, each key once.
+            *rows
+        } else {
+            let Some(files) = staged.tables.get(*table) else {
+                return Err(PipelineError::MissingInput {
+                    file: format!("{}/load_date=<YYYY-MM-DD>/", raw_folder(table)),
+                    location: raw.to_string(),
+                });
+            };
+            let rows = latest_rows(ctx, warehouse, version, table, files.len()).await?;
+            let written = rows
+                .write_parquet(&warehouse.url(&path), DataFrameWriteOptions::new(), None)
+                .await?;
+            written_rows(&written)
+        };
         crate::failpoint(&format!("after_table:{table}"));
         entries.push((
             table.to_string(),

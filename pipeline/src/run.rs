@@ -278,9 +278,16 @@ async fn build(
                 register_table(&ctx, warehouse, &mut entries, table, entry).await?;
             }
             let known = incremental::known_ids(&ctx).await?;
-            let staged =
-                incremental::stage(raw, warehouse_location, plan, &version, known, progress)
-                    .await?;
+            let staged = incremental::stage(
+                raw,
+                warehouse_location,
+                plan,
+                &version,
+                &[],
+                known,
+                progress,
+            )
+            .await?;
             for (table, files) in &staged.tables {
                 let (entry, changed) = incremental::upsert_table(
                     &ctx,
@@ -306,11 +313,17 @@ async fn build(
             staged.cleaning
         }
         (Some(plan), _) => {
+            let sources: Vec<&str> = project
+                .snapshots
+                .iter()
+                .map(|s| s.source.as_str())
+                .collect();
             let staged = incremental::stage(
                 raw,
                 warehouse_location,
                 plan,
                 &version,
+                &sources,
                 Default::default(),
                 progress,
             )

@@ -83,9 +83,13 @@ impl fmt::Display for RunReport {
         }
         writeln!(f, "\ncleaning")?;
         for table in &self.cleaning {
+            let replaced = match table.rows_replaced {
+                0 => String::new(),
+                n => format!(", {n} replaced by later loads"),
+            };
             writeln!(
                 f,
-                "  {} ({} rows read, {} written)",
+                "  {} ({} rows read, {} written{replaced})",
                 table.source, table.rows_read, table.rows_written
             )?;
             for finding in &table.findings {

@@ -110,6 +110,9 @@ pub struct StagedLoads {
     /// Per normalized table, the files staged for it, in order (a later file's row replaces an
     /// earlier one's with the same key): each file's folder, relative to the destination.
     pub tables: BTreeMap<String, Vec<String>>,
+    /// The tables written whole instead (see `latest_into` of [`extract_loads`]), with their
+    /// row counts: each key's last delivery only, in the files `latest_into` named.
+    pub built: BTreeMap<String, u64>,
     /// What cleaning found, per raw file.
     pub cleaning: Vec<TableCleaning>,
 }
@@ -117,14 +120,20 @@ pub struct StagedLoads {
 /// Clean the files of `loads` that `apply` accepts into staged Parquet files under `dest`: the
 /// `n`-th file of table `t` (by load date, then file name), of load date `d`, in the folder
 /// `stage_of(t, n, d)`.
+/// A table for which `latest_into(t, n)` names a file path is not staged but written whole:
+/// its files are cleaned newest first and each row whose key a later file delivers is left out
+/// (counted as replaced), so the files `latest_into` named hold each key's last delivery, as a
+/// staged table after deduplication would, written once.
 /// Every catalogue file of `loads` is read for the aeroplanes' specs (a later one's model
 /// replaces an earlier one's), applied or not; `known` holds the ids the tables had before.
+#[allow(clippy::too_many_arguments)]
 pub async fn extract_loads(
     raw_location: &Location,
     dest: &Location,
     loads: &[RawLoad],
     apply: &(dyn Fn(&str) -> bool + Sync),
     stage_of: &(dyn Fn(&str, usize, NaiveDate) -> String + Sync),
+    latest_into: &(dyn Fn(&str, usize) -> Option<String> + Sync),
     known: KnownIds,
     progress: &Progress,
 ) -> Result<StagedLoads> {
@@ -181,59 +190,92 @@ pub async fn extract_loads(
     } = known;
     for &(raw_table, header, table) in &LOAD_TABLES[1..] {
         let header = header.expect("a CSV table");
-        for (file, date) in files_of(raw_table).into_iter().filter(|(f, _)| apply(f)) {
-            let folder = next_folder(&staged, table, date);
+        let files: Vec<(String, NaiveDate)> = files_of(raw_table)
+            .into_iter()
+            .filter(|(f, _)| apply(f))
+            .collect();
+        // Written whole: newest first, each file leaving out the keys of the files after it.
+        let whole = latest_into(table, 0).is_some();
+        let order: Vec<usize> = if whole {
+            (0..files.len()).rev().collect()
+        } else {
+            (0..files.len()).collect()
+        };
+        let mut later = Arc::new(IdSet::default());
+        let mut cleanings = Vec::with_capacity(files.len());
+        for n in order {
+            let (file, date) = &files[n];
+            let (path, skip) = match latest_into(table, n) {
+                Some(path) => (path, Some(Arc::clone(&later))),
+                None => (
+                    format!("{}part-0.parquet", next_folder(&staged, table, *date)),
+                    None,
+                ),
+            };
             // The cleaners run on a blocking thread and own what they check against: each file
             // gets a copy of the ids known so far (bitsets, a few hundred KiB at 10M orders).
-            let cleaning = match table {
+            let (cleaning, keys) = match table {
                 "customer_groups" => {
-                    let (ids, cleaning) = run
-                        .csv_file(&file, header, table, &folder, clean_groups)
+                    let (ids, cleaning, keys) = run
+                        .csv_file(file, header, table, &path, skip, clean_groups)
                         .await?;
                     groups.extend(ids);
-                    cleaning
+                    (cleaning, keys)
                 }
                 "aeroplanes" => {
                     let catalogue = Arc::clone(&catalogue);
-                    let (ids, cleaning) = run
-                        .csv_file(&file, header, table, &folder, move |rows, out, rec| {
+                    let (ids, cleaning, keys) = run
+                        .csv_file(file, header, table, &path, skip, move |rows, out, rec| {
                             clean_aeroplanes(rows, out, rec, &catalogue)
                         })
                         .await?;
                     aeroplanes.extend(&ids);
-                    cleaning
+                    (cleaning, keys)
                 }
                 "customers" => {
                     let groups = groups.clone();
-                    let (ids, cleaning) = run
-                        .csv_file(&file, header, table, &folder, move |rows, out, rec| {
+                    let (ids, cleaning, keys) = run
+                        .csv_file(file, header, table, &path, skip, move |rows, out, rec| {
                             clean_customers(rows, out, rec, &groups)
                         })
                         .await?;
                     customers.extend(&ids);
-                    cleaning
+                    (cleaning, keys)
                 }
                 "trips" => {
                     let aeroplanes = aeroplanes.clone();
-                    let (ids, cleaning) = run
-                        .csv_file(&file, header, table, &folder, move |rows, out, rec| {
+                    let (ids, cleaning, keys) = run
+                        .csv_file(file, header, table, &path, skip, move |rows, out, rec| {
                             clean_trips(rows, out, rec, &aeroplanes)
                         })
                         .await?;
                     trips.extend(&ids);
-                    cleaning
+                    (cleaning, keys)
                 }
                 _ => {
                     let (customers, trips) = (customers.clone(), trips.clone());
-                    let ((), cleaning) = run
-                        .csv_file(&file, header, table, &folder, move |rows, out, rec| {
+                    let ((), cleaning, keys) = run
+                        .csv_file(file, header, table, &path, skip, move |rows, out, rec| {
                             clean_orders(rows, out, rec, &customers, &trips)
                         })
                         .await?;
-                    cleaning
+                    (cleaning, keys)
                 }
             };
-            add(&mut staged, table, folder, cleaning);
+            if let Some(keys) = keys {
+                Arc::make_mut(&mut later).extend(&keys);
+                *staged.built.entry(table.to_string()).or_default() += cleaning.rows_written;
+                cleanings.push((n, cleaning));
+            } else {
+                let folder = next_folder(&staged, table, *date);
+                add(&mut staged, table, folder, cleaning);
+            }
+        }
+        if whole && !files.is_empty() {
+            cleanings.sort_by_key(|(n, _)| *n);
+            staged
+                .cleaning
+                .extend(cleanings.into_iter().map(|(_, c)| c));
         }
     }
     Ok(staged)

@@ -2,6 +2,8 @@
 //! blocking thread, while an async task writes the cleaned batches as Parquet straight into the
 //! object store. Memory is bounded by a few batches per table.
 
+use std::sync::Arc;
+
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::parquet::arrow::AsyncArrowWriter;
@@ -11,6 +13,7 @@ use serde::Serialize;
 use tokio::sync::mpsc;
 
 use crate::error::{PipelineError, Result};
+use crate::extract::IdSet;
 use crate::extract::reader::{RawFile, RawRows, open_raw};
 use crate::extract::writer::{TableOut, parquet_writer};
 use crate::findings::{Recorder, TableCleaning};
@@ -131,22 +134,27 @@ impl<'a> Extraction<'a> {
         T: Send + 'static,
         F: FnOnce(&mut RawRows, &mut TableOut, &mut Recorder) -> Result<T> + Send + 'static,
     {
-        let folder = self.folder(table);
-        let (value, cleaning) = self.csv_file(file, header, table, &folder, clean).await?;
+        let path = format!("{}part-0.parquet", self.folder(table));
+        let (value, cleaning, _) = self
+            .csv_file(file, header, table, &path, None, clean)
+            .await?;
         self.record(table, cleaning);
         Ok(value)
     }
 
-    /// Stream the raw CSV `file` (whose header must be `header`) through `clean` into one
-    /// Parquet file of `table` in `folder`; what `clean` returns and what cleaning found.
+    /// Stream the raw CSV `file` (whose header must be `header`) through `clean` into the
+    /// Parquet file `path` of `table`; what `clean` returns and what cleaning found. With
+    /// `later` (the keys later deliveries hold), rows with those keys are left out and the keys
+    /// of the file are returned too.
     pub(crate) async fn csv_file<T, F>(
         &self,
         file: &str,
         header: &'static [&'static str],
         table: &'static str,
-        folder: &str,
+        path: &str,
+        later: Option<Arc<IdSet>>,
         clean: F,
-    ) -> Result<(T, TableCleaning)>
+    ) -> Result<(T, TableCleaning, Option<IdSet>)>
     where
         T: Send + 'static,
         F: FnOnce(&mut RawRows, &mut TableOut, &mut Recorder) -> Result<T> + Send + 'static,
@@ -157,20 +165,24 @@ impl<'a> Extraction<'a> {
         let (tx, mut rx) = mpsc::channel::<RecordBatch>(2);
         let bar = self.progress.rows(file, None);
         let (source, worker_bar) = (display.clone(), bar.clone());
-        let worker = tokio::task::spawn_blocking(move || -> Result<(T, Recorder, u64, u64)> {
+        type Done<T> = (T, Recorder, u64, u64, Option<(IdSet, u64)>);
+        let worker = tokio::task::spawn_blocking(move || -> Result<Done<T>> {
             let mut rows = RawRows::open(source, reader, header, worker_bar)?;
             let mut out = TableOut::new(schema, tx);
+            if let Some(later) = later {
+                out = out.replaced_by(later);
+            }
             let mut recorder = Recorder::new(table);
             let value = clean(&mut rows, &mut out, &mut recorder)?;
             out.flush()?;
-            Ok((value, recorder, rows.read(), out.written()))
+            Ok((value, recorder, rows.read(), out.written(), out.keys()))
         });
 
-        let mut writer = self.table_writer(table, folder, Compression::SNAPPY)?;
+        let mut writer = parquet_writer(self.dest, path, self.schema(table), Compression::SNAPPY)?;
         while let Some(batch) = rx.recv().await {
             writer.write(&batch).await?;
         }
-        let (value, recorder, read, written) = match worker.await {
+        let (value, recorder, read, written, keys) = match worker.await {
             Ok(Ok(done)) => done,
             Ok(Err(e)) => {
                 // The partial file belongs to an unpublished version and is cleaned with it.
@@ -186,6 +198,11 @@ impl<'a> Extraction<'a> {
         writer.close().await?;
         bar.set_position(read);
         bar.finish();
-        Ok((value, recorder.finish(display, read, written)))
+        let mut cleaning = recorder.finish(display, read, written);
+        let keys = keys.map(|(keys, replaced)| {
+            cleaning.rows_replaced = replaced;
+            keys
+        });
+        Ok((value, cleaning, keys))
     }
 }

@@ -15,6 +15,7 @@ use object_store::buffered::BufWriter;
 use tokio::sync::mpsc;
 
 use crate::error::{PipelineError, Result};
+use crate::extract::IdSet;
 use crate::location::Location;
 
 const BATCH_ROWS: usize = 64 * 1024;
@@ -52,6 +53,15 @@ pub(crate) struct TableOut {
     rows: usize,
     written: u64,
     tx: mpsc::Sender<RecordBatch>,
+    replaced: Option<Replaced>,
+}
+
+/// Rows a later delivery replaces: their keys (the table's first column) are in `later`.
+#[derive(Debug)]
+struct Replaced {
+    later: Arc<IdSet>,
+    keys: IdSet,
+    count: u64,
 }
 
 impl TableOut {
@@ -64,7 +74,26 @@ impl TableOut {
             rows: 0,
             written: 0,
             tx,
+            replaced: None,
         }
+    }
+
+    /// Leave out the rows whose key (the first column, an integer) is in `later`: a later
+    /// delivery replaces them. The keys of every row pushed are collected (see
+    /// [`TableOut::keys`]).
+    pub(crate) fn replaced_by(mut self, later: Arc<IdSet>) -> Self {
+        self.replaced = Some(Replaced {
+            later,
+            keys: IdSet::default(),
+            count: 0,
+        });
+        self
+    }
+
+    /// With [`TableOut::replaced_by`]: the keys of every row pushed (kept or replaced), and how
+    /// many rows were left out.
+    pub(crate) fn keys(&mut self) -> Option<(IdSet, u64)> {
+        self.replaced.take().map(|r| (r.keys, r.count))
     }
 
     fn builders(schema: &Schema) -> Vec<Column> {
@@ -84,6 +113,13 @@ impl TableOut {
 
     /// Append one row, a cell per column in schema order.
     pub(crate) fn push(&mut self, cells: &[Cell<'_>]) -> Result<()> {
+        if let (Some(replaced), Some(Cell::Int(Some(key)))) = (&mut self.replaced, cells.first()) {
+            replaced.keys.insert(*key);
+            if replaced.later.contains(*key) {
+                replaced.count += 1;
+                return Ok(());
+            }
+        }
         for (column, cell) in self.columns.iter_mut().zip(cells) {
             match (column, *cell) {
                 (Column::Int(b), Cell::Int(v)) => b.append_option(v),

@@ -166,6 +166,26 @@ async fn batches_applied_one_run_at_a_time_equal_a_full_build_over_all_of_them()
     let report = run(&local(&all), &full, &project, &options).await.unwrap();
     assert_eq!(report.outcome, Outcome::Published);
     assert!(!report.incremental);
+    // Orders were cleaned newest load first, each superseded delivery left out, written once.
+    let orders: Vec<_> = report
+        .cleaning
+        .iter()
+        .filter(|c| c.source.contains("order/load_date="))
+        .collect();
+    assert_eq!(
+        orders.len(),
+        list_loads(&local(&all))
+            .await
+            .unwrap()
+            .iter()
+            .filter(|l| l.table == "order")
+            .map(|l| l.files.len())
+            .sum::<usize>()
+    );
+    assert!(orders.iter().map(|c| c.rows_replaced).sum::<u64>() >= updated_orders);
+    let built = manifest(&full).await.tables["orders"].rows;
+    assert_eq!(orders.iter().map(|c| c.rows_written).sum::<u64>(), built);
+    assert!(report.to_string().contains("replaced by later loads"));
     let daily = contents(&warehouse).await;
     let once = contents(&full).await;
     assert_eq!(
