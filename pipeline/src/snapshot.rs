@@ -72,18 +72,33 @@ fn history_sql(columns: &[String], key: &[String], versions: &str) -> String {
         )
         .collect::<Vec<_>>()
         .join(" OR ");
+    // Most keys come once: they are their own one version, in force. Only the keys that come
+    // again go through the window functions (which keep state per key: slow with a million).
+    let on = key
+        .iter()
+        .map(|k| format!("a.{0} = r.{0}", quote(k)))
+        .collect::<Vec<_>>()
+        .join(" AND ");
     format!(
-        "WITH per_day AS (\
+        "WITH delivered AS ({versions}), \
+         again AS (SELECT {keys} FROM delivered GROUP BY {keys} HAVING count(*) > 1), \
+         once AS (SELECT {cols_a}, a.{from} FROM delivered a LEFT JOIN again r ON {on} \
+           WHERE r.{first_key} IS NULL), \
+         repeated AS (SELECT a.* FROM delivered a JOIN again r ON {on}), \
+         per_day AS (\
            SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY {keys}, {from} ORDER BY {file} DESC) AS \"__n\" \
-           FROM ({versions})) WHERE \"__n\" = 1), \
+           FROM repeated) WHERE \"__n\" = 1), \
          marked AS (SELECT *, ({changed}) AS \"__changed\" FROM per_day), \
          versions AS (SELECT {cols}, {from}, lead({from}) {window} AS {to} FROM marked WHERE \"__changed\") \
-         SELECT {cols}, {from}, {to}, {to} IS NULL AS {current} FROM versions",
+         SELECT {cols}, {from}, {to}, {to} IS NULL AS {current} FROM versions \
+         UNION ALL SELECT {cols}, {from}, CAST(NULL AS DATE) AS {to}, TRUE AS {current} FROM once",
         from = quote(VALID_FROM),
         to = quote(VALID_TO),
         current = quote(IS_CURRENT),
         file = quote(FILE_COLUMN),
         cols = list(""),
+        cols_a = list("a."),
+        first_key = quote(&key[0]),
     )
 }
 
