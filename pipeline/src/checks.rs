@@ -1,5 +1,7 @@
 //! Runs data tests against freshly built tables with DataFusion.
 
+use std::collections::BTreeSet;
+
 use datafusion::arrow::array::{Array, Int64Array};
 use datafusion::prelude::SessionContext;
 use datafusion::sql::sqlparser::ast::Ident;
@@ -18,11 +20,29 @@ pub struct TestResult {
     pub status: TestStatus,
     /// Rows that break the rule.
     pub failing_rows: u64,
-    /// Rows looked at: the table's row count (none for custom tests).
+    /// Rows looked at: the table's row count, or the rows the run changed (none for custom
+    /// tests).
     pub checked_rows: Option<u64>,
+    /// Which rows it looked at.
+    pub scope: TestScope,
     /// The query that counted the failures.
     pub sql: String,
 }
+
+/// Which rows of its table a test looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TestScope {
+    /// Every row (and every custom test).
+    Table,
+    /// The rows an incremental run inserted or updated (registered as `changed.<table>`); the
+    /// rows it left alone passed when they were written. A `unique` test still compares the
+    /// changed keys with the whole table.
+    Changed,
+}
+
+/// Schema of the relations holding the rows a run changed, `changed.<table>`.
+pub const CHANGED: &str = "changed";
 
 /// Status of a test after it ran.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -46,11 +66,18 @@ fn literal(value: &str) -> String {
     boltic_types::sql_string_literal(value)
 }
 
-/// The query counting rows that break `test`.
-pub fn failing_rows_sql(test: &DataTest) -> String {
-    let table = test.table.as_deref().map(ident).unwrap_or_default();
+/// The query counting rows that break `test`, among the rows of `scope`.
+pub fn failing_rows_sql(test: &DataTest, scope: TestScope) -> String {
+    let whole = test.table.as_deref().map(ident).unwrap_or_default();
     let column = test.column.as_deref().map(ident).unwrap_or_default();
+    let table = match scope {
+        TestScope::Table => whole.clone(),
+        TestScope::Changed => format!("{}.{whole}", ident(CHANGED)),
+    };
     match &test.kind {
+        TestKind::Unique if scope == TestScope::Changed => format!(
+            "SELECT coalesce(sum(n), 0) FROM (SELECT count(*) AS n FROM {whole} WHERE {column} IS NOT NULL AND {column} IN (SELECT {column} FROM {table}) GROUP BY {column} HAVING count(*) > 1)"
+        ),
         TestKind::Unique => format!(
             "SELECT coalesce(sum(n), 0) FROM (SELECT count(*) AS n FROM {table} WHERE {column} IS NOT NULL GROUP BY {column} HAVING count(*) > 1)"
         ),
@@ -93,18 +120,33 @@ async fn count(ctx: &SessionContext, sql: &str) -> datafusion::error::Result<u64
     Ok(value.max(0) as u64)
 }
 
-/// Run every test; a test whose SQL fails to run is a project error naming the test.
-pub async fn run_tests(ctx: &SessionContext, tests: &[DataTest]) -> Result<Vec<TestResult>> {
+/// Run every test; a test whose SQL fails to run is a project error naming the test. The column
+/// tests of the tables in `changed` look at the rows the run changed only (see
+/// [`TestScope::Changed`]); every other test at whole tables.
+pub async fn run_tests(
+    ctx: &SessionContext,
+    tests: &[DataTest],
+    changed: &BTreeSet<String>,
+) -> Result<Vec<TestResult>> {
     let mut results = Vec::with_capacity(tests.len());
     for test in tests {
-        let sql = failing_rows_sql(test);
+        let scope = match (&test.kind, &test.table) {
+            (TestKind::Custom { .. }, _) | (_, None) => TestScope::Table,
+            (_, Some(table)) if changed.contains(table) => TestScope::Changed,
+            _ => TestScope::Table,
+        };
+        let sql = failing_rows_sql(test, scope);
         let failing = count(ctx, &sql).await.map_err(|e| {
             PipelineError::Project(format!("data test '{}' cannot run: {e}", test.name))
         })?;
         let checked = match (&test.kind, &test.table) {
             (TestKind::Custom { .. }, _) | (_, None) => None,
             (_, Some(table)) => {
-                Some(count(ctx, &format!("SELECT count(*) FROM {}", ident(table))).await?)
+                let rows = match scope {
+                    TestScope::Table => ident(table),
+                    TestScope::Changed => format!("{}.{}", ident(CHANGED), ident(table)),
+                };
+                Some(count(ctx, &format!("SELECT count(*) FROM {rows}")).await?)
             }
         };
         let status = match (failing, test.severity) {
@@ -117,6 +159,7 @@ pub async fn run_tests(ctx: &SessionContext, tests: &[DataTest]) -> Result<Vec<T
             status,
             failing_rows: failing,
             checked_rows: checked,
+            scope,
             sql,
         });
     }
@@ -139,14 +182,14 @@ mod tests {
             severity: Severity::Error,
         };
         assert_eq!(
-            failing_rows_sql(&test),
+            failing_rows_sql(&test, TestScope::Table),
             r#"SELECT count(*) FROM "dim_customers" WHERE "type" IS NOT NULL AND CAST("type" AS VARCHAR) NOT IN ('Mari''s', 'B', 'it\''s')"#
         );
         // and it reads back as the values it was given
         let dialect = datafusion::sql::sqlparser::dialect::GenericDialect {};
         let parsed = datafusion::sql::sqlparser::parser::Parser::parse_sql(
             &dialect,
-            &failing_rows_sql(&test),
+            &failing_rows_sql(&test, TestScope::Table),
         );
         assert!(parsed.is_ok(), "{parsed:?}");
         assert!(format!("{parsed:?}").contains(r#"SingleQuotedString("it\\'s")"#));

@@ -17,7 +17,8 @@
 use std::sync::{Arc, Once};
 
 use datafusion::arrow::datatypes::Schema;
-use datafusion::parquet::file::metadata::{FooterTail, ParquetMetaDataReader};
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::parquet::file::metadata::{FooterTail, ParquetMetaData, ParquetMetaDataReader};
 use datafusion::prelude::{DataFrame, SessionContext};
 use deltalake::kernel::engine::arrow_conversion::TryIntoKernel;
 use deltalake::kernel::transaction::CommitProperties;
@@ -157,7 +158,7 @@ pub async fn replace(
         let relative = file.path.strip_prefix(root).ok_or_else(|| {
             PipelineError::Internal(format!("'{}' is not under '{root}'", file.path))
         })?;
-        let rows = rows_in(location, &file.path, file.size).await?;
+        let stats = file_stats(location, &file.path, file.size).await?;
         actions.push(Action::Add(Add {
             path: relative.to_string(),
             size: i64::try_from(file.size)
@@ -165,7 +166,7 @@ pub async fn replace(
             partition_values: Default::default(),
             modification_time: now,
             data_change: true,
-            stats: Some(format!("{{\"numRecords\":{rows}}}")),
+            stats: Some(stats),
             ..Default::default()
         }));
     }
@@ -240,63 +241,78 @@ pub struct Merged {
     pub files_removed: usize,
 }
 
-/// Upsert `changes` into the table at `root` as it was at `published` (its version in the
-/// published manifest), as one Delta MERGE on `key`: a row whose key the table has replaces
-/// that row, any other is inserted (after undoing unpublished commits, see
-/// [`open_published`]). `ctx` runs the MERGE (it reads `changes`). Returns the new version.
+/// Upsert into the table at `root` as it was at `published` (its version in the published
+/// manifest; unpublished commits are undone first, see [`open_published`]): `updates`, rows
+/// whose `key` the table has, replace those rows in one Delta MERGE, which rewrites only the
+/// files whose key range (their statistics) holds an updated key; `inserts`, rows whose key it
+/// does not have, are appended as new files in a second commit, so that new keys touch no
+/// existing file. `ctx` runs the MERGE. Returns the table at its new version.
 pub async fn merge(
     ctx: &SessionContext,
     location: &Location,
     root: &str,
     published: u64,
     key: &[&str],
-    changes: DataFrame,
+    updates: Option<DataFrame>,
+    inserts: Vec<RecordBatch>,
 ) -> Result<(DeltaTable, Merged)> {
     let error = delta_error(location, root);
-    let table = open_published(location, root, published).await?;
-    let columns: Vec<String> = changes
-        .schema()
-        .fields()
-        .iter()
-        .map(|f| f.name().clone())
-        .collect();
-    let quoted = |side: &str, column: &str| format!("{side}.\"{}\"", column.replace('"', "\"\""));
-    let predicate = key
-        .iter()
-        .map(|k| format!("{} = {}", quoted("target", k), quoted("source", k)))
-        .collect::<Vec<_>>()
-        .join(" AND ");
-    let (table, metrics) = table
-        .merge(changes, predicate)
-        .with_source_alias("source")
-        .with_target_alias("target")
-        .with_session_state(Arc::new(ctx.state()))
-        .with_commit_properties(keep_logs())
-        .when_matched_update(|update| {
-            columns
-                .iter()
-                .fold(update, |u, c| u.update(c.as_str(), quoted("source", c)))
-        })
-        .map_err(&error)?
-        .when_not_matched_insert(|insert| {
-            columns
-                .iter()
-                .fold(insert, |i, c| i.set(c.as_str(), quoted("source", c)))
-        })
-        .map_err(&error)?
-        .await
-        .map_err(&error)?;
-    let version = table
+    let mut table = open_published(location, root, published).await?;
+    let mut done = Merged::default();
+    if let Some(updates) = updates {
+        let columns: Vec<String> = updates
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect();
+        let quoted =
+            |side: &str, column: &str| format!("{side}.\"{}\"", column.replace('"', "\"\""));
+        let predicate = key
+            .iter()
+            .map(|k| format!("{} = {}", quoted("target", k), quoted("source", k)))
+            .collect::<Vec<_>>()
+            .join(" AND ");
+        let (merged, metrics) = table
+            .merge(updates, predicate)
+            .with_source_alias("source")
+            .with_target_alias("target")
+            .with_session_state(Arc::new(ctx.state()))
+            .with_commit_properties(keep_logs())
+            .when_matched_update(|update| {
+                columns
+                    .iter()
+                    .fold(update, |u, c| u.update(c.as_str(), quoted("source", c)))
+            })
+            .map_err(&error)?
+            .await
+            .map_err(&error)?;
+        table = merged;
+        done.files_added += metrics.num_target_files_added;
+        done.files_removed += metrics.num_target_files_removed;
+    }
+    if !inserts.is_empty() {
+        let before = files_in(&table);
+        table = table
+            .write(inserts)
+            .with_save_mode(SaveMode::Append)
+            .with_commit_properties(keep_logs())
+            .await
+            .map_err(&error)?;
+        done.files_added += files_in(&table).saturating_sub(before);
+    }
+    done.version = table
         .version()
         .ok_or_else(|| PipelineError::Internal(format!("'{root}' has no version after a merge")))?;
-    Ok((
-        table,
-        Merged {
-            version,
-            files_added: metrics.num_target_files_added,
-            files_removed: metrics.num_target_files_removed,
-        },
-    ))
+    Ok((table, done))
+}
+
+/// How many data files `table`'s loaded version has.
+fn files_in(table: &DeltaTable) -> usize {
+    table
+        .snapshot()
+        .map(|s| s.log_data().iter().count())
+        .unwrap_or_default()
 }
 
 /// What a compaction did to a table.
@@ -378,9 +394,79 @@ pub async fn lost_columns(location: &Location, root: &str, schema: &Schema) -> R
     Ok(lost)
 }
 
-/// The row count a Parquet file's footer gives (one ranged read when the footer is in its
-/// last 64 KiB, as it is for the warehouse's files).
-async fn rows_in(location: &Location, path: &str, size: u64) -> Result<i64> {
+/// A data file's Delta statistics from its Parquet footer (one ranged read when the footer is in
+/// its last 64 KiB, as it is for the warehouse's files): its row count, the null count of every
+/// column whose row groups all count them, and the least and greatest value of every integer
+/// column. MERGE and readers skip the files whose key range a predicate excludes, so a table
+/// whose files hold runs of keys has a batch touch few of them.
+async fn file_stats(location: &Location, path: &str, size: u64) -> Result<String> {
+    let metadata = footer(location, path, size).await?;
+    Ok(stats_json(&metadata).to_string())
+}
+
+/// [`file_stats`] of decoded footer `metadata`, as Delta's `stats` JSON.
+fn stats_json(metadata: &ParquetMetaData) -> serde_json::Value {
+    use datafusion::parquet::file::statistics::Statistics;
+    use serde_json::{Map, Value};
+
+    let rows = metadata.file_metadata().num_rows();
+    let columns = metadata.file_metadata().schema_descr().columns();
+    let (mut nulls, mut mins, mut maxs) = (Map::new(), Map::new(), Map::new());
+    for (i, column) in columns.iter().enumerate() {
+        // Top-level columns only: the warehouse's tables are flat.
+        if column.path().parts().len() != 1 {
+            continue;
+        }
+        let name = column.name().to_string();
+        let mut null_count = Some(0u64);
+        let mut range: Option<(i64, i64)> = None;
+        let mut ranged = true;
+        for group in metadata.row_groups() {
+            let chunk = group.column(i);
+            let statistics = chunk.statistics();
+            null_count = match (null_count, statistics.and_then(Statistics::null_count_opt)) {
+                (Some(sum), Some(n)) => Some(sum + n),
+                _ => None,
+            };
+            let bounds = match statistics {
+                Some(Statistics::Int64(s)) => s.min_opt().zip(s.max_opt()).map(|(a, b)| (*a, *b)),
+                Some(Statistics::Int32(s)) => s
+                    .min_opt()
+                    .zip(s.max_opt())
+                    .map(|(a, b)| (i64::from(*a), i64::from(*b))),
+                _ => None,
+            };
+            match bounds {
+                Some((lo, hi)) => {
+                    range = Some(range.map_or((lo, hi), |(a, b)| (a.min(lo), b.max(hi))));
+                }
+                // A group of nulls only has no bounds and changes none; any other gap leaves the
+                // column without a range.
+                None if chunk.num_values() > 0
+                    && statistics
+                        .and_then(Statistics::null_count_opt)
+                        .is_some_and(|n| n == chunk.num_values() as u64) => {}
+                None => ranged = false,
+            }
+        }
+        if let Some(n) = null_count {
+            nulls.insert(name.clone(), Value::from(n));
+        }
+        if let (true, Some((lo, hi))) = (ranged, range) {
+            mins.insert(name.clone(), Value::from(lo));
+            maxs.insert(name, Value::from(hi));
+        }
+    }
+    let mut stats = Map::new();
+    stats.insert("numRecords".into(), Value::from(rows));
+    stats.insert("minValues".into(), Value::Object(mins));
+    stats.insert("maxValues".into(), Value::Object(maxs));
+    stats.insert("nullCount".into(), Value::Object(nulls));
+    Value::Object(stats)
+}
+
+/// The decoded footer of the Parquet file at `path` (`size` bytes).
+async fn footer(location: &Location, path: &str, size: u64) -> Result<ParquetMetaData> {
     const FOOTER: u64 = 8;
     let corrupt = |why: &str| {
         PipelineError::Parquet(datafusion::parquet::errors::ParquetError::General(format!(
@@ -406,7 +492,7 @@ async fn rows_in(location: &Location, path: &str, size: u64) -> Result<i64> {
         tail = location.store().get_range(&object, start..size).await?;
     }
     let from = (size - FOOTER - length - start) as usize;
-    let metadata =
-        ParquetMetaDataReader::decode_metadata(&tail[from..tail.len() - FOOTER as usize])?;
-    Ok(metadata.file_metadata().num_rows())
+    Ok(ParquetMetaDataReader::decode_metadata(
+        &tail[from..tail.len() - FOOTER as usize],
+    )?)
 }

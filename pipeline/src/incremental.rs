@@ -404,6 +404,53 @@ pub(crate) async fn upsert_table(
     upsert(ctx, warehouse, table, table_key(table), latest, current).await
 }
 
+/// The rows of `table` that `rows` can match on integer key column `key`, as a predicate on
+/// `key`: between the least and the greatest of the delivered keys that are not beyond the
+/// table's greatest key (a key beyond it is new). With files that hold runs of keys, the
+/// comparison reads the few files of that range, not the table. `None` when `key` is not an
+/// integer column (the whole table is compared).
+async fn key_range(
+    ctx: &SessionContext,
+    table: &str,
+    key: &str,
+    rows: &[datafusion::arrow::record_batch::RecordBatch],
+) -> Result<Option<String>> {
+    let Some(first) = rows.first() else {
+        return Ok(None);
+    };
+    let Ok(index) = first.schema().index_of(key) else {
+        return Ok(None);
+    };
+    if first.schema().field(index).data_type() != &DataType::Int64 {
+        return Ok(None);
+    }
+    let greatest = ctx
+        .sql(&format!("SELECT max({}) FROM {}", quote(key), quote(table)))
+        .await?
+        .collect()
+        .await?;
+    let Some(greatest) = greatest
+        .first()
+        .and_then(|b| b.column(0).as_any().downcast_ref::<Int64Array>())
+        .and_then(|a| (!a.is_null(0)).then(|| a.value(0)))
+    else {
+        return Ok(Some("FALSE".to_string()));
+    };
+    let mut range: Option<(i64, i64)> = None;
+    for batch in rows {
+        let Some(keys) = batch.column(index).as_any().downcast_ref::<Int64Array>() else {
+            return Ok(None);
+        };
+        for k in keys.iter().flatten().filter(|k| *k <= greatest) {
+            range = Some(range.map_or((k, k), |(lo, hi)| (lo.min(k), hi.max(k))));
+        }
+    }
+    Ok(Some(match range {
+        Some((lo, hi)) => format!("{} BETWEEN {lo} AND {hi}", quote(key)),
+        None => "FALSE".to_string(),
+    }))
+}
+
 /// Upsert `rows` into `table` (its published version `current`, registered in `ctx` under its
 /// name) by `key`: rows whose key it lacks are inserted, rows whose other columns differ replace
 /// the table's, and only those go into the Delta MERGE; when there are none the table keeps its
@@ -417,15 +464,17 @@ pub(crate) async fn upsert(
     current: &TableEntry,
 ) -> Result<(TableEntry, TableChanges)> {
     // Run the rows' query once (a model's SQL, a history): counted here, compared below.
+    let started = std::time::Instant::now();
     let schema = Arc::new(rows.schema().as_arrow().clone());
     let delivered_rows = rows.collect().await?;
+    let collected_ms = started.elapsed().as_millis() as u64;
     let delivered: u64 = delivered_rows.iter().map(|b| b.num_rows() as u64).sum();
     let columns: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
     let source = format!("__latest_{table}");
     ctx.deregister_table(source.as_str())?;
     ctx.register_table(
         source.as_str(),
-        Arc::new(MemTable::try_new(schema, vec![delivered_rows])?),
+        Arc::new(MemTable::try_new(schema, vec![delivered_rows.clone()])?),
     )?;
     let on = key
         .iter()
@@ -443,16 +492,22 @@ pub(crate) async fn upsert(
         same.join(" AND ")
     };
     let is_new = format!("t.{} IS NULL", quote(key[0]));
+    let target = match key_range(ctx, table, key[0], &delivered_rows).await? {
+        Some(range) => format!("(SELECT * FROM {} WHERE {range})", quote(table),),
+        None => quote(table),
+    };
     let sql = format!(
-        "SELECT s.*, {is_new} AS \"__new\" FROM {} s LEFT JOIN {} t ON {on} \
+        "SELECT s.*, {is_new} AS \"__new\" FROM {} s LEFT JOIN {target} t ON {on} \
          WHERE {is_new} OR NOT ({same})",
         quote(&source),
-        quote(table)
     );
     let batches = ctx.sql(&sql).await?.collect().await?;
+    let compared_ms = started.elapsed().as_millis() as u64 - collected_ms;
     let mut inserted = 0u64;
     let mut updated = 0u64;
     let mut changes = Vec::with_capacity(batches.len());
+    let (mut inserts, mut updates) = (Vec::new(), Vec::new());
+    let projection: Vec<usize> = (0..columns.len()).collect();
     for batch in batches {
         let flags = batch
             .column(batch.num_columns() - 1)
@@ -462,14 +517,24 @@ pub(crate) async fn upsert(
         let new = flags.true_count() as u64;
         inserted += new;
         updated += flags.len() as u64 - new;
-        changes.push(batch.project(&(0..batch.num_columns() - 1).collect::<Vec<_>>())?);
+        let rows = batch.project(&projection)?;
+        let old = datafusion::arrow::compute::not(flags)?;
+        inserts.push(datafusion::arrow::compute::filter_record_batch(
+            &rows, flags,
+        )?);
+        updates.push(datafusion::arrow::compute::filter_record_batch(
+            &rows, &old,
+        )?);
+        changes.push(rows);
     }
+    inserts.retain(|b| b.num_rows() > 0);
+    updates.retain(|b| b.num_rows() > 0);
     let mut report = TableChanges {
         name: table.to_string(),
         inserted,
         updated,
         unchanged: delivered - inserted - updated,
-        rows: changes.clone(),
+        rows: changes,
         ..TableChanges::default()
     };
     if inserted + updated == 0 {
@@ -480,16 +545,28 @@ pub(crate) async fn upsert(
             "table '{table}' has no Delta version to merge into"
         ))
     })?;
-    let changes = ctx.read_batches(changes)?;
+    let updates = if updates.is_empty() {
+        None
+    } else {
+        Some(ctx.read_batches(updates)?)
+    };
     let (merged, done) = delta::merge(
         ctx,
         warehouse,
         &published.root,
         published.version,
         key,
-        changes,
+        updates,
+        inserts,
     )
     .await?;
+    tracing::debug!(
+        table,
+        collected_ms,
+        compared_ms,
+        merged_ms = started.elapsed().as_millis() as u64 - collected_ms - compared_ms,
+        "upsert timings"
+    );
     report.files_added = done.files_added;
     report.files_removed = done.files_removed;
     let entry = TableEntry {

@@ -1,13 +1,12 @@
 //! One pipeline run: extract, models, tests, publish.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use datafusion::arrow::datatypes::DataType;
 use datafusion::catalog::{MemorySchemaProvider, TableProvider};
 use datafusion::common::ScalarValue;
-use datafusion::dataframe::DataFrameWriteOptions;
 use datafusion::datasource::MemTable;
 use datafusion::execution::disk_manager::{DiskManagerBuilder, DiskManagerMode};
 use datafusion::execution::memory_pool::FairSpillPool;
@@ -19,9 +18,10 @@ use object_store::ObjectStore;
 use serde::Serialize;
 
 use crate::air_boltic::extract;
-use crate::checks::{TestResult, TestStatus, run_tests};
+use crate::checks::{CHANGED, TestResult, TestStatus, run_tests};
 use crate::delta;
 use crate::error::{PipelineError, Result};
+use crate::extract::writer::write_parts;
 use crate::findings::TableCleaning;
 use crate::incremental::{self, NORMALIZED_TABLES, TableChanges};
 use crate::location::Location;
@@ -142,7 +142,12 @@ pub fn session(memory_limit: usize) -> Result<SessionContext> {
             DiskManagerBuilder::default().with_mode(DiskManagerMode::OsTmpDirectory),
         )
         .build_arc()?;
-    let config = SessionConfig::new().with_information_schema(true);
+    // Joins collect their smaller side instead of hash-partitioning both: the dimensions the
+    // models join are small beside the facts, no fact row is shuffled, and a model keeps the
+    // order of the fact table it reads (its files stay runs of keys, see `write_parts`).
+    let config = SessionConfig::new()
+        .with_information_schema(true)
+        .with_repartition_joins(false);
     Ok(SessionContext::new_with_config_rt(config, runtime))
 }
 
@@ -450,8 +455,23 @@ async fn build(
         refuse_lost_columns(&ctx, warehouse_location, &entries).await?;
     }
 
+    // An incremental run of the same project tests the tables it upserted on the rows it
+    // changed (the others passed when they were written); a new or edited test, or any other
+    // run, looks at whole tables.
+    let same_project = current
+        .as_ref()
+        .is_some_and(|c| project_part(&c.fingerprint) == project_part(&fingerprint));
+    let mut tested_on_changes = BTreeSet::new();
+    if incremental_run && same_project {
+        for changed in &changes {
+            if !NORMALIZED_TABLES.contains(&changed.name.as_str()) {
+                register_changed_rows(&ctx, changed).await?;
+            }
+            tested_on_changes.insert(changed.name.clone());
+        }
+    }
     let started = Instant::now();
-    let tests = run_tests(&ctx, &project.tests).await?;
+    let tests = run_tests(&ctx, &project.tests, &tested_on_changes).await?;
     timings.insert("tests".to_string(), started.elapsed().as_millis() as u64);
 
     crate::failpoint("after_tests");
@@ -597,8 +617,19 @@ async fn register_changed(
     Ok(())
 }
 
-/// The schema of the `changed.<table>` relations.
-const CHANGED: &str = "changed";
+/// Register the rows `changed` holds as `changed.<its table>` (after [`register_changed`]).
+async fn register_changed_rows(ctx: &SessionContext, changed: &TableChanges) -> Result<()> {
+    let name = format!("{CHANGED}.{}", changed.name);
+    let schema = match changed.rows.first() {
+        Some(first) => first.schema(),
+        None => ctx.table_provider(changed.name.as_str()).await?.schema(),
+    };
+    let provider: Arc<dyn TableProvider> =
+        Arc::new(MemTable::try_new(schema, vec![changed.rows.clone()])?);
+    ctx.deregister_table(name.as_str())?;
+    ctx.register_table(name.as_str(), provider)?;
+    Ok(())
+}
 
 /// Register the table of `entry` as `name` in `ctx` (its folder, or exactly its files when the
 /// entry lists them), and list it in `entries`.
@@ -695,15 +726,9 @@ async fn build_model(
         message: e.to_string(),
     };
     let frame = ctx.sql(&model.sql).await.map_err(model_error)?;
-    let written = frame
-        .write_parquet(
-            &warehouse.location().url(&path),
-            DataFrameWriteOptions::new(),
-            None,
-        )
+    let rows = write_parts(ctx, frame, warehouse.location(), &path)
         .await
         .map_err(model_error)?;
-    let rows = incremental::written_rows(&written);
     let entry = TableEntry {
         path,
         rows,

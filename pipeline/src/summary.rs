@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::checks::TestStatus;
+use crate::checks::{TestScope, TestStatus};
 use crate::findings::FindingKind;
 use crate::maintenance::{Compaction, OptimizeReport, VacuumReport};
 use crate::run::{Outcome, RunReport};
@@ -121,10 +121,14 @@ impl fmt::Display for RunReport {
             } else {
                 "warn"
             };
+            let rows = match test.scope {
+                TestScope::Table => "rows",
+                TestScope::Changed => "rows this run changed",
+            };
             match test.checked_rows {
                 Some(checked) => writeln!(
                     f,
-                    "  {status}  {}: {} of {checked} rows",
+                    "  {status}  {}: {} of {checked} {rows}",
                     test.test.name, test.failing_rows
                 )?,
                 None => writeln!(

@@ -15,7 +15,7 @@ use tokio::sync::mpsc;
 use crate::error::{PipelineError, Result};
 use crate::extract::IdSet;
 use crate::extract::reader::{RawFile, RawRows, open_raw};
-use crate::extract::writer::{TableOut, parquet_writer};
+use crate::extract::writer::{FILE_ROWS, TableOut, parquet_writer};
 use crate::findings::{Recorder, TableCleaning};
 use crate::location::Location;
 use crate::progress::Progress;
@@ -160,6 +160,7 @@ impl<'a> Extraction<'a> {
         F: FnOnce(&mut RawRows, &mut TableOut, &mut Recorder) -> Result<T> + Send + 'static,
     {
         let display = self.raw_location.display_of(file);
+        let later_given = later.is_some();
         let reader = open_raw(self.raw_location, file).await?;
         let schema = self.schema(table);
         let (tx, mut rx) = mpsc::channel::<RecordBatch>(2);
@@ -178,8 +179,22 @@ impl<'a> Extraction<'a> {
             Ok((value, recorder, rows.read(), out.written(), out.keys()))
         });
 
+        // A table written whole from loads rolls over to a new file every FILE_ROWS rows, so
+        // that a file holds a narrow run of keys when the input comes in key order.
+        let roll = later_given.then_some(FILE_ROWS);
         let mut writer = parquet_writer(self.dest, path, self.schema(table), Compression::SNAPPY)?;
+        let (mut in_file, mut files) = (0usize, 1usize);
         while let Some(batch) = rx.recv().await {
+            if roll.is_some_and(|max| in_file >= max) {
+                writer.close().await?;
+                let next = match path.strip_suffix(".parquet") {
+                    Some(stem) => format!("{stem}-{files:03}.parquet"),
+                    None => format!("{path}-{files:03}"),
+                };
+                writer = parquet_writer(self.dest, &next, self.schema(table), Compression::SNAPPY)?;
+                (in_file, files) = (0, files + 1);
+            }
+            in_file += batch.num_rows();
             writer.write(&batch).await?;
         }
         let (value, recorder, read, written, keys) = match worker.await {

@@ -20,6 +20,11 @@ use crate::location::Location;
 
 const BATCH_ROWS: usize = 64 * 1024;
 
+/// Rows per data file of a table written in parts (one row group of the Parquet writer): a
+/// file holds a narrow run of keys when the rows come in key order, so a MERGE or a filter on the
+/// key skips the files whose statistics exclude it.
+pub(crate) const FILE_ROWS: usize = 1024 * 1024;
+
 /// Arrow type of a timestamp column: microseconds, UTC.
 pub fn timestamp_type() -> DataType {
     DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()))
@@ -183,4 +188,87 @@ pub(crate) fn parquet_writer(
         .set_compression(compression)
         .build();
     Ok(AsyncArrowWriter::try_new(object, schema, Some(props))?)
+}
+
+/// Write what `frame` returns as Parquet files in `folder` (relative to `dest`, ending in `/`),
+/// one series of files per output partition (`part-<p>-<k>.parquet`, a new file every
+/// [`FILE_ROWS`] rows) with the session's Parquet options, so that each file keeps the order its
+/// partition produced (DataFusion's own writer deals batches of all partitions out to its
+/// files). A result with no rows gets one empty file, which gives the table its schema. Returns
+/// the rows written.
+pub(crate) async fn write_parts(
+    ctx: &datafusion::prelude::SessionContext,
+    frame: datafusion::prelude::DataFrame,
+    dest: &Location,
+    folder: &str,
+) -> datafusion::error::Result<u64> {
+    use datafusion::parquet::arrow::arrow_writer::ArrowWriterOptions;
+    use datafusion::parquet::file::properties::WriterPropertiesBuilder;
+    use futures::StreamExt;
+
+    // The session's Parquet options, as DataFusion's own writer applies them.
+    let schema: SchemaRef = Arc::new(frame.schema().as_arrow().clone());
+    let mut options = ctx.state().table_options().parquet.clone();
+    let skip_arrow_metadata = options.global.skip_arrow_metadata;
+    if !skip_arrow_metadata {
+        options.arrow_schema(&schema);
+    }
+    let props = WriterPropertiesBuilder::try_from(&options)?.build();
+    let open = {
+        let (dest, folder) = (dest.clone(), folder.to_string());
+        move |p: usize, k: usize| -> datafusion::error::Result<AsyncArrowWriter<BufWriter>> {
+            let object = BufWriter::new(
+                dest.store().clone(),
+                dest.path(&format!("{folder}part-{p:03}-{k:03}.parquet")),
+            );
+            let options = ArrowWriterOptions::new()
+                .with_properties(props.clone())
+                .with_skip_arrow_metadata(skip_arrow_metadata);
+            Ok(AsyncArrowWriter::try_new_with_options(
+                object,
+                Arc::clone(&schema),
+                options,
+            )?)
+        }
+    };
+    let streams = frame.execute_stream_partitioned().await?;
+    // Each partition on a task of its own, so that the partitions run (and encode) in parallel.
+    let writes = streams.into_iter().enumerate().map(|(p, mut stream)| {
+        let open = open.clone();
+        tokio::spawn(async move {
+            let (mut writer, mut in_file, mut files, mut rows) = (None, 0usize, 0usize, 0u64);
+            while let Some(batch) = stream.next().await {
+                let batch = batch?;
+                if batch.num_rows() == 0 {
+                    continue;
+                }
+                if writer.is_none() || in_file >= FILE_ROWS {
+                    if let Some(full) = writer.take() {
+                        AsyncArrowWriter::close(full).await?;
+                    }
+                    writer = Some(open(p, files)?);
+                    (in_file, files) = (0, files + 1);
+                }
+                if let Some(w) = writer.as_mut() {
+                    w.write(&batch).await?;
+                }
+                in_file += batch.num_rows();
+                rows += batch.num_rows() as u64;
+            }
+            if let Some(last) = writer {
+                last.close().await?;
+            }
+            Ok::<_, datafusion::error::DataFusionError>(rows)
+        })
+    });
+    let mut rows = 0u64;
+    for done in futures::future::join_all(writes).await {
+        rows += done.map_err(|e| {
+            datafusion::error::DataFusionError::Execution(format!("a writer task died: {e}"))
+        })??;
+    }
+    if rows == 0 {
+        open(0, 0)?.close().await?;
+    }
+    Ok(rows)
 }

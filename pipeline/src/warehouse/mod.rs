@@ -33,6 +33,7 @@ mod lease;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
+use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::datasource::listing::{ListingTable, ListingTableConfig, ListingTableUrl};
 use datafusion::execution::cache::TableScopedPath;
 use datafusion::execution::cache::cache_manager::CachedFileList;
@@ -602,6 +603,14 @@ impl Warehouse {
                     .is_some_and(|name| !name.contains('/'));
                 direct && wanted.get(path.as_str()) == Some(&meta.size)
             });
+        // The listed files the manifest names (see the schema below).
+        let metas: Vec<ObjectMeta> = listed
+            .iter()
+            .filter(|meta| {
+                wanted.get(self.location.relative_path(meta).as_str()) == Some(&meta.size)
+            })
+            .cloned()
+            .collect();
         let config = if exact {
             let url = ListingTableUrl::parse(self.location.url(&folder))?;
             if let Some(cache) = state.runtime_env().cache_manager.get_list_files_cache() {
@@ -630,10 +639,30 @@ impl Warehouse {
                 .collect::<datafusion::error::Result<Vec<_>>>()?;
             ListingTableConfig::new_with_multi_paths(urls)
         };
-        let config = config
-            .with_listing_options(options)
-            .infer_schema(&state)
-            .await?;
+        // The files of a table come from several writers (the extract, DataFusion, delta-rs's
+        // MERGE and OPTIMIZE), which record strings as Utf8 or as Utf8View; DataFusion merges the
+        // files' schemas before it reads strings as views, and a mix fails to merge. So each
+        // file's schema is read on its own, its strings made one kind, and then merged.
+        let config = config.with_listing_options(options.clone());
+        let config = if metas.len() == files.len() {
+            let views = ctx
+                .copied_table_options()
+                .parquet
+                .global
+                .schema_force_view_types;
+            let reads = metas.iter().map(|meta| {
+                options.format.infer_schema(
+                    &state,
+                    self.location.store(),
+                    std::slice::from_ref(meta),
+                )
+            });
+            let schemas = futures::future::try_join_all(reads).await?;
+            let schema = Schema::try_merge(schemas.iter().map(|s| one_kind_of_strings(s, views)))?;
+            config.with_schema(Arc::new(schema))
+        } else {
+            config.infer_schema(&state).await?
+        };
         let provider = ListingTable::try_new(config)?
             .with_cache(state.runtime_env().cache_manager.get_file_statistic_cache());
         ctx.register_table(name, Arc::new(provider))?;
@@ -676,4 +705,24 @@ fn forget<K: CacheKey, V: CacheValue>(
         .filter(|k| stale(k))
         .collect();
     keys.iter().filter(|k| cache.remove(k).is_some()).count()
+}
+
+/// `schema` with every string column of one kind: views (`Utf8View`) when `views`, else `Utf8`.
+fn one_kind_of_strings(schema: &Schema, views: bool) -> Schema {
+    let string = if views {
+        DataType::Utf8View
+    } else {
+        DataType::Utf8
+    };
+    let fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .map(|f| match f.data_type() {
+            DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
+                f.as_ref().clone().with_data_type(string.clone())
+            }
+            _ => f.as_ref().clone(),
+        })
+        .collect();
+    Schema::new_with_metadata(fields, schema.metadata().clone())
 }

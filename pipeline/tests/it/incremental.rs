@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use boltic_pipeline::checks::TestScope;
 use boltic_pipeline::generate::{generate_loads, list_loads};
 use boltic_pipeline::{Location, Outcome, PipelineError, Progress, Project, RunOptions};
 use chrono::NaiveDate;
@@ -128,10 +129,33 @@ async fn batches_applied_one_run_at_a_time_equal_a_full_build_over_all_of_them()
             assert!(orders.inserted > 0, "load {date}: {orders:?}");
             updated_orders += orders.updated;
             unchanged_orders += orders.unchanged;
+            // A batch's status changes are neighbours in id order, the table's files runs of
+            // ids with their ranges in the Delta log: the MERGE rewrites one file, the new
+            // orders are appended.
+            assert_eq!(orders.files_removed, 1, "load {date}: {orders:?}");
             let customers = report.changes.iter().find(|c| c.name == "customers");
             assert!(customers.is_some_and(|c| c.inserted > 0), "load {date}");
-            // The incremental model took only the new and changed orders.
+            // The incremental model took only the new and changed orders, and its column tests
+            // looked at those rows (with `unique` against the whole table).
             let facts = report.changes.iter().find(|c| c.name == "fact_orders");
+            let changed = facts.map(|f| f.inserted + f.updated);
+            for test in report
+                .tests
+                .iter()
+                .filter(|t| t.test.table.as_deref() == Some("fact_orders"))
+            {
+                assert_eq!(
+                    test.scope,
+                    TestScope::Changed,
+                    "load {date}: {}",
+                    test.test.name
+                );
+                assert_eq!(
+                    test.checked_rows, changed,
+                    "load {date}: {}",
+                    test.test.name
+                );
+            }
             assert!(
                 facts.is_some_and(|f| f.inserted == orders.inserted
                     && f.updated >= orders.updated
@@ -139,6 +163,28 @@ async fn batches_applied_one_run_at_a_time_equal_a_full_build_over_all_of_them()
                         < 2 * (orders.inserted + orders.updated) + 100),
                 "load {date}: {facts:?} for {orders:?}"
             );
+        }
+        if i == 0 {
+            assert!(report.tests.iter().all(|t| t.scope == TestScope::Table));
+            // Every file's key range is in its Delta statistics.
+            let log = dir
+                .path()
+                .join("daily/normalized/orders/_delta_log/00000000000000000000.json");
+            let mut ranges = 0;
+            for line in std::fs::read_to_string(log).unwrap().lines() {
+                let action: serde_json::Value = serde_json::from_str(line).unwrap();
+                if let Some(stats) = action.pointer("/add/stats").and_then(|s| s.as_str()) {
+                    let stats: serde_json::Value = serde_json::from_str(stats).unwrap();
+                    let (lo, hi) = (
+                        &stats["minValues"]["order_id"],
+                        &stats["maxValues"]["order_id"],
+                    );
+                    assert!(lo.as_i64().unwrap() <= hi.as_i64().unwrap(), "{stats}");
+                    assert_eq!(stats["nullCount"]["order_id"], 0, "{stats}");
+                    ranges += 1;
+                }
+            }
+            assert!(ranges > 0);
         }
         let manifest = manifest(&warehouse).await;
         let applied: Vec<&str> = manifest.loads.iter().map(|f| f.path.as_str()).collect();

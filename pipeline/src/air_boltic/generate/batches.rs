@@ -11,7 +11,12 @@
 //!   others book an earlier trip with the status mix of the initial load.
 //! - About 1% of the orders (of all of them) change status in each batch: an order first
 //!   delivered as `Booked` is delivered again, the whole row with only its status changed, as
-//!   `Finished` or `Cancelled`, at most once.
+//!   `Finished` or `Cancelled`, at most once, in the load's `order-status.csv` (new orders are
+//!   in its `order.csv`). Orders settle in the order they were booked: the initial load's
+//!   newest orders are split into one window of consecutive ids per batch, oldest first, and
+//!   about half of a window's orders settle in its batch. So a day's status changes are
+//!   neighbours in id order, as the orders of a day's trips would be, and a warehouse that keeps
+//!   orders in id order rewrites few files for them. Orders of the batches do not change.
 //! - About 0.5% of the customers change in each batch (email, phone or customer group), the
 //!   whole row re-sent; a customer may change in several batches.
 //! - A batch's new orders book trips and customers delivered by that batch, except about one in
@@ -55,10 +60,12 @@ const AHEAD_DAYS: i64 = 30;
 const NEW_ONE_IN: u64 = 100;
 /// Share of all orders whose status changes in each batch.
 const ORDER_CHANGES: f64 = 0.01;
+/// Share of a batch's window of orders that settles in it (see [`Batches::order_change`]).
+const WINDOW_SETTLES: f64 = 0.5;
 /// Share of all customers who change in each batch.
 const CUSTOMER_CHANGES: f64 = 0.005;
-/// At most this share of an order's chances goes to status changes (many batches at a small
-/// scale would otherwise ask for more changes than there are orders).
+/// At most this share of a window's orders settles (many batches at a small scale would
+/// otherwise ask for more changes than there are orders).
 const CHANGE_CAP: f64 = 0.9;
 /// One in this many of a batch's new orders arrives late.
 const LATE_ONE_IN: u32 = 1000;
@@ -126,10 +133,11 @@ pub(super) struct Batches {
     orders: Split,
     trips: Split,
     customers: Split,
-    /// `order_changes[c]`: the chance that an order delivered before batch 1 changes status in
-    /// one of the batches `1..=c` (`[0]` is 0). An order of load `k` changes in batch `c` when
-    /// its draw `u` falls in `[order_changes[c-1], order_changes[c]) - order_changes[k]`.
-    order_changes: Vec<f64>,
+    /// Orders settle in windows of this many consecutive ids of the initial load, batch `c`'s
+    /// window ending `(count - c) * window` ids before its last order.
+    window: u64,
+    /// The chance that an order of a window settles in its batch.
+    settles: f64,
     /// `customer_changes[c]`: the chance that a customer delivered before batch `c` changes in
     /// it.
     customer_changes: Vec<f64>,
@@ -167,14 +175,16 @@ impl Batches {
         let orders = Split::new(scale.orders, count);
         let trips = Split::new(scale.trips, count);
         let customers = Split::new(scale.customers, count);
-        let mut order_changes = vec![0.0; at(count) + 1];
+        let wanted = scale.orders as f64 * ORDER_CHANGES;
+        let window = (orders.initial / count.max(1))
+            .min((wanted / WINDOW_SETTLES).ceil() as u64)
+            .max(1);
+        let settles = (wanted / window as f64).min(CHANGE_CAP);
         let mut customer_changes = vec![0.0; at(count) + 1];
         let mut late_orders = vec![0; at(count) + 1];
         let mut changed_customers = vec![0; at(count) + 1];
         for c in 1..=count {
             let i = at(c);
-            let changes = scale.orders as f64 * ORDER_CHANGES / orders.known(c - 1) as f64;
-            order_changes[i] = order_changes[i - 1] + changes.min(1.0);
             let pool = customers.known(c - 1);
             customer_changes[i] =
                 (scale.customers as f64 * CUSTOMER_CHANGES / pool as f64).min(1.0);
@@ -193,7 +203,8 @@ impl Batches {
             orders,
             trips,
             customers,
-            order_changes,
+            window,
+            settles,
             customer_changes,
             late_orders,
             changed_customers,
@@ -218,25 +229,26 @@ impl Batches {
         (self.customers.known(load), self.trips.known(load))
     }
 
-    /// The batch in which an order of `load` changes status, and its new status: the first two
-    /// draws of the order's history.
-    fn draw_change(&self, rng: &mut SmallRng, load: u64) -> Option<(u64, &'static str)> {
+    /// The batch in which order `id` changes status, and its new status: the first two draws
+    /// of the order's history decide whether it settles and how. An order of the initial load's
+    /// last `count * window` ids is in batch `c`'s window when it lies `(count - c) * window`
+    /// to `(count - c + 1) * window - 1` ids before the initial load's last order.
+    fn draw_change(&self, rng: &mut SmallRng, id: u64) -> Option<(u64, &'static str)> {
         let u: f64 = rng.random();
         let status = if rng.random_range(0..100) < 80 {
             "Finished"
         } else {
             "Cancelled"
         };
-        let from = self.order_changes[at(load)];
-        let batch = self.order_changes.partition_point(|&p| p <= from + u);
-        (batch < self.order_changes.len() && self.order_changes[batch] - from <= CHANGE_CAP)
-            .then_some((batch as u64, status))
+        let last = self.orders.initial;
+        let back = last.checked_sub(id)? / self.window;
+        (back < self.count && u < self.settles).then(|| (self.count - back, status))
     }
 
     /// The batch in which order `id` changes status and its new status, if it ever does.
     pub(super) fn order_change(&self, seed: u64, id: u64) -> Option<(u64, &'static str)> {
         let mut rng = row_rng(seed, SALT_ORDER_HISTORY, id);
-        self.draw_change(&mut rng, self.orders.load_of(id))
+        self.draw_change(&mut rng, id)
     }
 
     /// Order `id`'s plan: its first status when it changes later (`Booked`) and, for an order of
@@ -244,7 +256,7 @@ impl Batches {
     pub(super) fn order_plan(&self, seed: u64, id: u64) -> OrderPlan {
         let load = self.orders.load_of(id);
         let mut rng = row_rng(seed, SALT_ORDER_HISTORY, id);
-        let change = self.draw_change(&mut rng, load);
+        let change = self.draw_change(&mut rng, id);
         let late = rng.random_range(0..LATE_ONE_IN) == 0 || self.late_orders[at(load)] == id;
         let announced = rng.random_range(0..100) < AHEAD_PERCENT;
         let trip_at: f64 = rng.random();
@@ -379,22 +391,35 @@ impl Generator {
         Ok(tally.done())
     }
 
-    /// `order.csv` of `load`: the orders whose status changes in it, then the new ones.
+    /// `order-status.csv` of batch `load`: the orders whose status changes in it (its window).
+    fn order_status_load(
+        &self,
+        load: u64,
+        w: &mut CsvWriter,
+        bar: &ProgressBar,
+    ) -> csv::Result<u64> {
+        let plan = self.plan();
+        let mut tally = Tally::new(bar);
+        let last = plan.orders.initial;
+        let back = plan.count - load;
+        let first = last.saturating_sub((back + 1) * plan.window) + 1;
+        for id in first..=last.saturating_sub(back * plan.window) {
+            if let Some((batch, status)) = plan.order_change(self.seed, id)
+                && batch == load
+            {
+                let mut order = self.order(id);
+                order.status = status;
+                order.write(id, w)?;
+                tally.add();
+            }
+        }
+        Ok(tally.done())
+    }
+
+    /// `order.csv` of `load`: the orders it delivers first.
     fn order_load(&self, load: u64, w: &mut CsvWriter, bar: &ProgressBar) -> csv::Result<u64> {
         let plan = self.plan();
         let mut tally = Tally::new(bar);
-        if load > 0 {
-            for id in 1..=plan.orders.known(load - 1) {
-                if let Some((batch, status)) = plan.order_change(self.seed, id)
-                    && batch == load
-                {
-                    let mut order = self.order(id);
-                    order.status = status;
-                    order.write(id, w)?;
-                    tally.add();
-                }
-            }
-        }
         for id in plan.orders.ids(load) {
             self.order(id).write(id, w)?;
             tally.add();
@@ -402,6 +427,9 @@ impl Generator {
         Ok(tally.done())
     }
 }
+
+/// The file of a batch's orders whose status changed, beside its `order.csv`.
+pub const ORDER_STATUS_FILE: &str = "order-status.csv";
 
 /// The path of raw `file` in its table's load folder of `date`.
 fn load_path(file: &str, date: NaiveDate) -> String {
@@ -434,23 +462,33 @@ async fn write_load(
     bars: &Bars,
 ) -> Result<Vec<GeneratedFile>> {
     type Fill = fn(&Generator, u64, &mut CsvWriter, &ProgressBar) -> csv::Result<u64>;
-    let mut tables: Vec<(RawFile, &ProgressBar, Fill)> = Vec::new();
-    if load == 0 {
-        tables.push((raw::CUSTOMER_GROUP, &bars.groups, |g, _, w, bar| {
-            g.customer_groups(w, bar)
-        }));
-        tables.push((raw::AEROPLANE, &bars.aeroplanes, |g, _, w, bar| {
-            g.aeroplanes(w, bar)
-        }));
-    }
-    tables.push((raw::CUSTOMER, &bars.customers, Generator::customer_load));
-    tables.push((raw::TRIP, &bars.trips, Generator::trip_load));
-    tables.push((raw::ORDER, &bars.orders, Generator::order_load));
-
     let date = generator.plan().date(load);
-    let writes = tables.into_iter().map(|((file, header), bar, fill)| {
+    let mut tables: Vec<(String, RawFile, &ProgressBar, Fill)> = Vec::new();
+    let mut add = |file: RawFile, bar, fill: Fill| {
+        tables.push((load_path(file.0, date), file, bar, fill));
+    };
+    if load == 0 {
+        add(raw::CUSTOMER_GROUP, &bars.groups, |g, _, w, bar| {
+            g.customer_groups(w, bar)
+        });
+        add(raw::AEROPLANE, &bars.aeroplanes, |g, _, w, bar| {
+            g.aeroplanes(w, bar)
+        });
+    }
+    add(raw::CUSTOMER, &bars.customers, Generator::customer_load);
+    add(raw::TRIP, &bars.trips, Generator::trip_load);
+    add(raw::ORDER, &bars.orders, Generator::order_load);
+    if load > 0 {
+        tables.push((
+            format!("order/{}/{ORDER_STATUS_FILE}", load_folder(date)),
+            raw::ORDER,
+            &bars.orders,
+            Generator::order_status_load,
+        ));
+    }
+
+    let writes = tables.into_iter().map(|(path, (_, header), bar, fill)| {
         let g = generator.clone();
-        let path = load_path(file, date);
         async move {
             let (bytes, rows) = write_csv(out, &path, header, bar.clone(), move |w, bar| {
                 fill(&g, load, w, bar)
@@ -587,25 +625,38 @@ mod tests {
         let day0 = NaiveDate::from_ymd_opt(2024, 12, 20).expect("date");
         let plan = Batches::new(Scale::for_orders(20_000), 5, day0, 10);
         let mut per_batch = [0u32; 11];
+        let mut span: [Option<(u64, u64)>; 11] = [None; 11];
         for id in 1..=20_000 {
             if let Some((batch, status)) = plan.order_change(5, id) {
                 assert!(batch > plan.orders.load_of(id) && batch <= 10, "order {id}");
                 assert!(matches!(status, "Finished" | "Cancelled"));
                 assert_eq!(plan.order_plan(5, id).status, Some("Booked"));
                 per_batch[batch as usize] += 1;
+                let s = span[batch as usize].get_or_insert((id, id));
+                *s = (s.0.min(id), s.1.max(id));
             }
         }
-        // About 1% of 20,000 orders per batch.
+        // About 1% of 20,000 orders per batch, each batch's in one window of consecutive ids
+        // (400 wide, half of them settling), the windows in batch order.
         for (batch, n) in per_batch.iter().enumerate().skip(1) {
             assert!((140..=260).contains(n), "batch {batch}: {n} changes");
+            let (first, last) = span[batch].expect("changes");
+            assert!(
+                last - first < plan.window,
+                "batch {batch}: {first}..={last}"
+            );
+            if batch > 1 {
+                assert!(span[batch - 1].expect("changes").1 < first, "batch {batch}");
+            }
         }
+        assert_eq!((plan.window, plan.settles), (400, 0.5));
     }
 
     #[test]
     fn many_batches_never_ask_for_more_changes_than_orders() {
         let day0 = NaiveDate::from_ymd_opt(2020, 1, 1).expect("date");
         let plan = Batches::new(Scale::for_orders(300), 1, day0, 200);
-        assert!(plan.order_changes.windows(2).all(|w| w[0] < w[1]));
+        assert!(plan.settles <= CHANGE_CAP && plan.window >= 1);
         let changing = (1..=300)
             .filter(|&id| plan.order_change(1, id).is_some())
             .count();
