@@ -11,7 +11,7 @@ use tracing_subscriber::EnvFilter;
 /// jemalloc, for C code too, with background threads returning freed pages to the system: under
 /// a long mixed load glibc's malloc kept fragmented memory and the server's RSS crept up (~3 MiB
 /// a minute) while live memory did not; with jemalloc it stays flat (docs/benchmarks.md, soak).
-#[cfg(not(target_env = "msvc"))]
+#[cfg(all(feature = "jemalloc", not(target_env = "msvc")))]
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
