@@ -4,7 +4,8 @@
 
 FROM rust:1.95-slim-bookworm AS build
 WORKDIR /src
-RUN apt-get update && apt-get install -y --no-install-recommends pkg-config nodejs npm \
+# make: the jemalloc allocator the binary links is built from source.
+RUN apt-get update && apt-get install -y --no-install-recommends pkg-config make nodejs npm \
     && rm -rf /var/lib/apt/lists/*
 COPY . .
 # The web app's browser bundle (wasm + ECharts + CSS) into /site, then the server binary.

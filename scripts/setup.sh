@@ -39,6 +39,9 @@ pip_install deltalake 'deltalake>=1.1'
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v curl >/dev/null || missing+=(curl)
+# Building: a C compiler and make (the jemalloc allocator is built from source).
+command -v cc >/dev/null || missing+=(gcc libc6-dev)
+command -v make >/dev/null || missing+=(make)
 command -v node >/dev/null || missing+=(nodejs npm)
 if [ ${#missing[@]} -gt 0 ]; then
   say "installing ${missing[*]} from Debian"
