@@ -66,14 +66,23 @@ fn literal(value: &str) -> String {
     boltic_types::sql_string_literal(value)
 }
 
+/// The relation holding the rows of `table` that `scope` looks at.
+fn rows_of(table: &str, scope: TestScope) -> String {
+    match scope {
+        TestScope::Table => ident(table),
+        TestScope::Changed => format!("{}.{}", ident(CHANGED), ident(table)),
+    }
+}
+
 /// The query counting rows that break `test`, among the rows of `scope`.
 pub fn failing_rows_sql(test: &DataTest, scope: TestScope) -> String {
     let whole = test.table.as_deref().map(ident).unwrap_or_default();
     let column = test.column.as_deref().map(ident).unwrap_or_default();
-    let table = match scope {
-        TestScope::Table => whole.clone(),
-        TestScope::Changed => format!("{}.{whole}", ident(CHANGED)),
-    };
+    let table = test
+        .table
+        .as_deref()
+        .map(|t| rows_of(t, scope))
+        .unwrap_or_default();
     match &test.kind {
         TestKind::Unique if scope == TestScope::Changed => format!(
             "SELECT coalesce(sum(n), 0) FROM (SELECT count(*) AS n FROM {whole} WHERE {column} IS NOT NULL AND {column} IN (SELECT {column} FROM {table}) GROUP BY {column} HAVING count(*) > 1)"
@@ -142,10 +151,7 @@ pub async fn run_tests(
         let checked = match (&test.kind, &test.table) {
             (TestKind::Custom { .. }, _) | (_, None) => None,
             (_, Some(table)) => {
-                let rows = match scope {
-                    TestScope::Table => ident(table),
-                    TestScope::Changed => format!("{}.{}", ident(CHANGED), ident(table)),
-                };
+                let rows = rows_of(table, scope);
                 Some(count(ctx, &format!("SELECT count(*) FROM {rows}")).await?)
             }
         };

@@ -465,7 +465,7 @@ async fn build(
     if incremental_run && same_project {
         for changed in &changes {
             if !NORMALIZED_TABLES.contains(&changed.name.as_str()) {
-                register_changed_rows(&ctx, changed).await?;
+                register_changed_rows(&ctx, &changed.name, &changed.rows).await?;
             }
             tested_on_changes.insert(changed.name.clone());
         }
@@ -599,33 +599,31 @@ async fn register_changed(
         .ok_or_else(|| PipelineError::Internal("no default catalog".to_string()))?;
     catalog.register_schema(CHANGED, Arc::new(MemorySchemaProvider::new()))?;
     for table in NORMALIZED_TABLES {
-        let name = format!("{CHANGED}.{table}");
-        let rows = changes.iter().find(|c| c.name == *table);
-        let provider: Arc<dyn TableProvider> = match rows {
-            _ if !incremental => ctx.table(*table).await?.into_view(),
-            Some(changed) if !changed.rows.is_empty() => Arc::new(MemTable::try_new(
-                changed.rows[0].schema(),
-                vec![changed.rows.clone()],
-            )?),
-            _ => {
-                let schema = ctx.table_provider(*table).await?.schema();
-                Arc::new(MemTable::try_new(schema, vec![vec![]])?)
-            }
-        };
-        ctx.register_table(name.as_str(), provider)?;
+        if incremental {
+            let rows = changes.iter().find(|c| c.name == *table);
+            register_changed_rows(ctx, table, rows.map_or(&[], |c| c.rows.as_slice())).await?;
+        } else {
+            let name = format!("{CHANGED}.{table}");
+            ctx.register_table(name.as_str(), ctx.table(*table).await?.into_view())?;
+        }
     }
     Ok(())
 }
 
-/// Register the rows `changed` holds as `changed.<its table>` (after [`register_changed`]).
-async fn register_changed_rows(ctx: &SessionContext, changed: &TableChanges) -> Result<()> {
-    let name = format!("{CHANGED}.{}", changed.name);
-    let schema = match changed.rows.first() {
+/// Register `rows`, what a run changed in `table`, as `changed.<table>` (with the table's schema
+/// when there are none). The `changed` schema must exist (see [`register_changed`]).
+async fn register_changed_rows(
+    ctx: &SessionContext,
+    table: &str,
+    rows: &[datafusion::arrow::record_batch::RecordBatch],
+) -> Result<()> {
+    let name = format!("{CHANGED}.{table}");
+    let schema = match rows.first() {
         Some(first) => first.schema(),
-        None => ctx.table_provider(changed.name.as_str()).await?.schema(),
+        None => ctx.table_provider(table).await?.schema(),
     };
     let provider: Arc<dyn TableProvider> =
-        Arc::new(MemTable::try_new(schema, vec![changed.rows.clone()])?);
+        Arc::new(MemTable::try_new(schema, vec![rows.to_vec()])?);
     ctx.deregister_table(name.as_str())?;
     ctx.register_table(name.as_str(), provider)?;
     Ok(())
