@@ -6,9 +6,21 @@ use leptos::prelude::*;
 
 use crate::api::{self, ErrorBody, Me, Permissions};
 
-/// The caller as `/api/v1/me` describes it (`Copy`; from [`use_me`]).
+/// The answer of `/api/v1/me`, fetched once per page load (in the context).
 #[derive(Clone, Copy)]
-pub(crate) struct CurrentUser(LocalResource<Result<Me, ErrorBody>>);
+struct MeAnswer(LocalResource<Result<Me, ErrorBody>>);
+
+/// The caller as `/api/v1/me` describes it, for one component (`Copy`; from [`use_me`]).
+///
+/// It says nothing until that component is on the page. The server renders every page without
+/// knowing the caller, and a page's code (a lazy route) may arrive after `/me` has answered: a
+/// component that read the answer while being hydrated would build other HTML than the server
+/// sent, and hydration would fail (a panic that left the admin page on "Loading…").
+#[derive(Clone, Copy)]
+pub(crate) struct CurrentUser {
+    answer: MeAnswer,
+    mounted: RwSignal<bool>,
+}
 
 impl std::fmt::Debug for CurrentUser {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -19,13 +31,19 @@ impl std::fmt::Debug for CurrentUser {
 impl CurrentUser {
     /// The answer (tracked): `None` while loading, else the caller or why there is none.
     pub(crate) fn answer(self) -> Option<Result<Me, ErrorBody>> {
-        self.0.get()
+        if !self.mounted.get() {
+            return None;
+        }
+        self.answer.0.get()
     }
 
     /// What the caller may do (tracked); `None` until known, so a control the role may lack
     /// stays hidden until the answer arrives.
     pub(crate) fn permissions(self) -> Option<Permissions> {
-        self.0.with(|m| {
+        if !self.mounted.get() {
+            return None;
+        }
+        self.answer.0.with(|m| {
             m.as_ref()
                 .and_then(|m| m.as_ref().ok().map(|m| m.permissions))
         })
@@ -58,10 +76,16 @@ pub(crate) fn provide_me() {
         }
         api::get::<Me>("/api/v1/me").await
     });
-    provide_context(CurrentUser(me));
+    provide_context(MeAnswer(me));
 }
 
-/// The caller (from [`provide_me`]).
+/// The caller (from [`provide_me`]), for the component that calls this: known once that
+/// component is on the page (an effect runs after it is hydrated or mounted).
 pub(crate) fn use_me() -> CurrentUser {
-    expect_context::<CurrentUser>()
+    let mounted = RwSignal::new(false);
+    Effect::new(move || mounted.set(true));
+    CurrentUser {
+        answer: expect_context::<MeAnswer>(),
+        mounted,
+    }
 }

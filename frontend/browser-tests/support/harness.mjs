@@ -30,11 +30,36 @@ export const launch = () => chromium.launch({
 export const adminContext = (browser, options = {}) =>
   browser.newContext({ ...options, extraHTTPHeaders: { Authorization: `Bearer ${adminKey}` } });
 
-/** The page errors of `page` as they happen (a test ends by asserting there were none). */
+// The pages `pageErrors` watches and what their consoles said, printed with a screenshot when a
+// step fails: a timeout alone does not say what the page was doing.
+const watched = [];
+
+/** The page errors of `page` as they happen (a test ends by asserting there were none). Its
+ *  console's errors and warnings are kept too, for the report of a failed step. */
 export const pageErrors = (page) => {
   const errors = [];
+  const console_ = [];
   page.on("pageerror", (e) => errors.push(String(e)));
+  page.on("console", (m) => {
+    if (m.type() === "error" || m.type() === "warning") console_.push(`${m.type()}: ${m.text()}`);
+  });
+  watched.push({ page, errors, console: console_ });
   return errors;
+};
+
+/** What the watched pages show and said: URL, page errors, console errors and warnings, the
+ *  visible text (cut), and a screenshot under `shots`. */
+const report = async (step) => {
+  for (const [i, w] of watched.entries()) {
+    if (w.page.isClosed()) continue;
+    const shot = `${shots}/failed-${step.replace(/[^A-Za-z0-9]+/g, "-").slice(0, 60)}-${i}.png`;
+    const text = await w.page.locator("body").innerText({ timeout: 2000 }).catch((e) => `(no text: ${e.message})`);
+    await w.page.screenshot({ path: shot, fullPage: true, timeout: 5000 }).catch(() => {});
+    console.error(`  page ${i}: ${w.page.url()} (screenshot ${shot})`);
+    for (const e of w.errors) console.error(`    page error: ${e}`);
+    for (const c of w.console.slice(-20)) console.error(`    console ${c}`);
+    console.error(`    text: ${text.replace(/\s+/g, " ").slice(0, 600)}`);
+  }
 };
 
 let failed = false;
@@ -49,6 +74,7 @@ export const step = async (name, fn) => {
   } catch (e) {
     failed = true;
     console.error(`FAIL ${name}: ${e.stack ?? e}`);
+    await report(name).catch((r) => console.error(`  (no report: ${r})`));
     throw e;
   }
 };
