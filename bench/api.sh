@@ -25,7 +25,7 @@ port=${BOLTIC_BENCH_PORT:-3990}
 for orders in "${scales[@]}"; do
   dir=${BOLTIC_BENCH_DATA:-target/bench}/$orders
   mkdir -p "$dir"
-  if [ ! -f "$dir/raw/orders.csv" ]; then
+  if [ ! -f "$dir/raw/order.csv" ]; then
     "$boltic" --quiet generate --orders "$orders" --seed 42 --out "$dir/raw" >/dev/null
   fi
   "$boltic" --quiet pipeline run --raw "$dir/raw" --warehouse "$dir/wh" --project demo/air_boltic >/dev/null

@@ -18,11 +18,14 @@ use super::state::AppState;
 
 /// Options of a field-values request.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ValuesParams {
     /// Only values containing this text.
     q: Option<String>,
     /// Most values to return (default 100, at most 1000).
     limit: Option<u64>,
+    /// `false` to bypass the result cache (as does `Cache-Control: no-cache`).
+    cache: Option<bool>,
 }
 
 /// List the explores.
@@ -133,6 +136,9 @@ fn unknown_explore(name: &str, model: &boltic_semantic::Model, access: &Access) 
 }
 
 /// Distinct values of a dimension, for filter suggestions.
+///
+/// Answered from the result cache unless `cache=false` or `Cache-Control: no-cache` says not
+/// to; `Boltic-Cache` says which.
 #[utoipa::path(get, path = "/api/v1/explores/{explore}/fields/{field}/values",
     params(("explore" = String, Path), ("field" = String, Path, description = "view.field"), ValuesParams),
     responses((status = 200, body = ValuesResponse), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -140,6 +146,7 @@ pub async fn field_values(
     State(state): State<AppState>,
     Path((explore, field)): Path<(String, String)>,
     UrlQuery(params): UrlQuery<ValuesParams>,
+    headers: axum::http::HeaderMap,
     Extension(caller): Extension<Caller>,
 ) -> Result<Response, ApiError> {
     let limit = params.limit.unwrap_or(100).clamp(1, 1000);
@@ -178,7 +185,9 @@ pub async fn field_values(
         limit: Some(limit + 1),
         ..Query::default()
     };
-    let answer = answer::answer(&state, &query, &caller, true, None).await?;
+    let use_cache = super::extract::wants_cache(&headers, params.cache);
+    let answer = answer::answer(&state, &query, &caller, use_cache, None).await?;
+    let cache = answer.cache.as_str();
     let rows: Vec<serde_json::Map<String, serde_json::Value>> =
         serde_json::from_str(answer.result.rows_json.get()).map_err(|e| {
             tracing::error!(error = %e, "cannot read back result rows");
@@ -190,12 +199,17 @@ pub async fn field_values(
         .collect();
     let truncated = values.len() as u64 > limit;
     values.truncate(limit as usize);
-    Ok(Json(ValuesResponse {
+    let mut response = Json(ValuesResponse {
         field,
         values,
         truncated,
     })
-    .into_response())
+    .into_response();
+    // whether the result cache answered, as for queries
+    response
+        .headers_mut()
+        .insert("boltic-cache", axum::http::HeaderValue::from_static(cache));
+    Ok(response)
 }
 
 /// `customer_group` → `Customer Group`.

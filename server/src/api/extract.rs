@@ -147,15 +147,17 @@ impl<S: Send + Sync> FromRequestParts<S> for ResponseOptions {
             .map_err(IntoResponse::into_response)?;
         Ok(ResponseOptions {
             format: format_of(&parts.headers, &params).map_err(IntoResponse::into_response)?,
-            use_cache: wants_cache(&parts.headers, &params),
+            use_cache: wants_cache(&parts.headers, params.cache),
             started,
             as_of: params.as_of.filter(|v| !v.is_empty()),
         })
     }
 }
 
-fn wants_cache(headers: &HeaderMap, params: &QueryParams) -> bool {
-    if params.cache == Some(false) {
+/// Whether a request may be answered from (and fill) the result cache: not when its `cache`
+/// parameter says `false` or its `Cache-Control` says `no-cache` or `no-store`.
+pub fn wants_cache(headers: &HeaderMap, cache: Option<bool>) -> bool {
+    if cache == Some(false) {
         return false;
     }
     let no_cache = headers

@@ -551,6 +551,28 @@ async fn field_values_suggest_filters() {
     get(&state, "/api/v1/explores/nope/fields/orders.status/values")
         .await
         .error(StatusCode::NOT_FOUND, "unknown_explore");
+
+    // suggestions use the result cache like queries, and skip it the same ways
+    let uri = "/api/v1/explores/orders/fields/orders.status/values?q=Boo";
+    let first = get(&state, uri).await;
+    assert_eq!(first.json()["values"], json!(["Booked"]));
+    assert_eq!(first.header("boltic-cache"), "miss");
+    assert_eq!(get(&state, uri).await.header("boltic-cache"), "hit");
+    let uncached = get(&state, &format!("{uri}&cache=false")).await;
+    assert_eq!(uncached.json()["values"], json!(["Booked"]));
+    assert_eq!(uncached.header("boltic-cache"), "bypass");
+    let auth = admin_auth(&state).await;
+    let no_cache = send(
+        &state,
+        Request::get(uri)
+            .header(header::AUTHORIZATION, auth)
+            .header(header::CACHE_CONTROL, "no-cache")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(no_cache.json()["values"], json!(["Booked"]));
+    assert_eq!(no_cache.header("boltic-cache"), "bypass");
 }
 
 #[tokio::test]
