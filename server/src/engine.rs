@@ -1,5 +1,7 @@
 //! DataFusion over the published warehouse.
 
+mod utc_trunc;
+
 use std::sync::Arc;
 
 use boltic_pipeline::{Location, Manifest, Warehouse};
@@ -53,12 +55,17 @@ impl Engine {
         manifest: Manifest,
         runtime: Arc<RuntimeEnv>,
     ) -> anyhow::Result<Engine> {
+        // DataFusion's own `DATAFUSION_*` environment variables (e.g.
+        // `DATAFUSION_EXECUTION_PARQUET_PUSHDOWN_FILTERS=true`) tune the session, so a setting can
+        // be measured on bench/battery.sh without a rebuild; Boltic's defaults below hold where
+        // none is set.
+        let mut config = SessionConfig::from_env()?.with_information_schema(true);
         // Batches of 32k rows instead of 8k: the analyst questions of bench/api.sh ran 10–30%
         // faster at 1M and 10M orders (measured on DataFusion 55), mostly high-cardinality
         // aggregates such as COUNT(DISTINCT) by city.
-        let config = SessionConfig::new()
-            .with_information_schema(true)
-            .with_batch_size(32 * 1024);
+        if std::env::var_os("DATAFUSION_EXECUTION_BATCH_SIZE").is_none() {
+            config = config.with_batch_size(32 * 1024);
+        }
         let ctx = SessionContext::new_with_config_rt(config, runtime);
         // COUNT(DISTINCT x) ... GROUP BY g: the rule rewrites it to GROUP BY g, x and hashes every
         // distinct (g, x) pair again after the repartition; per-group distinct sets were faster
@@ -66,6 +73,8 @@ impl Engine {
         // at 10M, in-process on DataFusion 55) and on most other COUNT(DISTINCT) shapes tried.
         let removed = ctx.remove_optimizer_rule(SINGLE_DISTINCT_RULE);
         debug_assert!(removed, "DataFusion renamed '{SINGLE_DISTINCT_RULE}'");
+        // UTC timestamps truncated with integer arithmetic instead of chrono per value
+        ctx.register_udf(utc_trunc::UtcDateTrunc::udf());
         Warehouse::new(warehouse.clone())
             .register(&ctx, &manifest)
             .await?;
