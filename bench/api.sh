@@ -13,6 +13,7 @@
 # the cached p50 latency, and cached throughput measured with wrk.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 scales=("$@")
 [ ${#scales[@]} -gt 0 ] || scales=(1000000 10000000)
 scripts/setup.sh bench >/dev/null
@@ -29,22 +30,14 @@ for orders in "${scales[@]}"; do
     "$boltic" --quiet generate --orders "$orders" --seed 42 --out "$dir/raw" >/dev/null
   fi
   "$boltic" --quiet pipeline run --raw "$dir/raw" --warehouse "$dir/wh" --project demo/air_boltic >/dev/null
-  # An admin with an API key in a fresh app database (the key goes to a file, never the terminal).
+  admin_key "$boltic" "$dir/boltic.db" "$dir/key"   # the key goes to a file, never the terminal
   # Unlimited requests per caller (BOLTIC_REQUESTS_PER_MINUTE), so wrk measures the server.
-  rm -f "$dir/boltic.db"
-  BOLTIC_DATABASE="$dir/boltic.db" "$boltic" users add --email bench@example.com --name Bench \
-    --role admin --no-password >/dev/null
-  (umask 077 && BOLTIC_DATABASE="$dir/boltic.db" "$boltic" keys create \
-    --email bench@example.com --name bench > "$dir/key" 2>/dev/null)
   BOLTIC_REQUESTS_PER_MINUTE=100000000 \
   "$boltic" serve --project demo/air_boltic --warehouse "$dir/wh" --listen "127.0.0.1:$port" \
     --poll-interval-ms 0 --memory-mib 4096 --database "$dir/boltic.db" 2> "$dir/serve.log" &
   server=$!
   trap 'kill $server 2>/dev/null || true' EXIT
-  for _ in $(seq 100); do
-    curl -sf "http://127.0.0.1:$port/api/v1/ready" >/dev/null && break
-    sleep 0.1
-  done
+  wait_ready "$port"
   echo "== $orders orders, $(nproc) cores =="
   BOLTIC_BENCH_KEY_FILE="$dir/key" python3 bench/api_bench.py "http://127.0.0.1:$port" "$dir/wh"
   kill "$server"; wait "$server" 2>/dev/null || true

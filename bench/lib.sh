@@ -1,4 +1,4 @@
-# Shared by the bench scripts (sourced): `measure LABEL COMMAND...` runs COMMAND with GNU time,
+# Shared by the bench scripts (sourced). `measure LABEL COMMAND...` runs COMMAND with GNU time,
 # keeps its output in "$dir/LABEL.out|.err", prints wall time and peak RSS, and writes the
 # seconds to "$dir/LABEL.secs". Needs $dir; $label_width sets the label column (default 40).
 measure() {
@@ -9,4 +9,27 @@ measure() {
   awk -v l="$label" -v s="$secs" -v k="$kib" -v w="${label_width:-40}" \
     'BEGIN { printf "%-*s %8.1f s %9.0f MiB peak\n", w, l, s, k / 1024 }'
   echo "$secs" > "$dir/$label.secs"
+}
+
+# `admin_key BOLTIC DB KEYFILE`: a fresh app database DB holding an admin (no password) and an
+# API key of it written to KEYFILE (never to the terminal).
+admin_key() {
+  local boltic=$1 db=$2 keyfile=$3
+  rm -f "$db"
+  BOLTIC_DATABASE="$db" "$boltic" users add --email bench@example.com --name Bench --role admin \
+    --no-password >/dev/null
+  (umask 077 && BOLTIC_DATABASE="$db" "$boltic" keys create --email bench@example.com \
+    --name bench > "$keyfile" 2>/dev/null)
+}
+
+# `wait_ready PORT [seconds]`: wait until the server on 127.0.0.1:PORT answers /api/v1/ready
+# (default 10 s); fail saying so otherwise.
+wait_ready() {
+  local tries=$(( ${2:-10} * 10 ))
+  for _ in $(seq "$tries"); do
+    curl -sf "http://127.0.0.1:$1/api/v1/ready" >/dev/null && return 0
+    sleep 0.1
+  done
+  echo "the server on port $1 was not ready after ${2:-10} s" >&2
+  return 1
 }

@@ -48,69 +48,25 @@ fn is_utc(zone: &str) -> bool {
 
 /// `array` without its time zone (the same values), if it is a timestamp array in UTC.
 fn without_utc_zone(array: &ArrayRef) -> Option<ArrayRef> {
-    let DataType::Timestamp(unit, Some(zone)) = array.data_type() else {
-        return None;
-    };
-    if !is_utc(zone) {
-        return None;
+    match array.data_type() {
+        DataType::Timestamp(_, Some(zone)) if is_utc(zone) => Some(with_zone(array, None)),
+        _ => None,
     }
-    let none: Option<Arc<str>> = None;
-    Some(match unit {
-        TimeUnit::Second => Arc::new(
-            array
-                .as_primitive::<TimestampSecondType>()
-                .clone()
-                .with_timezone_opt(none),
-        ),
-        TimeUnit::Millisecond => Arc::new(
-            array
-                .as_primitive::<TimestampMillisecondType>()
-                .clone()
-                .with_timezone_opt(none),
-        ),
-        TimeUnit::Microsecond => Arc::new(
-            array
-                .as_primitive::<TimestampMicrosecondType>()
-                .clone()
-                .with_timezone_opt(none),
-        ),
-        TimeUnit::Nanosecond => Arc::new(
-            array
-                .as_primitive::<TimestampNanosecondType>()
-                .clone()
-                .with_timezone_opt(none),
-        ),
-    })
 }
 
-/// `array` (a zone-less timestamp array) with the time zone `zone` again.
-fn with_zone(array: &ArrayRef, zone: Arc<str>) -> ArrayRef {
-    let zone = Some(zone);
+/// `array` (a timestamp array) with the time zone `zone` (the same values); anything else as
+/// it is.
+fn with_zone(array: &ArrayRef, zone: Option<Arc<str>>) -> ArrayRef {
+    macro_rules! retag {
+        ($t:ty) => {
+            Arc::new(array.as_primitive::<$t>().clone().with_timezone_opt(zone))
+        };
+    }
     match array.data_type() {
-        DataType::Timestamp(TimeUnit::Second, _) => Arc::new(
-            array
-                .as_primitive::<TimestampSecondType>()
-                .clone()
-                .with_timezone_opt(zone),
-        ),
-        DataType::Timestamp(TimeUnit::Millisecond, _) => Arc::new(
-            array
-                .as_primitive::<TimestampMillisecondType>()
-                .clone()
-                .with_timezone_opt(zone),
-        ),
-        DataType::Timestamp(TimeUnit::Microsecond, _) => Arc::new(
-            array
-                .as_primitive::<TimestampMicrosecondType>()
-                .clone()
-                .with_timezone_opt(zone),
-        ),
-        DataType::Timestamp(TimeUnit::Nanosecond, _) => Arc::new(
-            array
-                .as_primitive::<TimestampNanosecondType>()
-                .clone()
-                .with_timezone_opt(zone),
-        ),
+        DataType::Timestamp(TimeUnit::Second, _) => retag!(TimestampSecondType),
+        DataType::Timestamp(TimeUnit::Millisecond, _) => retag!(TimestampMillisecondType),
+        DataType::Timestamp(TimeUnit::Microsecond, _) => retag!(TimestampMicrosecondType),
+        DataType::Timestamp(TimeUnit::Nanosecond, _) => retag!(TimestampNanosecondType),
         _ => Arc::clone(array),
     }
 }
@@ -166,7 +122,7 @@ impl ScalarUDFImpl for UtcDateTrunc {
         );
         match self.inner.invoke_with_args(args)? {
             ColumnarValue::Array(truncated) => {
-                Ok(ColumnarValue::Array(with_zone(&truncated, zone)))
+                Ok(ColumnarValue::Array(with_zone(&truncated, Some(zone))))
             }
             scalar => Ok(scalar),
         }
