@@ -119,14 +119,33 @@ impl<'a> Scope<'a> {
                 Timeframe::DayOfMonth => part("day"),
                 Timeframe::HourOfDay => part("hour"),
                 Timeframe::MonthNum => part("month"),
-                Timeframe::MonthName => Sql::text(format!("to_char({}, '%B')", b.flat)),
+                Timeframe::MonthName => {
+                    label_case(&part("month").flat, &key_labels(d).unwrap_or_default())
+                }
             });
         }
         let base = self.expand_dim_sql(alias, view, &d.sql, 0)?;
         if d.ty == DimensionType::Tier {
-            return Ok(tier_case(&base.flat, &d.tiers));
+            return Ok(label_case(
+                &tier_key(&base.flat, &d.tiers).flat,
+                &key_labels(d).unwrap_or_default(),
+            ));
         }
         Ok(base)
+    }
+
+    /// The value a dimension is precomputed as beside its view: the small integer key of a
+    /// [keyed](key_labels) dimension, else its value.
+    pub(super) fn dim_column_value(&self, alias: &str, view: &View, d: &Dimension) -> Result<Sql> {
+        if key_labels(d).is_none() {
+            return self.dim_value(alias, view, d);
+        }
+        if d.timeframe == Some(Timeframe::MonthName) {
+            let b = self.time_base(alias, view, d)?;
+            return Ok(Sql::text(format!("date_part('month', {})", b.flat)));
+        }
+        let base = self.expand_dim_sql(alias, view, &d.sql, 0)?;
+        Ok(tier_key(&base.flat, &d.tiers))
     }
 
     /// An explore's `sql_on` / `sql_always_where` with `${alias.field}` expanded.
@@ -151,6 +170,19 @@ impl<'a> Scope<'a> {
         let d = f
             .dim()
             .ok_or_else(|| Error::Internal("not a dimension".into()))?;
+        let group = self.dim_group(f)?;
+        Ok(match key_labels(d) {
+            Some(labels) => label_case(&group.flat, &labels),
+            None => group,
+        })
+    }
+
+    /// What the outer query groups (and sorts) a dimension by: its value, or the key of a
+    /// [keyed](key_labels) dimension, labelled by [`Scope::dim_outer`].
+    pub(super) fn dim_group(&self, f: &FieldRef<'_>) -> Result<Sql> {
+        let d = f
+            .dim()
+            .ok_or_else(|| Error::Internal("not a dimension".into()))?;
         if is_trivial(d) {
             self.dim_value(f.alias, f.view, d)
         } else {
@@ -163,29 +195,63 @@ impl<'a> Scope<'a> {
     }
 }
 
-/// A `tier` dimension: `CASE` over the bins, labelled `< 500`, `[500, 1000)`, `>= 1000`.
-/// `CASE` prints one clause a line where the formatter is pretty.
-fn tier_case(base: &str, t: &[f64]) -> Sql {
-    let mut flat = format!("CASE WHEN {base} IS NULL THEN NULL");
-    let mut lines = vec![
-        "CASE".to_string(),
-        format!("  WHEN {base} IS NULL THEN"),
-        "    NULL".to_string(),
-    ];
-    for (i, hi) in t.iter().enumerate() {
-        let label = match i {
-            0 => format!("< {hi}"),
-            _ => format!("[{}, {hi})", t[i - 1]),
-        };
-        let label = string_lit(&label);
-        flat.push_str(&format!(" WHEN {base} < {hi} THEN {label}"));
-        lines.push(format!("  WHEN {base} < {hi} THEN"));
-        lines.push(format!("    {label}"));
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+/// The labels of a keyed dimension, by key: a dimension grouped by a small integer and labelled
+/// once per group, not per row (faster than grouping by text, and sorted in its natural order:
+/// tiers low to high, months January to December). `None` for other dimensions.
+///
+/// A tier's key is the number of bounds at or below the value (`0` for `< 500`), a month name's
+/// its month number.
+pub(super) fn key_labels(d: &Dimension) -> Option<Vec<(i64, String)>> {
+    if d.timeframe == Some(Timeframe::MonthName) {
+        return Some((1..).zip(MONTHS.iter().map(|m| m.to_string())).collect());
     }
-    if let Some(last) = t.last() {
-        let label = string_lit(&format!(">= {last}"));
-        flat.push_str(&format!(" ELSE {label}"));
-        lines.push("  ELSE".to_string());
+    if d.timeframe.is_some() || d.ty != DimensionType::Tier || d.tiers.is_empty() {
+        return None;
+    }
+    let t = &d.tiers;
+    let mut labels = vec![(0, format!("< {}", t[0]))];
+    for (i, hi) in t.iter().enumerate().skip(1) {
+        labels.push((i as i64, format!("[{}, {hi})", t[i - 1])));
+    }
+    labels.push((t.len() as i64, format!(">= {}", t[t.len() - 1])));
+    Some(labels)
+}
+
+/// A tier's key of `base`: how many of the (ascending) bounds it is at or above, null when it is
+/// null. Comparisons and a sum per row, with no branching.
+fn tier_key(base: &str, t: &[f64]) -> Sql {
+    let flat = t
+        .iter()
+        .map(|b| format!("CAST({base} >= {b} AS INT)"))
+        .collect::<Vec<_>>()
+        .join(" + ");
+    Sql::text(flat)
+}
+
+/// `CASE <key> WHEN 0 THEN '< 500' ... END`: the label of a key (null for a null key).
+/// `CASE` prints one clause a line where the formatter is pretty.
+pub(super) fn label_case(key: &str, labels: &[(i64, String)]) -> Sql {
+    let mut flat = format!("CASE {key}");
+    let mut lines = vec![format!("CASE {key}")];
+    for (k, label) in labels {
+        let label = string_lit(label);
+        flat.push_str(&format!(" WHEN {k} THEN {label}"));
+        lines.push(format!("  WHEN {k} THEN"));
         lines.push(format!("    {label}"));
     }
     flat.push_str(" END");

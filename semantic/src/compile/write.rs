@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
+use super::exprs::{key_labels, label_case};
 use super::fanout::Strategy;
 use super::plan::{Precomputed, QueryPlan};
 use super::resolve::Scope;
@@ -19,31 +20,62 @@ use crate::refs::quote_ident;
 pub(super) fn sql(scope: &Scope<'_>, plan: &QueryPlan<'_>) -> Result<String> {
     let from = from_clause(scope, plan)?;
     let selection = where_clause(scope, plan)?;
-    let dim_exprs: Vec<Sql> = plan
+    let dims = plan
         .dimensions
         .iter()
-        .map(|d| scope.dim_outer(&d.field))
-        .collect::<Result<_>>()?;
-    let mut statement = if plan.has_fanout() {
-        per_view_aggregates(scope, plan, &from, &selection, &dim_exprs)?
+        .map(|d| {
+            Ok(OuterDim {
+                group: scope.dim_group(&d.field)?,
+                labels: d.field.dim().and_then(key_labels),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let (mut statement, sort_keys) = if plan.has_fanout() {
+        per_view_aggregates(scope, plan, &from, &selection, &dims)?
     } else {
-        one_aggregate(scope, plan, from, selection, dim_exprs)?
+        one_aggregate(scope, plan, from, selection, &dims)?
     };
     statement.order_by = plan
         .order_by
         .iter()
         .map(|o| {
-            format!(
-                "{}{}",
-                quote_ident(plan.column_key(o.column)),
-                if o.descending { " DESC" } else { " ASC" }
-            )
+            // a keyed dimension sorts by its key (tiers low to high, months in calendar order)
+            let key = match sort_keys.get(o.column) {
+                Some(Some(k)) => k.clone(),
+                _ => quote_ident(plan.column_key(o.column)),
+            };
+            format!("{key}{}", if o.descending { " DESC" } else { " ASC" })
         })
         .collect();
     statement.limit = plan.limit;
     statement.offset = plan.offset;
     Ok(render(&statement))
 }
+
+/// A result dimension in the outer query: what it is grouped by, and the labels of its keys
+/// when it is keyed ([`key_labels`]).
+struct OuterDim {
+    group: Sql,
+    labels: Option<Vec<(i64, String)>>,
+}
+
+impl OuterDim {
+    /// The result column: `group` (or a column holding it, e.g. `"__agg"."d0"`), labelled.
+    fn select(&self, group: &Sql) -> Sql {
+        match &self.labels {
+            Some(l) => label_case(&group.flat, l),
+            None => group.clone(),
+        }
+    }
+
+    /// The `ORDER BY` key replacing the result column's name: the key of a keyed dimension.
+    fn sort_key(&self, group: &Sql) -> Option<String> {
+        self.labels.as_ref().map(|_| group.flat.clone())
+    }
+}
+
+/// The sort key of each result column that is not sorted by its name (see [`OuterDim::sort_key`]).
+type SortKeys = Vec<Option<String>>;
 
 /// The joined views in explore order, the first as the `FROM` relation.
 fn from_clause(scope: &Scope<'_>, plan: &QueryPlan<'_>) -> Result<Rc<FromClause>> {
@@ -88,7 +120,7 @@ fn joined_relation(
     };
     let mut items = vec![SelectItem::Wildcard(qa.clone())];
     for p in cols {
-        let e = scope.dim_value(alias, p.view, p.dimension)?;
+        let e = scope.dim_column_value(alias, p.view, p.dimension)?;
         items.push(SelectItem::Expr(e, quote_ident(&p.column)));
     }
     Ok(Rel::Derived {
@@ -156,11 +188,14 @@ fn one_aggregate(
     plan: &QueryPlan<'_>,
     from: Rc<FromClause>,
     selection: Option<Rc<Sql>>,
-    dim_exprs: Vec<Sql>,
-) -> Result<Statement> {
+    dims: &[OuterDim],
+) -> Result<(Statement, SortKeys)> {
     let mut select = Vec::new();
-    for (d, e) in plan.dimensions.iter().zip(&dim_exprs) {
-        select.push(SelectItem::Expr(e.clone(), quote_ident(&d.field.key)));
+    for (d, o) in plan.dimensions.iter().zip(dims) {
+        select.push(SelectItem::Expr(
+            o.select(&o.group),
+            quote_ident(&d.field.key),
+        ));
     }
     let having = measure_columns(
         scope,
@@ -168,20 +203,22 @@ fn one_aggregate(
         &mut |s: &Scope<'_>, a, v, n| s.leaf_measure(a, v, n),
         &mut select,
     )?;
-    Ok(Statement {
+    let statement = Statement {
         ctes: Vec::new(),
         body: Select {
             distinct: false,
             items: select,
             from,
             selection,
-            group_by: dim_exprs,
+            group_by: dims.iter().map(|o| o.group.clone()).collect(),
             having: (!having.is_empty()).then(|| Sql::text(having.join(" AND "))),
         },
         order_by: Vec::new(),
         limit: None,
         offset: None,
-    })
+    };
+    let sort_keys = dims.iter().map(|o| o.sort_key(&o.group)).collect();
+    Ok((statement, sort_keys))
 }
 
 /// The CTEs of the per-view aggregates, and where each leaf measure ends up.
@@ -216,11 +253,12 @@ fn per_view_aggregates(
     plan: &QueryPlan<'_>,
     from: &Rc<FromClause>,
     selection: &Option<Rc<Sql>>,
-    dim_exprs: &[Sql],
-) -> Result<Statement> {
+    dims: &[OuterDim],
+) -> Result<(Statement, SortKeys)> {
     let dcols: Vec<String> = (0..plan.dimensions.len())
         .map(|i| format!("d{i}"))
         .collect();
+    let dim_exprs: Vec<Sql> = dims.iter().map(|o| o.group.clone()).collect();
     let dims_select: Vec<SelectItem> = dim_exprs
         .iter()
         .zip(&dcols)
@@ -240,7 +278,14 @@ fn per_view_aggregates(
         group_by: Vec::new(),
         having: None,
     };
-    direct_aggregate(scope, plan, &base, &dims_select, dim_exprs, &mut aggregates)?;
+    direct_aggregate(
+        scope,
+        plan,
+        &base,
+        &dims_select,
+        &dim_exprs,
+        &mut aggregates,
+    )?;
     for alias in plan.fanned_views() {
         fanned_aggregate(
             scope,
@@ -260,11 +305,14 @@ fn per_view_aggregates(
     } = aggregates;
     let driver = quote_ident(&aggs[0]);
     let mut select = Vec::new();
-    for (d, c) in plan.dimensions.iter().zip(&dcols) {
+    let mut sort_keys = SortKeys::new();
+    for ((d, c), o) in plan.dimensions.iter().zip(&dcols).zip(dims) {
+        let column = Sql::text(format!("{driver}.{}", quote_ident(c)));
         select.push(SelectItem::Expr(
-            Sql::text(format!("{driver}.{}", quote_ident(c))),
+            o.select(&column),
             quote_ident(&d.field.key),
         ));
+        sort_keys.push(o.sort_key(&column));
     }
     let having = measure_columns(
         scope,
@@ -281,7 +329,7 @@ fn per_view_aggregates(
         .iter()
         .map(|other| aggregate_join(&driver, other, &dcols))
         .collect();
-    Ok(Statement {
+    let statement = Statement {
         ctes,
         body: Select {
             distinct: false,
@@ -300,7 +348,8 @@ fn per_view_aggregates(
         order_by: Vec::new(),
         limit: None,
         offset: None,
-    })
+    };
+    Ok((statement, sort_keys))
 }
 
 /// `__agg`: the leaves of the views aggregated directly, over the joins (none: no CTE).

@@ -173,6 +173,15 @@ pub fn golden_cases() -> Vec<Case> {
             "tier_dimension",
             r#"{"explore":"orders","fields":["orders.price_tier","orders.order_count"]}"#,
         ),
+        // a keyed dimension sorts by its key and is filtered by its label
+        d(
+            "tier_filtered_sorted",
+            r#"{"explore":"orders","fields":["orders.price_tier","orders.revenue"],"filters":[{"field":"orders.price_tier","op":"not_equals","values":["< 500"]}],"sorts":[{"field":"orders.price_tier","desc":true}],"limit":2}"#,
+        ),
+        d(
+            "fanout_tier_sorted",
+            r#"{"explore":"trips","fields":["orders.price_tier","trips.seats_offered","orders.revenue"],"sorts":[{"field":"orders.price_tier"}]}"#,
+        ),
         d(
             "measure_types",
             r#"{"explore":"orders","fields":["orders.order_count","orders.distinct_customers","orders.revenue","orders.average_price","orders.min_price","orders.max_price","orders.median_price","orders.p90_price"]}"#,
