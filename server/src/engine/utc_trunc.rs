@@ -46,10 +46,13 @@ fn is_utc(zone: &str) -> bool {
     )
 }
 
-/// `array` without its time zone (the same values), if it is a timestamp array in UTC.
-fn without_utc_zone(array: &ArrayRef) -> Option<ArrayRef> {
+/// `array` without its time zone (the same values) and the zone it had, if it is a timestamp
+/// array in UTC.
+fn without_utc_zone(array: &ArrayRef) -> Option<(ArrayRef, Arc<str>)> {
     match array.data_type() {
-        DataType::Timestamp(_, Some(zone)) if is_utc(zone) => Some(with_zone(array, None)),
+        DataType::Timestamp(_, Some(zone)) if is_utc(zone) => {
+            Some((with_zone(array, None), Arc::clone(zone)))
+        }
         _ => None,
     }
 }
@@ -94,12 +97,7 @@ impl ScalarUDFImpl for UtcDateTrunc {
 
     fn invoke_with_args(&self, mut args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         let fast = match args.args.get(1) {
-            Some(ColumnarValue::Array(array)) => without_utc_zone(array).map(|naive| {
-                let DataType::Timestamp(_, Some(zone)) = array.data_type() else {
-                    unreachable!("without_utc_zone takes only zoned timestamps")
-                };
-                (naive, Arc::clone(zone))
-            }),
+            Some(ColumnarValue::Array(array)) => without_utc_zone(array),
             _ => None,
         };
         let Some((naive, zone)) = fast else {
