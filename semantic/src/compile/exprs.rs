@@ -102,6 +102,17 @@ impl<'a> Scope<'a> {
 
     /// The value expression of a dimension field, computed from the table alias.
     pub(super) fn dim_value(&self, alias: &str, view: &View, d: &Dimension) -> Result<Sql> {
+        let value = self.dim_column_value(alias, view, d)?;
+        Ok(match key_labels(d) {
+            Some(labels) => label_case(&value.flat, &labels),
+            None => value,
+        })
+    }
+
+    /// The value a dimension is precomputed as beside its view: the small integer key of a
+    /// [keyed](key_labels) dimension (a tier's bin, a month name's month number), which
+    /// [`Scope::dim_value`] labels, else its value.
+    pub(super) fn dim_column_value(&self, alias: &str, view: &View, d: &Dimension) -> Result<Sql> {
         if let Some(tf) = d.timeframe {
             let b = self.time_base(alias, view, d)?;
             let trunc = |u: &str| Sql::text(format!("date_trunc('{u}', {})", b.flat));
@@ -118,34 +129,14 @@ impl<'a> Scope<'a> {
                 Timeframe::DayOfWeek => part("dow"),
                 Timeframe::DayOfMonth => part("day"),
                 Timeframe::HourOfDay => part("hour"),
-                Timeframe::MonthNum => part("month"),
-                Timeframe::MonthName => {
-                    label_case(&part("month").flat, &key_labels(d).unwrap_or_default())
-                }
+                Timeframe::MonthNum | Timeframe::MonthName => part("month"),
             });
         }
         let base = self.expand_dim_sql(alias, view, &d.sql, 0)?;
         if d.ty == DimensionType::Tier {
-            return Ok(label_case(
-                &tier_key(&base.flat, &d.tiers).flat,
-                &key_labels(d).unwrap_or_default(),
-            ));
+            return Ok(tier_key(&base.flat, &d.tiers));
         }
         Ok(base)
-    }
-
-    /// The value a dimension is precomputed as beside its view: the small integer key of a
-    /// [keyed](key_labels) dimension, else its value.
-    pub(super) fn dim_column_value(&self, alias: &str, view: &View, d: &Dimension) -> Result<Sql> {
-        if key_labels(d).is_none() {
-            return self.dim_value(alias, view, d);
-        }
-        if d.timeframe == Some(Timeframe::MonthName) {
-            let b = self.time_base(alias, view, d)?;
-            return Ok(Sql::text(format!("date_part('month', {})", b.flat)));
-        }
-        let base = self.expand_dim_sql(alias, view, &d.sql, 0)?;
-        Ok(tier_key(&base.flat, &d.tiers))
     }
 
     /// An explore's `sql_on` / `sql_always_where` with `${alias.field}` expanded.
