@@ -102,11 +102,7 @@ impl<'a> Scope<'a> {
 
     /// The value expression of a dimension field, computed from the table alias.
     pub(super) fn dim_value(&self, alias: &str, view: &View, d: &Dimension) -> Result<Sql> {
-        let value = self.dim_column_value(alias, view, d)?;
-        Ok(match key_labels(d) {
-            Some(labels) => label_case(&value.flat, &labels),
-            None => value,
-        })
+        Ok(labelled(d, self.dim_column_value(alias, view, d)?))
     }
 
     /// The value a dimension is precomputed as beside its view: the small integer key of a
@@ -161,11 +157,7 @@ impl<'a> Scope<'a> {
         let d = f
             .dim()
             .ok_or_else(|| Error::Internal("not a dimension".into()))?;
-        let group = self.dim_group(f)?;
-        Ok(match key_labels(d) {
-            Some(labels) => label_case(&group.flat, &labels),
-            None => group,
-        })
+        Ok(labelled(d, self.dim_group(f)?))
     }
 
     /// What the outer query groups (and sorts) a dimension by: its value, or the key of a
@@ -207,12 +199,12 @@ const MONTHS: [&str; 12] = [
 ///
 /// A tier's key is the number of bounds at or below the value (`0` for `< 500`), a month name's
 /// its month number.
-pub(super) fn key_labels(d: &Dimension) -> Option<Vec<(i64, String)>> {
+fn key_labels(d: &Dimension) -> Option<Vec<(i64, String)>> {
+    if !is_keyed(d) {
+        return None;
+    }
     if d.timeframe == Some(Timeframe::MonthName) {
         return Some((1..).zip(MONTHS.iter().map(|m| m.to_string())).collect());
-    }
-    if d.timeframe.is_some() || d.ty != DimensionType::Tier || d.tiers.is_empty() {
-        return None;
     }
     let t = &d.tiers;
     let mut labels = vec![(0, format!("< {}", t[0]))];
@@ -221,6 +213,22 @@ pub(super) fn key_labels(d: &Dimension) -> Option<Vec<(i64, String)>> {
     }
     labels.push((t.len() as i64, format!(">= {}", t[t.len() - 1])));
     Some(labels)
+}
+
+/// True for a keyed dimension (see [`key_labels`]).
+pub(super) fn is_keyed(d: &Dimension) -> bool {
+    match d.timeframe {
+        Some(tf) => tf == Timeframe::MonthName,
+        None => d.ty == DimensionType::Tier && !d.tiers.is_empty(),
+    }
+}
+
+/// `value` labelled when `d` is keyed (`value` is then its key), else `value` as it is.
+pub(super) fn labelled(d: &Dimension, value: Sql) -> Sql {
+    match key_labels(d) {
+        Some(labels) => label_case(&value.flat, &labels),
+        None => value,
+    }
 }
 
 /// A tier's key of `base`: how many of the (ascending) bounds it is at or above, null when it is
@@ -236,7 +244,7 @@ fn tier_key(base: &str, t: &[f64]) -> Sql {
 
 /// `CASE <key> WHEN 0 THEN '< 500' ... END`: the label of a key (null for a null key).
 /// `CASE` prints one clause a line where the formatter is pretty.
-pub(super) fn label_case(key: &str, labels: &[(i64, String)]) -> Sql {
+fn label_case(key: &str, labels: &[(i64, String)]) -> Sql {
     let mut flat = format!("CASE {key}");
     let mut lines = vec![format!("CASE {key}")];
     for (k, label) in labels {

@@ -6,14 +6,14 @@
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use super::exprs::{key_labels, label_case};
+use super::exprs::{is_keyed, labelled};
 use super::fanout::Strategy;
 use super::plan::{Precomputed, QueryPlan};
 use super::resolve::Scope;
 use super::sqltext::Sql;
 use super::statement::{Body, FromClause, JoinClause, Rel, Select, SelectItem, Statement, render};
 use crate::error::{Error, Result};
-use crate::model::{JoinType, View};
+use crate::model::{Dimension, JoinType, View};
 use crate::refs::quote_ident;
 
 /// The SQL text of a plan.
@@ -26,7 +26,10 @@ pub(super) fn sql(scope: &Scope<'_>, plan: &QueryPlan<'_>) -> Result<String> {
         .map(|d| {
             Ok(OuterDim {
                 group: scope.dim_group(&d.field)?,
-                labels: d.field.dim().and_then(key_labels),
+                dim: d
+                    .field
+                    .dim()
+                    .ok_or_else(|| Error::Internal("not a dimension".into()))?,
             })
         })
         .collect::<Result<Vec<_>>>()?;
@@ -52,25 +55,22 @@ pub(super) fn sql(scope: &Scope<'_>, plan: &QueryPlan<'_>) -> Result<String> {
     Ok(render(&statement))
 }
 
-/// A result dimension in the outer query: what it is grouped by, and the labels of its keys
-/// when it is keyed ([`key_labels`]).
-struct OuterDim {
+/// A result dimension in the outer query: what it is grouped by (the key of a keyed one, see
+/// [`is_keyed`]).
+struct OuterDim<'a> {
     group: Sql,
-    labels: Option<Vec<(i64, String)>>,
+    dim: &'a Dimension,
 }
 
-impl OuterDim {
+impl OuterDim<'_> {
     /// The result column: `group` (or a column holding it, e.g. `"__agg"."d0"`), labelled.
     fn select(&self, group: &Sql) -> Sql {
-        match &self.labels {
-            Some(l) => label_case(&group.flat, l),
-            None => group.clone(),
-        }
+        labelled(self.dim, group.clone())
     }
 
     /// The `ORDER BY` key replacing the result column's name: the key of a keyed dimension.
     fn sort_key(&self, group: &Sql) -> Option<String> {
-        self.labels.as_ref().map(|_| group.flat.clone())
+        is_keyed(self.dim).then(|| group.flat.clone())
     }
 }
 
@@ -188,7 +188,7 @@ fn one_aggregate(
     plan: &QueryPlan<'_>,
     from: Rc<FromClause>,
     selection: Option<Rc<Sql>>,
-    dims: &[OuterDim],
+    dims: &[OuterDim<'_>],
 ) -> Result<(Statement, SortKeys)> {
     let mut select = Vec::new();
     for (d, o) in plan.dimensions.iter().zip(dims) {
@@ -253,7 +253,7 @@ fn per_view_aggregates(
     plan: &QueryPlan<'_>,
     from: &Rc<FromClause>,
     selection: &Option<Rc<Sql>>,
-    dims: &[OuterDim],
+    dims: &[OuterDim<'_>],
 ) -> Result<(Statement, SortKeys)> {
     let dcols: Vec<String> = (0..plan.dimensions.len())
         .map(|i| format!("d{i}"))
