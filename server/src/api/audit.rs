@@ -1,10 +1,14 @@
 //! Writing the audit log from a request: who (the caller), what, and the details. The write
-//! runs in the background, so a slow disk never slows an answer; a failed write is logged.
+//! runs in the background, batched by [`AuditWriter`], so a slow disk never slows an answer; a
+//! failed write is logged.
 //! Callers pass ids, names and query shapes: never a password, token, key or cookie.
+
+use chrono::{DateTime, Utc};
+use tokio::sync::{mpsc, oneshot};
 
 use super::caller::Caller;
 use super::state::AppState;
-use crate::store::AuditRecord;
+use crate::store::{AuditRecord, Store};
 
 /// Note `action` by `caller` with `detail`.
 pub fn record(state: &AppState, caller: &Caller, action: &'static str, detail: serde_json::Value) {
@@ -21,10 +25,79 @@ pub fn record(state: &AppState, caller: &Caller, action: &'static str, detail: s
 
 /// Write `entry` in the background.
 pub fn write(state: &AppState, entry: AuditRecord) {
-    let store = state.store.clone();
-    tokio::spawn(async move {
-        if let Err(e) = store.audit(entry).await {
-            tracing::error!(error = %e, "cannot write the audit log");
+    state.audit.send(entry);
+}
+
+/// Entries waiting for the writer at most; past that each waits in a task of its own.
+const QUEUED: usize = 10_000;
+/// Entries written in one transaction at most.
+const BATCH: usize = 1024;
+
+enum Message {
+    Entry(DateTime<Utc>, AuditRecord),
+    /// Answer once every entry sent before is written.
+    Flush(oneshot::Sender<()>),
+}
+
+/// The audit log's writer: one task that writes what requests note, all that has arrived in
+/// one transaction, so that the log costs a request no disk sync of its own (one each, every
+/// query audited, held the server to ~3,000 cached answers a second).
+#[derive(Debug)]
+pub struct AuditWriter(mpsc::Sender<Message>);
+
+impl AuditWriter {
+    /// Start the writer (on the current tokio runtime); it ends when the writer is dropped,
+    /// after writing what it was sent.
+    pub fn start(store: Store) -> AuditWriter {
+        let (tx, mut rx) = mpsc::channel(QUEUED);
+        tokio::spawn(async move {
+            let mut received = Vec::with_capacity(BATCH);
+            while rx.recv_many(&mut received, BATCH).await > 0 {
+                let mut entries = Vec::with_capacity(received.len());
+                let mut flushed = Vec::new();
+                for message in received.drain(..) {
+                    match message {
+                        Message::Entry(at, entry) => entries.push((at, entry)),
+                        Message::Flush(done) => flushed.push(done),
+                    }
+                }
+                let n = entries.len();
+                if n > 0
+                    && let Err(e) = store.audit_all(entries).await
+                {
+                    tracing::error!(error = %e, entries = n, "cannot write the audit log");
+                }
+                for done in flushed {
+                    let _ = done.send(());
+                }
+            }
+        });
+        AuditWriter(tx)
+    }
+
+    /// Queue `entry`, stamped now.
+    fn send(&self, entry: AuditRecord) {
+        let message = Message::Entry(Utc::now(), entry);
+        match self.0.try_send(message) {
+            Ok(()) => {}
+            Err(mpsc::error::TrySendError::Full(message)) => {
+                let tx = self.0.clone();
+                tokio::spawn(async move {
+                    let _ = tx.send(message).await;
+                });
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => {
+                tracing::error!("the audit log's writer has stopped; an entry is lost");
+            }
         }
-    });
+    }
+
+    /// Wait until every entry queued before is written (readers of the log see their own
+    /// requests in it; a server stopping writes what it noted).
+    pub async fn flush(&self) {
+        let (done, written) = oneshot::channel();
+        if self.0.send(Message::Flush(done)).await.is_ok() {
+            let _ = written.await;
+        }
+    }
 }

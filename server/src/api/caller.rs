@@ -5,9 +5,14 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
+use lru::LruCache;
+use sha2::Digest;
 
 use std::collections::BTreeMap;
+use std::num::NonZeroUsize;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use boltic_semantic::{Access, UserAttributes};
 use boltic_types::{Permissions, Role};
@@ -15,7 +20,7 @@ use tower_sessions::Session;
 
 use super::error::{ApiCode, ApiError};
 use super::state::AppState;
-use crate::store::{KEY_PREFIX, ShareStatus, USER_KEY, User};
+use crate::store::{KEY_PREFIX, ShareStatus, StoreVersion, USER_KEY, User};
 
 /// How a user proved who they are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -229,11 +234,102 @@ async fn who(
         .unwrap_or(Caller::Anonymous))
 }
 
+/// How long a bearer token's caller is taken from [`RecentCallers`] before the app database is
+/// asked again (which also notes an API key's last use, to the minute).
+const RECENT_FOR: Duration = Duration::from_secs(60);
+/// Bearer tokens [`RecentCallers`] remembers at most (the least recently used go first).
+const RECENT_TOKENS: usize = 4096;
+
+/// Who the API keys and share tokens seen lately belong to, so a client sending many requests
+/// does not make each of them read the app database (and note the key's use). An answer holds
+/// only while the app database has not changed since it was read ([`Store::version`]: a key
+/// revoked, a user disabled or given another role or attributes, a link revoked, by this
+/// server or by the CLI in another process, take effect on the next request), until the key or
+/// link expires, and for at most [`RECENT_FOR`]. Only tokens that worked are kept, by their
+/// SHA-256, never the token itself.
+///
+/// [`Store::version`]: crate::store::Store::version
+#[derive(Debug)]
+pub struct RecentCallers(Mutex<LruCache<[u8; 32], Recent>>);
+
+#[derive(Debug)]
+struct Recent {
+    caller: Caller,
+    /// The app database when the caller was read.
+    version: StoreVersion,
+    /// Ask again after this.
+    until: Instant,
+    /// When the key or link stops working, if ever.
+    expires: Option<DateTime<Utc>>,
+}
+
+impl Default for RecentCallers {
+    fn default() -> Self {
+        RecentCallers(Mutex::new(LruCache::new(
+            NonZeroUsize::new(RECENT_TOKENS).expect("not zero"),
+        )))
+    }
+}
+
+impl RecentCallers {
+    fn lock(&self) -> std::sync::MutexGuard<'_, LruCache<[u8; 32], Recent>> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The caller of `token` (its digest) if it was read lately and nothing has changed since.
+    fn get(&self, token: &[u8; 32], version: StoreVersion) -> Option<Caller> {
+        let mut recent = self.lock();
+        let r = recent.get(token)?;
+        if r.version == version
+            && r.until > Instant::now()
+            && r.expires.is_none_or(|e| e > Utc::now())
+        {
+            return Some(r.caller.clone());
+        }
+        recent.pop(token);
+        None
+    }
+
+    fn put(&self, token: [u8; 32], recent: Recent) {
+        self.lock().put(token, recent);
+    }
+}
+
 async fn by_token(state: &AppState, token: &str) -> Result<Caller, ApiError> {
+    let digest: [u8; 32] = sha2::Sha256::digest(token).into();
+    // read before the lookup, so that a change made while it runs is not hidden behind it
+    let version = state.store.version();
+    if let Some(v) = version
+        && let Some(caller) = state.recent_callers.get(&digest, v)
+    {
+        return Ok(caller);
+    }
+    let (caller, expires) = look_up_token(state, token).await?;
+    if let Some(version) = version
+        && !matches!(caller, Caller::Metrics)
+    {
+        state.recent_callers.put(
+            digest,
+            Recent {
+                caller: caller.clone(),
+                version,
+                until: Instant::now() + RECENT_FOR,
+                expires,
+            },
+        );
+    }
+    Ok(caller)
+}
+
+/// The caller of a bearer token, from the app database, and when the token stops working.
+async fn look_up_token(
+    state: &AppState,
+    token: &str,
+) -> Result<(Caller, Option<DateTime<Utc>>), ApiError> {
     let store = &state.store;
     if token.starts_with(KEY_PREFIX) {
         return match store.user_by_key(token).await? {
-            Some(user) => Ok(Caller::from_user(user, Via::Key)),
+            Some((user, expires)) => Ok((Caller::from_user(user, Via::Key), expires)),
             None => Err(ApiError::new(ApiCode::InvalidToken, "the API key is not valid")
                 .hint("it may be revoked or expired, or its user disabled; make a new one on the 'API keys' page or with 'boltic keys create'")),
         };
@@ -241,7 +337,7 @@ async fn by_token(state: &AppState, token: &str) -> Result<Caller, ApiError> {
     if let Some(expected) = &state.config.metrics_token
         && same_secret(token, &expected.0)
     {
-        return Ok(Caller::Metrics);
+        return Ok((Caller::Metrics, None));
     }
     let link = store.share_by_token(token).await?;
     match link.as_ref().map(|l| (l, l.status(Utc::now()))) {
@@ -262,12 +358,15 @@ async fn by_token(state: &AppState, token: &str) -> Result<Caller, ApiError> {
                     }
                 },
             };
-            Ok(Caller::Share {
-                link: l.id.clone(),
-                dashboard: l.dashboard.clone(),
-                access,
-                locked_filters: l.locked_filters.clone(),
-            })
+            Ok((
+                Caller::Share {
+                    link: l.id.clone(),
+                    dashboard: l.dashboard.clone(),
+                    access,
+                    locked_filters: l.locked_filters.clone(),
+                },
+                l.expires_at,
+            ))
         }
         Some((_, ShareStatus::Expired)) => Err(ApiError::new(
             ApiCode::ShareExpired,
@@ -283,7 +382,6 @@ async fn by_token(state: &AppState, token: &str) -> Result<Caller, ApiError> {
 
 /// Equal secrets, compared in time that does not depend on where they differ.
 fn same_secret(a: &str, b: &str) -> bool {
-    use sha2::Digest;
     let (a, b) = (sha2::Sha256::digest(a), sha2::Sha256::digest(b));
     a.iter()
         .zip(b.iter())

@@ -254,6 +254,8 @@ pub async fn serve_on(
     .await;
     let _ = watcher.await;
     cleaner.abort();
+    // what the last requests noted is in the audit log before the process ends
+    state.audit.flush().await;
     state.release_reader().await;
     Ok(())
 }

@@ -81,6 +81,10 @@ pub struct Inner {
     pub logins: super::login::LoginLimits,
     /// Requests a minute per caller.
     pub callers: super::rate::CallerLimits,
+    /// Who the bearer tokens seen lately are.
+    pub recent_callers: super::caller::RecentCallers,
+    /// Writes the audit log.
+    pub audit: super::audit::AuditWriter,
     started: std::time::Instant,
 }
 
@@ -118,9 +122,11 @@ impl AppState {
             )
         })?;
         let state = AppState(Arc::new(Inner {
+            audit: super::audit::AuditWriter::start(store.clone()),
             store,
             logins: super::login::LoginLimits::new(config.login_attempts, config.login_window),
             callers: super::rate::CallerLimits::new(config.requests_per_minute),
+            recent_callers: super::caller::RecentCallers::default(),
             query_slots: Arc::new(Semaphore::new(config.max_concurrent_queries)),
             cache: ResultCache::new(config.cache_bytes, MAX_CACHED_RESULTS),
             compile_memo: ResultCache::new(MEMO_BYTES, MEMO_ENTRIES),

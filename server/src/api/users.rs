@@ -398,6 +398,7 @@ pub async fn audit_log(
     UrlQuery(params): UrlQuery<AuditParams>,
 ) -> Result<Response, ApiError> {
     let limit = params.limit.unwrap_or(100).clamp(1, 1000);
+    state.audit.flush().await;
     let entries = state.store.audit_log(limit, params.action).await?;
     Ok(Json(entries).into_response())
 }

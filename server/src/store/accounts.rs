@@ -331,9 +331,12 @@ impl Store {
         .await
     }
 
-    /// The user a working key belongs to (`None` for an unknown, revoked or expired key, or a
-    /// disabled user); notes the key as used.
-    pub async fn user_by_key(&self, secret: &str) -> Result<Option<User>, StoreError> {
+    /// The user a working key belongs to and when the key expires (`None` for an unknown,
+    /// revoked or expired key, or a disabled user); notes the key as used, to the minute.
+    pub async fn user_by_key(
+        &self,
+        secret: &str,
+    ) -> Result<Option<(User, Option<DateTime<Utc>>)>, StoreError> {
         let hash = token_hash(secret);
         self.run(move |c| {
             let found = c
@@ -355,12 +358,15 @@ impl Store {
                 .optional()?
                 .filter(|u| !u.disabled);
             if user.is_some() {
+                // at most one write a minute per key, not one per request
+                let now = now();
                 c.execute(
-                    "UPDATE api_keys SET last_used_at = ?2 WHERE id = ?1",
-                    params![key.id, ts(now())],
+                    "UPDATE api_keys SET last_used_at = ?2
+                     WHERE id = ?1 AND (last_used_at IS NULL OR last_used_at < ?3)",
+                    params![key.id, ts(now), ts(now - chrono::Duration::minutes(1))],
                 )?;
             }
-            Ok(user)
+            Ok(user.map(|u| (u, key.expires_at)))
         })
         .await
     }

@@ -24,17 +24,32 @@ pub struct AuditRecord {
 impl Store {
     /// Write an entry.
     pub async fn audit(&self, record: AuditRecord) -> Result<(), StoreError> {
+        self.audit_all(vec![(now(), record)]).await
+    }
+
+    /// Write `records`, each with when it happened, in one transaction (one sync of the disk
+    /// for all of them).
+    pub async fn audit_all(
+        &self,
+        records: Vec<(DateTime<Utc>, AuditRecord)>,
+    ) -> Result<(), StoreError> {
         self.run(move |c| {
-            c.execute(
-                "INSERT INTO audit (at, actor, via, action, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![
-                    ts(now()),
-                    record.actor,
-                    record.via,
-                    record.action,
-                    record.detail.to_string()
-                ],
-            )?;
+            let tx = c.transaction()?;
+            {
+                let mut insert = tx.prepare_cached(
+                    "INSERT INTO audit (at, actor, via, action, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?;
+                for (at, record) in records {
+                    insert.execute(params![
+                        ts(at),
+                        record.actor,
+                        record.via,
+                        record.action,
+                        record.detail.to_string()
+                    ])?;
+                }
+            }
+            tx.commit()?;
             Ok(())
         })
         .await

@@ -87,6 +87,19 @@ const MIGRATIONS: &[&str] = &[
         detail TEXT NOT NULL
     );
     CREATE INDEX audit_at ON audit (at);",
+    // 5: a count of changes to who may do what (users, API keys, share links), kept by
+    // triggers whoever writes, which a server reads to know that what it remembers of a caller
+    // still holds (`Store::version`)
+    "CREATE TABLE access_changes (n INTEGER NOT NULL);
+    INSERT INTO access_changes (n) VALUES (0);
+    CREATE TRIGGER users_added AFTER INSERT ON users BEGIN UPDATE access_changes SET n = n + 1; END;
+    CREATE TRIGGER users_changed AFTER UPDATE ON users BEGIN UPDATE access_changes SET n = n + 1; END;
+    CREATE TRIGGER users_removed AFTER DELETE ON users BEGIN UPDATE access_changes SET n = n + 1; END;
+    CREATE TRIGGER keys_changed AFTER UPDATE OF user_id, key_sha256, expires_at, revoked_at ON api_keys
+        BEGIN UPDATE access_changes SET n = n + 1; END;
+    CREATE TRIGGER keys_removed AFTER DELETE ON api_keys BEGIN UPDATE access_changes SET n = n + 1; END;
+    CREATE TRIGGER links_changed AFTER UPDATE ON share_links BEGIN UPDATE access_changes SET n = n + 1; END;
+    CREATE TRIGGER links_removed AFTER DELETE ON share_links BEGIN UPDATE access_changes SET n = n + 1; END;",
 ];
 
 /// What can go wrong with the store.
@@ -190,10 +203,17 @@ impl ShareLink {
     }
 }
 
+/// See [`Store::version`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoreVersion(i64);
+
 /// The app database. Cheap to clone; calls run on tokio's blocking threads.
 #[derive(Debug, Clone)]
 pub struct Store {
     conn: Arc<Mutex<Connection>>,
+    /// A second connection to the same file, which only reads [`Store::version`], so that it
+    /// never waits for the first one (busy writing the audit log, say). None in memory.
+    watch: Option<Arc<Mutex<Connection>>>,
 }
 
 pub(super) fn now() -> DateTime<Utc> {
@@ -251,7 +271,11 @@ impl Store {
         }
         let conn = Connection::open(path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
-        Self::init(conn)
+        let mut store = Self::init(conn)?;
+        let watch = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+        watch.busy_timeout(std::time::Duration::from_millis(100))?;
+        store.watch = Some(Arc::new(Mutex::new(watch)));
+        Ok(store)
     }
 
     /// A database in memory (tests, `--database :memory:`).
@@ -276,6 +300,7 @@ impl Store {
         }
         Ok(Store {
             conn: Arc::new(Mutex::new(conn)),
+            watch: None,
         })
     }
 
@@ -283,6 +308,24 @@ impl Store {
     pub async fn schema_version(&self) -> Result<i64, StoreError> {
         self.run(|c| Ok(c.pragma_query_value(None, "user_version", |r| r.get(0))?))
             .await
+    }
+
+    /// How many times who may do what has changed in the app database: users, API keys
+    /// (besides their last use) and share links, by this server or by another process on the
+    /// same file (`boltic users`, `boltic keys`). While it reads the same, a caller read
+    /// before is still who they were. Read without waiting for the database's other work;
+    /// `None` when it cannot be read this instant (then ask the database).
+    pub fn version(&self) -> Option<StoreVersion> {
+        let read = |c: &Connection| {
+            c.prepare_cached("SELECT n FROM access_changes")
+                .and_then(|mut st| st.query_row([], |r| r.get(0)))
+                .ok()
+                .map(StoreVersion)
+        };
+        match &self.watch {
+            Some(watch) => read(&watch.lock().unwrap_or_else(|p| p.into_inner())),
+            None => read(&*self.conn.try_lock().ok()?),
+        }
     }
 
     pub(super) async fn run<T: Send + 'static>(

@@ -717,3 +717,102 @@ async fn a_company_user_sees_company_numbers_on_every_path_of_the_demo() {
         "{all}"
     );
 }
+
+/// The server remembers for a minute who a bearer token is, but never past a change: a role
+/// given, a key revoked or a user disabled by `boltic users` / `boltic keys` in another process
+/// on the same app database, or a key's expiry, takes effect on the very next request.
+#[tokio::test]
+async fn a_remembered_key_follows_the_cli_and_its_expiry_at_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let warehouse = seed_warehouse(dir.path()).await;
+    let db = dir.path().join("app.db");
+    let mut config = ServeConfig::new(crate::support::project(), warehouse.to_string());
+    config.poll_interval = Duration::ZERO;
+    config.database = db.clone();
+    let state = AppState::new(config).await.expect("state");
+    let cli = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_boltic"))
+            .args(args)
+            .env("BOLTIC_DATABASE", &db)
+            .env("BOLTIC_QUIET", "1")
+            .output()
+            .expect("boltic runs");
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    cli(&[
+        "users", "add", "--email", "ann@x.ee", "--name", "Ann", "--role", "editor",
+    ]);
+    let key = cli(&["keys", "create", "--email", "ann@x.ee", "--name", "ci"]);
+    let role = |reply: Reply| {
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.json());
+        reply.json()["role"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    let ann = As {
+        state: &state,
+        key: &key,
+    };
+    for _ in 0..3 {
+        assert_eq!(role(ann.get("/api/v1/me").await), "editor");
+    }
+    cli(&["users", "set-role", "ann@x.ee", "admin"]);
+    assert_eq!(role(ann.get("/api/v1/me").await), "admin");
+    let id = cli(&["keys", "list", "--email", "ann@x.ee"])
+        .split('\t')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    cli(&["keys", "revoke", &id]);
+    ann.get("/api/v1/me")
+        .await
+        .error(StatusCode::UNAUTHORIZED, "invalid_token");
+
+    // another key of hers, remembered, stops when the CLI disables her
+    let other = cli(&["keys", "create", "--email", "ann@x.ee", "--name", "ci-2"]);
+    let ann = As {
+        state: &state,
+        key: &other,
+    };
+    for _ in 0..3 {
+        assert_eq!(role(ann.get("/api/v1/me").await), "admin");
+    }
+    cli(&["users", "disable", "ann@x.ee"]);
+    ann.get("/api/v1/me")
+        .await
+        .error(StatusCode::UNAUTHORIZED, "invalid_token");
+
+    // a key that expires in a moment works until then, and not after, however often it is used
+    state
+        .store
+        .add_user("bob@x.ee", "Bob", boltic_types::Role::Viewer)
+        .await
+        .expect("user");
+    let expires = chrono::Utc::now() + chrono::Duration::milliseconds(1500);
+    let (_, brief) = state
+        .store
+        .create_key("bob@x.ee", "brief", Some(expires))
+        .await
+        .expect("key");
+    let bob = As {
+        state: &state,
+        key: &brief,
+    };
+    assert_eq!(role(bob.get("/api/v1/me").await), "viewer");
+    while chrono::Utc::now() < expires {
+        let reply = bob.get("/api/v1/me").await;
+        if chrono::Utc::now() < expires - chrono::Duration::milliseconds(100) {
+            assert_eq!(role(reply), "viewer");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    bob.get("/api/v1/me")
+        .await
+        .error(StatusCode::UNAUTHORIZED, "invalid_token");
+}

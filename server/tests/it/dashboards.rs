@@ -467,7 +467,7 @@ async fn app_dashboards_are_made_changed_and_kept_in_sqlite() {
         ),
         ("Sales", 4, 12)
     );
-    assert_eq!(store.schema_version().await.unwrap(), 4);
+    assert_eq!(store.schema_version().await.unwrap(), 5);
     drop(store);
     // a database from a newer boltic is refused, not guessed at
     let conn = rusqlite::Connection::open(&db).unwrap();
@@ -479,7 +479,7 @@ async fn app_dashboards_are_made_changed_and_kept_in_sqlite() {
             err,
             StoreError::TooNew {
                 found: 99,
-                known: 4
+                known: 5
             }
         ),
         "{err}"
