@@ -154,18 +154,14 @@ impl<'a> Scope<'a> {
 
     /// The dimension as used in the outer query (precomputed column when not trivial).
     pub(super) fn dim_outer(&self, f: &FieldRef<'_>) -> Result<Sql> {
-        let d = f
-            .dim()
-            .ok_or_else(|| Error::Internal("not a dimension".into()))?;
+        let d = f.dimension()?;
         Ok(labelled(d, self.dim_group(f)?))
     }
 
     /// What the outer query groups (and sorts) a dimension by: its value, or the key of a
     /// [keyed](key_labels) dimension, labelled by [`Scope::dim_outer`].
     pub(super) fn dim_group(&self, f: &FieldRef<'_>) -> Result<Sql> {
-        let d = f
-            .dim()
-            .ok_or_else(|| Error::Internal("not a dimension".into()))?;
+        let d = f.dimension()?;
         if is_trivial(d) {
             self.dim_value(f.alias, f.view, d)
         } else {
@@ -178,21 +174,6 @@ impl<'a> Scope<'a> {
     }
 }
 
-const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-
 /// The labels of a keyed dimension, by key: a dimension grouped by a small integer and labelled
 /// once per group, not per row (faster than grouping by text, and sorted in its natural order:
 /// tiers low to high, months January to December). `None` for other dimensions.
@@ -204,7 +185,12 @@ fn key_labels(d: &Dimension) -> Option<Vec<(i64, String)>> {
         return None;
     }
     if d.timeframe == Some(Timeframe::MonthName) {
-        return Some((1..).zip(MONTHS.iter().map(|m| m.to_string())).collect());
+        let name = |n: u8| chrono::Month::try_from(n).map_or("", |m| m.name());
+        return Some(
+            (1..=12)
+                .map(|n| (i64::from(n), name(n).to_string()))
+                .collect(),
+        );
     }
     let t = &d.tiers;
     let mut labels = vec![(0, format!("< {}", t[0]))];

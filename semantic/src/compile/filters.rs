@@ -263,9 +263,7 @@ impl<'a> Scope<'a> {
     /// Target expression for a dimension filter: ranges on time fields use the time value
     /// itself (no truncation per row).
     pub(super) fn dim_filter_target(&self, f: &FieldRef<'_>) -> Result<(String, bool)> {
-        let d = f
-            .dim()
-            .ok_or_else(|| Error::Internal("not a dimension".into()))?;
+        let d = f.dimension()?;
         if filter_kind(d) == FilterKind::Time {
             let b = if d.ty == DimensionType::Date {
                 self.expand_dim_sql(f.alias, f.view, &d.sql, 0)?

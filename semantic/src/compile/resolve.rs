@@ -152,6 +152,12 @@ impl<'a> FieldRef<'a> {
         }
     }
 
+    /// The dimension this field is, for code that has already checked it is one.
+    pub(super) fn dimension(&self) -> crate::error::Result<&'a Dimension> {
+        self.dim()
+            .ok_or_else(|| Error::Internal("not a dimension".into()))
+    }
+
     pub fn measure(&self) -> Option<&'a Measure> {
         match &self.field.kind {
             FieldKind::Measure(m) => Some(m),

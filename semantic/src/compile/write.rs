@@ -26,10 +26,7 @@ pub(super) fn sql(scope: &Scope<'_>, plan: &QueryPlan<'_>) -> Result<String> {
         .map(|d| {
             Ok(OuterDim {
                 group: scope.dim_group(&d.field)?,
-                dim: d
-                    .field
-                    .dim()
-                    .ok_or_else(|| Error::Internal("not a dimension".into()))?,
+                dim: d.field.dimension()?,
             })
         })
         .collect::<Result<Vec<_>>>()?;
