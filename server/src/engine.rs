@@ -8,14 +8,21 @@ use boltic_pipeline::{Location, Manifest, Warehouse};
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::dataframe::DataFrame;
+use datafusion::execution::TaskContext;
 use datafusion::execution::context::SQLOptions;
 use datafusion::execution::runtime_env::RuntimeEnv;
+use datafusion::physical_plan::ExecutionPlan;
 use datafusion::prelude::{SessionConfig, SessionContext};
+
+use crate::cluster::EngineTarget;
+pub(crate) use utc_trunc::UtcDateTrunc;
 
 /// A DataFusion session with every table of one published warehouse version registered.
 pub struct Engine {
     ctx: SessionContext,
     manifest: Manifest,
+    /// Where queries run: here or on a Ballista cluster.
+    target: EngineTarget,
 }
 
 impl std::fmt::Debug for Engine {
@@ -35,9 +42,62 @@ pub fn runtime(memory_limit: usize) -> anyhow::Result<Arc<RuntimeEnv>> {
 /// DataFusion's optimizer rule that turns a single COUNT(DISTINCT) into two GROUP BYs.
 pub const SINGLE_DISTINCT_RULE: &str = "single_distinct_aggregation_to_group_by";
 
+/// The session settings Boltic queries run with.
+pub fn boltic_config() -> anyhow::Result<SessionConfig> {
+    // DataFusion's own `DATAFUSION_*` environment variables (e.g.
+    // `DATAFUSION_EXECUTION_PARQUET_PUSHDOWN_FILTERS=true`) tune the session, so a setting can
+    // be measured on bench/battery.sh without a rebuild; Boltic's defaults below hold where
+    // none is set.
+    let mut config = SessionConfig::from_env()?.with_information_schema(true);
+    // Batches of 32k rows instead of 8k: the analyst questions of bench/api.sh ran 10–30%
+    // faster at 1M and 10M orders (measured on DataFusion 55), mostly high-cardinality
+    // aggregates such as COUNT(DISTINCT) by city.
+    if std::env::var_os("DATAFUSION_EXECUTION_BATCH_SIZE").is_none() {
+        config = config.with_batch_size(32 * 1024);
+    }
+    Ok(config)
+}
+
+/// A session with `config` on `runtime` (whose object stores plan the tables) that runs its
+/// queries where `target` says, with Boltic's functions and optimizer choices; no tables yet.
+pub async fn session(
+    config: SessionConfig,
+    runtime: Arc<RuntimeEnv>,
+    target: &EngineTarget,
+) -> anyhow::Result<SessionContext> {
+    let ctx = match target.scheduler() {
+        None => SessionContext::new_with_config_rt(config, runtime),
+        Some(url) => {
+            use ballista::prelude::SessionContextExt as _;
+            let state = crate::cluster::client_state(config, &runtime);
+            SessionContext::remote_with_state(&url, state).await?
+        }
+    };
+    // COUNT(DISTINCT x) ... GROUP BY g: the rule rewrites it to GROUP BY g, x and hashes every
+    // distinct (g, x) pair again after the repartition; per-group distinct sets were faster
+    // on bench/api.sh question (c) (0.85 -> 0.67 of DuckDB's time at 1M orders, 0.78 -> 0.63
+    // at 10M, in-process on DataFusion 55) and on most other COUNT(DISTINCT) shapes tried.
+    let removed = ctx.remove_optimizer_rule(SINGLE_DISTINCT_RULE);
+    debug_assert!(removed, "DataFusion renamed '{SINGLE_DISTINCT_RULE}'");
+    // UTC timestamps truncated with integer arithmetic instead of chrono per value (Ballista's
+    // client replaces the functions of the state it is given, so this comes after)
+    ctx.register_udf(utc_trunc::UtcDateTrunc::udf());
+    Ok(ctx)
+}
+
 impl Engine {
-    /// Open the published version at `warehouse`; an empty warehouse is an error with the fix.
+    /// Open the published version at `warehouse` in this process; an empty warehouse is an
+    /// error with the fix.
     pub async fn open(warehouse: &Location, memory_limit: usize) -> anyhow::Result<Engine> {
+        Self::open_on(warehouse, memory_limit, &EngineTarget::Local).await
+    }
+
+    /// Like [`Engine::open`], running queries where `target` says.
+    pub async fn open_on(
+        warehouse: &Location,
+        memory_limit: usize,
+        target: &EngineTarget,
+    ) -> anyhow::Result<Engine> {
         let published = Warehouse::new(warehouse.clone()).published().await?;
         for problem in &published.skipped {
             tracing::warn!("{problem}; reading the version before it");
@@ -46,39 +106,26 @@ impl Engine {
             None => anyhow::anyhow!("warehouse '{warehouse}' has no published version; build it with 'boltic pipeline run --warehouse {warehouse}'"),
             Some(problem) => anyhow::anyhow!("no published version of warehouse '{warehouse}' reads whole ({problem}); publish a new one with 'boltic pipeline run --warehouse {warehouse}'"),
         })?;
-        Self::open_version(warehouse, manifest, runtime(memory_limit)?).await
+        Self::open_version(warehouse, manifest, runtime(memory_limit)?, target).await
     }
 
-    /// Register the tables of `manifest` in a new session on `runtime`.
+    /// Register the tables of `manifest` in a new session on `runtime`, whose queries run in
+    /// this process or on the cluster `target` names.
     pub async fn open_version(
         warehouse: &Location,
         manifest: Manifest,
         runtime: Arc<RuntimeEnv>,
+        target: &EngineTarget,
     ) -> anyhow::Result<Engine> {
-        // DataFusion's own `DATAFUSION_*` environment variables (e.g.
-        // `DATAFUSION_EXECUTION_PARQUET_PUSHDOWN_FILTERS=true`) tune the session, so a setting can
-        // be measured on bench/battery.sh without a rebuild; Boltic's defaults below hold where
-        // none is set.
-        let mut config = SessionConfig::from_env()?.with_information_schema(true);
-        // Batches of 32k rows instead of 8k: the analyst questions of bench/api.sh ran 10–30%
-        // faster at 1M and 10M orders (measured on DataFusion 55), mostly high-cardinality
-        // aggregates such as COUNT(DISTINCT) by city.
-        if std::env::var_os("DATAFUSION_EXECUTION_BATCH_SIZE").is_none() {
-            config = config.with_batch_size(32 * 1024);
-        }
-        let ctx = SessionContext::new_with_config_rt(config, runtime);
-        // COUNT(DISTINCT x) ... GROUP BY g: the rule rewrites it to GROUP BY g, x and hashes every
-        // distinct (g, x) pair again after the repartition; per-group distinct sets were faster
-        // on bench/api.sh question (c) (0.85 -> 0.67 of DuckDB's time at 1M orders, 0.78 -> 0.63
-        // at 10M, in-process on DataFusion 55) and on most other COUNT(DISTINCT) shapes tried.
-        let removed = ctx.remove_optimizer_rule(SINGLE_DISTINCT_RULE);
-        debug_assert!(removed, "DataFusion renamed '{SINGLE_DISTINCT_RULE}'");
-        // UTC timestamps truncated with integer arithmetic instead of chrono per value
-        ctx.register_udf(utc_trunc::UtcDateTrunc::udf());
+        let ctx = session(boltic_config()?, runtime, target).await?;
         Warehouse::new(warehouse.clone())
             .register(&ctx, &manifest)
             .await?;
-        Ok(Engine { ctx, manifest })
+        Ok(Engine {
+            ctx,
+            manifest,
+            target: target.clone(),
+        })
     }
 
     /// The session, to plan or run SQL.
@@ -104,7 +151,37 @@ impl Engine {
 
     /// Run the query `sql` and collect the result. Dropping the future cancels the work.
     pub async fn run(&self, sql: &str) -> datafusion::error::Result<Vec<RecordBatch>> {
-        self.query(sql).await?.collect().await
+        self.collect(self.query(sql).await?).await
+    }
+
+    /// Where this engine's queries run.
+    pub fn target(&self) -> &EngineTarget {
+        &self.target
+    }
+
+    /// Collect `df` here or on the cluster. On a cluster each query is a job named
+    /// `boltic-<random>` (shown by the scheduler), and dropping the future (a timeout, a client
+    /// gone) cancels the job on the scheduler, which Ballista's client does not do by itself.
+    async fn collect(&self, df: DataFrame) -> datafusion::error::Result<Vec<RecordBatch>> {
+        if self.target == EngineTarget::Local {
+            return df.collect().await;
+        }
+        let job_name = format!("boltic-{:016x}", rand_u64());
+        let config = self
+            .ctx
+            .copied_config()
+            .set_str(ballista_core::config::BALLISTA_JOB_NAME, &job_name);
+        let task = TaskContext::from(&self.ctx.state()).with_session_config(config);
+        let plan = df.create_physical_plan().await?;
+        let mut job = CancelOnDrop {
+            plan: Arc::clone(&plan),
+            target: self.target.clone(),
+            job_name,
+            finished: false,
+        };
+        let result = datafusion::physical_plan::collect(plan, Arc::new(task)).await;
+        job.finished = true;
+        result
     }
 
     /// Run the query `sql`; the result schema comes along so empty results still have columns.
@@ -114,6 +191,49 @@ impl Engine {
     ) -> datafusion::error::Result<(SchemaRef, Vec<RecordBatch>)> {
         let df = self.query(sql).await?;
         let schema = df.schema().inner().clone();
-        Ok((schema, df.collect().await?))
+        Ok((schema, self.collect(df).await?))
     }
+}
+
+/// A cluster job that is cancelled on the scheduler unless it finished before being dropped.
+struct CancelOnDrop {
+    plan: Arc<dyn ExecutionPlan>,
+    target: EngineTarget,
+    job_name: String,
+    finished: bool,
+}
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        if self.finished {
+            return;
+        }
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        runtime.spawn(crate::cluster::cancel(
+            self.target.clone(),
+            self.job_name.clone(),
+            job_id(self.plan.as_ref()),
+        ));
+    }
+}
+
+/// The scheduler's id of the job running `plan` (a Ballista client plan), once it has one.
+fn job_id(plan: &dyn ExecutionPlan) -> Option<String> {
+    use ballista_core::execution_plans::DistributedQueryExec;
+    use datafusion_proto::protobuf::LogicalPlanNode;
+    if let Some(exec) = plan.downcast_ref::<DistributedQueryExec<LogicalPlanNode>>() {
+        return exec.job_id().map(|id| id.as_str().to_string());
+    }
+    plan.children()
+        .into_iter()
+        .find_map(|child| job_id(child.as_ref()))
+}
+
+/// A random number for job names.
+fn rand_u64() -> u64 {
+    let mut bytes = [0u8; 8];
+    getrandom::fill(&mut bytes).unwrap_or_default();
+    u64::from_le_bytes(bytes)
 }

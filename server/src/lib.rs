@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod api;
+pub mod cluster;
 pub mod diagnostics;
 pub mod engine;
 pub mod password;

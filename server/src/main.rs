@@ -85,6 +85,9 @@ enum Command {
         /// Memory the query may use before spilling to disk, in MiB.
         #[arg(long, default_value_t = 1024)]
         memory_mib: usize,
+        /// Where the query runs: 'local' or 'ballista://<scheduler host>:<port>'.
+        #[arg(long, default_value = "local", env = "BOLTIC_ENGINE")]
+        engine: boltic_server::cluster::EngineTarget,
     },
     /// Print the SQL a query (JSON, as POSTed to /api/v1/query) compiles to.
     Sql {
@@ -104,6 +107,11 @@ enum Command {
         #[command(subcommand)]
         command: WarehouseCommand,
     },
+    /// Run a node of an Apache Ballista cluster, for `--engine ballista://<scheduler>`.
+    Cluster {
+        #[command(subcommand)]
+        command: ClusterCommand,
+    },
     /// Users of the app database: their role and the attributes access rules read.
     Users {
         #[command(flatten)]
@@ -117,6 +125,55 @@ enum Command {
         database: boltic_server::accounts::DatabaseArg,
         #[command(subcommand)]
         command: boltic_server::accounts::KeysCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ClusterCommand {
+    /// The scheduler: plans queries into stages and hands their tasks to executors. Object
+    /// stores come from this process's environment (AWS_* for S3), as on every executor.
+    Scheduler {
+        /// Address to listen on for executors and clients (gRPC, plus the scheduler's REST API
+        /// and /readyz); port 0 picks a free one.
+        #[arg(long, default_value = "0.0.0.0:50050", env = "BOLTIC_SCHEDULER_BIND")]
+        bind: std::net::SocketAddr,
+        /// The host executors and clients reach the scheduler at [default: the bind address].
+        #[arg(long, env = "BOLTIC_SCHEDULER_EXTERNAL_HOST")]
+        external_host: Option<String>,
+        /// Seconds without a heartbeat after which an executor counts as lost and its tasks
+        /// run elsewhere.
+        #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(2..))]
+        executor_timeout_secs: u64,
+    },
+    /// An executor: runs tasks, reading the warehouse's files itself (local folders must be
+    /// at the same absolute path on every node).
+    Executor {
+        /// The scheduler to register with, e.g. ballista://127.0.0.1:50050.
+        #[arg(long, env = "BOLTIC_ENGINE")]
+        scheduler: boltic_server::cluster::EngineTarget,
+        /// Address to serve results on (Arrow Flight); the executor's gRPC port is the next
+        /// one unless --grpc-port says otherwise.
+        #[arg(long, default_value = "127.0.0.1:50051")]
+        bind: std::net::SocketAddr,
+        /// The executor's gRPC port.
+        #[arg(long)]
+        grpc_port: Option<u16>,
+        /// The host other nodes and clients reach this executor at [default: the bind
+        /// address].
+        #[arg(long)]
+        external_host: Option<String>,
+        /// Tasks run at once [default: the machine's cores].
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+        slots: Option<u64>,
+        /// Memory all running tasks may use before spilling to disk, in MiB.
+        #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u64).range(16..))]
+        memory_mib: u64,
+        /// Folder for shuffle files and spills [default: a temporary folder].
+        #[arg(long)]
+        work_dir: Option<PathBuf>,
+        /// Seconds between heartbeats to the scheduler.
+        #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..))]
+        heartbeat_secs: u64,
     },
 }
 
@@ -307,7 +364,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             warehouse,
             format,
             memory_mib,
-        } => query(&file, &project, &warehouse, format, memory_mib).await,
+            engine,
+        } => query(&file, &project, &warehouse, format, memory_mib, &engine).await,
+        Command::Cluster { command } => cluster(command).await,
         Command::Sql { file, project } => {
             let query = read_query(&file)?;
             let model = boltic_server::project_files::load_model(&project)?;
@@ -483,12 +542,17 @@ async fn query(
     warehouse: &str,
     format: OutputFormat,
     memory_mib: usize,
+    target: &boltic_server::cluster::EngineTarget,
 ) -> anyhow::Result<ExitCode> {
     let query = read_query(file)?;
     let model = boltic_server::project_files::load_model(project)?;
     let compiled = compile_cli(&model, &query)?;
-    let engine =
-        boltic_server::engine::Engine::open(&Location::parse(warehouse)?, memory_mib << 20).await?;
+    let engine = boltic_server::engine::Engine::open_on(
+        &Location::parse(warehouse)?,
+        memory_mib << 20,
+        target,
+    )
+    .await?;
     let batches = engine.run(&compiled.sql).await?;
     match format {
         OutputFormat::Table => println!(
@@ -506,6 +570,54 @@ async fn query(
             boltic_server::api::answer::json_rows(&batches)
                 .map_err(|e| anyhow::anyhow!("cannot encode rows as JSON: {e}"))?
         ),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `boltic cluster`: run a scheduler or an executor until stopped.
+async fn cluster(command: ClusterCommand) -> anyhow::Result<ExitCode> {
+    use boltic_server::cluster;
+    match command {
+        ClusterCommand::Scheduler {
+            bind,
+            external_host,
+            executor_timeout_secs,
+        } => {
+            let listener = tokio::net::TcpListener::bind(bind)
+                .await
+                .with_context(|| format!("cannot listen on '{bind}'; is another scheduler running there? choose another with --bind"))?;
+            let options = cluster::SchedulerOptions {
+                external_host,
+                executor_timeout_secs,
+            };
+            cluster::run_scheduler(listener, options, |addr| {
+                eprintln!("boltic scheduler is serving ballista://{addr}");
+            })
+            .await?;
+        }
+        ClusterCommand::Executor {
+            scheduler,
+            bind,
+            grpc_port,
+            external_host,
+            slots,
+            memory_mib,
+            work_dir,
+            heartbeat_secs,
+        } => {
+            let options = cluster::ExecutorOptions {
+                scheduler,
+                bind,
+                grpc_port,
+                external_host,
+                slots: slots.map(|n| n as usize),
+                memory_limit: (memory_mib as usize) << 20,
+                work_dir,
+                heartbeat_secs,
+            };
+            eprintln!("boltic executor is serving {bind}");
+            cluster::run_executor(options).await?;
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

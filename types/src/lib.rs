@@ -53,7 +53,7 @@ display_as_str!(
 );
 pub use explore::{ExploreDescription, ExploreSummary, FieldInfo, FieldKind, FixedFilter};
 pub use grid::{GRID_COLUMNS, Layout, MAX_TILE_HEIGHT, MAX_TILES};
-pub use ops::{ModelProblem, ReadyResponse, WarehouseVersion, WarehouseVersions};
+pub use ops::{ClusterStatus, ModelProblem, ReadyResponse, WarehouseVersion, WarehouseVersions};
 pub use query::{Condition, Filter, Filters, Op, Query, Sort};
 pub use result::{
     CacheStatus, Encoded, FieldMeta, QueryResponse, Row, SqlResponse, Timing, ValuesResponse,

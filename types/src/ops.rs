@@ -28,6 +28,21 @@ pub struct ReadyResponse {
     pub model_warnings: Vec<String>,
     /// Seconds since start.
     pub uptime_seconds: u64,
+    /// The Ballista cluster queries run on; absent when they run in the server's process.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<ClusterStatus>,
+}
+
+/// The cluster a server runs queries on, as its scheduler reports it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ClusterStatus {
+    /// The engine setting, `ballista://host:port`.
+    pub engine: String,
+    /// Executors alive; absent when the scheduler could not be asked.
+    pub executors: Option<u64>,
+    /// Why the scheduler could not be asked, or why no query can run.
+    pub problem: Option<String>,
 }
 
 /// One published warehouse version (`GET /api/v1/warehouse/versions`).

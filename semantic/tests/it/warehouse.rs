@@ -231,7 +231,6 @@ pub fn tables() -> Vec<Table> {
 pub async fn warehouse() -> Result<Warehouse> {
     let dir = tempfile::tempdir()?;
     let ctx = SessionContext::new();
-    ctx.sql("CREATE SCHEMA analytics").await?.collect().await?;
     for table in tables() {
         let names: Vec<&str> = table.columns.iter().map(|(n, _)| *n).collect();
         let values = ctx
@@ -246,20 +245,39 @@ pub async fn warehouse() -> Result<Warehouse> {
             .iter()
             .map(|(name, ty)| cast(col(*name), ty.clone()).alias(*name))
             .collect();
-        let path = dir.path().join(format!("{}.parquet", table.name));
-        let path = path.to_str().expect("utf-8 temp path");
+        let path = file_of(&dir, &table);
         values
             .select(typed)?
             .write_parquet(
-                path,
+                &path,
                 DataFrameWriteOptions::new().with_single_file_output(true),
                 None,
             )
             .await?;
-        ctx.register_parquet(table.name, path, ParquetReadOptions::default())
-            .await?;
     }
-    Ok(Warehouse { ctx, dir })
+    let warehouse = Warehouse { ctx, dir };
+    warehouse.register_in(&warehouse.ctx).await?;
+    Ok(warehouse)
+}
+
+/// Where the fixture keeps `table`'s Parquet file.
+fn file_of(dir: &tempfile::TempDir, table: &Table) -> String {
+    let path = dir.path().join(format!("{}.parquet", table.name));
+    path.to_str().expect("utf-8 temp path").to_string()
+}
+
+impl Warehouse {
+    /// Register every table of the fixture by name in `ctx` (its own session, or another one,
+    /// e.g. one whose queries run on a cluster).
+    pub async fn register_in(&self, ctx: &SessionContext) -> Result<()> {
+        ctx.sql("CREATE SCHEMA analytics").await?.collect().await?;
+        for table in tables() {
+            let path = file_of(&self.dir, &table);
+            ctx.register_parquet(table.name, &path, ParquetReadOptions::default())
+                .await?;
+        }
+        Ok(())
+    }
 }
 
 /// Plan and run `sql`.

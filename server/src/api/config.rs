@@ -93,6 +93,10 @@ pub struct ServeSettings {
     /// its own login limit. Only set it when every request comes through that proxy.
     #[arg(long, env = "BOLTIC_TRUST_FORWARDED_FOR")]
     pub trust_forwarded_for: Option<bool>,
+    /// Where queries run: 'local' (in this process) or a Ballista cluster,
+    /// 'ballista://<scheduler host>:<port>' (`boltic cluster scheduler`) [default: local].
+    #[arg(long, env = "BOLTIC_ENGINE")]
+    pub engine: Option<crate::cluster::EngineTarget>,
 }
 
 impl ServeSettings {
@@ -122,6 +126,7 @@ impl ServeSettings {
             metrics_token: self.metrics_token.or(other.metrics_token),
             audit_retention_days: self.audit_retention_days.or(other.audit_retention_days),
             trust_forwarded_for: self.trust_forwarded_for.or(other.trust_forwarded_for),
+            engine: self.engine.or(other.engine),
         }
     }
 
@@ -198,6 +203,7 @@ impl ServeSettings {
                 .map(|days| Duration::from_secs(days * 86_400))
                 .unwrap_or(d.audit_retention),
             trust_forwarded_for: self.trust_forwarded_for.unwrap_or(d.trust_forwarded_for),
+            engine: self.engine.unwrap_or(d.engine),
         };
         if config.session_idle.is_zero() || config.session_max.is_zero() {
             anyhow::bail!("'session_idle_minutes' and 'session_max_hours' must be at least 1");
@@ -285,6 +291,8 @@ pub struct ServeConfig {
     pub audit_retention: Duration,
     /// Take a login's client address from `X-Forwarded-For`.
     pub trust_forwarded_for: bool,
+    /// Where queries run.
+    pub engine: crate::cluster::EngineTarget,
 }
 
 /// A secret setting: never shown by `Debug` (so never logged with the settings).
@@ -348,6 +356,7 @@ impl ServeConfig {
             metrics_token: None,
             audit_retention: Duration::from_secs(90 * 86_400),
             trust_forwarded_for: false,
+            engine: crate::cluster::EngineTarget::Local,
         }
     }
 

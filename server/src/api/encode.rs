@@ -102,13 +102,50 @@ fn arrow_chunk(
     schema: &datafusion::arrow::datatypes::SchemaRef,
     batch: Option<&RecordBatch>,
 ) -> Result<Bytes, ArrowError> {
+    let wire = wire_schema(schema);
     if writer.is_none() {
-        *writer = Some(StreamWriter::try_new(Vec::new(), schema)?);
+        *writer = Some(StreamWriter::try_new(Vec::new(), &wire)?);
     }
     let w = writer.as_mut().expect("just set");
     match batch {
-        Some(b) => w.write(b)?,
+        Some(b) => w.write(&wire_batch(b, &wire)?)?,
         None => w.finish()?,
     }
     Ok(Bytes::from(std::mem::take(w.get_mut())))
+}
+
+/// `schema` with string and binary views as plain strings and binaries: every Arrow reader
+/// reads those (views need recent ones, e.g. pyarrow 16), and an answer has the same types
+/// whichever engine ran it (Ballista's sessions read Parquet strings without views).
+fn wire_schema(
+    schema: &datafusion::arrow::datatypes::SchemaRef,
+) -> datafusion::arrow::datatypes::SchemaRef {
+    use datafusion::arrow::datatypes::{DataType, Field, Schema};
+    let fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .map(|f| match f.data_type() {
+            DataType::Utf8View => f.as_ref().clone().with_data_type(DataType::Utf8),
+            DataType::BinaryView => f.as_ref().clone().with_data_type(DataType::Binary),
+            _ => f.as_ref().clone(),
+        })
+        .collect();
+    Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()))
+}
+
+/// `batch` with the types of `wire` (see [`wire_schema`]).
+fn wire_batch(
+    batch: &RecordBatch,
+    wire: &datafusion::arrow::datatypes::SchemaRef,
+) -> Result<RecordBatch, ArrowError> {
+    if batch.schema().fields() == wire.fields() {
+        return Ok(batch.clone());
+    }
+    let columns = batch
+        .columns()
+        .iter()
+        .zip(wire.fields())
+        .map(|(column, field)| datafusion::arrow::compute::cast(column, field.data_type()))
+        .collect::<Result<Vec<_>, _>>()?;
+    RecordBatch::try_new(Arc::clone(wire), columns)
 }

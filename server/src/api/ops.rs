@@ -5,7 +5,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use boltic_types::{ErrorBody, ReadyResponse, WarehouseVersion, WarehouseVersions};
+use boltic_types::{ClusterStatus, ErrorBody, ReadyResponse, WarehouseVersion, WarehouseVersions};
 
 use super::error::{ApiCode, ApiError};
 use super::state::AppState;
@@ -17,11 +17,15 @@ pub async fn health() -> Response {
 }
 
 /// What `ready` and `reload` answer.
-fn readiness(state: &AppState) -> ReadyResponse {
+async fn readiness(state: &AppState) -> ReadyResponse {
     let model = state.model();
     let engine = state.engine();
+    let cluster = cluster_status(&state.config.engine).await;
+    let cluster_ready = cluster
+        .as_ref()
+        .is_none_or(|c| c.executors.is_some_and(|n| n > 0));
     ReadyResponse {
-        ready: model.is_some() && engine.is_some(),
+        ready: model.is_some() && engine.is_some() && cluster_ready,
         model_generation: model.as_ref().map(|m| m.generation),
         warehouse_version: engine.map(|e| e.manifest().version.clone()),
         model_problem: state.model_problem(),
@@ -30,7 +34,37 @@ fn readiness(state: &AppState) -> ReadyResponse {
             .map(|m| m.warnings.iter().map(|d| d.to_string()).collect())
             .unwrap_or_default(),
         uptime_seconds: state.uptime().as_secs(),
+        cluster,
     }
+}
+
+/// How long readiness waits for the scheduler's answer.
+const SCHEDULER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// The cluster queries run on, as its scheduler says; none for the local engine.
+async fn cluster_status(target: &crate::cluster::EngineTarget) -> Option<ClusterStatus> {
+    target.scheduler()?;
+    let engine = target.to_string();
+    Some(
+        match crate::cluster::health(target, SCHEDULER_TIMEOUT).await {
+            Ok(health) => ClusterStatus {
+                engine,
+                executors: Some(health.executors as u64),
+                problem: (health.executors == 0).then(|| {
+                    "the scheduler has no executors; start one with 'boltic cluster executor \
+                     --scheduler <engine>'"
+                        .to_string()
+                }),
+            },
+            Err(e) => ClusterStatus {
+                engine,
+                executors: None,
+                problem: Some(format!(
+                    "{e:#}; start it with 'boltic cluster scheduler' or check --engine"
+                )),
+            },
+        },
+    )
 }
 
 /// Readiness: a model and a warehouse version are loaded (503 otherwise), with what is
@@ -38,7 +72,7 @@ fn readiness(state: &AppState) -> ReadyResponse {
 #[utoipa::path(get, path = "/api/v1/ready", responses(
     (status = 200, body = ReadyResponse), (status = 503, body = ReadyResponse)))]
 pub async fn ready(State(state): State<AppState>) -> Response {
-    let r = readiness(&state);
+    let r = readiness(&state).await;
     let status = if r.ready {
         StatusCode::OK
     } else {
@@ -57,7 +91,7 @@ pub async fn reload(State(state): State<AppState>) -> Result<Response, ApiError>
         tracing::warn!(error = %e, "warehouse not reloaded");
     }
     match model {
-        Ok(_) => Ok(Json(readiness(&state)).into_response()),
+        Ok(_) => Ok(Json(readiness(&state).await).into_response()),
         Err(problem) => Err(ApiError::new(
             ApiCode::ModelInvalid,
             format!(

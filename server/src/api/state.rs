@@ -224,9 +224,14 @@ impl AppState {
                 return Err(ApiError::internal("reading an earlier warehouse version"));
             }
         }
-        let engine = Engine::open_version(&self.warehouse, manifest, self.runtime.clone())
-            .await
-            .map_err(|e| unknown(format!("cannot be opened: {e:#}")))?;
+        let engine = Engine::open_version(
+            &self.warehouse,
+            manifest,
+            self.runtime.clone(),
+            &self.config.engine,
+        )
+        .await
+        .map_err(|e| unknown(format!("cannot be opened: {e:#}")))?;
         let engine = Arc::new(engine);
         let mut past = lock(&self.past);
         past.insert(0, engine.clone());
@@ -363,7 +368,14 @@ impl AppState {
                 continue;
             }
             let version = manifest.version.clone();
-            match Engine::open_version(&self.warehouse, manifest, self.runtime.clone()).await {
+            match Engine::open_version(
+                &self.warehouse,
+                manifest,
+                self.runtime.clone(),
+                &self.config.engine,
+            )
+            .await
+            {
                 Ok(engine) => {
                     let engine = Arc::new(engine);
                     self.engine.store(Some(engine.clone()));

@@ -4,6 +4,7 @@ mod access;
 mod api;
 mod callers;
 mod cli;
+mod cluster;
 mod dashboards;
 mod drill;
 mod golden;

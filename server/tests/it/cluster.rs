@@ -1,0 +1,421 @@
+//! The same questions on an Apache Ballista cluster as in the server's process: a scheduler and
+//! two executors run as `boltic cluster` child processes on 127.0.0.1, and the semantic golden
+//! cases, the three original Air Boltic reports and the API's JSON, CSV and Arrow answers are
+//! compared on both engines; a query past its timeout is cancelled on the scheduler.
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use boltic_semantic::{CompileOptions, Query};
+use boltic_server::api::{AppState, ServeConfig};
+use boltic_server::cluster::{self, EngineTarget};
+use datafusion::prelude::SessionConfig;
+use serde_json::json;
+
+use crate::support::{admin_auth, post, project, seed_warehouse, send};
+
+#[allow(
+    dead_code,
+    reason = "the semantic crate's golden cases, shared with its own tests"
+)]
+#[path = "../../../semantic/tests/it/cases.rs"]
+mod cases;
+#[allow(
+    dead_code,
+    reason = "the semantic crate's fixture warehouse, shared with its own tests"
+)]
+#[path = "../../../semantic/tests/it/warehouse.rs"]
+mod fixture;
+
+/// A scheduler and two executors, killed when dropped.
+struct Cluster {
+    target: EngineTarget,
+    children: Vec<Child>,
+    logs: Arc<Mutex<String>>,
+    _work: tempfile::TempDir,
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        for child in &mut self.children {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Cluster {
+    /// What the nodes wrote to stderr, for a failure's message.
+    fn logs(&self) -> String {
+        self.logs.lock().unwrap().clone()
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Start `boltic` with `args`, its stderr copied into `logs` line by line; `first_line` gets
+/// the line that contains `wanted` (once).
+fn spawn(
+    args: &[&str],
+    logs: &Arc<Mutex<String>>,
+    wanted: &'static str,
+) -> (Child, std::sync::mpsc::Receiver<String>) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_boltic"))
+        .args(args)
+        .env("BOLTIC_LOG", "warn")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("boltic starts");
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let logs = Arc::clone(logs);
+    let name = args[..2].join(" ");
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if line.contains(wanted) {
+                let _ = tx.send(line.clone());
+            }
+            logs.lock().unwrap().push_str(&format!("[{name}] {line}\n"));
+        }
+    });
+    (child, rx)
+}
+
+/// Start a scheduler and two executors (two task slots each) and wait until both executors
+/// are registered.
+async fn start_cluster() -> Cluster {
+    let work = tempfile::tempdir().unwrap();
+    let logs = Arc::new(Mutex::new(String::new()));
+    let (scheduler, serving) = spawn(
+        &[
+            "cluster",
+            "scheduler",
+            "--bind",
+            "127.0.0.1:0",
+            "--executor-timeout-secs",
+            "4",
+        ],
+        &logs,
+        "serving ballista://",
+    );
+    let mut cluster = Cluster {
+        target: EngineTarget::Local,
+        children: vec![scheduler],
+        logs: Arc::clone(&logs),
+        _work: work,
+    };
+    let line = serving
+        .recv_timeout(Duration::from_secs(30))
+        .unwrap_or_else(|_| panic!("the scheduler did not start:\n{}", cluster.logs()));
+    let address = line.rsplit(' ').next().unwrap().to_string();
+    cluster.target = address.parse().unwrap();
+    for n in 0..2 {
+        let bind = format!("127.0.0.1:{}", free_port());
+        let grpc = free_port().to_string();
+        let dir = cluster._work.path().join(format!("executor-{n}"));
+        let (child, _) = spawn(
+            &[
+                "cluster",
+                "executor",
+                "--scheduler",
+                &address,
+                "--bind",
+                &bind,
+                "--grpc-port",
+                &grpc,
+                "--slots",
+                "2",
+                "--memory-mib",
+                "512",
+                "--heartbeat-secs",
+                "1",
+                "--work-dir",
+                dir.to_str().unwrap(),
+            ],
+            &logs,
+            "serving",
+        );
+        cluster.children.push(child);
+    }
+    let started = Instant::now();
+    loop {
+        match cluster::health(&cluster.target, Duration::from_secs(2)).await {
+            Ok(health) if health.executors == 2 => break,
+            _ if started.elapsed() > Duration::from_secs(60) => {
+                panic!(
+                    "two executors did not register within a minute:\n{}",
+                    cluster.logs()
+                )
+            }
+            _ => tokio::time::sleep(Duration::from_millis(200)).await,
+        }
+    }
+    cluster
+}
+
+/// The golden cases compile to SQL that gives the same rows on the cluster as on DataFusion
+/// in this process, totals included.
+async fn golden_cases_on(cluster: &Cluster) {
+    let local = fixture::warehouse().await.expect("fixture");
+    let runtime = boltic_server::engine::runtime(256 << 20).unwrap();
+    let remote = boltic_server::engine::session(SessionConfig::new(), runtime, &cluster.target)
+        .await
+        .unwrap();
+    local.register_in(&remote).await.unwrap();
+    let mut statements = 0;
+    let cases = cases::golden_cases();
+    for case in &cases {
+        let (model, diagnostics) = boltic_semantic::load(&case.model);
+        let model = model.unwrap_or_else(|| panic!("{}: {diagnostics:#?}", case.name));
+        let query: Query = serde_json::from_str(case.query).unwrap();
+        let mut options = CompileOptions::new(cases::now());
+        options.naive_fanout = case.naive;
+        let compiled = boltic_semantic::compile(&model, &query, &options).unwrap();
+        for sql in std::iter::once(&compiled.sql).chain(compiled.totals_sql.iter()) {
+            statements += 1;
+            let here = fixture::rows(&local.ctx, sql, true).await;
+            let there = fixture::rows(&remote, sql, true).await;
+            assert_eq!(here, there, "{} differs on the cluster:\n{sql}", case.name);
+        }
+    }
+    assert!(
+        statements > cases.len(),
+        "{statements} statements of {} cases compared, totals too",
+        cases.len()
+    );
+}
+
+/// The three original Air Boltic reports through the semantic layer, on both engines.
+async fn reports_on(cluster: &Cluster, warehouse: &boltic_pipeline::Location) {
+    let model = boltic_server::project_files::load_model(&project()).unwrap();
+    let here = boltic_server::engine::Engine::open(warehouse, 256 << 20)
+        .await
+        .unwrap();
+    let there = boltic_server::engine::Engine::open_on(warehouse, 256 << 20, &cluster.target)
+        .await
+        .unwrap();
+    assert_eq!(there.target(), &cluster.target);
+    let reports = [
+        json!({"explore": "customers", "fields": ["customers.customer_id", "customers.name", "orders.order_count", "orders.revenue"]}),
+        json!({"explore": "orders", "fields": ["aeroplanes.aeroplane_id", "aeroplanes.model", "orders.order_count", "orders.revenue"]}),
+        json!({"explore": "customers", "fields": ["customers.customer_id", "trips.last_flight", "trips.trip_count"]}),
+    ];
+    for report in reports {
+        let query: Query = serde_json::from_value(report.clone()).unwrap();
+        let now = chrono::NaiveDate::from_ymd_opt(2024, 9, 1)
+            .unwrap()
+            .and_hms_opt(0, 0, 0)
+            .unwrap();
+        let sql = boltic_semantic::compile(&model, &query, &CompileOptions::new(now))
+            .unwrap()
+            .sql;
+        let a = pretty(&here.run(&sql).await.unwrap());
+        let b = pretty(&there.run(&sql).await.unwrap());
+        assert!(a.lines().count() > 10, "{report}: {a}");
+        assert_eq!(a, b, "{report}");
+    }
+}
+
+/// Batches as sorted lines of text.
+fn pretty(batches: &[datafusion::arrow::record_batch::RecordBatch]) -> String {
+    let text = datafusion::arrow::util::pretty::pretty_format_batches(batches)
+        .unwrap()
+        .to_string();
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines.sort();
+    lines.join("\n")
+}
+
+fn serve_config(warehouse: &Path, target: &EngineTarget) -> ServeConfig {
+    let mut config = ServeConfig::new(project(), warehouse.to_str().unwrap());
+    config.poll_interval = Duration::ZERO;
+    config.database = ":memory:".into();
+    config.engine = target.clone();
+    config
+}
+
+/// JSON rows and totals, CSV bytes and Arrow batches of the API, on both engines.
+async fn api_answers_on(cluster: &Cluster, warehouse: &Path) {
+    let here = AppState::new(serve_config(warehouse, &EngineTarget::Local))
+        .await
+        .unwrap();
+    let there = AppState::new(serve_config(warehouse, &cluster.target))
+        .await
+        .unwrap();
+    let ready = crate::support::get(&there, "/api/v1/ready").await;
+    assert_eq!(ready.status, StatusCode::OK, "{}", ready.json());
+    assert_eq!(
+        ready.json()["cluster"],
+        json!({"engine": cluster.target.to_string(), "executors": 2, "problem": null})
+    );
+    assert!(
+        crate::support::get(&here, "/api/v1/ready").await.json()["cluster"].is_null(),
+        "the local engine has no cluster"
+    );
+    let questions = [
+        json!({"explore": "orders",
+               "fields": ["customers.customer_group_type", "orders.revenue", "orders.order_count"],
+               "sorts": [{"field": "customers.customer_group_type"}], "totals": true}),
+        json!({"explore": "orders", "fields": ["trips.start_month", "orders.status", "orders.revenue"],
+               "pivots": ["orders.status"], "totals": true,
+               "sorts": [{"field": "trips.start_month"}, {"field": "orders.status"}]}),
+        json!({"explore": "orders", "fields": ["trips.start_week", "orders.order_count"],
+               "filters": {"orders.status": "-Cancelled"}, "timezone": "Europe/Tallinn",
+               "sorts": [{"field": "trips.start_week"}]}),
+    ];
+    for q in questions {
+        let a = post(&here, "/api/v1/query", q.to_string()).await;
+        let b = post(&there, "/api/v1/query", q.to_string()).await;
+        assert_eq!(a.status, StatusCode::OK, "{}", a.json());
+        assert_eq!(b.status, StatusCode::OK, "{}", b.json());
+        let (a, b) = (a.json(), b.json());
+        assert!(!a["rows"].as_array().unwrap().is_empty(), "{q}");
+        for key in ["rows", "totals", "pivot_totals", "fields"] {
+            assert_eq!(a[key], b[key], "{key} of {q}");
+        }
+        let csv_a = post(&here, "/api/v1/query?format=csv", q.to_string()).await;
+        let csv_b = post(&there, "/api/v1/query?format=csv", q.to_string()).await;
+        assert_eq!(csv_b.status, StatusCode::OK);
+        assert_eq!(csv_a.body, csv_b.body, "CSV of {q}");
+        let arrow = |state: &AppState| {
+            let state = state.clone();
+            let q = q.to_string();
+            async move {
+                let auth = admin_auth(&state).await;
+                send(
+                    &state,
+                    Request::post("/api/v1/query")
+                        .header(header::CONTENT_TYPE, "application/json")
+                        .header(header::ACCEPT, "application/vnd.apache.arrow.stream")
+                        .header(header::AUTHORIZATION, auth)
+                        .body(Body::from(q))
+                        .unwrap(),
+                )
+                .await
+            }
+        };
+        let (arrow_a, arrow_b) = (arrow(&here).await, arrow(&there).await);
+        assert_eq!(arrow_b.status, StatusCode::OK);
+        let batches = |body: &[u8]| {
+            datafusion::arrow::ipc::reader::StreamReader::try_new(body, None)
+                .unwrap()
+                .collect::<Result<Vec<_>, _>>()
+                .unwrap()
+        };
+        let (batches_a, batches_b) = (batches(&arrow_a.body), batches(&arrow_b.body));
+        let concat = |b: &[datafusion::arrow::record_batch::RecordBatch]| {
+            datafusion::arrow::compute::concat_batches(&b[0].schema(), b).unwrap()
+        };
+        assert_eq!(concat(&batches_a), concat(&batches_b), "Arrow of {q}");
+    }
+}
+
+#[tokio::test]
+async fn the_same_answers_on_a_ballista_cluster() {
+    let cluster = start_cluster().await;
+    golden_cases_on(&cluster).await;
+    let dir = tempfile::tempdir().unwrap();
+    let warehouse = seed_warehouse(dir.path()).await;
+    reports_on(&cluster, &warehouse).await;
+    api_answers_on(&cluster, &dir.path().join("wh")).await;
+}
+
+/// A project with the demo model and a view whose rows take minutes to make (fact_orders
+/// joined with itself seven times).
+fn slow_project(dir: &Path) -> std::path::PathBuf {
+    let project_dir = dir.join("project");
+    let semantic = project_dir.join("semantic");
+    std::fs::create_dir_all(&semantic).unwrap();
+    for file in ["views.yml", "explores.yml"] {
+        std::fs::copy(project().join("semantic").join(file), semantic.join(file)).unwrap();
+    }
+    std::fs::write(
+        semantic.join("slow.yml"),
+        r#"
+views:
+  - name: slow
+    derived_table:
+      sql: >-
+        SELECT a.price_eur + g.price_eur AS price FROM fact_orders a, fact_orders b,
+        fact_orders c, fact_orders d, fact_orders e, fact_orders f, fact_orders g
+    dimensions:
+      - name: price
+        type: number
+    measures:
+      - name: total
+        type: sum
+        sql: ${TABLE}.price
+explores:
+  - name: slow
+"#,
+    )
+    .unwrap();
+    project_dir
+}
+
+#[tokio::test]
+async fn a_query_past_its_timeout_is_cancelled_on_the_cluster() {
+    let cluster = start_cluster().await;
+    let dir = tempfile::tempdir().unwrap();
+    seed_warehouse(dir.path()).await;
+    let mut config = serve_config(&dir.path().join("wh"), &cluster.target);
+    config.project = slow_project(dir.path());
+    config.query_timeout = Duration::from_secs(3);
+    let state = AppState::new(config).await.unwrap();
+    let started = Instant::now();
+    let reply = post(
+        &state,
+        "/api/v1/query",
+        json!({"explore": "slow", "fields": ["slow.total"]}).to_string(),
+    )
+    .await;
+    let body = reply.error(StatusCode::GATEWAY_TIMEOUT, "query_timeout");
+    assert!(started.elapsed() < Duration::from_secs(10), "{body}");
+    // The job Boltic named is cancelled on the scheduler, not left running.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let job = loop {
+        let jobs = cluster::jobs(&cluster.target, Duration::from_secs(2))
+            .await
+            .unwrap();
+        let ours: Vec<_> = jobs
+            .into_iter()
+            .filter(|j| j.job_name.starts_with("boltic-"))
+            .collect();
+        assert_eq!(ours.len(), 1, "{ours:?}");
+        if ours[0].status == "Failed" || Instant::now() > deadline {
+            break ours[0].clone();
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(job.status, "Failed", "{job:?}\n{}", cluster.logs());
+    assert!(job.job_status.contains("Cancelled"), "{job:?}");
+    // The executors are free again: the next question is answered.
+    let started = Instant::now();
+    let reply = post(
+        &state,
+        "/api/v1/query",
+        json!({"explore": "orders", "fields": ["orders.order_count"]}).to_string(),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.json());
+    assert_eq!(reply.json()["rows"], json!([{"orders.order_count": 20}]));
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+}
