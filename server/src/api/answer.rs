@@ -307,6 +307,21 @@ fn execution_error(state: &AppState, e: DataFusionError, sql: &str) -> ApiError 
     let error = clip(&message, LOGGED_CHARS);
     let sql = clip(sql, LOGGED_CHARS);
     tracing::error!(%error, %sql, "query failed");
+    if state.config.engine != crate::cluster::EngineTarget::Local {
+        // A failed cluster job reaches the client as text: an executor over its memory pool
+        // says so in it; anything else (scheduler gone, executors lost beyond Ballista's
+        // retries, results no longer fetchable) is the cluster's state, not the question.
+        if message.contains("Resources exhausted") {
+            return ApiError::new(
+                ApiCode::MemoryLimitExceeded,
+                "the query needs more memory than a cluster executor's limit allows",
+            );
+        }
+        return ApiError::new(
+            ApiCode::ClusterUnavailable,
+            "the query cluster could not finish the query; the error is in the server's log",
+        );
+    }
     ApiError::internal("running the query")
 }
 

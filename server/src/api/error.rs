@@ -109,6 +109,9 @@ api_codes! {
     /// The query needs more than the memory pool.
     MemoryLimitExceeded => "memory_limit_exceeded", SERVICE_UNAVAILABLE,
         Some("add filters or fewer high-cardinality dimensions; operators can raise 'memory_mib'");
+    /// The Ballista cluster could not run the query (scheduler unreachable, executors lost).
+    ClusterUnavailable => "cluster_unavailable", SERVICE_UNAVAILABLE,
+        Some("try again in a moment; operators: GET /api/v1/ready shows the cluster's executors");
     /// Reload refused: the model files have errors.
     ModelInvalid => "model_invalid", UNPROCESSABLE_ENTITY, Some("run 'boltic validate' and fix the files");
     /// Values asked of a measure.

@@ -69,11 +69,13 @@ fn free_port() -> u16 {
 /// the line that contains `wanted` (once).
 fn spawn(
     args: &[&str],
+    env: &[(String, String)],
     logs: &Arc<Mutex<String>>,
     wanted: &'static str,
 ) -> (Child, std::sync::mpsc::Receiver<String>) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_boltic"))
         .args(args)
+        .envs(env.iter().map(|(k, v)| (k, v)))
         .env("BOLTIC_LOG", "warn")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -98,6 +100,11 @@ fn spawn(
 /// Start a scheduler and two executors (two task slots each) and wait until both executors
 /// are registered.
 async fn start_cluster() -> Cluster {
+    start_cluster_with(&[]).await
+}
+
+/// [`start_cluster`] with `env` in every node's environment.
+async fn start_cluster_with(env: &[(String, String)]) -> Cluster {
     let work = tempfile::tempdir().unwrap();
     let logs = Arc::new(Mutex::new(String::new()));
     let (scheduler, serving) = spawn(
@@ -109,6 +116,7 @@ async fn start_cluster() -> Cluster {
             "--executor-timeout-secs",
             "4",
         ],
+        env,
         &logs,
         "serving ballista://",
     );
@@ -146,6 +154,7 @@ async fn start_cluster() -> Cluster {
                 "--work-dir",
                 dir.to_str().unwrap(),
             ],
+            env,
             &logs,
             "serving",
         );
@@ -334,9 +343,45 @@ async fn the_same_answers_on_a_ballista_cluster() {
     api_answers_on(&cluster, &dir.path().join("wh")).await;
 }
 
-/// A project with the demo model and a view whose rows take minutes to make (fact_orders
-/// joined with itself seven times).
-fn slow_project(dir: &Path) -> std::path::PathBuf {
+#[tokio::test]
+async fn a_warehouse_in_s3_answers_the_same_on_the_cluster() {
+    let moto = boltic_pipeline::testing::Moto::start();
+    moto.create_bucket("warehouse");
+    let wh = moto.location("s3://warehouse/air_boltic");
+    crate::support::build(&crate::support::local(&project().join("raw")), &wh).await;
+    // The nodes read S3 with the settings of their own environment, as deployed nodes do.
+    let env: Vec<(String, String)> = moto
+        .options()
+        .into_iter()
+        .map(|(k, v)| (k.to_ascii_uppercase(), v))
+        .collect();
+    let cluster = start_cluster_with(&env).await;
+    let dir = tempfile::tempdir().unwrap();
+    seed_warehouse(dir.path()).await;
+    let here = AppState::new(serve_config(&dir.path().join("wh"), &EngineTarget::Local))
+        .await
+        .unwrap();
+    let mut config = serve_config(dir.path(), &cluster.target);
+    config.warehouse = "s3://warehouse/air_boltic".into();
+    let there = AppState::with_warehouse(config, wh).await.unwrap();
+    let q = json!({"explore": "orders",
+                   "fields": ["aeroplanes.model", "orders.revenue", "trips.trip_count"],
+                   "sorts": [{"field": "aeroplanes.model"}], "totals": true})
+    .to_string();
+    let (a, b) = (
+        post(&here, "/api/v1/query", q.clone()).await,
+        post(&there, "/api/v1/query", q).await,
+    );
+    assert_eq!(b.status, StatusCode::OK, "{}\n{}", b.json(), cluster.logs());
+    assert!(!a.json()["rows"].as_array().unwrap().is_empty());
+    assert_eq!(a.json()["rows"], b.json()["rows"]);
+    assert_eq!(a.json()["totals"], b.json()["totals"]);
+}
+
+/// A project with the demo model and a view whose rows take long to make: fact_orders (20
+/// rows) cross-joined `copies` times, each row priced as the first copy's price plus the
+/// last's, so its `total` is 2 x 20^(copies-1) x the orders' revenue.
+fn slow_project(dir: &Path, copies: usize) -> std::path::PathBuf {
     let project_dir = dir.join("project");
     let semantic = project_dir.join("semantic");
     std::fs::create_dir_all(&semantic).unwrap();
@@ -345,23 +390,28 @@ fn slow_project(dir: &Path) -> std::path::PathBuf {
     }
     std::fs::write(
         semantic.join("slow.yml"),
-        r#"
+        format!(
+            r#"
 views:
   - name: slow
     derived_table:
-      sql: >-
-        SELECT a.price_eur + g.price_eur AS price FROM fact_orders a, fact_orders b,
-        fact_orders c, fact_orders d, fact_orders e, fact_orders f, fact_orders g
+      sql: SELECT t0.price_eur + t{last}.price_eur AS price FROM {tables}
     dimensions:
       - name: price
         type: number
     measures:
       - name: total
         type: sum
-        sql: ${TABLE}.price
+        sql: ${{TABLE}}.price
 explores:
   - name: slow
 "#,
+            last = copies - 1,
+            tables = (0..copies)
+                .map(|i| format!("fact_orders t{i}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
     )
     .unwrap();
     project_dir
@@ -373,7 +423,7 @@ async fn a_query_past_its_timeout_is_cancelled_on_the_cluster() {
     let dir = tempfile::tempdir().unwrap();
     seed_warehouse(dir.path()).await;
     let mut config = serve_config(&dir.path().join("wh"), &cluster.target);
-    config.project = slow_project(dir.path());
+    config.project = slow_project(dir.path(), 7);
     config.query_timeout = Duration::from_secs(3);
     let state = AppState::new(config).await.unwrap();
     let started = Instant::now();
@@ -417,5 +467,64 @@ async fn a_query_past_its_timeout_is_cancelled_on_the_cluster() {
         started.elapsed() < Duration::from_secs(3),
         "{:?}",
         started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn losing_an_executor_mid_query_ends_in_a_retry_or_a_503() {
+    let mut cluster = start_cluster().await;
+    let dir = tempfile::tempdir().unwrap();
+    seed_warehouse(dir.path()).await;
+    let mut config = serve_config(&dir.path().join("wh"), &cluster.target);
+    config.project = slow_project(dir.path(), 6);
+    config.query_timeout = Duration::from_secs(300);
+    let state = AppState::new(config).await.unwrap();
+    let started = Instant::now();
+    let question = json!({"explore": "slow", "fields": ["slow.total"]}).to_string();
+    let asked = tokio::spawn({
+        let state = state.clone();
+        async move { post(&state, "/api/v1/query", question).await }
+    });
+    // Once the job runs, one executor dies (SIGKILL: no goodbye to the scheduler).
+    loop {
+        let jobs = cluster::jobs(&cluster.target, Duration::from_secs(2))
+            .await
+            .unwrap();
+        if jobs.iter().any(|j| j.status == "Running") {
+            break;
+        }
+        assert!(
+            !asked.is_finished(),
+            "the query ended before an executor could be killed"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let mut executor = cluster.children.remove(1);
+    executor.kill().unwrap();
+    executor.wait().unwrap();
+    let killed = started.elapsed();
+    let reply = tokio::time::timeout(Duration::from_secs(120), asked)
+        .await
+        .unwrap_or_else(|_| {
+            panic!(
+                "no answer two minutes after the executor died:\n{}",
+                cluster.logs()
+            )
+        })
+        .unwrap();
+    let took = started.elapsed();
+    if reply.status == StatusCode::OK {
+        // 2 x 20^5 x the orders' revenue (30,200 EUR)
+        assert_eq!(
+            reply.json()["rows"],
+            json!([{"slow.total": 2.0 * 20f64.powi(5) * 30_200.0}])
+        );
+    } else {
+        reply.error(StatusCode::SERVICE_UNAVAILABLE, "cluster_unavailable");
+    }
+    println!(
+        "executor killed after {killed:?}; answered {} after {took:?}",
+        reply.status
     );
 }
