@@ -48,6 +48,23 @@ pub struct RunOptions {
     pub lease_ttl: Duration,
     /// Which tables a run compacts after committing them (Delta OPTIMIZE).
     pub compact: CompactPolicy,
+    /// A session to plan and run the SQL of models that are rebuilt whole, and data tests on
+    /// whole tables, in (e.g. one whose queries run on a Ballista cluster); the run registers
+    /// its tables in it. Incremental runs (their changed rows are in memory), MERGEs,
+    /// snapshots and the extract stay in the run's own session. None: all in the run's own.
+    pub models_on: Option<ModelSession>,
+}
+
+/// The session of [`RunOptions::models_on`].
+#[derive(Clone)]
+pub struct ModelSession(pub SessionContext);
+
+impl std::fmt::Debug for ModelSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("ModelSession")
+            .field(&self.0.session_id())
+            .finish()
+    }
 }
 
 impl Default for RunOptions {
@@ -59,6 +76,7 @@ impl Default for RunOptions {
             memory_limit: 1 << 30,
             lease_ttl: Duration::from_secs(60),
             compact: CompactPolicy::AFTER_RUNS,
+            models_on: None,
         }
     }
 }
@@ -142,13 +160,20 @@ pub fn session(memory_limit: usize) -> Result<SessionContext> {
             DiskManagerBuilder::default().with_mode(DiskManagerMode::OsTmpDirectory),
         )
         .build_arc()?;
+    Ok(SessionContext::new_with_config_rt(
+        session_config(),
+        runtime,
+    ))
+}
+
+/// The settings a run's SQL runs with (in its own session or in [`RunOptions::models_on`]).
+pub fn session_config() -> SessionConfig {
     // Joins collect their smaller side instead of hash-partitioning both: the dimensions the
     // models join are small beside the facts, no fact row is shuffled, and a model keeps the
     // order of the fact table it reads (its files stay runs of keys, see `write_parts`).
-    let config = SessionConfig::new()
+    SessionConfig::new()
         .with_information_schema(true)
-        .with_repartition_joins(false);
-    Ok(SessionContext::new_with_config_rt(config, runtime))
+        .with_repartition_joins(false)
 }
 
 /// Fingerprint of the inputs: raw files' sizes, tags and times (the first 16 characters), then
@@ -391,6 +416,7 @@ async fn build(
     let started = Instant::now();
     let incremental_run = plan.as_ref().is_some_and(|p| p.incremental);
     register_changed(&ctx, incremental_run, &changes).await?;
+    let mut mirror = options.models_on.clone().map(|on| Mirror::new(on.0));
     for model in &project.models {
         let published = current
             .as_ref()
@@ -445,7 +471,14 @@ async fn build(
             }
             _ => {
                 ctx.register_udf(is_incremental(false));
-                build_model(&ctx, warehouse, &version, model, progress, &mut entries).await?;
+                let on = match mirror.as_mut() {
+                    Some(mirror) if !incremental_run => {
+                        mirror.ctx.register_udf(is_incremental(false));
+                        mirror.sync(warehouse, &entries).await?
+                    }
+                    _ => &ctx,
+                };
+                build_model(&ctx, on, warehouse, &version, model, progress, &mut entries).await?;
             }
         }
     }
@@ -471,7 +504,11 @@ async fn build(
         }
     }
     let started = Instant::now();
-    let tests = run_tests(&ctx, &project.tests, &tested_on_changes).await?;
+    let tests_on = match mirror.as_mut() {
+        Some(mirror) if tested_on_changes.is_empty() => mirror.sync(warehouse, &entries).await?,
+        _ => &ctx,
+    };
+    let tests = run_tests(tests_on, &project.tests, &tested_on_changes).await?;
     timings.insert("tests".to_string(), started.elapsed().as_millis() as u64);
 
     crate::failpoint("after_tests");
@@ -707,10 +744,54 @@ async fn commit_tables(
     Ok(())
 }
 
-/// Run `model`'s SQL, write its result as Parquet in its Delta table's folder for `version`,
-/// and register it so the models after it can read it.
+/// A session that runs models and tests elsewhere ([`RunOptions::models_on`]), with the run's
+/// tables registered in it as they are in the run's own.
+struct Mirror {
+    ctx: SessionContext,
+    registered: BTreeMap<String, TableEntry>,
+    changed_views: bool,
+}
+
+impl Mirror {
+    fn new(ctx: SessionContext) -> Mirror {
+        Mirror {
+            ctx,
+            registered: BTreeMap::new(),
+            changed_views: false,
+        }
+    }
+
+    /// Register what `entries` holds that is not registered yet (or changed since), and the
+    /// `changed.<table>` views of a full run; the session, ready for a model or a test.
+    async fn sync(
+        &mut self,
+        warehouse: &Warehouse,
+        entries: &BTreeMap<String, TableEntry>,
+    ) -> Result<&SessionContext> {
+        if self.registered.is_empty() {
+            warehouse.location().register(&self.ctx);
+        }
+        for (name, entry) in entries {
+            if self.registered.get(name) != Some(entry) {
+                let mut scratch = BTreeMap::new();
+                register_table(&self.ctx, warehouse, &mut scratch, name, entry.clone()).await?;
+                self.registered.insert(name.clone(), entry.clone());
+            }
+        }
+        if !self.changed_views {
+            register_changed(&self.ctx, false, &[]).await?;
+            self.changed_views = true;
+        }
+        Ok(&self.ctx)
+    }
+}
+
+/// Run `model`'s SQL in `on` (`ctx`, or a session that runs it elsewhere), write its result as
+/// Parquet in its Delta table's folder for `version`, and register it in `ctx` so the models
+/// after it can read it.
 async fn build_model(
     ctx: &SessionContext,
+    on: &SessionContext,
     warehouse: &Warehouse,
     version: &str,
     model: &SqlModel,
@@ -723,8 +804,8 @@ async fn build_model(
         model: model.name.clone(),
         message: e.to_string(),
     };
-    let frame = ctx.sql(&model.sql).await.map_err(model_error)?;
-    let rows = write_parts(ctx, frame, warehouse.location(), &path)
+    let frame = on.sql(&model.sql).await.map_err(model_error)?;
+    let rows = write_parts(on, frame, warehouse.location(), &path)
         .await
         .map_err(model_error)?;
     let entry = TableEntry {

@@ -221,6 +221,10 @@ enum PipelineCommand {
         /// Print the report as JSON instead of the summary.
         #[arg(long)]
         json: bool,
+        /// Where the SQL models rebuilt whole and the data tests run: 'local' or
+        /// 'ballista://<scheduler host>:<port>' (the extract, MERGEs and snapshots stay here).
+        #[arg(long, default_value = "local", env = "BOLTIC_ENGINE")]
+        engine: boltic_server::cluster::EngineTarget,
     },
     /// Show the published version of a warehouse.
     Status {
@@ -446,6 +450,7 @@ async fn pipeline(command: PipelineCommand, progress: &Progress) -> anyhow::Resu
             memory_mib,
             compact_small_files,
             json,
+            engine,
         } => {
             let project = Project::load(&project)
                 .with_context(|| format!("loading project '{}'", project.display()))?;
@@ -460,6 +465,17 @@ async fn pipeline(command: PipelineCommand, progress: &Progress) -> anyhow::Resu
                 compact: boltic_pipeline::maintenance::CompactPolicy {
                     min_small_files: compact_small_files,
                     ..Default::default()
+                },
+                models_on: match engine {
+                    boltic_server::cluster::EngineTarget::Local => None,
+                    target => Some(boltic_pipeline::run::ModelSession(
+                        boltic_server::engine::session(
+                            boltic_pipeline::run::session_config(),
+                            boltic_server::engine::runtime(memory_mib << 20)?,
+                            &target,
+                        )
+                        .await?,
+                    )),
                 },
             };
             let report =

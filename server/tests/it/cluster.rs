@@ -528,3 +528,93 @@ async fn losing_an_executor_mid_query_ends_in_a_retry_or_a_503() {
         reply.status
     );
 }
+
+#[tokio::test]
+async fn the_pipeline_builds_the_same_tables_with_models_on_the_cluster() {
+    use boltic_pipeline::run::{ModelSession, RunOptions, run, session_config};
+    use boltic_pipeline::{Progress, Project};
+    let cluster = start_cluster().await;
+    let dir = tempfile::tempdir().unwrap();
+    let raw = crate::support::local(&dir.path().join("raw"));
+    boltic_pipeline::generate::generate(&raw, 3_000, 7, &Progress::hidden())
+        .await
+        .unwrap();
+    let project = Project::load(&project()).unwrap();
+    let (here, there) = (
+        crate::support::local(&dir.path().join("here")),
+        crate::support::local(&dir.path().join("there")),
+    );
+    let local_report = run(
+        &raw,
+        &here,
+        &project,
+        &RunOptions::default(),
+        &Progress::hidden(),
+    )
+    .await
+    .unwrap();
+    let runtime = boltic_server::engine::runtime(256 << 20).unwrap();
+    let on_cluster = RunOptions {
+        models_on: Some(ModelSession(
+            boltic_server::engine::session(session_config(), runtime, &cluster.target)
+                .await
+                .unwrap(),
+        )),
+        ..RunOptions::default()
+    };
+    let cluster_report = run(&raw, &there, &project, &on_cluster, &Progress::hidden())
+        .await
+        .unwrap_or_else(|e| panic!("{e}\n{}", cluster.logs()));
+    // The same data tests with the same outcomes.
+    let outcomes = |report: &boltic_pipeline::run::RunReport| {
+        report
+            .tests
+            .iter()
+            .map(|t| {
+                (
+                    t.test.name.clone(),
+                    t.status,
+                    t.failing_rows,
+                    t.checked_rows,
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    assert!(!local_report.tests.is_empty());
+    assert_eq!(outcomes(&local_report), outcomes(&cluster_report));
+    // The same rows in every table.
+    let (a, b) = (
+        boltic_server::engine::Engine::open(&here, 256 << 20)
+            .await
+            .unwrap(),
+        boltic_server::engine::Engine::open(&there, 256 << 20)
+            .await
+            .unwrap(),
+    );
+    let tables: Vec<String> = a.manifest().tables.keys().cloned().collect();
+    assert_eq!(
+        tables,
+        b.manifest().tables.keys().cloned().collect::<Vec<_>>()
+    );
+    for model in &project.models {
+        assert!(tables.contains(&model.name), "{}", model.name);
+    }
+    for table in &tables {
+        let sql = format!("SELECT * FROM \"{table}\"");
+        let rows_a = pretty(&a.run(&sql).await.unwrap());
+        assert_eq!(rows_a, pretty(&b.run(&sql).await.unwrap()), "{table}");
+        assert!(rows_a.lines().count() > 4, "{table} has rows");
+    }
+    // The models and tests ran as cluster jobs.
+    let jobs = cluster::jobs(&cluster.target, Duration::from_secs(2))
+        .await
+        .unwrap();
+    assert!(
+        jobs.len() >= project.models.len() + project.tests.len(),
+        "{} jobs for {} models and {} tests",
+        jobs.len(),
+        project.models.len(),
+        project.tests.len()
+    );
+    assert!(jobs.iter().all(|j| j.status == "Completed"), "{jobs:?}");
+}
