@@ -44,27 +44,27 @@ const SCHEDULER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2)
 /// The cluster queries run on, as its scheduler says; none for the local engine.
 async fn cluster_status(target: &crate::cluster::EngineTarget) -> Option<ClusterStatus> {
     target.scheduler()?;
-    let engine = target.to_string();
-    Some(
-        match crate::cluster::health(target, SCHEDULER_TIMEOUT).await {
-            Ok(health) => ClusterStatus {
-                engine,
-                executors: Some(health.executors as u64),
-                problem: (health.executors == 0).then(|| {
-                    "the scheduler has no executors; start one with 'boltic cluster executor \
-                     --scheduler <engine>'"
-                        .to_string()
-                }),
-            },
-            Err(e) => ClusterStatus {
-                engine,
-                executors: None,
-                problem: Some(format!(
-                    "{e:#}; start it with 'boltic cluster scheduler' or check --engine"
-                )),
-            },
-        },
-    )
+    let (executors, problem) = match crate::cluster::health(target, SCHEDULER_TIMEOUT).await {
+        Ok(health) if health.executors == 0 => (
+            Some(0),
+            Some(format!(
+                "the scheduler has no executors; start one with 'boltic cluster executor \
+                 --scheduler {target}'"
+            )),
+        ),
+        Ok(health) => (Some(health.executors as u64), None),
+        Err(e) => (
+            None,
+            Some(format!(
+                "{e:#}; start it with 'boltic cluster scheduler' or check --engine"
+            )),
+        ),
+    };
+    Some(ClusterStatus {
+        engine: target.to_string(),
+        executors,
+        problem,
+    })
 }
 
 /// Readiness: a model and a warehouse version are loaded (503 otherwise), with what is

@@ -618,3 +618,51 @@ async fn the_pipeline_builds_the_same_tables_with_models_on_the_cluster() {
     );
     assert!(jobs.iter().all(|j| j.status == "Completed"), "{jobs:?}");
 }
+
+#[tokio::test]
+async fn without_its_scheduler_the_server_says_so_and_queries_answer_503() {
+    let dir = tempfile::tempdir().unwrap();
+    seed_warehouse(dir.path()).await;
+    let target: EngineTarget = format!("ballista://127.0.0.1:{}", free_port()).parse().unwrap();
+    let state = AppState::new(serve_config(&dir.path().join("wh"), &target))
+        .await
+        .unwrap();
+    let ready = crate::support::get(&state, "/api/v1/ready").await;
+    assert_eq!(ready.status, StatusCode::SERVICE_UNAVAILABLE);
+    let cluster = &ready.json()["cluster"];
+    assert_eq!(cluster["engine"], target.to_string());
+    assert!(cluster["executors"].is_null());
+    let problem = cluster["problem"].as_str().unwrap();
+    assert!(problem.contains("cannot reach the scheduler"), "{problem}");
+    assert!(problem.contains("boltic cluster scheduler"), "{problem}");
+    let reply = post(
+        &state,
+        "/api/v1/query",
+        json!({"explore": "orders", "fields": ["orders.order_count"]}).to_string(),
+    )
+    .await;
+    let body = reply.error(StatusCode::SERVICE_UNAVAILABLE, "cluster_unavailable");
+    assert!(!body.to_string().contains("127.0.0.1"), "no address in answers: {body}");
+}
+
+#[test]
+fn engine_settings_parse_or_say_what_to_write() {
+    assert_eq!("local".parse::<EngineTarget>(), Ok(EngineTarget::Local));
+    assert_eq!(
+        "ballista://sched.internal".parse::<EngineTarget>(),
+        Ok(EngineTarget::Ballista {
+            host: "sched.internal".into(),
+            port: cluster::DEFAULT_SCHEDULER_PORT
+        })
+    );
+    let target: EngineTarget = "ballista://10.0.0.5:6000".parse().unwrap();
+    assert_eq!(target.scheduler().as_deref(), Some("http://10.0.0.5:6000"));
+    assert_eq!(target.to_string(), "ballista://10.0.0.5:6000");
+    for wrong in ["", "spark://x:1", "ballista://", "ballista://h:1/path", "h:1"] {
+        let error = wrong.parse::<EngineTarget>().unwrap_err();
+        assert!(
+            error.contains("write 'local' or 'ballista://"),
+            "{wrong}: {error}"
+        );
+    }
+}
