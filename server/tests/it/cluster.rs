@@ -623,7 +623,9 @@ async fn the_pipeline_builds_the_same_tables_with_models_on_the_cluster() {
 async fn without_its_scheduler_the_server_says_so_and_queries_answer_503() {
     let dir = tempfile::tempdir().unwrap();
     seed_warehouse(dir.path()).await;
-    let target: EngineTarget = format!("ballista://127.0.0.1:{}", free_port()).parse().unwrap();
+    let target: EngineTarget = format!("ballista://127.0.0.1:{}", free_port())
+        .parse()
+        .unwrap();
     let state = AppState::new(serve_config(&dir.path().join("wh"), &target))
         .await
         .unwrap();
@@ -642,7 +644,10 @@ async fn without_its_scheduler_the_server_says_so_and_queries_answer_503() {
     )
     .await;
     let body = reply.error(StatusCode::SERVICE_UNAVAILABLE, "cluster_unavailable");
-    assert!(!body.to_string().contains("127.0.0.1"), "no address in answers: {body}");
+    assert!(
+        !body.to_string().contains("127.0.0.1"),
+        "no address in answers: {body}"
+    );
 }
 
 #[test]
@@ -658,7 +663,13 @@ fn engine_settings_parse_or_say_what_to_write() {
     let target: EngineTarget = "ballista://10.0.0.5:6000".parse().unwrap();
     assert_eq!(target.scheduler().as_deref(), Some("http://10.0.0.5:6000"));
     assert_eq!(target.to_string(), "ballista://10.0.0.5:6000");
-    for wrong in ["", "spark://x:1", "ballista://", "ballista://h:1/path", "h:1"] {
+    for wrong in [
+        "",
+        "spark://x:1",
+        "ballista://",
+        "ballista://h:1/path",
+        "h:1",
+    ] {
         let error = wrong.parse::<EngineTarget>().unwrap_err();
         assert!(
             error.contains("write 'local' or 'ballista://"),
