@@ -294,9 +294,15 @@ pub async fn run_executor(options: ExecutorOptions) -> anyhow::Result<()> {
         bind_host: bind_host.clone(),
         external_host: Some(options.external_host.clone().unwrap_or(bind_host)),
         port: options.bind.port(),
-        grpc_port: options
-            .grpc_port
-            .unwrap_or_else(|| options.bind.port().wrapping_add(1)),
+        grpc_port: match options.grpc_port {
+            Some(port) => port,
+            None => options.bind.port().checked_add(1).with_context(|| {
+                format!(
+                    "the executor's gRPC port would be the one after {}; pass --grpc-port",
+                    options.bind
+                )
+            })?,
+        },
         scheduler_host: host.clone(),
         scheduler_port: *port,
         scheduler_connect_timeout_seconds: 30,
