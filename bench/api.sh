@@ -17,19 +17,11 @@ source bench/lib.sh
 scales=("$@")
 [ ${#scales[@]} -gt 0 ] || scales=(1000000 10000000)
 scripts/setup.sh bench >/dev/null
-if [ -z "${BOLTIC_BIN:-}" ]; then
-  cargo build --release --locked -p boltic-server 2>&1 | tail -1
-fi
-boltic=${BOLTIC_BIN:-${CARGO_TARGET_DIR:-$PWD/target}/release/boltic}
+release_boltic
 port=${BOLTIC_BENCH_PORT:-3990}
 
 for orders in "${scales[@]}"; do
-  dir=${BOLTIC_BENCH_DATA:-target/bench}/$orders
-  mkdir -p "$dir"
-  if [ ! -f "$dir/raw/order.csv" ]; then
-    "$boltic" --quiet generate --orders "$orders" --seed 42 --out "$dir/raw" >/dev/null
-  fi
-  "$boltic" --quiet pipeline run --raw "$dir/raw" --warehouse "$dir/wh" --project demo/air_boltic >/dev/null
+  bench_warehouse "$orders"
   admin_key "$boltic" "$dir/boltic.db" "$dir/key"   # the key goes to a file, never the terminal
   # Unlimited requests per caller (BOLTIC_REQUESTS_PER_MINUTE), so wrk measures the server.
   BOLTIC_REQUESTS_PER_MINUTE=100000000 \

@@ -16,10 +16,7 @@ source bench/lib.sh
 scales=("$@")
 [ ${#scales[@]} -gt 0 ] || scales=(1000000 10000000)
 scripts/setup.sh bench >/dev/null
-if [ -z "${BOLTIC_BIN:-}" ]; then
-  cargo build --release --locked -p boltic-server 2>&1 | tail -1
-fi
-boltic=${BOLTIC_BIN:-${CARGO_TARGET_DIR:-$PWD/target}/release/boltic}
+release_boltic
 base=${BOLTIC_BENCH_PORT:-3990}
 scheduler_port=$((base + 10))
 
@@ -28,12 +25,7 @@ stop() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; pids
 trap stop EXIT
 
 for orders in "${scales[@]}"; do
-  dir=${BOLTIC_BENCH_DATA:-target/bench}/$orders
-  mkdir -p "$dir"
-  if [ ! -f "$dir/raw/order.csv" ]; then
-    "$boltic" --quiet generate --orders "$orders" --seed 42 --out "$dir/raw" >/dev/null
-  fi
-  "$boltic" --quiet pipeline run --raw "$dir/raw" --warehouse "$dir/wh" --project demo/air_boltic >/dev/null
+  bench_warehouse "$orders"
   wh=$(cd "$dir/wh" && pwd)   # the nodes read it by absolute path
   "$boltic" cluster scheduler --bind "127.0.0.1:$scheduler_port" 2> "$dir/scheduler.log" &
   pids+=($!)

@@ -33,3 +33,23 @@ wait_ready() {
   echo "the server on port $1 was not ready after ${2:-10} s" >&2
   return 1
 }
+
+# `release_boltic`: set $boltic to $BOLTIC_BIN, or else to a release build of it made now.
+release_boltic() {
+  if [ -z "${BOLTIC_BIN:-}" ]; then
+    cargo build --release --locked -p boltic-server 2>&1 | tail -1
+  fi
+  boltic=${BOLTIC_BIN:-${CARGO_TARGET_DIR:-$PWD/target}/release/boltic}
+}
+
+# `bench_warehouse ORDERS`: set $dir to the data folder of that scale (under target/bench, or
+# $BOLTIC_BENCH_DATA), generate its raw files once (seed 42) and build its warehouse in
+# "$dir/wh" (a no-op when the inputs did not change). Needs $boltic.
+bench_warehouse() {
+  dir=${BOLTIC_BENCH_DATA:-target/bench}/$1
+  mkdir -p "$dir"
+  if [ ! -f "$dir/raw/order.csv" ]; then
+    "$boltic" --quiet generate --orders "$1" --seed 42 --out "$dir/raw" >/dev/null
+  fi
+  "$boltic" --quiet pipeline run --raw "$dir/raw" --warehouse "$dir/wh" --project demo/air_boltic >/dev/null
+}
