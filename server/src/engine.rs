@@ -70,7 +70,9 @@ pub async fn session(
         Some(url) => {
             use ballista::prelude::SessionContextExt as _;
             let state = crate::cluster::client_state(config, &runtime);
-            SessionContext::remote_with_state(&url, state).await?
+            let ctx = SessionContext::remote_with_state(&url, state).await?;
+            broadcast_dimensions(&ctx)?;
+            ctx
         }
     };
     // COUNT(DISTINCT x) ... GROUP BY g: the rule rewrites it to GROUP BY g, x and hashes every
@@ -83,6 +85,32 @@ pub async fn session(
     // client replaces the functions of the state it is given, so this comes after)
     ctx.register_udf(utc_trunc::UtcDateTrunc::udf());
     Ok(ctx)
+}
+
+/// Build sides a cluster broadcasts to every task of a join instead of shuffling both sides.
+const BROADCAST_ROWS: usize = 4_000_000;
+const BROADCAST_BYTES: usize = 256 << 20;
+
+/// Make a Ballista session join the way the local engine does: Ballista plans every join as a
+/// sort-merge join of two shuffles (its hash join cannot spill) and broadcasts build sides
+/// under 1M rows only, while Boltic's joins are facts to dimensions (a tenth of the facts or
+/// less), which a hash join can broadcast. bench/cluster.sh question (a) at 10M orders
+/// (1M customers) shuffled all 11M rows of both sides and took 1.07 s against 0.41 s locally.
+fn broadcast_dimensions(ctx: &SessionContext) -> datafusion::error::Result<()> {
+    let state = ctx.state_ref();
+    let mut state = state.write();
+    let options = state.config_mut().options_mut();
+    options.optimizer.prefer_hash_join = true;
+    options.optimizer.hash_join_single_partition_threshold = BROADCAST_BYTES;
+    options.optimizer.hash_join_single_partition_threshold_rows = BROADCAST_ROWS;
+    options.set(
+        ballista_core::config::BALLISTA_BROADCAST_JOIN_THRESHOLD_BYTES,
+        &BROADCAST_BYTES.to_string(),
+    )?;
+    options.set(
+        ballista_core::config::BALLISTA_BROADCAST_JOIN_THRESHOLD_ROWS,
+        &BROADCAST_ROWS.to_string(),
+    )
 }
 
 impl Engine {
