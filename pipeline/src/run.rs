@@ -675,8 +675,21 @@ async fn register_table(
     name: &str,
     entry: TableEntry,
 ) -> Result<()> {
+    register_entry(ctx, warehouse, name, &entry).await?;
+    entries.insert(name.to_string(), entry);
+    Ok(())
+}
+
+/// Register the table of `entry` as `name` in `ctx`: its folder, or exactly its files when the
+/// entry lists them.
+async fn register_entry(
+    ctx: &SessionContext,
+    warehouse: &Warehouse,
+    name: &str,
+    entry: &TableEntry,
+) -> Result<()> {
     if entry.files.is_some() {
-        warehouse.register_table(ctx, name, &entry).await?;
+        warehouse.register_table(ctx, name, entry).await?;
     } else {
         ctx.deregister_table(name)?;
         ctx.register_parquet(
@@ -686,7 +699,6 @@ async fn register_table(
         )
         .await?;
     }
-    entries.insert(name.to_string(), entry);
     Ok(())
 }
 
@@ -773,8 +785,7 @@ impl Mirror {
         }
         for (name, entry) in entries {
             if self.registered.get(name) != Some(entry) {
-                let mut scratch = BTreeMap::new();
-                register_table(&self.ctx, warehouse, &mut scratch, name, entry.clone()).await?;
+                register_entry(&self.ctx, warehouse, name, entry).await?;
                 self.registered.insert(name.clone(), entry.clone());
             }
         }

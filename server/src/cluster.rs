@@ -394,20 +394,11 @@ pub struct ClusterHealth {
 
 /// Ask the scheduler's REST API how many executors are alive (within `timeout`).
 pub async fn health(target: &EngineTarget, timeout: Duration) -> anyhow::Result<ClusterHealth> {
-    let EngineTarget::Ballista { host, port } = target else {
-        anyhow::bail!("the local engine has no cluster");
-    };
-    let ask = async {
-        let body = http_get(host, *port, "/api/executors").await?;
-        let executors: Vec<serde_json::Value> =
-            serde_json::from_slice(&body).context("the scheduler's executor list is not JSON")?;
-        Ok::<_, anyhow::Error>(ClusterHealth {
-            executors: executors.len(),
-        })
-    };
-    tokio::time::timeout(timeout, ask).await.map_err(|_| {
-        anyhow::anyhow!("the scheduler at '{target}' did not answer within {timeout:?}")
-    })?
+    let executors: Vec<serde_json::Value> =
+        scheduler_rest(target, "/api/executors", "executor list", timeout).await?;
+    Ok(ClusterHealth {
+        executors: executors.len(),
+    })
 }
 
 /// A job as the scheduler lists it.
@@ -425,12 +416,24 @@ pub struct JobSummary {
 
 /// The jobs the scheduler at `target` knows (its REST API, within `timeout`).
 pub async fn jobs(target: &EngineTarget, timeout: Duration) -> anyhow::Result<Vec<JobSummary>> {
+    scheduler_rest(target, "/api/jobs", "job list", timeout).await
+}
+
+/// GET `path` of the scheduler's REST API and read its JSON as a `T` (`what` names it in
+/// errors), within `timeout`.
+async fn scheduler_rest<T: serde::de::DeserializeOwned>(
+    target: &EngineTarget,
+    path: &str,
+    what: &str,
+    timeout: Duration,
+) -> anyhow::Result<T> {
     let EngineTarget::Ballista { host, port } = target else {
         anyhow::bail!("the local engine has no cluster");
     };
     let ask = async {
-        let body = http_get(host, *port, "/api/jobs").await?;
-        serde_json::from_slice(&body).context("the scheduler's job list is not what Boltic reads")
+        let body = http_get(host, *port, path).await?;
+        serde_json::from_slice(&body)
+            .with_context(|| format!("the scheduler's {what} is not what Boltic reads"))
     };
     tokio::time::timeout(timeout, ask).await.map_err(|_| {
         anyhow::anyhow!("the scheduler at '{target}' did not answer within {timeout:?}")
