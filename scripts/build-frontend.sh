@@ -11,7 +11,13 @@
 #                                loaded by the first chart a page draws
 #   boltic.css                   the stylesheet
 #   *.br, *.gz                   each of them compressed, sent as is to browsers that take it
-# Installs what is missing, idempotently: the wasm32 target, wasm-bindgen-cli at exactly the
+# The wasm is built with its own std (cargo -Z build-std, std sized for size) and panics that abort
+# at once: no panic messages or source locations in the bundle (a panic shows as a RuntimeError
+# "unreachable" in the browser's console). Those are unstable options of the pinned toolchain,
+# allowed for this one build with RUSTC_BOOTSTRAP=1; BOLTIC_WASM_PANIC_MESSAGES=1 builds without
+# them (bigger, panic messages logged), e.g. to find a panic.
+# Installs what is missing, idempotently: the wasm32 target, the standard library's source
+# (rust-src, for build-std), wasm-bindgen-cli at exactly the
 # version of the wasm-bindgen crate in Cargo.lock (not --locked: its lockfile pins a
 # webpki-roots the registry no longer has), the npm packages (ECharts, esbuild, binaryen's
 # wasm-opt, playwright-core).
@@ -23,6 +29,8 @@ out=${SITE_DIR:-target/site}/pkg
 
 rustup target list --installed | grep -q '^wasm32-unknown-unknown$' || {
   say "adding the wasm32-unknown-unknown target"; rustup target add wasm32-unknown-unknown; }
+rustup component list --installed | grep -q '^rust-src$' || {
+  say "adding the rust-src component"; rustup component add rust-src; }
 version=$(grep -A1 '^name = "wasm-bindgen"$' Cargo.lock | sed -n 's/^version = "\(.*\)"/\1/p')
 if ! wasm-bindgen --version 2>/dev/null | grep -qF " $version"; then
   say "installing wasm-bindgen-cli $version (about 2 minutes)"
@@ -37,9 +45,18 @@ fi
 # the splitter: a small build tool of our own (a workspace of its own), built once
 cargo build --release --locked --quiet --manifest-path frontend/wasm-split/Cargo.toml \
   --target-dir "$target/tools"
-# .cargo/config.toml links the wasm with --emit-relocs, which the splitter needs
-cargo build --locked -p boltic-frontend --lib --target wasm32-unknown-unknown \
-  --no-default-features --features hydrate --profile wasm-release
+# .cargo/config.toml links the wasm with --emit-relocs, which the splitter needs (and sets Leptos'
+# erase_components); the flags below replace its wasm32 rustflags, so they repeat both.
+wasm_build=(cargo build --locked -p boltic-frontend --lib --target wasm32-unknown-unknown
+  --no-default-features --features hydrate --profile wasm-release)
+if [ "${BOLTIC_WASM_PANIC_MESSAGES:-}" = 1 ]; then
+  "${wasm_build[@]}"
+else
+  # 497 instead of 542 KiB gzip for the explore page (docs/benchmarks.md, 2026-12-04)
+  RUSTC_BOOTSTRAP=1 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="--cfg erase_components \
+-Clink-args=--emit-relocs -Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none" \
+    "${wasm_build[@]}" -Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size
+fi
 built="$target/wasm32-unknown-unknown/wasm-release"
 mkdir -p "$out"
 rm -f "$out"/*.wasm "$out"/*.wasm.* "$out"/__wasm_split*

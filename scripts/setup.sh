@@ -9,12 +9,13 @@ cd "$(dirname "$0")/.."
 
 say() { printf '\033[1msetup:\033[0m %s\n' "$*"; }
 
-# Rust: the toolchain pinned in rust-toolchain.toml, with rustfmt and clippy.
+# Rust: the toolchain pinned in rust-toolchain.toml, with rustfmt, clippy and the standard
+# library's source (the browser bundle is built with its own std).
 command -v cargo >/dev/null || { echo "setup: cargo is missing; install Rust with rustup first" >&2; exit 1; }
 toolchain=$(sed -n 's/^channel *= *"\(.*\)"/\1/p' rust-toolchain.toml)
-if ! rustup component list --installed --toolchain "$toolchain" 2>/dev/null | grep -q '^clippy'; then
-  say "installing Rust $toolchain with clippy and rustfmt"
-  rustup toolchain install "$toolchain" --profile minimal --component clippy,rustfmt
+if ! rustup component list --installed --toolchain "$toolchain" 2>/dev/null | grep -q '^rust-src'; then
+  say "installing Rust $toolchain with clippy, rustfmt and rust-src"
+  rustup toolchain install "$toolchain" --profile minimal --component clippy,rustfmt,rust-src
 fi
 
 pip_install() { # module, package spec

@@ -192,17 +192,19 @@ async fn exchange(
     Ok((response, text))
 }
 
+/// Send a request and read its JSON answer (`null` for 204), or the error it carries. Not
+/// generic, so the browser bundle holds one JSON parser and one request future; only the typed
+/// decoding in [`request`] is per answer type.
 #[cfg(target_arch = "wasm32")]
-async fn request<T: serde::de::DeserializeOwned>(
+async fn answer(
     method: &str,
     path: &str,
     body: Option<String>,
     signal: Option<&web_sys::AbortSignal>,
-) -> Result<T, ErrorBody> {
+) -> Result<Value, ErrorBody> {
     let (response, text) = exchange(method, path, body, signal).await?;
     if response.status() == 204 {
-        serde_json::from_str("null")
-            .map_err(|e| local_error(format!("unexpected answer from the server: {e}")))
+        Ok(Value::Null)
     } else if response.ok() {
         serde_json::from_str(&text)
             .map_err(|e| local_error(format!("unexpected answer from the server: {e}")))
@@ -210,6 +212,18 @@ async fn request<T: serde::de::DeserializeOwned>(
         Err(serde_json::from_str(&text)
             .unwrap_or_else(|_| local_error(format!("the server answered {}", response.status()))))
     }
+}
+
+#[cfg(target_arch = "wasm32")]
+async fn request<T: serde::de::DeserializeOwned>(
+    method: &str,
+    path: &str,
+    body: Option<String>,
+    signal: Option<&web_sys::AbortSignal>,
+) -> Result<T, ErrorBody> {
+    let value = answer(method, path, body, signal).await?;
+    T::deserialize(value)
+        .map_err(|e| local_error(format!("unexpected answer from the server: {e}")))
 }
 
 #[cfg(not(target_arch = "wasm32"))]

@@ -74,14 +74,19 @@ fn expression(op: &str, a: &str, b: &str) -> String {
     }
 }
 
-/// `day` (YYYY-MM-DD) moved by `days`; `None` when it is not a date.
+/// `day` (YYYY-MM-DD) moved by `days`; `None` when it is not a date. (Read and written field by
+/// field: chrono's format strings would add their parser to the browser bundle.)
 fn shift_day(day: &str, days: i64) -> Option<String> {
-    let d = chrono::NaiveDate::parse_from_str(day.trim(), "%Y-%m-%d").ok()?;
-    Some(
-        d.checked_add_signed(chrono::Duration::days(days))?
-            .format("%Y-%m-%d")
-            .to_string(),
-    )
+    use chrono::Datelike;
+    let mut parts = day.trim().splitn(3, '-').map(|part| {
+        (!part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| part.parse::<u32>().ok())
+            .flatten()
+    });
+    let (year, month, date) = (parts.next()??, parts.next()??, parts.next()??);
+    let d = chrono::NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, month, date)?
+        .checked_add_signed(chrono::TimeDelta::days(days))?;
+    Some(format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day()))
 }
 
 /// The operator and values that [`expression`] makes `expr` from, for a field of type `ty`;
@@ -294,6 +299,26 @@ mod tests {
             expression("range", "2023-02-01", "2023-02-28"),
             "2023-02-01 to 2023-03-01"
         );
+    }
+
+    #[test]
+    fn days_shift_across_months_years_and_leap_days() {
+        assert_eq!(shift_day("2024-02-28", 1).as_deref(), Some("2024-02-29"));
+        assert_eq!(shift_day("2023-02-28", 1).as_deref(), Some("2023-03-01"));
+        assert_eq!(shift_day("2025-01-01", -1).as_deref(), Some("2024-12-31"));
+        assert_eq!(shift_day(" 2024-3-5 ", 0).as_deref(), Some("2024-03-05"));
+        for not_a_day in [
+            "",
+            "x",
+            "2024-01",
+            "2024-13-01",
+            "2023-02-29",
+            "+2024-01-01",
+            "2024-01-01x",
+            "2024--1-01",
+        ] {
+            assert_eq!(shift_day(not_a_day, 1), None, "{not_a_day:?}");
+        }
     }
 
     #[test]
