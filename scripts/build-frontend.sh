@@ -46,16 +46,16 @@ fi
 cargo build --release --locked --quiet --manifest-path frontend/wasm-split/Cargo.toml \
   --target-dir "$target/tools"
 # .cargo/config.toml links the wasm with --emit-relocs, which the splitter needs (and sets Leptos'
-# erase_components); the flags below replace its wasm32 rustflags, so they repeat both.
+# erase_components); cargo appends the --config flags below to its wasm32 rustflags.
 wasm_build=(cargo build --locked -p boltic-frontend --lib --target wasm32-unknown-unknown
   --no-default-features --features hydrate --profile wasm-release)
 if [ "${BOLTIC_WASM_PANIC_MESSAGES:-}" = 1 ]; then
   "${wasm_build[@]}"
 else
   # 497 instead of 542 KiB gzip for the explore page (docs/benchmarks.md, 2026-12-04)
-  RUSTC_BOOTSTRAP=1 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="--cfg erase_components \
--Clink-args=--emit-relocs -Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none" \
-    "${wasm_build[@]}" -Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size
+  flags='["-Zunstable-options", "-Cpanic=immediate-abort", "-Zlocation-detail=none"]'
+  RUSTC_BOOTSTRAP=1 "${wasm_build[@]}" -Zbuild-std=std,panic_abort \
+    -Zbuild-std-features=optimize_for_size --config "target.wasm32-unknown-unknown.rustflags = $flags"
 fi
 built="$target/wasm32-unknown-unknown/wasm-release"
 mkdir -p "$out"

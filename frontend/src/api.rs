@@ -113,6 +113,11 @@ fn ok(r: &web_sys::Response) -> bool {
 }
 
 #[cfg(target_arch = "wasm32")]
+fn status(r: &web_sys::Response) -> u16 {
+    r.status()
+}
+
+#[cfg(target_arch = "wasm32")]
 fn header(r: &web_sys::Response, name: &str) -> Option<String> {
     r.headers().get(name).ok().flatten()
 }
@@ -195,7 +200,6 @@ async fn exchange(
 /// Send a request and read its JSON answer (`null` for 204), or the error it carries. Not
 /// generic, so the browser bundle holds one JSON parser and one request future; only the typed
 /// decoding in [`request`] is per answer type.
-#[cfg(target_arch = "wasm32")]
 async fn answer(
     method: &str,
     path: &str,
@@ -203,18 +207,17 @@ async fn answer(
     signal: Option<&web_sys::AbortSignal>,
 ) -> Result<Value, ErrorBody> {
     let (response, text) = exchange(method, path, body, signal).await?;
-    if response.status() == 204 {
+    if status(&response) == 204 {
         Ok(Value::Null)
-    } else if response.ok() {
+    } else if ok(&response) {
         serde_json::from_str(&text)
             .map_err(|e| local_error(format!("unexpected answer from the server: {e}")))
     } else {
         Err(serde_json::from_str(&text)
-            .unwrap_or_else(|_| local_error(format!("the server answered {}", response.status()))))
+            .unwrap_or_else(|_| local_error(format!("the server answered {}", status(&response)))))
     }
 }
 
-#[cfg(target_arch = "wasm32")]
 async fn request<T: serde::de::DeserializeOwned>(
     method: &str,
     path: &str,
@@ -242,6 +245,11 @@ fn ok(_: &()) -> bool {
 }
 
 #[cfg(not(target_arch = "wasm32"))]
+fn status(_: &()) -> u16 {
+    0
+}
+
+#[cfg(not(target_arch = "wasm32"))]
 fn header(_: &(), _: &str) -> Option<String> {
     None
 }
@@ -249,16 +257,6 @@ fn header(_: &(), _: &str) -> Option<String> {
 #[cfg(not(target_arch = "wasm32"))]
 fn save(_: &str, _: &str) -> Result<(), ErrorBody> {
     Err(local_error("files are saved in the browser"))
-}
-
-#[cfg(not(target_arch = "wasm32"))]
-async fn request<T: serde::de::DeserializeOwned>(
-    _method: &str,
-    _path: &str,
-    _body: Option<String>,
-    _signal: Option<&web_sys::AbortSignal>,
-) -> Result<T, ErrorBody> {
-    Err(local_error("requests run in the browser"))
 }
 
 /// A result as the API would send it, for the pure modules' unit tests.

@@ -78,8 +78,10 @@ fn expression(op: &str, a: &str, b: &str) -> String {
 /// field: chrono's format strings would add their parser to the browser bundle.)
 fn shift_day(day: &str, days: i64) -> Option<String> {
     use chrono::Datelike;
+    // digits only: `parse` alone would take a sign
     let mut parts = day.trim().splitn(3, '-').map(|part| {
-        (!part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()))
+        part.bytes()
+            .all(|b| b.is_ascii_digit())
             .then(|| part.parse::<u32>().ok())
             .flatten()
     });
