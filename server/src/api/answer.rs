@@ -143,6 +143,21 @@ pub async fn answer(
         Ok(a) => (Some(a.result.row_count), a.cache.as_str()),
         Err(e) => (None, e.code().as_str()),
     };
+    note(state, caller, query, rows, as_of, started, outcome);
+    answer
+}
+
+/// Note in the audit log that `caller` asked `query` (answered with `rows` rows, or not) and
+/// how it ended.
+pub(super) fn note(
+    state: &AppState,
+    caller: &Caller,
+    query: &Query,
+    rows: Option<usize>,
+    as_of: Option<&str>,
+    started: Instant,
+    outcome: &str,
+) {
     super::audit::record(
         state,
         caller,
@@ -157,7 +172,76 @@ pub async fn answer(
             "outcome": outcome,
         }),
     );
-    answer
+}
+
+/// The distinct values of a text dimension, in the order a query sorting by it gives them
+/// (`None` for NULL), as the suggestion index keeps them: read once per warehouse version and
+/// per what the caller may see, then searched in memory.
+#[derive(Debug)]
+pub struct ValueList {
+    /// Every value, or nothing when there are more than the index keeps (`complete` false).
+    pub values: Vec<Option<String>>,
+    /// All of the field's values are in `values`.
+    pub complete: bool,
+}
+
+impl ValueList {
+    /// Bytes it holds, as counted against the index's capacity.
+    pub fn size(&self) -> usize {
+        self.values
+            .iter()
+            .map(|v| std::mem::size_of::<Option<String>>() + v.as_ref().map_or(0, String::len))
+            .sum()
+    }
+}
+
+/// The values of `list`'s one field (a query of that text dimension alone, sorted by it, with
+/// a limit one above what the index keeps), from the suggestion index or read now and kept.
+/// The key is the compiled SQL and the version, as for results, so row-level security and
+/// explore filters are part of it. Not audited here: the caller notes what was asked.
+pub async fn value_list(
+    state: &AppState,
+    list: &Query,
+    caller: &Caller,
+) -> Result<(Arc<ValueList>, CacheStatus), ApiError> {
+    let compiled = compile_memoized(state, list, caller)?;
+    let engine = state.engine_at(None).await?;
+    let version: Arc<str> = engine.manifest().version.as_str().into();
+    let key = CacheKey {
+        version: version.clone(),
+        sql: compiled.sql.clone(),
+        max_rows: state.config.max_rows,
+    };
+    if let Some(values) = state.suggestions.get(&key) {
+        return Ok((values, CacheStatus::Hit));
+    }
+    let result = run(state, &engine, &compiled, false, version).await?;
+    let rows: Vec<serde_json::Map<String, serde_json::Value>> =
+        serde_json::from_str(result.rows_json.get()).map_err(|e| encoding_error(&e))?;
+    let keep = list.limit.unwrap_or(0).saturating_sub(1) as usize;
+    let field = list.fields.first().map(String::as_str).unwrap_or_default();
+    let values: Option<Vec<Option<String>>> = rows
+        .into_iter()
+        .map(|mut r| match r.remove(field) {
+            Some(serde_json::Value::String(s)) => Some(Some(s)),
+            Some(serde_json::Value::Null) | None => Some(None),
+            Some(_) => None,
+        })
+        .collect();
+    let list = match values {
+        Some(values) if values.len() <= keep => ValueList {
+            values,
+            complete: true,
+        },
+        // more values than kept (or not text after all): searched with SQL instead
+        _ => ValueList {
+            values: Vec::new(),
+            complete: false,
+        },
+    };
+    let list = Arc::new(list);
+    state.suggestions.insert(key, list.clone(), list.size());
+    Ok((list, CacheStatus::Miss))
 }
 
 async fn answer_uncounted(

@@ -24,7 +24,8 @@ pub struct ValuesParams {
     q: Option<String>,
     /// Most values to return (default 100, at most 1000).
     limit: Option<u64>,
-    /// `false` to bypass the result cache (as does `Cache-Control: no-cache`).
+    /// `false` to bypass the result cache (as does `Cache-Control: no-cache`); a text field's
+    /// values come from the suggestion index either way.
     cache: Option<bool>,
 }
 
@@ -137,8 +138,12 @@ fn unknown_explore(name: &str, model: &boltic_semantic::Model, access: &Access) 
 
 /// Distinct values of a dimension, for filter suggestions.
 ///
-/// Answered from the result cache unless `cache=false` or `Cache-Control: no-cache` says not
-/// to; `Boltic-Cache` says which.
+/// A text dimension's values are searched in its list of distinct values, read once per
+/// warehouse version and per what the caller may see (the suggestion index: `Boltic-Cache`
+/// says `hit` when the list was there, `miss` when it was read now), so each keystroke of a
+/// search does not scan the table. Other dimensions, and text dimensions with more values than
+/// the index keeps, are answered by a query like any other: from the result cache unless
+/// `cache=false` or `Cache-Control: no-cache` says not to (`bypass`).
 #[utoipa::path(get, path = "/api/v1/explores/{explore}/fields/{field}/values",
     params(("explore" = String, Path), ("field" = String, Path, description = "view.field"), ValuesParams),
     responses((status = 200, body = ValuesResponse), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -149,24 +154,33 @@ pub async fn field_values(
     headers: axum::http::HeaderMap,
     Extension(caller): Extension<Caller>,
 ) -> Result<Response, ApiError> {
+    let started = std::time::Instant::now();
     let limit = params.limit.unwrap_or(100).clamp(1, 1000);
+    let mut text = false;
     if let Some(loaded) = state.model() {
         let model = &loaded.model;
         let access = caller.access();
         let e = model
             .explore_for(&explore, &access)
             .ok_or_else(|| unknown_explore(&explore, model, &access))?;
-        if let Some((_, _, f)) = model.resolve(e, &field)
-            && !f.is_dimension()
-        {
-            return Err(ApiError::new(
-                ApiCode::NotADimension,
-                format!("'{field}' is a measure; only dimensions have values to suggest"),
-            )
-            .at(serde_json::json!({"field": field})));
+        if let Some((_, _, f)) = model.resolve(e, &field) {
+            match &f.kind {
+                boltic_semantic::FieldKind::Measure(_) => {
+                    return Err(ApiError::new(
+                        ApiCode::NotADimension,
+                        format!("'{field}' is a measure; only dimensions have values to suggest"),
+                    )
+                    .at(serde_json::json!({"field": field})));
+                }
+                // plain text: a tier or a month name is searched with SQL, as it is filtered
+                boltic_semantic::FieldKind::Dimension(d) => {
+                    text = d.ty == boltic_semantic::DimensionType::String && d.timeframe.is_none();
+                }
+            }
         }
     }
-    let filters = match params.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+    let q = params.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
+    let filters = match q {
         Some(q) => Filters::List(vec![Filter::Condition(Condition {
             field: field.clone(),
             op: Op::Contains,
@@ -174,20 +188,70 @@ pub async fn field_values(
         })]),
         None => Filters::default(),
     };
+    let sorts = vec![Sort {
+        field: field.clone(),
+        desc: false,
+    }];
     let query = Query {
         explore,
         fields: vec![field.clone()],
         filters,
-        sorts: vec![Sort {
-            field: field.clone(),
-            desc: false,
-        }],
+        sorts,
         limit: Some(limit + 1),
         ..Query::default()
     };
+    let keep = SUGGESTED_VALUES.min(state.config.max_rows.saturating_sub(1));
+    if text && keep > 0 && state.config.cache_bytes > 0 {
+        let list_query = Query {
+            filters: Filters::default(),
+            limit: Some(keep + 1),
+            ..query.clone()
+        };
+        let found = answer::value_list(&state, &list_query, &caller).await;
+        match found {
+            Ok((list, status)) if list.complete => {
+                // LIKE '%q%' with q escaped: a case-sensitive substring, never NULL
+                let mut values: Vec<serde_json::Value> = list
+                    .values
+                    .iter()
+                    .filter(|v| match (q, v) {
+                        (None, _) => true,
+                        (Some(q), Some(v)) => v.contains(q),
+                        (Some(_), None) => false,
+                    })
+                    .take(limit as usize + 1)
+                    .map(|v| v.clone().map_or(serde_json::Value::Null, Into::into))
+                    .collect();
+                let truncated = values.len() as u64 > limit;
+                values.truncate(limit as usize);
+                answer::note(
+                    &state,
+                    &caller,
+                    &query,
+                    Some(values.len()),
+                    None,
+                    started,
+                    status.as_str(),
+                );
+                return Ok(values_response(field, values, truncated, status.as_str()));
+            }
+            Ok(_) => {}
+            Err(e) => {
+                answer::note(
+                    &state,
+                    &caller,
+                    &query,
+                    None,
+                    None,
+                    started,
+                    e.code().as_str(),
+                );
+                return Err(e);
+            }
+        }
+    }
     let use_cache = super::extract::wants_cache(&headers, params.cache);
     let answer = answer::answer(&state, &query, &caller, use_cache, None).await?;
-    let cache = answer.cache.as_str();
     let rows: Vec<serde_json::Map<String, serde_json::Value>> =
         serde_json::from_str(answer.result.rows_json.get()).map_err(|e| {
             tracing::error!(error = %e, "cannot read back result rows");
@@ -199,17 +263,35 @@ pub async fn field_values(
         .collect();
     let truncated = values.len() as u64 > limit;
     values.truncate(limit as usize);
+    Ok(values_response(
+        field,
+        values,
+        truncated,
+        answer.cache.as_str(),
+    ))
+}
+
+/// Distinct values the suggestion index keeps of one text dimension (for what one caller may
+/// see); a field with more is searched with SQL.
+const SUGGESTED_VALUES: u64 = 10_000;
+
+fn values_response(
+    field: String,
+    values: Vec<serde_json::Value>,
+    truncated: bool,
+    cache: &'static str,
+) -> Response {
     let mut response = Json(ValuesResponse {
         field,
         values,
         truncated,
     })
     .into_response();
-    // whether the result cache answered, as for queries
+    // whether the result cache (or the suggestion index) answered, as for queries
     response
         .headers_mut()
         .insert("boltic-cache", axum::http::HeaderValue::from_static(cache));
-    Ok(response)
+    response
 }
 
 /// `customer_group` → `Customer Group`.

@@ -23,6 +23,8 @@ use crate::engine::Engine;
 
 /// Results the cache holds at most, whatever their size (besides `cache_mib`).
 const MAX_CACHED_RESULTS: usize = 10_000;
+/// Value lists the suggestion index holds at most.
+const SUGGESTION_LISTS: usize = 4096;
 /// Bytes the memo of compiled queries holds at most (queries and their SQL).
 const MEMO_BYTES: usize = 16 << 20;
 /// Compiled queries the memo holds at most.
@@ -69,6 +71,9 @@ pub struct Inner {
     generation: AtomicU64,
     /// Results by compiled SQL and warehouse version.
     pub cache: ResultCache<CachedResult>,
+    /// Text dimensions' distinct values (filter suggestions), by compiled SQL and warehouse
+    /// version; a quarter of the result cache's bytes.
+    pub suggestions: ResultCache<super::answer::ValueList>,
     /// Recently compiled queries.
     compile_memo: CompileMemo,
     /// Metrics.
@@ -129,6 +134,7 @@ impl AppState {
             recent_callers: super::caller::RecentCallers::default(),
             query_slots: Arc::new(Semaphore::new(config.max_concurrent_queries)),
             cache: ResultCache::new(config.cache_bytes, MAX_CACHED_RESULTS),
+            suggestions: ResultCache::new(config.cache_bytes / 4, SUGGESTION_LISTS),
             compile_memo: ResultCache::new(MEMO_BYTES, MEMO_ENTRIES),
             config,
             warehouse,
@@ -380,6 +386,7 @@ impl AppState {
                     let engine = Arc::new(engine);
                     self.engine.store(Some(engine.clone()));
                     self.cache.retain_version(&version);
+                    self.suggestions.retain_version(&version);
                     let past = lock(&self.past).clone();
                     let mut open = vec![engine.manifest()];
                     open.extend(past.iter().map(|e| e.manifest()));

@@ -1,22 +1,36 @@
-//! `date_trunc` with a fast path for UTC timestamps.
+//! `date_trunc` with fast paths for timestamps that name a zone.
 //!
 //! The warehouse keeps times as UTC instants (`Timestamp(µs, "+00:00")`), and a query in the
-//! model's default zone truncates them as they are: `date_trunc('week', start_timestamp)`.
-//! DataFusion 55 truncates any timestamp that names a zone through chrono, value by value, even
-//! when that zone is UTC, while it truncates zone-less timestamps with integer arithmetic. In UTC
-//! both are the same instants (no daylight saving, no offset), so this `date_trunc` hands UTC
-//! timestamps to DataFusion's own function without their zone and puts the zone back on the
-//! result. Every other input (other zones, dates, scalars, strings) goes to DataFusion's
-//! function unchanged; so do the signature, return type, ordering and documentation.
+//! model's default zone truncates them as they are: `date_trunc('week', start_timestamp)`; a
+//! query in another zone truncates `start_timestamp AT TIME ZONE 'Europe/Tallinn'`.
+//! DataFusion 55 truncates any timestamp that names a zone through chrono, value by value (to a
+//! local date and time, truncated field by field, then back to an instant with daylight-saving
+//! gaps and overlaps resolved), while it truncates zone-less timestamps with integer arithmetic.
+//!
+//! - In UTC both are the same instants (no daylight saving, no offset), so this `date_trunc`
+//!   hands UTC timestamps to DataFusion's own function without their zone and puts the zone
+//!   back on the result.
+//! - In any other zone, for the granularities DataFusion truncates through chrono (hour to
+//!   year), each value is moved to local time by its offset, the local times are truncated by
+//!   DataFusion's integer path, and each distinct (truncated local time, offset) is turned back
+//!   into an instant once, resolving gaps and overlaps exactly as DataFusion does.
+//!
+//! Every other input (dates, scalars, strings, finer granularities) goes to DataFusion's
+//! function unchanged, and so does any array the fast path cannot take whole (a value out of
+//! range, a local time with no instant): DataFusion then answers or fails as it would. The
+//! signature, return type, ordering and documentation are DataFusion's.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, ArrayRef, AsArray};
+use chrono::{DateTime, LocalResult, NaiveDateTime, Offset, TimeDelta, TimeZone};
+use datafusion::arrow::array::timezone::Tz;
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, PrimitiveArray};
 use datafusion::arrow::datatypes::{
-    DataType, Field, FieldRef, TimeUnit, TimestampMicrosecondType, TimestampMillisecondType,
-    TimestampNanosecondType, TimestampSecondType,
+    ArrowTimestampType, DataType, Field, FieldRef, TimeUnit, TimestampMicrosecondType,
+    TimestampMillisecondType, TimestampNanosecondType, TimestampSecondType,
 };
-use datafusion::common::Result;
+use datafusion::common::{Result, ScalarValue};
 use datafusion::logical_expr::sort_properties::{ExprProperties, SortProperties};
 use datafusion::logical_expr::{
     ColumnarValue, Documentation, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl,
@@ -36,6 +50,187 @@ impl UtcDateTrunc {
             inner: datafusion::functions::datetime::date_trunc(),
         })
     }
+}
+
+impl UtcDateTrunc {
+    /// DataFusion's `date_trunc` of `args` with the timestamps replaced by `naive` (zone-less).
+    fn truncate_naive(&self, args: &ScalarFunctionArgs, naive: ArrayRef) -> Result<ColumnarValue> {
+        let mut args = args.clone();
+        let naive_type = naive.data_type().clone();
+        args.args[1] = ColumnarValue::Array(naive);
+        if let Some(field) = args.arg_fields.get_mut(1) {
+            *field = Arc::new(field.as_ref().clone().with_data_type(naive_type.clone()));
+        }
+        args.return_field = Arc::new(
+            Field::new(
+                args.return_field.name(),
+                naive_type,
+                args.return_field.is_nullable(),
+            )
+            .with_metadata(args.return_field.metadata().clone()),
+        );
+        self.inner.invoke_with_args(args)
+    }
+
+    /// The truncation of `array` (timestamps in a zone other than UTC) through local times, or
+    /// `None` when DataFusion should answer (see the module).
+    fn truncate_zoned(
+        &self,
+        args: &ScalarFunctionArgs,
+        array: &ArrayRef,
+    ) -> Result<Option<ArrayRef>> {
+        let Some(ColumnarValue::Scalar(
+            ScalarValue::Utf8(Some(granularity))
+            | ScalarValue::Utf8View(Some(granularity))
+            | ScalarValue::LargeUtf8(Some(granularity)),
+        )) = args.args.first()
+        else {
+            return Ok(None);
+        };
+        // the granularities DataFusion truncates through chrono in a zone; finer ones it
+        // truncates with integer arithmetic already
+        if !matches!(
+            granularity.to_lowercase().as_str(),
+            "hour" | "day" | "week" | "month" | "quarter" | "year"
+        ) {
+            return Ok(None);
+        }
+        let DataType::Timestamp(unit, Some(zone)) = array.data_type() else {
+            return Ok(None);
+        };
+        let Ok(tz) = zone.parse::<Tz>() else {
+            return Ok(None);
+        };
+        macro_rules! zoned {
+            ($t:ty) => {{
+                let values = array.as_primitive::<$t>();
+                let Some((local, offsets)) = to_local(values, tz) else {
+                    return Ok(None);
+                };
+                let ColumnarValue::Array(truncated) = self.truncate_naive(args, Arc::new(local))?
+                else {
+                    return Ok(None);
+                };
+                to_instants::<$t>(truncated.as_primitive::<$t>(), &offsets, tz, zone)
+                    .map(|a| Arc::new(a) as ArrayRef)
+            }};
+        }
+        Ok(match unit {
+            TimeUnit::Second => zoned!(TimestampSecondType),
+            TimeUnit::Millisecond => zoned!(TimestampMillisecondType),
+            TimeUnit::Microsecond => zoned!(TimestampMicrosecondType),
+            TimeUnit::Nanosecond => zoned!(TimestampNanosecondType),
+        })
+    }
+}
+
+/// Units of `T` in a second.
+fn per_second<T: ArrowTimestampType>() -> i64 {
+    match T::UNIT {
+        TimeUnit::Second => 1,
+        TimeUnit::Millisecond => 1_000,
+        TimeUnit::Microsecond => 1_000_000,
+        TimeUnit::Nanosecond => 1_000_000_000,
+    }
+}
+
+/// Each instant of `values` as the local time of `tz` (zone-less, same unit), and its offset
+/// from UTC in seconds; `None` when a value is out of the range DataFusion truncates (it works
+/// in nanoseconds).
+fn to_local<T: ArrowTimestampType>(
+    values: &PrimitiveArray<T>,
+    tz: Tz,
+) -> Option<(PrimitiveArray<T>, Vec<i32>)> {
+    let per_second = per_second::<T>();
+    let scale = 1_000_000_000 / per_second;
+    let mut local = Vec::with_capacity(values.len());
+    let mut offsets = Vec::with_capacity(values.len());
+    for (i, &v) in values.values().iter().enumerate() {
+        if values.is_null(i) {
+            local.push(0);
+            offsets.push(0);
+            continue;
+        }
+        v.checked_mul(scale)?;
+        let utc = DateTime::from_timestamp(v.div_euclid(per_second), 0)?.naive_utc();
+        let offset = tz.offset_from_utc_datetime(&utc).fix().local_minus_utc();
+        let l = v.checked_add(i64::from(offset) * per_second)?;
+        l.checked_mul(scale)?;
+        local.push(l);
+        offsets.push(offset);
+    }
+    Some((
+        PrimitiveArray::<T>::new(local.into(), values.nulls().cloned()),
+        offsets,
+    ))
+}
+
+/// Truncated local times back to instants of `tz`, labelled `zone`: each distinct (local time,
+/// offset of the value it came from) resolved once, as DataFusion resolves it; `None` when one
+/// has no instant (DataFusion then reports it).
+fn to_instants<T: ArrowTimestampType>(
+    truncated: &PrimitiveArray<T>,
+    offsets: &[i32],
+    tz: Tz,
+    zone: &Arc<str>,
+) -> Option<PrimitiveArray<T>> {
+    let per_second = per_second::<T>();
+    let mut resolved: HashMap<(i64, i32), i64> = HashMap::new();
+    let mut last: Option<((i64, i32), i64)> = None;
+    let mut out = Vec::with_capacity(truncated.len());
+    for (i, (&t, &offset)) in truncated.values().iter().zip(offsets).enumerate() {
+        if truncated.is_null(i) {
+            out.push(0);
+            continue;
+        }
+        let key = (t, offset);
+        let instant = match last {
+            Some((k, v)) if k == key => v,
+            _ => {
+                let v = match resolved.get(&key) {
+                    Some(&v) => v,
+                    None => {
+                        let v = resolve(t, offset, per_second, tz)?;
+                        resolved.insert(key, v);
+                        v
+                    }
+                };
+                last = Some((key, v));
+                v
+            }
+        };
+        out.push(instant);
+    }
+    Some(
+        PrimitiveArray::<T>::new(out.into(), truncated.nulls().cloned())
+            .with_timezone(Arc::clone(zone)),
+    )
+}
+
+/// The instant of the local time `local` (in units of which `per_second` make a second) in
+/// `tz`, for a value whose offset was `offset` seconds: DataFusion's rule (a local time that
+/// does not exist is looked for three hours earlier and moved three hours on; one that exists
+/// twice takes the offset of the value).
+fn resolve(local: i64, offset: i32, per_second: i64, tz: Tz) -> Option<i64> {
+    let secs = local.div_euclid(per_second);
+    let nanos = u32::try_from(local.rem_euclid(per_second) * (1_000_000_000 / per_second)).ok()?;
+    let naive: NaiveDateTime = DateTime::from_timestamp(secs, nanos)?.naive_utc();
+    let instant = match naive.and_local_timezone(tz) {
+        LocalResult::Single(t) => t,
+        LocalResult::Ambiguous(a, b) => {
+            if a.offset().fix().local_minus_utc() == offset {
+                a
+            } else {
+                b
+            }
+        }
+        LocalResult::None => {
+            let three = TimeDelta::try_hours(3)?;
+            (naive - three).and_local_timezone(tz).single()? + three
+        }
+    };
+    let nanos = instant.timestamp_nanos_opt()?;
+    Some(nanos / (1_000_000_000 / per_second))
 }
 
 /// Whether a timestamp's zone is UTC by another name.
@@ -95,35 +290,26 @@ impl ScalarUDFImpl for UtcDateTrunc {
         self.inner.return_field_from_args(args)
     }
 
-    fn invoke_with_args(&self, mut args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let fast = match args.args.get(1) {
-            Some(ColumnarValue::Array(array)) => without_utc_zone(array),
-            _ => None,
-        };
-        let Some((naive, zone)) = fast else {
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let Some(ColumnarValue::Array(array)) = args.args.get(1) else {
             return self.inner.invoke_with_args(args);
         };
-        #[cfg(test)]
-        tests::FAST_PATHS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let naive_type = naive.data_type().clone();
-        args.args[1] = ColumnarValue::Array(naive);
-        if let Some(field) = args.arg_fields.get_mut(1) {
-            *field = Arc::new(field.as_ref().clone().with_data_type(naive_type.clone()));
+        if let Some((naive, zone)) = without_utc_zone(array) {
+            #[cfg(test)]
+            tests::FAST_PATHS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            return match self.truncate_naive(&args, naive)? {
+                ColumnarValue::Array(truncated) => {
+                    Ok(ColumnarValue::Array(with_zone(&truncated, Some(zone))))
+                }
+                scalar => Ok(scalar),
+            };
         }
-        args.return_field = Arc::new(
-            Field::new(
-                args.return_field.name(),
-                naive_type,
-                args.return_field.is_nullable(),
-            )
-            .with_metadata(args.return_field.metadata().clone()),
-        );
-        match self.inner.invoke_with_args(args)? {
-            ColumnarValue::Array(truncated) => {
-                Ok(ColumnarValue::Array(with_zone(&truncated, Some(zone))))
-            }
-            scalar => Ok(scalar),
+        if let Some(truncated) = self.truncate_zoned(&args, array)? {
+            #[cfg(test)]
+            tests::ZONED_PATHS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            return Ok(ColumnarValue::Array(truncated));
         }
+        self.inner.invoke_with_args(args)
     }
 
     fn output_ordering(&self, input: &[ExprProperties]) -> Result<SortProperties> {
@@ -147,6 +333,126 @@ mod tests {
     /// How many arrays took the fast path.
     pub(super) static FAST_PATHS: std::sync::atomic::AtomicUsize =
         std::sync::atomic::AtomicUsize::new(0);
+
+    /// How many arrays were truncated through local times.
+    pub(super) static ZONED_PATHS: std::sync::atomic::AtomicUsize =
+        std::sync::atomic::AtomicUsize::new(0);
+
+    /// Through local times, the same instants as DataFusion's own `date_trunc` for every
+    /// granularity it truncates through chrono, in zones with daylight saving (changes at 02:00,
+    /// at midnight, by half an hour), historic offsets in seconds, a skipped day, fixed offsets;
+    /// every 53 minutes of 2024, around the days with gaps and overlaps of other years, and
+    /// before 1970; in seconds, microseconds and nanoseconds.
+    #[tokio::test]
+    async fn truncates_zoned_times_as_datafusion_does() {
+        let at = |t: &str| chrono::DateTime::parse_from_rfc3339(t).unwrap().timestamp();
+        let mut seconds: Vec<Option<i64>> = Vec::new();
+        for (from, to, step) in [
+            ("2024-01-01T00:00:00Z", "2025-01-02T00:00:00Z", 53 * 60),
+            // Sao Paulo's midnight changes, Apia's skipped 30 December
+            ("2018-11-02T00:00:00Z", "2018-11-06T00:00:00Z", 7 * 60),
+            ("2019-02-15T00:00:00Z", "2019-02-18T00:00:00Z", 7 * 60),
+            ("2011-12-28T00:00:00Z", "2012-01-02T00:00:00Z", 11 * 60),
+            // local mean times (offsets in seconds), before 1970
+            ("1899-12-30T00:00:00Z", "1900-01-03T00:00:00Z", 17 * 60 + 3),
+            ("1969-12-30T00:00:00Z", "1970-01-02T00:00:00Z", 29 * 60 + 1),
+        ] {
+            let mut t = at(from);
+            while t < at(to) {
+                seconds.push(Some(t));
+                t += step;
+            }
+        }
+        seconds.push(None);
+        let n = seconds.len();
+        for zone in [
+            "Europe/Tallinn",
+            "America/New_York",
+            "America/Sao_Paulo",
+            "America/Havana",
+            "Australia/Lord_Howe",
+            "Asia/Kathmandu",
+            "Pacific/Apia",
+            "America/St_Johns",
+            "+05:30",
+            "-03:00",
+        ] {
+            for (unit, array) in [
+                (
+                    "µs",
+                    Arc::new(
+                        TimestampMicrosecondArray::from(
+                            seconds
+                                .iter()
+                                .map(|s| s.map(|s| s * 1_000_000 + 123_456))
+                                .collect::<Vec<_>>(),
+                        )
+                        .with_timezone(zone),
+                    ) as ArrayRef,
+                ),
+                (
+                    "s",
+                    Arc::new(
+                        datafusion::arrow::array::TimestampSecondArray::from(seconds.clone())
+                            .with_timezone(zone),
+                    ),
+                ),
+                (
+                    "ns",
+                    Arc::new(
+                        datafusion::arrow::array::TimestampNanosecondArray::from(
+                            seconds
+                                .iter()
+                                .map(|s| s.map(|s| s * 1_000_000_000 + 7))
+                                .collect::<Vec<_>>(),
+                        )
+                        .with_timezone(zone),
+                    ),
+                ),
+            ] {
+                let batch = RecordBatch::try_from_iter([("ts", array)]).unwrap();
+                let builtin = SessionContext::new();
+                builtin.register_batch("t", batch.clone()).unwrap();
+                let ours = SessionContext::new();
+                ours.register_udf(UtcDateTrunc::udf());
+                ours.register_batch("t", batch).unwrap();
+                for granularity in ["hour", "day", "week", "month", "quarter", "year"] {
+                    let before = ZONED_PATHS.load(std::sync::atomic::Ordering::Relaxed);
+                    let sql = format!("SELECT date_trunc('{granularity}', ts) AS d FROM t");
+                    let expected = builtin.sql(&sql).await.unwrap().collect().await.unwrap();
+                    let got = ours.sql(&sql).await.unwrap().collect().await.unwrap();
+                    let expected = datafusion::arrow::compute::concat_batches(
+                        &expected[0].schema(),
+                        &expected,
+                    )
+                    .unwrap();
+                    let got =
+                        datafusion::arrow::compute::concat_batches(&got[0].schema(), &got).unwrap();
+                    assert_eq!(got.num_rows(), n);
+                    assert_eq!(
+                        got.schema(),
+                        expected.schema(),
+                        "{granularity} in {zone}, {unit}"
+                    );
+                    if got.column(0) != expected.column(0) {
+                        let first = (0..n)
+                            .find(|&i| got.column(0).slice(i, 1) != expected.column(0).slice(i, 1))
+                            .unwrap_or(n);
+                        panic!(
+                            "{granularity} in {zone}, {unit}, of {:?}: {:?} against DataFusion's {:?}",
+                            seconds.get(first),
+                            got.column(0).slice(first, 1),
+                            expected.column(0).slice(first, 1)
+                        );
+                    }
+                    assert!(
+                        ZONED_PATHS.load(std::sync::atomic::Ordering::Relaxed) > before,
+                        "{granularity} in {zone}, {unit}: the zoned path was taken"
+                    );
+                }
+            }
+        }
+    }
 
     /// The same answers as DataFusion's own `date_trunc` for every granularity, on UTC
     /// timestamps (fast path: zone kept on the result) and on timestamps of another zone.

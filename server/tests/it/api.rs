@@ -552,15 +552,15 @@ async fn field_values_suggest_filters() {
         .await
         .error(StatusCode::NOT_FOUND, "unknown_explore");
 
-    // suggestions use the result cache like queries, and skip it the same ways
+    // a text field's values are searched in the suggestion index, read once for this version
+    // (the first request above); every search after it is answered from it, cache=false too
     let uri = "/api/v1/explores/orders/fields/orders.status/values?q=Boo";
     let first = get(&state, uri).await;
     assert_eq!(first.json()["values"], json!(["Booked"]));
-    assert_eq!(first.header("boltic-cache"), "miss");
-    assert_eq!(get(&state, uri).await.header("boltic-cache"), "hit");
+    assert_eq!(first.header("boltic-cache"), "hit");
     let uncached = get(&state, &format!("{uri}&cache=false")).await;
     assert_eq!(uncached.json()["values"], json!(["Booked"]));
-    assert_eq!(uncached.header("boltic-cache"), "bypass");
+    assert_eq!(uncached.header("boltic-cache"), "hit");
     let auth = admin_auth(&state).await;
     let no_cache = send(
         &state,
@@ -572,7 +572,76 @@ async fn field_values_suggest_filters() {
     )
     .await;
     assert_eq!(no_cache.json()["values"], json!(["Booked"]));
-    assert_eq!(no_cache.header("boltic-cache"), "bypass");
+    assert_eq!(no_cache.header("boltic-cache"), "hit");
+
+    // other fields (a tier, numbers) are queries like any other: the result cache, skipped
+    // the same ways
+    let uri = "/api/v1/explores/orders/fields/orders.price_tier/values?q=1000";
+    let first = get(&state, uri).await;
+    let tiers = first.json()["values"].clone();
+    assert!(
+        tiers.as_array().is_some_and(
+            |t| !t.is_empty() && t.iter().all(|v| v.as_str().unwrap().contains("1000"))
+        ),
+        "{tiers}"
+    );
+    assert_eq!(first.header("boltic-cache"), "miss");
+    assert_eq!(get(&state, uri).await.header("boltic-cache"), "hit");
+    let uncached = get(&state, &format!("{uri}&cache=false")).await;
+    assert_eq!(uncached.json()["values"], tiers);
+    assert_eq!(uncached.header("boltic-cache"), "bypass");
+}
+
+/// Searching the suggestion index gives what searching with SQL gives: a server without a
+/// cache keeps no lists, and one returning at most three rows keeps only lists of two values,
+/// so both search most fields with SQL. Same values, same order, NULLs and LIKE's special
+/// characters included.
+#[tokio::test]
+async fn suggestions_from_the_index_equal_suggestions_from_sql() {
+    let dir = tempfile::tempdir().unwrap();
+    seed_warehouse(dir.path()).await;
+    let indexed = app(cfg(&dir.path().join("wh"))).await;
+    let mut uncached = cfg(&dir.path().join("wh"));
+    uncached.cache_bytes = 0;
+    let uncached = app(uncached).await;
+    let mut capped = cfg(&dir.path().join("wh"));
+    capped.max_rows = 3;
+    let capped = app(capped).await;
+    let mut searched_with_sql = 0;
+    for field in [
+        "orders.destination_city",
+        "orders.origin_city",
+        "customers.name",
+        "customers.customer_group_type",
+        "orders.seat_no",
+    ] {
+        for q in ["", "a", "an", "e", "Ber", "%", "_", "\\", "zzz", " "] {
+            let q: String = url::form_urlencoded::byte_serialize(q.as_bytes()).collect();
+            let uri = format!("/api/v1/explores/orders/fields/{field}/values?limit=2&q={q}");
+            let from_index = get(&indexed, &uri).await;
+            assert_eq!(
+                from_index.status,
+                StatusCode::OK,
+                "{uri}: {}",
+                from_index.json()
+            );
+            for other in [&uncached, &capped] {
+                let reply = get(other, &uri).await;
+                assert_eq!(reply.status, StatusCode::OK, "{uri}: {}", reply.json());
+                searched_with_sql += usize::from(reply.header("boltic-cache") != "hit");
+                assert_eq!(from_index.json(), reply.json(), "{uri}");
+            }
+        }
+        // the index read each field's list once
+        let again = get(
+            &indexed,
+            &format!("/api/v1/explores/orders/fields/{field}/values?q=o"),
+        )
+        .await;
+        assert_eq!(again.header("boltic-cache"), "hit", "{field}");
+    }
+    // every search of the uncached server, and the capped server's of fields with many values
+    assert!(searched_with_sql >= 70, "{searched_with_sql}");
 }
 
 #[tokio::test]
@@ -666,6 +735,9 @@ async fn a_new_warehouse_version_is_served_without_restart() {
     let before = query(&state, &q).await.json();
     assert_eq!(before["rows"][0]["orders.order_count"], 20);
     assert_eq!(query(&state, &q).await.header("boltic-cache"), "hit");
+    let cities_uri = "/api/v1/explores/orders/fields/orders.destination_city/values?limit=1000";
+    let cities_before = get(&state, cities_uri).await.json();
+    assert_eq!(get(&state, cities_uri).await.header("boltic-cache"), "hit");
 
     // publish 500 generated orders into the same warehouse while the server runs
     let raw = local(&dir.path().join("raw2"));
@@ -688,6 +760,10 @@ async fn a_new_warehouse_version_is_served_without_restart() {
     let after = query(&state, &q).await;
     assert_eq!(after.header("boltic-cache"), "miss");
     assert_eq!(after.json()["rows"][0]["orders.order_count"], 500);
+    // suggestions are read again from the new version, not kept from the old
+    let cities = get(&state, cities_uri).await;
+    assert_eq!(cities.header("boltic-cache"), "miss");
+    assert_ne!(cities.json()["values"], cities_before["values"]);
     stop.send(()).unwrap();
     watcher.await.unwrap();
 }
