@@ -195,15 +195,29 @@ impl ValueList {
     }
 }
 
+/// When [`value_list`] reads a list that is not in the suggestion index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadValues {
+    /// Now, and answer with it.
+    Now,
+    /// In the background, in a free query slot (none free: not now), so that the next request
+    /// finds it; answer `None` meanwhile.
+    Later,
+    /// Not at all: answer `None`.
+    Never,
+}
+
 /// The values of `list`'s one field (a query of that text dimension alone, sorted by it, with
-/// a limit one above what the index keeps), from the suggestion index or read now and kept.
-/// The key is the compiled SQL and the version, as for results, so row-level security and
-/// explore filters are part of it. Not audited here: the caller notes what was asked.
+/// a limit one above what the index keeps), from the suggestion index or read (see
+/// [`ReadValues`]) and kept. The key is the compiled SQL and the version, as for results, so
+/// row-level security and explore filters are part of it. Not audited here: the caller notes
+/// what was asked.
 pub async fn value_list(
     state: &AppState,
     list: &Query,
     caller: &Caller,
-) -> Result<(Arc<ValueList>, CacheStatus), ApiError> {
+    read: ReadValues,
+) -> Result<Option<(Arc<ValueList>, CacheStatus)>, ApiError> {
     let compiled = compile_memoized(state, list, caller)?;
     let engine = state.engine_at(None).await?;
     let version: Arc<str> = engine.manifest().version.as_str().into();
@@ -213,13 +227,57 @@ pub async fn value_list(
         max_rows: state.config.max_rows,
     };
     if let Some(values) = state.suggestions.get(&key) {
-        return Ok((values, CacheStatus::Hit));
+        return Ok(Some((values, CacheStatus::Hit)));
     }
-    let result = run(state, &engine, &compiled, false, version).await?;
+    let keep = list.limit.unwrap_or(0).saturating_sub(1) as usize;
+    let field = list.fields.first().cloned().unwrap_or_default();
+    match read {
+        ReadValues::Now => {
+            let list = read_values(state, &engine, &compiled, version, &field, keep).await?;
+            state.suggestions.insert(key, list.clone(), list.size());
+            return Ok(Some((list, CacheStatus::Miss)));
+        }
+        ReadValues::Never => return Ok(None),
+        ReadValues::Later => {}
+    }
+    // one reader per list, and only in a free slot: bounded like the queries themselves
+    let Ok(slot) = state.query_slots.clone().try_acquire_owned() else {
+        return Ok(None);
+    };
+    if !lock(&state.suggestions_reading).insert(key.clone()) {
+        return Ok(None);
+    }
+    let state = state.clone();
+    tokio::spawn(async move {
+        match read_values(&state, &engine, &compiled, version, &field, keep).await {
+            Ok(list) => state
+                .suggestions
+                .insert(key.clone(), list.clone(), list.size()),
+            Err(e) => tracing::warn!(field, code = e.code().as_str(), "values not read"),
+        }
+        lock(&state.suggestions_reading).remove(&key);
+        drop(slot);
+    });
+    Ok(None)
+}
+
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Run a value list's query and keep its values (none, `complete` false, when there are more
+/// than `keep` or they are not text).
+async fn read_values(
+    state: &AppState,
+    engine: &crate::engine::Engine,
+    compiled: &CompiledQuery,
+    version: Arc<str>,
+    field: &str,
+    keep: usize,
+) -> Result<Arc<ValueList>, ApiError> {
+    let result = run(state, engine, compiled, false, version).await?;
     let rows: Vec<serde_json::Map<String, serde_json::Value>> =
         serde_json::from_str(result.rows_json.get()).map_err(|e| encoding_error(&e))?;
-    let keep = list.limit.unwrap_or(0).saturating_sub(1) as usize;
-    let field = list.fields.first().map(String::as_str).unwrap_or_default();
     let values: Option<Vec<Option<String>>> = rows
         .into_iter()
         .map(|mut r| match r.remove(field) {
@@ -228,7 +286,7 @@ pub async fn value_list(
             Some(_) => None,
         })
         .collect();
-    let list = match values {
+    Ok(Arc::new(match values {
         Some(values) if values.len() <= keep => ValueList {
             values,
             complete: true,
@@ -238,10 +296,7 @@ pub async fn value_list(
             values: Vec::new(),
             complete: false,
         },
-    };
-    let list = Arc::new(list);
-    state.suggestions.insert(key, list.clone(), list.size());
-    Ok((list, CacheStatus::Miss))
+    }))
 }
 
 async fn answer_uncounted(

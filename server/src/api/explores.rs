@@ -141,9 +141,11 @@ fn unknown_explore(name: &str, model: &boltic_semantic::Model, access: &Access) 
 /// A text dimension's values are searched in its list of distinct values, read once per
 /// warehouse version and per what the caller may see (the suggestion index: `Boltic-Cache`
 /// says `hit` when the list was there, `miss` when it was read now), so each keystroke of a
-/// search does not scan the table. Other dimensions, and text dimensions with more values than
-/// the index keeps, are answered by a query like any other: from the result cache unless
-/// `cache=false` or `Cache-Control: no-cache` says not to (`bypass`).
+/// search does not scan the table. The list is read by a request without `q`, or in the
+/// background after the first search, which is answered like a query. Other dimensions, and
+/// text dimensions with more values than the index keeps, are answered by a query like any
+/// other: from the result cache unless `cache=false` or `Cache-Control: no-cache` says not to
+/// (`bypass`).
 #[utoipa::path(get, path = "/api/v1/explores/{explore}/fields/{field}/values",
     params(("explore" = String, Path), ("field" = String, Path, description = "view.field"), ValuesParams),
     responses((status = 200, body = ValuesResponse), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -201,15 +203,23 @@ pub async fn field_values(
         ..Query::default()
     };
     let keep = SUGGESTED_VALUES.min(state.config.max_rows.saturating_sub(1));
+    let mut read_later = None;
     if text && keep > 0 && state.config.cache_bytes > 0 {
         let list_query = Query {
             filters: Filters::default(),
             limit: Some(keep + 1),
             ..query.clone()
         };
-        let found = answer::value_list(&state, &list_query, &caller).await;
+        // without a search (a filter editor opening) the list is read now, at the cost of the
+        // same query without the index; the first search of a field not yet read is answered
+        // with SQL, and the list is read after it for the searches that follow
+        let read = match q {
+            None => answer::ReadValues::Now,
+            Some(_) => answer::ReadValues::Never,
+        };
+        let found = answer::value_list(&state, &list_query, &caller, read).await;
         match found {
-            Ok((list, status)) if list.complete => {
+            Ok(Some((list, status))) if list.complete => {
                 // LIKE '%q%' with q escaped: a case-sensitive substring, never NULL
                 let mut values: Vec<serde_json::Value> = list
                     .values
@@ -235,7 +245,8 @@ pub async fn field_values(
                 );
                 return Ok(values_response(field, values, truncated, status.as_str()));
             }
-            Ok(_) => {}
+            Ok(Some(_)) => {}
+            Ok(None) => read_later = Some(list_query),
             Err(e) => {
                 answer::note(
                     &state,
@@ -263,6 +274,10 @@ pub async fn field_values(
         .collect();
     let truncated = values.len() as u64 > limit;
     values.truncate(limit as usize);
+    if let Some(list_query) = read_later {
+        // the answer is ready; errors reading the list show in the next request
+        let _ = answer::value_list(&state, &list_query, &caller, answer::ReadValues::Later).await;
+    }
     Ok(values_response(
         field,
         values,

@@ -74,6 +74,8 @@ pub struct Inner {
     /// Text dimensions' distinct values (filter suggestions), by compiled SQL and warehouse
     /// version; a quarter of the result cache's bytes.
     pub suggestions: ResultCache<super::answer::ValueList>,
+    /// Value lists being read in the background (one reader each).
+    pub suggestions_reading: Mutex<std::collections::HashSet<super::cache::CacheKey>>,
     /// Recently compiled queries.
     compile_memo: CompileMemo,
     /// Metrics.
@@ -135,6 +137,7 @@ impl AppState {
             query_slots: Arc::new(Semaphore::new(config.max_concurrent_queries)),
             cache: ResultCache::new(config.cache_bytes, MAX_CACHED_RESULTS),
             suggestions: ResultCache::new(config.cache_bytes / 4, SUGGESTION_LISTS),
+            suggestions_reading: Mutex::default(),
             compile_memo: ResultCache::new(MEMO_BYTES, MEMO_ENTRIES),
             config,
             warehouse,
