@@ -244,7 +244,7 @@ pub async fn value_list(
     let Ok(slot) = state.query_slots.clone().try_acquire_owned() else {
         return Ok(None);
     };
-    if !lock(&state.suggestions_reading).insert(key.clone()) {
+    if !super::state::lock(&state.suggestions_reading).insert(key.clone()) {
         return Ok(None);
     }
     let state = state.clone();
@@ -255,14 +255,10 @@ pub async fn value_list(
                 .insert(key.clone(), list.clone(), list.size()),
             Err(e) => tracing::warn!(field, code = e.code().as_str(), "values not read"),
         }
-        lock(&state.suggestions_reading).remove(&key);
+        super::state::lock(&state.suggestions_reading).remove(&key);
         drop(slot);
     });
     Ok(None)
-}
-
-fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// Run a value list's query and keep its values (none, `complete` false, when there are more

@@ -50,9 +50,7 @@ impl UtcDateTrunc {
             inner: datafusion::functions::datetime::date_trunc(),
         })
     }
-}
 
-impl UtcDateTrunc {
     /// DataFusion's `date_trunc` of `args` with the timestamps replaced by `naive` (zone-less).
     fn truncate_naive(&self, args: &ScalarFunctionArgs, naive: ArrayRef) -> Result<ColumnarValue> {
         let mut args = args.clone();
