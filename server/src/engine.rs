@@ -1,5 +1,6 @@
 //! DataFusion over the published warehouse.
 
+mod group_parts;
 mod utc_trunc;
 
 use std::sync::Arc;
@@ -84,6 +85,8 @@ pub async fn session(
     // UTC timestamps truncated with integer arithmetic instead of chrono per value (Ballista's
     // client replaces the functions of the state it is given, so this comes after)
     ctx.register_udf(utc_trunc::UtcDateTrunc::udf());
+    // GROUP BY a || ' - ' || b: group by a, b first, concatenate once per group (group_parts)
+    ctx.add_optimizer_rule(Arc::new(group_parts::GroupByParts));
     Ok(ctx)
 }
 
