@@ -8,7 +8,8 @@ timed runs per question and side.
 Every question is checked first: Boltic's rows (and totals, pivot totals) must equal DuckDB's,
 compared as sorted rows with numbers equal to 1e-6 relative (DataFusion and DuckDB interpolate percentiles with different rounding) and times as wall-clock instants of
 the question's time zone. A question that differs stops the run; none is timed on a wrong
-answer. Then each side runs BENCH_RUNS times (uncached through the API, `?cache=false`; DuckDB
+answer. A question the server answers with an error (e.g. memory_limit_exceeded) is printed as
+refused with DuckDB's time, the run goes on, and the script fails at the end. Then each side runs BENCH_RUNS times (uncached through the API, `?cache=false`; DuckDB
 in-process with all cores) after one warm-up, and the medians are compared. Field values of a
 text dimension are searched in the server's suggestion index (the field's distinct values, read
 once per warehouse version after the field's first search; `cache=false` does not skip it), so for
@@ -294,6 +295,10 @@ def same_rows(api_rows, duck_rows):
     return None
 
 
+class Refused(Exception):
+    """The server answered a question with an error (e.g. over its memory limit)."""
+
+
 class Api:
     def __init__(self, url, key):
         self.host = urllib.parse.urlparse(url)
@@ -317,7 +322,11 @@ class Api:
                 self.conn = http.client.HTTPConnection(self.host.hostname, self.host.port)
         elapsed = time.perf_counter() - start
         if response.status != 200:
-            sys.exit(f"{method} {path} failed: {response.status} {data[:300]!r}")
+            try:
+                code = json.loads(data)["code"]
+            except (ValueError, KeyError, TypeError):
+                code = repr(data[:300])
+            raise Refused(f"{method} {path}: {response.status} {code}")
         return elapsed, json.loads(data)
 
     def ask(self, request):
@@ -362,11 +371,19 @@ def main():
 
     print(f"{'question':60} {'boltic API':>11} {'duckdb':>9} {'ratio':>6} {'rows':>6}")
     ratios = []
+    refused = []
     for qid, what, request, *sqls in QUESTIONS:
         if only and qid not in only:
             continue
         # check first: the same answer, rows and totals
-        first, rows, totals, pivot_totals, _ = api.ask(request)
+        try:
+            first, rows, totals, pivot_totals, _ = api.ask(request)
+        except Refused as error:
+            # an error answer is reported and the run goes on (a wrong answer stops it)
+            theirs, _ = duck(sqls)
+            refused.append(qid)
+            print(f"{qid} {what:56} {'refused':>11} {theirs*1e3:7.1f}ms  {error}")
+            continue
         _, results = duck(sqls)
         checks = [("rows", rows, results[0])]
         if len(sqls) > 1:
@@ -392,6 +409,8 @@ def main():
         print(f"{'geometric mean of the ratios':60} {statistics.geometric_mean(r for r, _, _ in ratios):29.2f}")
         print(f"worst: {worst[1]} {worst[2]} at {worst[0]:.2f}x DuckDB; "
               f"{sum(r > 1.2 for r, _, _ in ratios)} of {len(ratios)} questions above 1.2x")
+    if refused:
+        sys.exit(f"{len(refused)} question(s) answered with an error: {' '.join(refused)}")
 
 
 if __name__ == "__main__":

@@ -53,3 +53,41 @@ bench_warehouse() {
   fi
   "$boltic" --quiet pipeline run --raw "$dir/raw" --warehouse "$dir/wh" --project demo/air_boltic >/dev/null
 }
+
+# Memory caps for runs at scale: `cap_memory MIB` makes a memory cgroup capped at MIB MiB, sets
+# $cap to its path and the array `capped` to a command prefix that runs a command in it (an exec,
+# so the pid and GNU time's peak are the command's own); with an empty MIB both stay empty and
+# nothing is capped. `cap_done` says whether the cap killed anything and removes the group.
+# Going over the cap kills the command instead of being noticed after the fact. cgroup v2
+# (memory.max) or v1 (memory.limit_in_bytes), whichever is writable (root, or a delegated tree);
+# fails saying so when neither is. There is no swap here; page cache counts against the cap too,
+# but the kernel reclaims it before it kills anything.
+cap=""
+capped=()
+cap_memory() {
+  cap="" capped=()
+  [ -n "$1" ] || return 0
+  if [ -w /sys/fs/cgroup/cgroup.subtree_control ] && grep -qw memory /sys/fs/cgroup/cgroup.controllers 2>/dev/null; then
+    cap=/sys/fs/cgroup/boltic-bench-$$-$RANDOM
+    mkdir "$cap" && echo $(( $1 << 20 )) > "$cap/memory.max" || return 1
+    echo 0 > "$cap/memory.swap.max" 2>/dev/null || true
+  elif [ -w /sys/fs/cgroup/memory ]; then
+    cap=/sys/fs/cgroup/memory/boltic-bench-$$-$RANDOM
+    mkdir "$cap" && echo $(( $1 << 20 )) > "$cap/memory.limit_in_bytes" || return 1
+  else
+    echo "cannot cap memory at $1 MiB: no writable memory cgroup (run as root, or leave the cap out)" >&2
+    return 1
+  fi
+  capped=(sh -c 'echo $$ > "$1/cgroup.procs" && shift && exec "$@"' capped "$cap")
+}
+cap_done() {
+  [ -n "$cap" ] || return 0
+  local killed
+  # (only one of the two files exists: v2 or v1)
+  killed=$({ cat "$cap/memory.events" "$cap/memory.oom_control" 2>/dev/null || true; } | awk '$1 == "oom_kill" { n += $2 } END { print n + 0 }')
+  [ "$killed" = 0 ] || echo "the memory cap killed $killed process(es)" >&2
+  # a process that just exited can still be counted for a moment
+  for _ in $(seq 50); do rmdir "$cap" 2>/dev/null && break; sleep 0.1; done
+  cap="" capped=()
+  [ "$killed" = 0 ]
+}
