@@ -23,10 +23,8 @@ while [ $# -gt 0 ] && [ "$1" != -- ]; do scales+=("$1"); shift; done
 questions=("$@")
 [ ${#scales[@]} -gt 0 ] || scales=(1000000 10000000)
 scripts/setup.sh bench >/dev/null
-if [ -z "${BOLTIC_BIN:-}" ]; then
-  cargo build --release --locked -p boltic-server 2>&1 | tail -1
-fi
-boltic=$(realpath "${BOLTIC_BIN:-${CARGO_TARGET_DIR:-target}/release/boltic}")
+release_boltic
+boltic=$(realpath "$boltic")
 port=${BOLTIC_BENCH_PORT:-3992}
 
 for orders in "${scales[@]}"; do

@@ -13,7 +13,7 @@ use serde_json::value::RawValue;
 use super::cache::{CacheKey, CachedResult, MemoKey};
 use super::caller::Caller;
 use super::error::{ApiCode, ApiError};
-use super::state::AppState;
+use super::state::{AppState, lock};
 
 /// A query's answer.
 #[derive(Debug)]
@@ -244,7 +244,7 @@ pub async fn value_list(
     let Ok(slot) = state.query_slots.clone().try_acquire_owned() else {
         return Ok(None);
     };
-    if !super::state::lock(&state.suggestions_reading).insert(key.clone()) {
+    if !lock(&state.suggestions_reading).insert(key.clone()) {
         return Ok(None);
     }
     let state = state.clone();
@@ -255,7 +255,7 @@ pub async fn value_list(
                 .insert(key.clone(), list.clone(), list.size()),
             Err(e) => tracing::warn!(field, code = e.code().as_str(), "values not read"),
         }
-        super::state::lock(&state.suggestions_reading).remove(&key);
+        lock(&state.suggestions_reading).remove(&key);
         drop(slot);
     });
     Ok(None)

@@ -38,14 +38,9 @@ use datafusion::optimizer::{OptimizerConfig, OptimizerRule};
 #[derive(Debug, Default)]
 pub struct GroupByParts;
 
-impl GroupByParts {
-    /// The rule's name in DataFusion's optimizer.
-    pub const NAME: &'static str = "boltic_group_concatenations_by_parts";
-}
-
 impl OptimizerRule for GroupByParts {
     fn name(&self) -> &str {
-        Self::NAME
+        "boltic_group_concatenations_by_parts"
     }
 
     fn apply_order(&self) -> Option<ApplyOrder> {
@@ -65,14 +60,6 @@ impl OptimizerRule for GroupByParts {
             None => Transformed::no(plan),
         })
     }
-}
-
-/// How an aggregate's partial results are aggregated again.
-enum Again {
-    /// SUM of sums, MIN of minimums, MAX of maximums: the same function.
-    Same,
-    /// SUM of counts.
-    Sum,
 }
 
 /// The aggregate grouped by parts first, or None when it is not one this rule takes.
@@ -146,6 +133,8 @@ fn by_parts(aggregate: &Aggregate) -> Result<Option<LogicalPlan>> {
         return Ok(None);
     }
     let mut partials = Vec::with_capacity(aggregate.aggr_expr.len());
+    // how each partial result is aggregated again: SUM of sums and of counts, MIN of minimums,
+    // MAX of maximums
     let mut again = Vec::with_capacity(aggregate.aggr_expr.len());
     for expr in &aggregate.aggr_expr {
         let Expr::AggregateFunction(f) = expr else {
@@ -156,8 +145,8 @@ fn by_parts(aggregate: &Aggregate) -> Result<Option<LogicalPlan>> {
             return Ok(None);
         }
         again.push(match f.func.name() {
-            "sum" | "min" | "max" => Again::Same,
-            "count" => Again::Sum,
+            "sum" | "min" | "max" => Arc::clone(&f.func),
+            "count" => sum_udaf(),
             _ => return Ok(None),
         });
         partials.push(inline(expr)?);
@@ -189,19 +178,10 @@ fn by_parts(aggregate: &Aggregate) -> Result<Option<LogicalPlan>> {
         (0..aggregate.group_expr.len())
             .map(|i| Expr::Column(Column::from_name(group_name(i))))
             .collect(),
-        aggregate
-            .aggr_expr
-            .iter()
-            .zip(&again)
+        again
+            .into_iter()
             .enumerate()
-            .map(|(i, (expr, again))| {
-                let Expr::AggregateFunction(f) = expr else {
-                    unreachable!("checked above")
-                };
-                let func = match again {
-                    Again::Same => f.func.clone(),
-                    Again::Sum => sum_udaf(),
-                };
+            .map(|(i, func)| {
                 let arg = Expr::Column(Column::from_name(partial_name(i)));
                 Expr::AggregateFunction(AggregateFunction::new_udf(
                     func,
@@ -216,11 +196,10 @@ fn by_parts(aggregate: &Aggregate) -> Result<Option<LogicalPlan>> {
             .collect(),
     )?;
     // 4. the original aggregate's names and types
-    let outer_schema = Arc::clone(&outer.schema);
     let renamed = aggregate
         .schema
         .iter()
-        .zip(outer_schema.iter())
+        .zip(outer.schema.iter())
         .map(|((qualifier, field), (q, ours))| {
             let mut e = Expr::Column(Column::new(q.cloned(), ours.name()));
             if ours.data_type() != field.data_type() {
