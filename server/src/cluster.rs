@@ -32,13 +32,13 @@ use datafusion::execution::SessionStateBuilder;
 use datafusion::execution::object_store::{DefaultObjectStoreRegistry, ObjectStoreRegistry};
 use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
 use datafusion::execution::session_state::SessionState;
-use datafusion::logical_expr::ScalarUDF;
+use datafusion::logical_expr::{AggregateUDF, ScalarUDF};
 use datafusion::prelude::SessionConfig;
 use datafusion_proto::protobuf::{LogicalPlanNode, PhysicalPlanNode};
 use object_store::ObjectStore;
 use url::Url;
 
-use crate::engine::{SINGLE_DISTINCT_RULE, UtcDateTrunc};
+use crate::engine::{CountedQuantile, SINGLE_DISTINCT_RULE, UtcDateTrunc};
 
 /// The scheduler's port when `ballista://host` names none (Ballista's default).
 pub const DEFAULT_SCHEDULER_PORT: u16 = 50050;
@@ -172,6 +172,16 @@ pub fn scalar_functions() -> Vec<Arc<ScalarUDF>> {
     functions
 }
 
+/// DataFusion's and Ballista's aggregate functions with Boltic's median and percentile in place
+/// of the built-in ones; the same on the client, the scheduler and every executor.
+pub fn aggregate_functions() -> Vec<Arc<AggregateUDF>> {
+    let ours = CountedQuantile::udafs();
+    let mut functions = ballista_aggregate_functions();
+    functions.retain(|f| ours.iter().all(|o| o.name() != f.name()));
+    functions.extend(ours);
+    functions
+}
+
 /// The session a scheduler plans in: Ballista's defaults, Boltic's functions and optimizer
 /// choices, and stores from this process's environment.
 fn scheduler_session(config: SessionConfig, stores: Arc<NodeObjectStores>) -> Result<SessionState> {
@@ -188,7 +198,7 @@ fn scheduler_session(config: SessionConfig, stores: Arc<NodeObjectStores>) -> Re
         .with_runtime_env(runtime)
         .with_optimizer_rules(rules)
         .with_scalar_functions(scalar_functions())
-        .with_aggregate_functions(ballista_aggregate_functions())
+        .with_aggregate_functions(aggregate_functions())
         .with_window_functions(ballista_window_functions())
         .build())
 }
@@ -288,6 +298,11 @@ pub async fn run_executor(options: ExecutorOptions) -> anyhow::Result<()> {
     let mut functions = BallistaFunctionRegistry::default();
     for f in scalar_functions() {
         functions.scalar_functions.insert(f.name().to_string(), f);
+    }
+    for f in aggregate_functions() {
+        functions
+            .aggregate_functions
+            .insert(f.name().to_string(), f);
     }
     let bind_host = options.bind.ip().to_string();
     let config = ExecutorProcessConfig {

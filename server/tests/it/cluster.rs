@@ -285,6 +285,10 @@ async fn api_answers_on(cluster: &Cluster, warehouse: &Path) {
         json!({"explore": "orders", "fields": ["trips.start_week", "orders.order_count"],
                "filters": {"orders.status": "-Cancelled"}, "timezone": "Europe/Tallinn",
                "sorts": [{"field": "trips.start_week"}]}),
+        // Boltic's median and percentile_cont on the scheduler and executors too
+        json!({"explore": "orders",
+               "fields": ["orders.destination_city", "orders.median_price", "orders.p90_price"],
+               "sorts": [{"field": "orders.destination_city"}]}),
     ];
     for q in questions {
         let a = post(&here, "/api/v1/query", q.to_string()).await;
