@@ -251,12 +251,17 @@ fn read_only() -> SQLOptions {
         .with_allow_statements(false)
 }
 
-/// Whether `error` is the memory pool running out on a query with a DISTINCT aggregate.
-fn retry_distinct(error: &datafusion::error::DataFusionError, sql: &str) -> bool {
+/// Whether `error` is the memory pool running out, however deep DataFusion wrapped it.
+pub(crate) fn out_of_memory(error: &datafusion::error::DataFusionError) -> bool {
     matches!(
         error.find_root(),
         datafusion::error::DataFusionError::ResourcesExhausted(_)
-    ) && sql.to_ascii_uppercase().contains("DISTINCT")
+    )
+}
+
+/// Whether `error` is the memory pool running out on a query with a DISTINCT aggregate.
+fn retry_distinct(error: &datafusion::error::DataFusionError, sql: &str) -> bool {
+    out_of_memory(error) && sql.to_ascii_uppercase().contains("DISTINCT")
 }
 
 /// `ctx` with DataFusion's rule that turns COUNT(DISTINCT x) ... GROUP BY g into two GROUP BYs

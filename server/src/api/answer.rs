@@ -429,7 +429,7 @@ fn encoding_error(e: &dyn std::fmt::Display) -> ApiError {
 }
 
 fn execution_error(state: &AppState, e: DataFusionError, sql: &str) -> ApiError {
-    if matches!(e.find_root(), DataFusionError::ResourcesExhausted(_)) {
+    if crate::engine::out_of_memory(&e) {
         tracing::warn!(error = %e, "query over the memory limit");
         let mib = state.config.memory_limit >> 20;
         return ApiError::new(

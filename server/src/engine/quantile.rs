@@ -333,7 +333,7 @@ fn counted_rows<'a>(
 }
 
 /// The rows of a partial state: each row's values and counts, or `None` for a null row.
-fn state_rows(states: &[ArrayRef]) -> Result<Vec<Option<(ArrayRef, ArrayRef)>>> {
+fn state_rows(states: &[ArrayRef]) -> Result<impl Iterator<Item = Option<(&[f64], &[u64])>>> {
     let [values, counts] = states else {
         return exec_err!(
             "a counted quantile's state has two columns, not {}",
@@ -341,19 +341,21 @@ fn state_rows(states: &[ArrayRef]) -> Result<Vec<Option<(ArrayRef, ArrayRef)>>> 
         );
     };
     let (values, counts) = (values.as_list::<i32>(), counts.as_list::<i32>());
-    Ok((0..values.len())
-        .map(|row| {
-            (values.is_valid(row) && counts.is_valid(row))
-                .then(|| (values.value(row), counts.value(row)))
+    let items = values.values().as_primitive::<Float64Type>().values();
+    let numbers = counts.values().as_primitive::<UInt64Type>().values();
+    let (at, count_at) = (values.value_offsets(), counts.value_offsets());
+    Ok((0..values.len()).map(move |row| {
+        (values.is_valid(row) && counts.is_valid(row)).then(|| {
+            let span = at[row] as usize..at[row + 1] as usize;
+            let count_span = count_at[row] as usize..count_at[row + 1] as usize;
+            (&items[span], &numbers[count_span])
         })
-        .collect())
+    }))
 }
 
 /// Add one partial-state row to `counts`.
-fn add_state(counts: &mut Counts, values: &ArrayRef, numbers: &ArrayRef) {
-    let values = values.as_primitive::<Float64Type>();
-    let numbers = numbers.as_primitive::<UInt64Type>();
-    for (v, c) in values.values().iter().zip(numbers.values().iter()) {
+fn add_state(counts: &mut Counts, (values, numbers): (&[f64], &[u64])) {
+    for (v, c) in values.iter().zip(numbers) {
         counts.add(*v, *c);
     }
 }
@@ -364,13 +366,13 @@ fn lists<T: Array + 'static>(
     lengths: &[usize],
     items: T,
     nulls: Option<NullBuffer>,
-) -> ArrayRef {
-    Arc::new(ListArray::new(
+) -> ListArray {
+    ListArray::new(
         Arc::new(Field::new_list_field(item, true)),
         OffsetBuffer::from_lengths(lengths.iter().copied()),
         Arc::new(items),
         nulls,
-    ))
+    )
 }
 
 /// One group's values (a query without GROUP BY, or a window frame).
@@ -389,8 +391,8 @@ impl Accumulator for CountedAccumulator {
     }
 
     fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
-        for (values, counts) in state_rows(states)?.into_iter().flatten() {
-            add_state(&mut self.counts, &values, &counts);
+        for state in state_rows(states)?.flatten() {
+            add_state(&mut self.counts, state);
         }
         Ok(())
     }
@@ -399,16 +401,18 @@ impl Accumulator for CountedAccumulator {
         let (values, counts) = self.counts.state();
         let len = [values.len()];
         Ok(vec![
-            ScalarValue::List(Arc::new(
-                lists(DataType::Float64, &len, Float64Array::from(values), None)
-                    .as_list::<i32>()
-                    .clone(),
-            )),
-            ScalarValue::List(Arc::new(
-                lists(DataType::UInt64, &len, UInt64Array::from(counts), None)
-                    .as_list::<i32>()
-                    .clone(),
-            )),
+            ScalarValue::List(Arc::new(lists(
+                DataType::Float64,
+                &len,
+                Float64Array::from(values),
+                None,
+            ))),
+            ScalarValue::List(Arc::new(lists(
+                DataType::UInt64,
+                &len,
+                UInt64Array::from(counts),
+                None,
+            ))),
         ])
     }
 
@@ -464,9 +468,9 @@ impl GroupsAccumulator for CountedGroups {
         total_num_groups: usize,
     ) -> Result<()> {
         self.grow(total_num_groups);
-        for (row, state) in state_rows(values)?.into_iter().enumerate() {
-            if let Some((values, counts)) = state {
-                add_state(&mut self.groups[group_indices[row]], &values, &counts);
+        for (row, state) in state_rows(values)?.enumerate() {
+            if let Some(state) = state {
+                add_state(&mut self.groups[group_indices[row]], state);
             }
         }
         Ok(())
@@ -482,13 +486,18 @@ impl GroupsAccumulator for CountedGroups {
             counts.extend(c);
         }
         Ok(vec![
-            lists(
+            Arc::new(lists(
                 DataType::Float64,
                 &lengths,
                 Float64Array::from(values),
                 None,
-            ),
-            lists(DataType::UInt64, &lengths, UInt64Array::from(counts), None),
+            )),
+            Arc::new(lists(
+                DataType::UInt64,
+                &lengths,
+                UInt64Array::from(counts),
+                None,
+            )),
         ])
     }
 
@@ -518,13 +527,13 @@ impl GroupsAccumulator for CountedGroups {
         let nulls = Some(NullBuffer::from(kept));
         let ones = UInt64Array::from(vec![1u64; items.len()]);
         Ok(vec![
-            lists(
+            Arc::new(lists(
                 DataType::Float64,
                 &lengths,
                 Float64Array::from(items),
                 nulls.clone(),
-            ),
-            lists(DataType::UInt64, &lengths, ones, nulls),
+            )),
+            Arc::new(lists(DataType::UInt64, &lengths, ones, nulls)),
         ])
     }
 
