@@ -1,15 +1,18 @@
-//! Exact `median` and `percentile_cont` that keep each distinct value once, with its count.
+//! Exact `median` and `percentile_cont` that keep each distinct value once, with its count,
+//! once there are many values.
 //!
 //! DataFusion's own accumulators keep every input value of every group until the end, and the
 //! copies they make while handing partial states on are not reserved from the memory pool: a
 //! median of prices by city over 100M orders peaked at 4.5 GiB with a 400 MiB pool and was
 //! killed under a 2 GiB limit. Measures are mostly prices, durations and amounts, which repeat
-//! a lot, so these versions keep a sorted list of `(value, count)` pairs per group instead
-//! (appended to and re-sorted, duplicates merged, whenever the list is full) and hand on
-//! partial states of that size: memory grows with the distinct values, not the rows, and is
-//! reported to the pool. The answers are DataFusion's, to the bit: the same ranks, the same
-//! average of the two middle values for an even count, the same interpolation (with its
-//! quantized weight) for a percentile, the same total order of floats (NaN last, -0 before 0).
+//! a lot, so these versions keep the values as DataFusion does (and select the answer's ranks
+//! without sorting, as it does) until an accumulator holds [`PENDING_BUDGET`] of them, then
+//! sort them into a list of `(value, count)` pairs per group, merged again whenever that many
+//! more came; partial states hand on the pairs and the values since: memory grows with the
+//! distinct values, not the rows, and is reported to the pool. The answers are DataFusion's, to
+//! the bit: the same ranks, the same average of the two middle values for an even count, the
+//! same interpolation (with its quantized weight) for a percentile, the same total order of
+//! floats (NaN last, -0 before 0).
 //!
 //! Only `Float64` input is counted (integers are cast to it by the functions' signatures);
 //! other types, `DISTINCT` and everything about names, types and simplification are
@@ -173,6 +176,7 @@ impl AggregateUDFImpl for CountedQuantile {
         Ok(Box::new(CountedGroups {
             quantile: self.quantile(&args)?,
             groups: Vec::new(),
+            pending: 0,
         }))
     }
 
@@ -216,92 +220,143 @@ fn value(key: i64) -> f64 {
     f64::from_bits((key ^ (((key >> 63) as u64) >> 1) as i64) as u64)
 }
 
-/// Values with their counts: a sorted run of distinct keys followed by keys appended since.
+/// Values waiting to be merged that one accumulator keeps before merging them all: 64 MiB of
+/// values (with two partitions, 128 MiB). Below it a median is DataFusion's selection over
+/// every value, without sorting (questions over 1M or 10M orders); above it duplicates are
+/// merged, so memory grows with the distinct values (100M orders). Unit tests merge sooner, so
+/// that small inputs take both paths.
+const PENDING_BUDGET: usize = if cfg!(test) { 1 << 16 } else { 8 << 20 };
+
+/// Values with their counts: sorted distinct values with their counts, and values added since
+/// (each once, or with a count from a partial state).
 #[derive(Debug, Default)]
 struct Counts {
-    pairs: Vec<(i64, u64)>,
+    /// Sorted by value, one entry per value.
+    merged: Vec<(i64, u64)>,
+    /// Values added once each since the last merge, in any order.
+    singles: Vec<i64>,
+    /// Values added with a count since the last merge, in any order.
+    weighted: Vec<(i64, u64)>,
 }
 
 impl Counts {
-    /// Lists shorter than this are never merged early.
-    const SMALL: usize = 16;
-
     fn add(&mut self, value: f64, count: u64) {
-        if self.pairs.len() == self.pairs.capacity() && self.pairs.len() >= Self::SMALL {
-            // full: merge duplicates before growing, and grow only if that freed under half
-            self.merge();
-            if self.pairs.len() * 2 > self.pairs.capacity() {
-                self.pairs.reserve(self.pairs.capacity());
-            }
+        if count == 1 {
+            self.singles.push(key(value));
+        } else {
+            self.weighted.push((key(value), count));
         }
-        self.pairs.push((key(value), count));
     }
 
-    /// Sort by value and merge equal values, dropping zero counts.
+    /// Values added since the last merge.
+    fn pending(&self) -> usize {
+        self.singles.len() + self.weighted.len()
+    }
+
+    /// Fold the values added since into `merged`: sorted, equal values counted once, zero
+    /// counts dropped.
     fn merge(&mut self) {
-        self.pairs.sort_unstable_by_key(|&(k, _)| k);
-        let mut kept = 0;
-        for i in 0..self.pairs.len() {
-            let (k, c) = self.pairs[i];
+        if self.pending() == 0 {
+            return;
+        }
+        self.singles.sort_unstable();
+        let mut fresh = Vec::with_capacity(self.singles.len() + self.weighted.len());
+        for &k in &self.singles {
+            match fresh.last_mut() {
+                Some((last, c)) if *last == k => *c += 1,
+                _ => fresh.push((k, 1)),
+            }
+        }
+        fresh.append(&mut self.weighted);
+        // a sorted run and a short tail: the stable sort merges them
+        fresh.sort_by_key(|&(k, _)| k);
+        let old = std::mem::take(&mut self.merged);
+        let mut merged = Vec::with_capacity(old.len() + fresh.len());
+        let (mut a, mut b) = (old.into_iter().peekable(), fresh.into_iter().peekable());
+        loop {
+            let next = match (a.peek(), b.peek()) {
+                (Some(x), Some(y)) if x.0 <= y.0 => a.next(),
+                (Some(_), Some(_)) | (None, Some(_)) => b.next(),
+                (Some(_), None) => a.next(),
+                (None, None) => break,
+            };
+            let Some((k, c)) = next else { break };
             if c == 0 {
                 continue;
             }
-            if kept > 0 && self.pairs[kept - 1].0 == k {
-                self.pairs[kept - 1].1 += c;
-            } else {
-                self.pairs[kept] = (k, c);
-                kept += 1;
+            match merged.last_mut() {
+                Some((last, n)) if *last == k => *n += c,
+                _ => merged.push((k, c)),
             }
         }
-        self.pairs.truncate(kept);
+        self.merged = merged;
+        self.singles = Vec::new();
     }
 
     /// Take one of each value away (a window frame moving on); every value must be there.
     fn remove(&mut self, values: &Float64Array) -> Result<()> {
         self.merge();
         for v in values.iter().flatten() {
-            match self.pairs.binary_search_by_key(&key(v), |&(k, _)| k) {
-                Ok(i) if self.pairs[i].1 > 0 => self.pairs[i].1 -= 1,
+            match self.merged.binary_search_by_key(&key(v), |&(k, _)| k) {
+                Ok(i) if self.merged[i].1 > 0 => self.merged[i].1 -= 1,
                 _ => return exec_err!("cannot retract value {v}: it was never added"),
             }
         }
         Ok(())
     }
 
-    /// The answer for `quantile` over the values (merged first).
+    /// The answer for `quantile` over the values.
     fn evaluate(&mut self, quantile: Quantile) -> Option<f64> {
-        self.merge();
-        let n: u64 = self.pairs.iter().map(|&(_, c)| c).sum();
-        if n == 0 {
-            return None;
-        }
-        match quantile {
-            Quantile::Median if n % 2 == 1 => Some(self.at(n / 2)),
-            Quantile::Median => {
-                let (low, high) = (self.at(n / 2 - 1), self.at(n / 2));
-                Some((low + high) / 2.0)
-            }
-            Quantile::Continuous(_) if n == 1 => Some(self.at(0)),
+        // the ranks around the answer, and the weight of the upper one
+        let ranks = |n: u64| match quantile {
+            Quantile::Median if n % 2 == 1 => (n / 2, n / 2, 0.0),
+            Quantile::Median => (n / 2 - 1, n / 2, 0.0),
+            Quantile::Continuous(_) if n == 1 => (0, 0, 0.0),
             Quantile::Continuous(p) => {
                 // DataFusion's percentile_cont: rank p * (n - 1), the weight between the two
                 // values around it quantized to a millionth
                 let index = p * (n - 1) as f64;
-                let (lower, upper) = (index.floor() as u64, index.ceil() as u64);
-                let low = self.at(lower);
-                if lower == upper {
-                    return Some(low);
-                }
-                let high = self.at(upper);
+                let lower = index.floor() as u64;
                 let weight = ((index - lower as f64) * 1_000_000.0) as usize as f64 / 1_000_000.0;
-                Some(low + (high - low) * weight)
+                (lower, index.ceil() as u64, weight)
             }
-        }
+        };
+        let (low, high, lower, upper, weight) =
+            if self.merged.is_empty() && self.weighted.is_empty() {
+                // every value once: select the ranks as DataFusion does, without sorting
+                let n = self.singles.len() as u64;
+                if n == 0 {
+                    return None;
+                }
+                let (lower, upper, weight) = ranks(n);
+                let (_, at, above) = self.singles.select_nth_unstable(lower as usize);
+                let at = *at;
+                let high = if upper == lower {
+                    at
+                } else {
+                    above.iter().copied().min().unwrap_or(at)
+                };
+                (value(at), value(high), lower, upper, weight)
+            } else {
+                self.merge();
+                let n: u64 = self.merged.iter().map(|&(_, c)| c).sum();
+                if n == 0 {
+                    return None;
+                }
+                let (lower, upper, weight) = ranks(n);
+                (self.at(lower), self.at(upper), lower, upper, weight)
+            };
+        Some(match quantile {
+            _ if lower == upper => low,
+            Quantile::Median => (low + high) / 2.0,
+            Quantile::Continuous(_) => low + (high - low) * weight,
+        })
     }
 
     /// The value at `rank` (from 0) of the merged values.
     fn at(&self, rank: u64) -> f64 {
         let mut seen = 0;
-        for &(k, c) in &self.pairs {
+        for &(k, c) in &self.merged {
             seen += c;
             if rank < seen {
                 return value(k);
@@ -310,14 +365,20 @@ impl Counts {
         unreachable!("rank {rank} beyond {seen} values")
     }
 
-    /// Merged values and counts, as the partial state.
-    fn state(&mut self) -> (Vec<f64>, Vec<u64>) {
-        self.merge();
-        self.pairs.iter().map(|&(k, c)| (value(k), c)).unzip()
+    /// Append every value with its count to `values` and `counts`, as the partial state (not
+    /// merged: the next stage merges); how many were appended.
+    fn state_into(&self, values: &mut Vec<f64>, counts: &mut Vec<u64>) -> usize {
+        let pairs = self.merged.iter().chain(&self.weighted);
+        values.extend(pairs.clone().map(|&(k, _)| value(k)));
+        counts.extend(pairs.map(|&(_, c)| c));
+        values.extend(self.singles.iter().map(|&k| value(k)));
+        counts.resize(counts.len() + self.singles.len(), 1);
+        self.pending() + self.merged.len()
     }
 
     fn size(&self) -> usize {
-        self.pairs.capacity() * size_of::<(i64, u64)>()
+        (self.merged.capacity() + self.weighted.capacity()) * size_of::<(i64, u64)>()
+            + self.singles.capacity() * size_of::<i64>()
     }
 }
 
@@ -387,6 +448,7 @@ impl Accumulator for CountedAccumulator {
         for (_, v) in counted_rows(values[0].as_primitive::<Float64Type>(), None) {
             self.counts.add(v, 1);
         }
+        self.within_budget();
         Ok(())
     }
 
@@ -394,12 +456,13 @@ impl Accumulator for CountedAccumulator {
         for state in state_rows(states)?.flatten() {
             add_state(&mut self.counts, state);
         }
+        self.within_budget();
         Ok(())
     }
 
     fn state(&mut self) -> Result<Vec<ScalarValue>> {
-        let (values, counts) = self.counts.state();
-        let len = [values.len()];
+        let (mut values, mut counts) = (Vec::new(), Vec::new());
+        let len = [self.counts.state_into(&mut values, &mut counts)];
         Ok(vec![
             ScalarValue::List(Arc::new(lists(
                 DataType::Float64,
@@ -433,16 +496,36 @@ impl Accumulator for CountedAccumulator {
     }
 }
 
+impl CountedAccumulator {
+    /// Merge the values added since when there are more than [`PENDING_BUDGET`].
+    fn within_budget(&mut self) {
+        if self.counts.pending() > PENDING_BUDGET {
+            self.counts.merge();
+        }
+    }
+}
+
 /// Every group's values (a query with GROUP BY).
 #[derive(Debug)]
 struct CountedGroups {
     quantile: Quantile,
     groups: Vec<Counts>,
+    /// Values added to the groups since they were merged (at least).
+    pending: usize,
 }
 
 impl CountedGroups {
     fn grow(&mut self, total_num_groups: usize) {
         self.groups.resize_with(total_num_groups, Counts::default);
+    }
+
+    /// Merge every group's values added since when there are more than [`PENDING_BUDGET`].
+    fn within_budget(&mut self, added: usize) {
+        self.pending += added;
+        if self.pending > PENDING_BUDGET {
+            self.groups.iter_mut().for_each(Counts::merge);
+            self.pending = 0;
+        }
     }
 }
 
@@ -455,9 +538,12 @@ impl GroupsAccumulator for CountedGroups {
         total_num_groups: usize,
     ) -> Result<()> {
         self.grow(total_num_groups);
+        let mut added = 0;
         for (row, v) in counted_rows(values[0].as_primitive::<Float64Type>(), opt_filter) {
             self.groups[group_indices[row]].add(v, 1);
+            added += 1;
         }
+        self.within_budget(added);
         Ok(())
     }
 
@@ -468,22 +554,22 @@ impl GroupsAccumulator for CountedGroups {
         total_num_groups: usize,
     ) -> Result<()> {
         self.grow(total_num_groups);
+        let mut added = 0;
         for (row, state) in state_rows(values)?.enumerate() {
             if let Some(state) = state {
+                added += state.0.len();
                 add_state(&mut self.groups[group_indices[row]], state);
             }
         }
+        self.within_budget(added);
         Ok(())
     }
 
     fn state(&mut self, emit_to: EmitTo) -> Result<Vec<ArrayRef>> {
         let emitted = emit_to.take_needed(&mut self.groups);
         let (mut values, mut counts, mut lengths) = (Vec::new(), Vec::new(), Vec::new());
-        for mut group in emitted {
-            let (v, c) = group.state();
-            lengths.push(v.len());
-            values.extend(v);
-            counts.extend(c);
+        for group in emitted {
+            lengths.push(group.state_into(&mut values, &mut counts));
         }
         Ok(vec![
             Arc::new(lists(
