@@ -268,28 +268,18 @@ impl Counts {
             }
         }
         fresh.append(&mut self.weighted);
-        // a sorted run and a short tail: the stable sort merges them
+        fresh.append(&mut self.merged);
+        // sorted runs and a short tail: the stable sort merges the runs
         fresh.sort_by_key(|&(k, _)| k);
-        let old = std::mem::take(&mut self.merged);
-        let mut merged = Vec::with_capacity(old.len() + fresh.len());
-        let (mut a, mut b) = (old.into_iter().peekable(), fresh.into_iter().peekable());
-        loop {
-            let next = match (a.peek(), b.peek()) {
-                (Some(x), Some(y)) if x.0 <= y.0 => a.next(),
-                (Some(_), Some(_)) | (None, Some(_)) => b.next(),
-                (Some(_), None) => a.next(),
-                (None, None) => break,
-            };
-            let Some((k, c)) = next else { break };
-            if c == 0 {
-                continue;
+        fresh.dedup_by(|next, kept| {
+            let same = next.0 == kept.0;
+            if same {
+                kept.1 += next.1;
             }
-            match merged.last_mut() {
-                Some((last, n)) if *last == k => *n += c,
-                _ => merged.push((k, c)),
-            }
-        }
-        self.merged = merged;
+            same
+        });
+        fresh.retain(|&(_, c)| c > 0);
+        self.merged = fresh;
         self.singles = Vec::new();
     }
 
