@@ -8,8 +8,9 @@
 //! a lot, so these versions keep the values as DataFusion does (and select the answer's ranks
 //! without sorting, as it does) until an accumulator holds [`PENDING_BUDGET`] of them, then
 //! sort them into a list of `(value, count)` pairs per group, merged again whenever that many
-//! more came; partial states hand on the pairs and the values since: memory grows with the
-//! distinct values, not the rows, and is reported to the pool. The answers are DataFusion's, to
+//! more came; partial states hand on the pairs and the values since (those without a count,
+//! so that below the budget a state is DataFusion's list of values and an empty list of
+//! counts): memory grows with the distinct values, not the rows, and is reported to the pool. The answers are DataFusion's, to
 //! the bit: the same ranks, the same average of the two middle values for an even count, the
 //! same interpolation (with its quantized weight) for a percentile, the same total order of
 //! floats (NaN last, -0 before 0).
@@ -355,15 +356,26 @@ impl Counts {
         unreachable!("rank {rank} beyond {seen} values")
     }
 
-    /// Append every value with its count to `values` and `counts`, as the partial state (not
-    /// merged: the next stage merges); how many were appended.
-    fn state_into(&self, values: &mut Vec<f64>, counts: &mut Vec<u64>) -> usize {
+    /// Append the values to `values` as one row of the partial state, those with a count other
+    /// than one first and their counts to `counts` (the rest count once each), not merged: the
+    /// next stage merges. How many values and counts were appended.
+    fn state_into(&self, values: &mut Vec<f64>, counts: &mut Vec<u64>) -> (usize, usize) {
         let pairs = self.merged.iter().chain(&self.weighted);
         values.extend(pairs.clone().map(|&(k, _)| value(k)));
         counts.extend(pairs.map(|&(_, c)| c));
         values.extend(self.singles.iter().map(|&k| value(k)));
-        counts.resize(counts.len() + self.singles.len(), 1);
-        self.pending() + self.merged.len()
+        let counted = self.merged.len() + self.weighted.len();
+        (counted + self.singles.len(), counted)
+    }
+
+    /// Add one partial-state row: the first `counts.len()` values with those counts, the rest
+    /// once each.
+    fn add_state(&mut self, (values, counts): (&[f64], &[u64])) {
+        let (counted, once) = values.split_at(counts.len());
+        for (&v, &c) in counted.iter().zip(counts) {
+            self.add(v, c);
+        }
+        self.singles.extend(once.iter().map(|&v| key(v)));
     }
 
     fn size(&self) -> usize {
@@ -372,18 +384,30 @@ impl Counts {
     }
 }
 
-/// The rows of `values` to count: valid and not filtered out.
-fn counted_rows<'a>(
-    values: &'a Float64Array,
-    filter: Option<&'a BooleanArray>,
-) -> impl Iterator<Item = (usize, f64)> + 'a {
-    values.iter().enumerate().filter_map(move |(row, v)| {
+/// Call `f` with each row of `values` to count (valid and not filtered out) and its value.
+fn for_each_counted(
+    values: &Float64Array,
+    filter: Option<&BooleanArray>,
+    mut f: impl FnMut(usize, f64),
+) {
+    if values.null_count() == 0 && filter.is_none() {
+        values
+            .values()
+            .iter()
+            .enumerate()
+            .for_each(|(row, &v)| f(row, v));
+        return;
+    }
+    for (row, v) in values.iter().enumerate() {
         let kept = filter.is_none_or(|f| f.is_valid(row) && f.value(row));
-        v.filter(|_| kept).map(|v| (row, v))
-    })
+        if let Some(v) = v.filter(|_| kept) {
+            f(row, v);
+        }
+    }
 }
 
-/// The rows of a partial state: each row's values and counts, or `None` for a null row.
+/// The rows of a partial state: each row's values and the counts of its first values (see
+/// [`Counts::state_into`]), or `None` for a null row.
 fn state_rows(states: &[ArrayRef]) -> Result<impl Iterator<Item = Option<(&[f64], &[u64])>>> {
     let [values, counts] = states else {
         return exec_err!(
@@ -395,35 +419,47 @@ fn state_rows(states: &[ArrayRef]) -> Result<impl Iterator<Item = Option<(&[f64]
     let items = values.values().as_primitive::<Float64Type>().values();
     let numbers = counts.values().as_primitive::<UInt64Type>().values();
     let (at, count_at) = (values.value_offsets(), counts.value_offsets());
+    let span = |offsets: &[i32], row: usize| offsets[row] as usize..offsets[row + 1] as usize;
+    if (0..values.len()).any(|row| span(count_at, row).len() > span(at, row).len()) {
+        return exec_err!("a counted quantile's state has more counts than values");
+    }
     Ok((0..values.len()).map(move |row| {
-        (values.is_valid(row) && counts.is_valid(row)).then(|| {
-            let span = at[row] as usize..at[row + 1] as usize;
-            let count_span = count_at[row] as usize..count_at[row + 1] as usize;
-            (&items[span], &numbers[count_span])
-        })
+        (values.is_valid(row) && counts.is_valid(row))
+            .then(|| (&items[span(at, row)], &numbers[span(count_at, row)]))
     }))
 }
 
-/// Add one partial-state row to `counts`.
-fn add_state(counts: &mut Counts, (values, numbers): (&[f64], &[u64])) {
-    for (v, c) in values.iter().zip(numbers) {
-        counts.add(*v, *c);
-    }
-}
-
-/// A list array of one list per row.
-fn lists<T: Array + 'static>(
-    item: DataType,
-    lengths: &[usize],
-    items: T,
+/// The two lists of a partial state: per row, `value_lengths` of `values` and `count_lengths`
+/// of `counts`; `nulls` for rows without values.
+fn state_lists(
+    values: Vec<f64>,
+    value_lengths: &[usize],
+    counts: Vec<u64>,
+    count_lengths: &[usize],
     nulls: Option<NullBuffer>,
-) -> ListArray {
-    ListArray::new(
-        Arc::new(Field::new_list_field(item, true)),
-        OffsetBuffer::from_lengths(lengths.iter().copied()),
-        Arc::new(items),
-        nulls,
-    )
+) -> [ListArray; 2] {
+    let list = |item: DataType, lengths: &[usize], items: ArrayRef, nulls| {
+        ListArray::new(
+            Arc::new(Field::new_list_field(item, true)),
+            OffsetBuffer::from_lengths(lengths.iter().copied()),
+            items,
+            nulls,
+        )
+    };
+    [
+        list(
+            DataType::Float64,
+            value_lengths,
+            Arc::new(Float64Array::from(values)),
+            nulls.clone(),
+        ),
+        list(
+            DataType::UInt64,
+            count_lengths,
+            Arc::new(UInt64Array::from(counts)),
+            nulls,
+        ),
+    ]
 }
 
 /// One group's values (a query without GROUP BY, or a window frame).
@@ -435,16 +471,17 @@ struct CountedAccumulator {
 
 impl Accumulator for CountedAccumulator {
     fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
-        for (_, v) in counted_rows(values[0].as_primitive::<Float64Type>(), None) {
-            self.counts.add(v, 1);
-        }
+        let singles = &mut self.counts.singles;
+        for_each_counted(values[0].as_primitive::<Float64Type>(), None, |_, v| {
+            singles.push(key(v));
+        });
         self.within_budget();
         Ok(())
     }
 
     fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
         for state in state_rows(states)?.flatten() {
-            add_state(&mut self.counts, state);
+            self.counts.add_state(state);
         }
         self.within_budget();
         Ok(())
@@ -452,21 +489,9 @@ impl Accumulator for CountedAccumulator {
 
     fn state(&mut self) -> Result<Vec<ScalarValue>> {
         let (mut values, mut counts) = (Vec::new(), Vec::new());
-        let len = [self.counts.state_into(&mut values, &mut counts)];
-        Ok(vec![
-            ScalarValue::List(Arc::new(lists(
-                DataType::Float64,
-                &len,
-                Float64Array::from(values),
-                None,
-            ))),
-            ScalarValue::List(Arc::new(lists(
-                DataType::UInt64,
-                &len,
-                UInt64Array::from(counts),
-                None,
-            ))),
-        ])
+        let (value_len, count_len) = self.counts.state_into(&mut values, &mut counts);
+        let lists = state_lists(values, &[value_len], counts, &[count_len], None);
+        Ok(lists.map(|list| ScalarValue::List(Arc::new(list))).into())
     }
 
     fn evaluate(&mut self) -> Result<ScalarValue> {
@@ -528,11 +553,12 @@ impl GroupsAccumulator for CountedGroups {
         total_num_groups: usize,
     ) -> Result<()> {
         self.grow(total_num_groups);
-        let mut added = 0;
-        for (row, v) in counted_rows(values[0].as_primitive::<Float64Type>(), opt_filter) {
-            self.groups[group_indices[row]].add(v, 1);
+        let (groups, mut added) = (&mut self.groups, 0);
+        let input = values[0].as_primitive::<Float64Type>();
+        for_each_counted(input, opt_filter, |row, v| {
+            groups[group_indices[row]].singles.push(key(v));
             added += 1;
-        }
+        });
         self.within_budget(added);
         Ok(())
     }
@@ -548,7 +574,7 @@ impl GroupsAccumulator for CountedGroups {
         for (row, state) in state_rows(values)?.enumerate() {
             if let Some(state) = state {
                 added += state.0.len();
-                add_state(&mut self.groups[group_indices[row]], state);
+                self.groups[group_indices[row]].add_state(state);
             }
         }
         self.within_budget(added);
@@ -557,24 +583,13 @@ impl GroupsAccumulator for CountedGroups {
 
     fn state(&mut self, emit_to: EmitTo) -> Result<Vec<ArrayRef>> {
         let emitted = emit_to.take_needed(&mut self.groups);
-        let (mut values, mut counts, mut lengths) = (Vec::new(), Vec::new(), Vec::new());
-        for group in emitted {
-            lengths.push(group.state_into(&mut values, &mut counts));
-        }
-        Ok(vec![
-            Arc::new(lists(
-                DataType::Float64,
-                &lengths,
-                Float64Array::from(values),
-                None,
-            )),
-            Arc::new(lists(
-                DataType::UInt64,
-                &lengths,
-                UInt64Array::from(counts),
-                None,
-            )),
-        ])
+        let (mut values, mut counts) = (Vec::new(), Vec::new());
+        let (value_lengths, count_lengths): (Vec<_>, Vec<_>) = emitted
+            .iter()
+            .map(|group| group.state_into(&mut values, &mut counts))
+            .unzip();
+        let lists = state_lists(values, &value_lengths, counts, &count_lengths, None);
+        Ok(lists.map(|list| Arc::new(list) as ArrayRef).into())
     }
 
     fn evaluate(&mut self, emit_to: EmitTo) -> Result<ArrayRef> {
@@ -595,22 +610,15 @@ impl GroupsAccumulator for CountedGroups {
         let input = values[0].as_primitive::<Float64Type>();
         let mut kept = vec![false; input.len()];
         let mut items = Vec::with_capacity(input.len());
-        for (row, v) in counted_rows(input, opt_filter) {
+        for_each_counted(input, opt_filter, |row, v| {
             kept[row] = true;
             items.push(v);
-        }
+        });
         let lengths: Vec<usize> = kept.iter().map(|&k| usize::from(k)).collect();
+        let no_counts = vec![0; lengths.len()];
         let nulls = Some(NullBuffer::from(kept));
-        let ones = UInt64Array::from(vec![1u64; items.len()]);
-        Ok(vec![
-            Arc::new(lists(
-                DataType::Float64,
-                &lengths,
-                Float64Array::from(items),
-                nulls.clone(),
-            )),
-            Arc::new(lists(DataType::UInt64, &lengths, ones, nulls)),
-        ])
+        let lists = state_lists(items, &lengths, Vec::new(), &no_counts, nulls);
+        Ok(lists.map(|list| Arc::new(list) as ArrayRef).into())
     }
 
     fn size(&self) -> usize {
