@@ -19,6 +19,7 @@ use std::sync::{Arc, Once};
 use datafusion::arrow::datatypes::Schema;
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::parquet::file::metadata::{FooterTail, ParquetMetaData, ParquetMetaDataReader};
+use datafusion::parquet::file::properties::WriterProperties;
 use datafusion::prelude::{DataFrame, SessionContext};
 use deltalake::kernel::engine::arrow_conversion::TryIntoKernel;
 use deltalake::kernel::transaction::CommitProperties;
@@ -32,6 +33,7 @@ use object_store::ObjectStoreExt;
 use url::Url;
 
 use crate::error::{PipelineError, Result};
+use crate::extract::writer::parquet_options;
 use crate::location::Location;
 use crate::warehouse::{FileEntry, Layer};
 
@@ -278,6 +280,7 @@ pub async fn merge(
             .with_source_alias("source")
             .with_target_alias("target")
             .with_session_state(Arc::new(ctx.state()))
+            .with_writer_properties(writer_properties(ctx)?)
             .with_commit_properties(keep_logs())
             .when_matched_update(|update| {
                 columns
@@ -296,6 +299,7 @@ pub async fn merge(
         table = table
             .write(inserts)
             .with_save_mode(SaveMode::Append)
+            .with_writer_properties(writer_properties(ctx)?)
             .with_commit_properties(keep_logs())
             .await
             .map_err(&error)?;
@@ -305,6 +309,14 @@ pub async fn merge(
         .version()
         .ok_or_else(|| PipelineError::Internal(format!("'{root}' has no version after a merge")))?;
     Ok((table, done))
+}
+
+/// The Parquet settings of the files a Delta operation run in `ctx` writes: the same as the
+/// files of a full build (the session's, with its row-group size, as delta-rs takes a session's
+/// settings: without an Arrow schema in the metadata), not delta-rs' defaults.
+fn writer_properties(ctx: &SessionContext) -> Result<WriterProperties> {
+    let options = parquet_options(ctx).global;
+    Ok(options.into_writer_properties_builder()?.build())
 }
 
 /// How many data files `table`'s loaded version has.
@@ -344,6 +356,7 @@ pub async fn compact(
         .optimize()
         .with_target_size(target)
         .with_session_state(Arc::new(ctx.state()))
+        .with_writer_properties(writer_properties(ctx)?)
         .with_commit_properties(keep_logs())
         .await
         .map_err(&error)?;
