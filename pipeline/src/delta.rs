@@ -261,6 +261,7 @@ pub async fn merge(
     let error = delta_error(location, root);
     let mut table = open_published(location, root, published).await?;
     let mut done = Merged::default();
+    let props = writer_properties(ctx)?;
     if let Some(updates) = updates {
         let columns: Vec<String> = updates
             .schema()
@@ -280,7 +281,7 @@ pub async fn merge(
             .with_source_alias("source")
             .with_target_alias("target")
             .with_session_state(Arc::new(ctx.state()))
-            .with_writer_properties(writer_properties(ctx)?)
+            .with_writer_properties(props.clone())
             .with_commit_properties(keep_logs())
             .when_matched_update(|update| {
                 columns
@@ -299,7 +300,7 @@ pub async fn merge(
         table = table
             .write(inserts)
             .with_save_mode(SaveMode::Append)
-            .with_writer_properties(writer_properties(ctx)?)
+            .with_writer_properties(props)
             .with_commit_properties(keep_logs())
             .await
             .map_err(&error)?;

@@ -10,10 +10,10 @@
 //! sort them into a list of `(value, count)` pairs per group, merged again whenever that many
 //! more came; partial states hand on the pairs and the values since (those without a count,
 //! so that below the budget a state is DataFusion's list of values and an empty list of
-//! counts): memory grows with the distinct values, not the rows, and is reported to the pool. The answers are DataFusion's, to
-//! the bit: the same ranks, the same average of the two middle values for an even count, the
-//! same interpolation (with its quantized weight) for a percentile, the same total order of
-//! floats (NaN last, -0 before 0).
+//! counts): memory grows with the distinct values, not the rows, and is reported to the pool.
+//! The answers are DataFusion's, to the bit: the same ranks, the same average of the two middle
+//! values for an even count, the same interpolation (with its quantized weight) for a
+//! percentile, the same total order of floats (NaN last, -0 before 0).
 //!
 //! Only `Float64` input is counted (integers are cast to it by the functions' signatures);
 //! other types, `DISTINCT` and everything about names, types and simplification are
