@@ -38,7 +38,7 @@ use datafusion_proto::protobuf::{LogicalPlanNode, PhysicalPlanNode};
 use object_store::ObjectStore;
 use url::Url;
 
-use crate::engine::{CountedQuantile, SINGLE_DISTINCT_RULE, UtcDateTrunc};
+use crate::engine::{CountedQuantile, LocalDatePart, SINGLE_DISTINCT_RULE, UtcDateTrunc};
 
 /// The scheduler's port when `ballista://host` names none (Ballista's default).
 pub const DEFAULT_SCHEDULER_PORT: u16 = 50050;
@@ -166,9 +166,9 @@ impl ObjectStoreRegistry for NodeObjectStores {
 /// of the same name; the same on the client, the scheduler and every executor.
 pub fn scalar_functions() -> Vec<Arc<ScalarUDF>> {
     let mut functions = ballista_scalar_functions();
-    let ours = Arc::new(UtcDateTrunc::udf());
-    functions.retain(|f| f.name() != ours.name());
-    functions.push(ours);
+    let ours = [UtcDateTrunc::udf(), LocalDatePart::udf()].map(Arc::new);
+    functions.retain(|f| ours.iter().all(|o| o.name() != f.name()));
+    functions.extend(ours);
     functions
 }
 

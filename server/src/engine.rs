@@ -1,5 +1,6 @@
 //! DataFusion over the published warehouse.
 
+mod date_part;
 mod group_parts;
 mod quantile;
 mod utc_trunc;
@@ -17,6 +18,7 @@ use datafusion::physical_plan::ExecutionPlan;
 use datafusion::prelude::{SessionConfig, SessionContext};
 
 use crate::cluster::EngineTarget;
+pub(crate) use date_part::LocalDatePart;
 pub(crate) use quantile::CountedQuantile;
 pub(crate) use utc_trunc::UtcDateTrunc;
 
@@ -87,6 +89,8 @@ pub async fn session(
     // UTC timestamps truncated with integer arithmetic instead of chrono per value (Ballista's
     // client replaces the functions of the state it is given, so this comes after)
     ctx.register_udf(utc_trunc::UtcDateTrunc::udf());
+    // date parts (day of week, hour of day, month) from local times with integer arithmetic
+    ctx.register_udf(date_part::LocalDatePart::udf());
     // median and percentile_cont keep each distinct value once with its count (quantile)
     for f in CountedQuantile::udafs() {
         ctx.register_udaf(Arc::unwrap_or_clone(f));

@@ -195,7 +195,9 @@ impl ValueList {
     }
 }
 
-/// When [`value_list`] reads a list that is not in the suggestion index.
+/// When [`value_list`] reads a list that is not in the suggestion index. A list being read
+/// already (in the background) is waited for, whatever this says: its answer comes sooner
+/// than a second scan of the same rows beside it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReadValues {
     /// Now, and answer with it.
@@ -229,6 +231,15 @@ pub async fn value_list(
     if let Some(values) = state.suggestions.get(&key) {
         return Ok(Some((values, CacheStatus::Hit)));
     }
+    let reading = lock(&state.suggestions_reading).get(&key).cloned();
+    if let Some(mut done) = reading {
+        // ends when the reader drops its sender, read or not
+        let _ = done.changed().await;
+        return Ok(state
+            .suggestions
+            .get(&key)
+            .map(|values| (values, CacheStatus::Hit)));
+    }
     let keep = list.limit.unwrap_or(0).saturating_sub(1) as usize;
     let field = list.fields.first().cloned().unwrap_or_default();
     match read {
@@ -244,9 +255,12 @@ pub async fn value_list(
     let Ok(slot) = state.query_slots.clone().try_acquire_owned() else {
         return Ok(None);
     };
-    if !lock(&state.suggestions_reading).insert(key.clone()) {
-        return Ok(None);
-    }
+    let (read_done, reading) = tokio::sync::watch::channel(());
+    match lock(&state.suggestions_reading).entry(key.clone()) {
+        // another request began the same read meanwhile
+        std::collections::hash_map::Entry::Occupied(_) => return Ok(None),
+        std::collections::hash_map::Entry::Vacant(v) => v.insert(reading),
+    };
     let state = state.clone();
     tokio::spawn(async move {
         match read_values(&state, &engine, &compiled, version, &field, keep).await {
@@ -256,7 +270,7 @@ pub async fn value_list(
             Err(e) => tracing::warn!(field, code = e.code().as_str(), "values not read"),
         }
         lock(&state.suggestions_reading).remove(&key);
-        drop(slot);
+        drop((read_done, slot));
     });
     Ok(None)
 }

@@ -142,7 +142,8 @@ fn unknown_explore(name: &str, model: &boltic_semantic::Model, access: &Access) 
 /// warehouse version and per what the caller may see (the suggestion index: `Boltic-Cache`
 /// says `hit` when the list was there, `miss` when it was read now), so each keystroke of a
 /// search does not scan the table. The list is read by a request without `q`, or in the
-/// background after the first search, which is answered like a query. Other dimensions, and
+/// background after the first search, which is answered like a query; a search while the list
+/// is read waits for it rather than scanning the same rows beside it. Other dimensions, and
 /// text dimensions with more values than the index keeps, are answered by a query like any
 /// other: from the result cache unless `cache=false` or `Cache-Control: no-cache` says not to
 /// (`bypass`).
@@ -212,7 +213,8 @@ pub async fn field_values(
         };
         // without a search (a filter editor opening) the list is read now, at the cost of the
         // same query without the index; the first search of a field not yet read is answered
-        // with SQL, and the list is read after it for the searches that follow
+        // with SQL, and the list is read after it for the searches that follow (which wait
+        // for it while it is read)
         let read = match q {
             None => answer::ReadValues::Now,
             Some(_) => answer::ReadValues::Never,

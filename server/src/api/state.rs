@@ -74,8 +74,10 @@ pub struct Inner {
     /// Text dimensions' distinct values (filter suggestions), by compiled SQL and warehouse
     /// version; a quarter of the result cache's bytes.
     pub suggestions: ResultCache<super::answer::ValueList>,
-    /// Value lists being read in the background (one reader each).
-    pub suggestions_reading: Mutex<std::collections::HashSet<super::cache::CacheKey>>,
+    /// Value lists being read in the background (one reader each), and how to wait for one:
+    /// its sender is dropped when the read ends.
+    pub suggestions_reading:
+        Mutex<std::collections::HashMap<super::cache::CacheKey, tokio::sync::watch::Receiver<()>>>,
     /// Recently compiled queries.
     compile_memo: CompileMemo,
     /// Metrics.

@@ -123,7 +123,7 @@ impl UtcDateTrunc {
 }
 
 /// Units of `T` in a second.
-fn per_second<T: ArrowTimestampType>() -> i64 {
+pub(super) fn per_second<T: ArrowTimestampType>() -> i64 {
     match T::UNIT {
         TimeUnit::Second => 1,
         TimeUnit::Millisecond => 1_000,
@@ -135,12 +135,34 @@ fn per_second<T: ArrowTimestampType>() -> i64 {
 /// Each instant of `values` as the local time of `tz` (zone-less, same unit), and its offset
 /// from UTC in seconds; `None` when a value is out of the range DataFusion truncates (it works
 /// in nanoseconds).
-fn to_local<T: ArrowTimestampType>(
+pub(super) fn to_local<T: ArrowTimestampType>(
     values: &PrimitiveArray<T>,
     tz: Tz,
 ) -> Option<(PrimitiveArray<T>, Vec<i32>)> {
     let per_second = per_second::<T>();
     let scale = 1_000_000_000 / per_second;
+    let offset_at = |seconds: i64| -> Option<i32> {
+        let utc = DateTime::from_timestamp(seconds, 0)?.naive_utc();
+        Some(tz.offset_from_utc_datetime(&utc).fix().local_minus_utc())
+    };
+    // A UTC day whose first and last second have the same offset has it all day: no zone of
+    // the tz database changes its offset twice within four days (2025 data), so a day holds at
+    // most one change. Such days are looked up twice, in a table of the array's days, not once
+    // per value; the day of a change (or a value of an array spanning over 100,000 days) is
+    // looked up value by value.
+    let (first_day, last_day) =
+        values
+            .iter()
+            .flatten()
+            .fold((i64::MAX, i64::MIN), |(lo, hi), v| {
+                let day = v.div_euclid(per_second).div_euclid(86_400);
+                (lo.min(day), hi.max(day))
+            });
+    let span = match last_day.checked_sub(first_day) {
+        Some(span @ 0..100_000) => span as usize + 1,
+        _ => 0,
+    };
+    let mut whole_days: Vec<Option<Option<i32>>> = vec![None; span];
     let mut local = Vec::with_capacity(values.len());
     let mut offsets = Vec::with_capacity(values.len());
     for (i, &v) in values.values().iter().enumerate() {
@@ -150,8 +172,20 @@ fn to_local<T: ArrowTimestampType>(
             continue;
         }
         v.checked_mul(scale)?;
-        let utc = DateTime::from_timestamp(v.div_euclid(per_second), 0)?.naive_utc();
-        let offset = tz.offset_from_utc_datetime(&utc).fix().local_minus_utc();
+        let seconds = v.div_euclid(per_second);
+        let day = seconds.div_euclid(86_400);
+        let whole = if span > 0 {
+            *whole_days[(day - first_day) as usize].get_or_insert_with(|| {
+                let first = offset_at(day * 86_400)?;
+                (offset_at(day * 86_400 + 86_399) == Some(first)).then_some(first)
+            })
+        } else {
+            None
+        };
+        let offset = match whole {
+            Some(offset) => offset,
+            None => offset_at(seconds)?,
+        };
         let l = v.checked_add(i64::from(offset) * per_second)?;
         l.checked_mul(scale)?;
         local.push(l);
@@ -232,7 +266,7 @@ fn resolve(local: i64, offset: i32, per_second: i64, tz: Tz) -> Option<i64> {
 }
 
 /// Whether a timestamp's zone is UTC by another name.
-fn is_utc(zone: &str) -> bool {
+pub(super) fn is_utc(zone: &str) -> bool {
     matches!(
         zone,
         "UTC" | "utc" | "+00:00" | "+0000" | "+00" | "Z" | "Etc/UTC" | "GMT" | "Etc/GMT"
