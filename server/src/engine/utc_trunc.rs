@@ -146,10 +146,10 @@ pub(super) fn to_local<T: ArrowTimestampType>(
         Some(tz.offset_from_utc_datetime(&utc).fix().local_minus_utc())
     };
     // A UTC day whose first and last second have the same offset has it all day: no zone of
-    // the tz database changes its offset twice within four days (2025 data), so a day holds at
-    // most one change. Such days are looked up twice, in a table of the array's days, not once
-    // per value; the day of a change (or a value of an array spanning over 100,000 days) is
-    // looked up value by value.
+    // the tz database changes its offset twice within four days (the shortest gap is 95.7
+    // hours), so a day holds at most one change. Such days are looked up twice, in a table of
+    // the array's days, not once per value; the day of a change (or a value of an array
+    // spanning over 100,000 days) is looked up value by value.
     let (first_day, last_day) =
         values
             .iter()
