@@ -286,10 +286,11 @@ mod tests {
             Some("+05:30"),
             Some("-03:00"),
         ] {
+            // NULL where the unit cannot hold the instant (nanoseconds before 1677)
             let scaled = |per_second: i64, extra: i64| -> Vec<Option<i64>> {
                 seconds
                     .iter()
-                    .map(|s| s.map(|s| s * per_second + extra))
+                    .map(|s| s.and_then(|s| s.checked_mul(per_second)?.checked_add(extra)))
                     .collect()
             };
             for (unit, array) in [
