@@ -16,8 +16,18 @@ use crate::model::{DimensionType, Field, FieldKind, MeasureType, View, filter_ki
 pub(crate) type Leaves = BTreeSet<(String, String)>;
 
 impl<'a> Scope<'a> {
-    /// A leaf (aggregate) measure over table alias `alias`.
-    pub(super) fn leaf_measure(&self, alias: &str, view: &View, name: &str) -> Result<String> {
+    /// A leaf (aggregate) measure over table alias `alias`; `rows_are_of_alias` when every
+    /// joined row holds exactly one of its rows ([`QueryPlan::rows_are_of`]): a count of its
+    /// primary key is then a count of rows.
+    ///
+    /// [`QueryPlan::rows_are_of`]: super::plan::QueryPlan::rows_are_of
+    pub(super) fn leaf_measure(
+        &self,
+        alias: &str,
+        view: &View,
+        name: &str,
+        rows_are_of_alias: bool,
+    ) -> Result<String> {
         let Some(Field {
             kind: FieldKind::Measure(m),
             ..
@@ -31,6 +41,7 @@ impl<'a> Scope<'a> {
         };
         let mut value = match &m.sql {
             Some(sql) => self.expand_dim_sql(alias, view, sql, 0)?.flat,
+            None if rows_are_of_alias && m.ty == MeasureType::Count => "1".to_string(),
             None => pk.clone().unwrap_or_else(|| "1".to_string()),
         };
         if !m.filters.is_empty() {

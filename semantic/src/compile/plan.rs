@@ -14,7 +14,7 @@ use super::measures::Leaves;
 use super::resolve::{FieldRef, Scope, query_error};
 use crate::error::{Error, Result};
 use crate::filter::FilterKind;
-use crate::model::{Dimension, DimensionType, View, filter_kind};
+use crate::model::{Dimension, DimensionType, Explore, JoinType, View, filter_kind};
 use crate::refs;
 use boltic_types::Query;
 
@@ -131,6 +131,20 @@ impl<'a> QueryPlan<'a> {
             .iter()
             .filter(|(_, s)| **s == Strategy::KeysThenAggregate)
             .map(|(a, _)| *a)
+    }
+
+    /// For the count measures of `alias`: true when every joined row holds exactly one row of
+    /// it. That is the explore's base view aggregated directly (a count, which duplicates
+    /// change, is aggregated directly only when no join multiplies the view's rows), with no
+    /// `FULL` join among the joined views (which adds rows without one). A count of its primary
+    /// key then counts rows, and is compiled as one (`COUNT(1)`), which reads no column.
+    pub fn rows_are_of(&self, explore: &Explore, alias: &str) -> bool {
+        alias == explore.view
+            && self.aggregation.get(alias) == Some(&Strategy::Direct)
+            && !explore
+                .joins
+                .iter()
+                .any(|j| j.join_type == JoinType::Full && self.joined.contains(j.name.as_str()))
     }
 
     /// True when some view is aggregated over its keys: the statement is per-view CTEs.

@@ -168,3 +168,72 @@ fn only_the_views_a_query_needs_are_joined() {
         ["aeroplanes", "orders", "trips"]
     );
 }
+
+/// A count of the base view's primary key is a count of rows (it reads no column) only where
+/// every joined row holds one base row: not over a `FULL` join, not for a joined view's
+/// count (its rows may be missing), not when the base is fanned out (its keys are counted).
+#[test]
+fn a_count_counts_rows_only_where_each_joined_row_is_one_base_row() {
+    let full = r#"
+explores:
+  - name: orders_or_customers
+    view: orders
+    joins:
+      - name: customers
+        sql_on: ${orders.customer_id} = ${customers.customer_id}
+        relationship: many_to_one
+        type: full
+"#;
+    let files = [
+        SourceFile::new(
+            "views.yml",
+            include_str!("../../../demo/air_boltic/semantic/views.yml"),
+        ),
+        SourceFile::new(
+            "explores.yml",
+            include_str!("../../../demo/air_boltic/semantic/explores.yml"),
+        ),
+        SourceFile::new("full.yml", full),
+    ];
+    let (model, diagnostics) = crate::load(&files);
+    let m = model.unwrap_or_else(|| panic!("model loads: {diagnostics:?}"));
+    let sql = |query: &str| {
+        let query: Query = serde_json::from_str(query).expect("query parses");
+        super::compile(&m, &query, &options(false))
+            .expect("compiles")
+            .sql
+    };
+    let base = sql(
+        r#"{"explore":"orders","fields":["customers.name","orders.order_count","orders.finished_order_count","customers.customer_count"]}"#,
+    );
+    // orders.order_count is "m1" of the directly aggregated views; customers (fanned out by
+    // the orders) are counted by key, as is every count of a joined view
+    assert!(base.contains(r#"COUNT(1) AS "m1""#), "{base}");
+    assert!(
+        base.contains(r#"COUNT(CASE WHEN "orders".status = 'Finished' THEN 1 END)"#),
+        "{base}"
+    );
+    assert!(base.contains(r#"COUNT("customers".customer_id)"#), "{base}");
+    let joined =
+        sql(r#"{"explore":"orders","fields":["orders.status","customers.customer_count"]}"#);
+    assert!(
+        joined.contains(r#"COUNT("customers".customer_id)"#) && !joined.contains("COUNT(1)"),
+        "{joined}"
+    );
+    // the customers of the demo's explore fanned out by their orders: counted by key
+    let fanned = sql(
+        r#"{"explore":"customers","fields":["customers.customer_group_type","customers.customer_count","orders.order_count"]}"#,
+    );
+    assert!(!fanned.contains("COUNT(1)"), "{fanned}");
+    let over_full = sql(
+        r#"{"explore":"orders_or_customers","fields":["customers.name","orders.order_count"]}"#,
+    );
+    assert!(over_full.contains("FULL JOIN"), "{over_full}");
+    assert!(
+        over_full.contains(r#"COUNT("orders".order_id) AS "orders.order_count""#),
+        "{over_full}"
+    );
+    // a FULL join the query does not need does not change the base view's count
+    let without_join = sql(r#"{"explore":"orders_or_customers","fields":["orders.order_count"]}"#);
+    assert!(without_join.contains("COUNT(1)"), "{without_join}");
+}

@@ -197,7 +197,7 @@ fn one_aggregate(
     let having = measure_columns(
         scope,
         plan,
-        &mut |s: &Scope<'_>, a, v, n| s.leaf_measure(a, v, n),
+        &mut |s: &Scope<'_>, a, v, n| s.leaf_measure(a, v, n, plan.rows_are_of(s.explore, a)),
         &mut select,
     )?;
     let statement = Statement {
@@ -365,7 +365,7 @@ fn direct_aggregate(
     let mut cols = dims_select.to_vec();
     for (a, name) in plan.leaves.iter().filter(|(a, _)| direct(a)) {
         let v = scope.view(a)?;
-        let e = scope.leaf_measure(a, v, name)?;
+        let e = scope.leaf_measure(a, v, name, plan.rows_are_of(scope.explore, a))?;
         let c = out.leaf_column("__agg", a, name);
         cols.push(SelectItem::Expr(Sql::text(e), quote_ident(&c)));
     }
@@ -417,7 +417,8 @@ fn fanned_aggregate(
         if la.as_str() != alias {
             continue;
         }
-        let e = scope.leaf_measure(alias, view, name)?;
+        // over distinct keys joined back: a key may have no row of the view
+        let e = scope.leaf_measure(alias, view, name, false)?;
         let c = out.leaf_column(&agg, la, name);
         acols.push(SelectItem::Expr(Sql::text(e), quote_ident(&c)));
     }
