@@ -171,9 +171,15 @@ pub fn session_config() -> SessionConfig {
     // Joins collect their smaller side instead of hash-partitioning both: the dimensions the
     // models join are small beside the facts, no fact row is shuffled, and a model keeps the
     // order of the fact table it reads (its files stay runs of keys, see `write_parts`).
-    SessionConfig::new()
+    let mut config = SessionConfig::new()
         .with_information_schema(true)
-        .with_repartition_joins(false)
+        .with_repartition_joins(false);
+    // The files the session writes (models, Delta merges and appends, compactions) are Snappy
+    // compressed, as the extract's, Spark's and Delta's own: DataFusion's default, zstd(3),
+    // made the star schema 28% smaller but the battery's questions slower to read
+    // (docs/benchmarks.md, "Snappy instead of zstd").
+    config.options_mut().execution.parquet.compression = Some("snappy".to_string());
+    config
 }
 
 /// Fingerprint of the inputs: raw files' sizes, tags and times (the first 16 characters), then

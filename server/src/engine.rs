@@ -3,6 +3,8 @@
 mod date_part;
 mod group_parts;
 mod quantile;
+#[cfg(test)]
+mod same_as_datafusion;
 mod utc_trunc;
 
 use std::sync::Arc;

@@ -222,9 +222,9 @@ mod tests {
         TimestampSecondArray,
     };
     use datafusion::arrow::record_batch::RecordBatch;
-    use datafusion::prelude::SessionContext;
 
     use super::*;
+    use crate::engine::same_as_datafusion::Sessions;
 
     thread_local! {
         /// How many arrays took the fast path on this thread (a test's runtime has one).
@@ -269,7 +269,6 @@ mod tests {
             }
         }
         seconds.push(None);
-        let n = seconds.len();
         let parts = [
             "year", "quarter", "month", "day", "hour", "minute", "dow", "isodow", "doy", "MONTH",
             "week", "second",
@@ -321,40 +320,13 @@ mod tests {
                 ),
             ] {
                 let batch = RecordBatch::try_from_iter([("ts", array)]).unwrap();
-                let builtin = SessionContext::new();
-                builtin.register_batch("t", batch.clone()).unwrap();
-                let ours = SessionContext::new();
-                ours.register_udf(LocalDatePart::udf());
-                ours.register_batch("t", batch).unwrap();
+                let sessions = Sessions::new(batch, LocalDatePart::udf());
                 for part in parts {
                     let before = FAST_PATHS.with(std::cell::Cell::get);
                     let sql = format!("SELECT date_part('{part}', ts) AS p FROM t");
-                    let expected = builtin.sql(&sql).await.unwrap().collect().await.unwrap();
-                    let got = ours.sql(&sql).await.unwrap().collect().await.unwrap();
-                    let expected = datafusion::arrow::compute::concat_batches(
-                        &expected[0].schema(),
-                        &expected,
-                    )
-                    .unwrap();
-                    let got =
-                        datafusion::arrow::compute::concat_batches(&got[0].schema(), &got).unwrap();
-                    assert_eq!(got.num_rows(), n);
-                    assert_eq!(
-                        got.schema(),
-                        expected.schema(),
-                        "{part} in {zone:?}, {unit}"
-                    );
-                    if got.column(0) != expected.column(0) {
-                        let first = (0..n)
-                            .find(|&i| got.column(0).slice(i, 1) != expected.column(0).slice(i, 1))
-                            .unwrap_or(n);
-                        panic!(
-                            "{part} in {zone:?}, {unit}, of {:?}: {:?} against DataFusion's {:?}",
-                            seconds.get(first),
-                            got.column(0).slice(first, 1),
-                            expected.column(0).slice(first, 1)
-                        );
-                    }
+                    sessions
+                        .assert_same(&sql, &format!("{part} in {zone:?}, {unit}"), &seconds)
+                        .await;
                     let fast = FAST_PATHS.with(std::cell::Cell::get) > before;
                     assert_eq!(
                         fast,

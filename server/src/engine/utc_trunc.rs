@@ -361,6 +361,7 @@ mod tests {
     use datafusion::prelude::SessionContext;
 
     use super::*;
+    use crate::engine::same_as_datafusion::Sessions;
 
     /// How many arrays took the fast path.
     pub(super) static FAST_PATHS: std::sync::atomic::AtomicUsize =
@@ -396,7 +397,6 @@ mod tests {
             }
         }
         seconds.push(None);
-        let n = seconds.len();
         for zone in [
             "Europe/Tallinn",
             "America/New_York",
@@ -443,40 +443,13 @@ mod tests {
                 ),
             ] {
                 let batch = RecordBatch::try_from_iter([("ts", array)]).unwrap();
-                let builtin = SessionContext::new();
-                builtin.register_batch("t", batch.clone()).unwrap();
-                let ours = SessionContext::new();
-                ours.register_udf(UtcDateTrunc::udf());
-                ours.register_batch("t", batch).unwrap();
+                let sessions = Sessions::new(batch, UtcDateTrunc::udf());
                 for granularity in ["hour", "day", "week", "month", "quarter", "year"] {
                     let before = ZONED_PATHS.load(std::sync::atomic::Ordering::Relaxed);
                     let sql = format!("SELECT date_trunc('{granularity}', ts) AS d FROM t");
-                    let expected = builtin.sql(&sql).await.unwrap().collect().await.unwrap();
-                    let got = ours.sql(&sql).await.unwrap().collect().await.unwrap();
-                    let expected = datafusion::arrow::compute::concat_batches(
-                        &expected[0].schema(),
-                        &expected,
-                    )
-                    .unwrap();
-                    let got =
-                        datafusion::arrow::compute::concat_batches(&got[0].schema(), &got).unwrap();
-                    assert_eq!(got.num_rows(), n);
-                    assert_eq!(
-                        got.schema(),
-                        expected.schema(),
-                        "{granularity} in {zone}, {unit}"
-                    );
-                    if got.column(0) != expected.column(0) {
-                        let first = (0..n)
-                            .find(|&i| got.column(0).slice(i, 1) != expected.column(0).slice(i, 1))
-                            .unwrap_or(n);
-                        panic!(
-                            "{granularity} in {zone}, {unit}, of {:?}: {:?} against DataFusion's {:?}",
-                            seconds.get(first),
-                            got.column(0).slice(first, 1),
-                            expected.column(0).slice(first, 1)
-                        );
-                    }
+                    sessions
+                        .assert_same(&sql, &format!("{granularity} in {zone}, {unit}"), &seconds)
+                        .await;
                     assert!(
                         ZONED_PATHS.load(std::sync::atomic::Ordering::Relaxed) > before,
                         "{granularity} in {zone}, {unit}: the zoned path was taken"

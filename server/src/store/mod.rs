@@ -406,7 +406,7 @@ impl Store {
     ) -> Result<T, StoreError> {
         let conn = self.conn.clone();
         tokio::task::spawn_blocking(move || {
-            let mut c = conn.lock().unwrap_or_else(|p| p.into_inner());
+            let mut c = lock(&conn);
             f(&mut c)
         })
         .await
