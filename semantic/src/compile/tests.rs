@@ -11,7 +11,12 @@ use crate::{Query, SourceFile};
 use Strategy::{Direct, KeysThenAggregate as Keys};
 
 fn demo() -> Model {
-    let files = [
+    demo_with(None)
+}
+
+/// The demo's views and explores, and `extra` (a file's name and text) beside them.
+fn demo_with(extra: Option<(&str, &str)>) -> Model {
+    let mut files = vec![
         SourceFile::new(
             "views.yml",
             include_str!("../../../demo/air_boltic/semantic/views.yml"),
@@ -21,6 +26,7 @@ fn demo() -> Model {
             include_str!("../../../demo/air_boltic/semantic/explores.yml"),
         ),
     ];
+    files.extend(extra.map(|(name, text)| SourceFile::new(name, text)));
     let (model, diagnostics) = crate::load(&files);
     model.unwrap_or_else(|| panic!("demo model loads: {diagnostics:?}"))
 }
@@ -184,19 +190,7 @@ explores:
         relationship: many_to_one
         type: full
 "#;
-    let files = [
-        SourceFile::new(
-            "views.yml",
-            include_str!("../../../demo/air_boltic/semantic/views.yml"),
-        ),
-        SourceFile::new(
-            "explores.yml",
-            include_str!("../../../demo/air_boltic/semantic/explores.yml"),
-        ),
-        SourceFile::new("full.yml", full),
-    ];
-    let (model, diagnostics) = crate::load(&files);
-    let m = model.unwrap_or_else(|| panic!("model loads: {diagnostics:?}"));
+    let m = demo_with(Some(("full.yml", full)));
     let sql = |query: &str| {
         let query: Query = serde_json::from_str(query).expect("query parses");
         super::compile(&m, &query, &options(false))
