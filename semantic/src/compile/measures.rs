@@ -35,14 +35,11 @@ impl<'a> Scope<'a> {
         else {
             return Err(Error::Internal(format!("measure '{name}' missing")));
         };
-        let pk = match &view.primary_key {
-            Some(pk) => Some(self.dim_raw(alias, view, pk, 0)?.flat),
-            None => None,
-        };
-        let mut value = match &m.sql {
-            Some(sql) => self.expand_dim_sql(alias, view, sql, 0)?.flat,
-            None if rows_are_of_alias && m.ty == MeasureType::Count => "1".to_string(),
-            None => pk.clone().unwrap_or_else(|| "1".to_string()),
+        let mut value = match (&m.sql, &view.primary_key) {
+            (Some(sql), _) => self.expand_dim_sql(alias, view, sql, 0)?.flat,
+            (None, Some(_)) if rows_are_of_alias && m.ty == MeasureType::Count => "1".to_string(),
+            (None, Some(pk)) => self.dim_raw(alias, view, pk, 0)?.flat,
+            (None, None) => "1".to_string(),
         };
         if !m.filters.is_empty() {
             let mut conds = Vec::new();
