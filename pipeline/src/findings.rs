@@ -86,6 +86,23 @@ impl Recorder {
         }
     }
 
+    /// Add what `later` found in the rows after this recorder's (the next chunk of the file):
+    /// counts add up, examples stay the first few in file order.
+    pub fn absorb(&mut self, later: Recorder) {
+        for (key, theirs) in later.found {
+            let ours = self.found.entry(key).or_insert_with(|| Finding {
+                table: theirs.table.clone(),
+                kind: theirs.kind,
+                what: theirs.what.clone(),
+                count: 0,
+                examples: Vec::new(),
+            });
+            ours.count += theirs.count;
+            let room = EXAMPLES.saturating_sub(ours.examples.len());
+            ours.examples.extend(theirs.examples.into_iter().take(room));
+        }
+    }
+
     /// Finish into the table's summary.
     pub fn finish(self, source: String, rows_read: u64, rows_written: u64) -> TableCleaning {
         TableCleaning {

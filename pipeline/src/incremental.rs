@@ -379,10 +379,7 @@ pub(crate) async fn known_ids(ctx: &SessionContext) -> Result<KnownIds> {
         set
     };
     Ok(KnownIds {
-        groups: ids(ctx, "customer_groups", "customer_group_id")
-            .await?
-            .into_iter()
-            .collect(),
+        groups: set(ids(ctx, "customer_groups", "customer_group_id").await?),
         aeroplanes: set(ids(ctx, "aeroplanes", "aeroplane_id").await?),
         customers: set(ids(ctx, "customers", "customer_id").await?),
         trips: set(ids(ctx, "trips", "trip_id").await?),

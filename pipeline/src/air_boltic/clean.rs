@@ -4,14 +4,12 @@
 //! drops rows without a usable key, and pushes the cleaned row in the table's column order
 //! (see `table_schema` in `tables`).
 
-use std::collections::HashSet;
-
 use chrono::NaiveDateTime;
 
 use crate::air_boltic::catalogue::raw;
 use crate::air_boltic::catalogue_file::Catalogue;
 use crate::error::Result;
-use crate::extract::fields::{IdSet, primary_key, trimmed};
+use crate::extract::fields::{IdSet, Seen, primary_key, trimmed};
 use crate::extract::reader::RawRows;
 use crate::extract::writer::{Cell, TableOut};
 use crate::findings::{FindingKind, Recorder};
@@ -19,16 +17,15 @@ use crate::findings::{FindingKind, Recorder};
 /// Order statuses, in their canonical spelling.
 pub const STATUSES: &[&str] = &["Finished", "Booked", "Cancelled"];
 
-/// `customer_group.csv` -> `customer_groups`; returns the group ids kept.
+/// `customer_group.csv` -> `customer_groups`; the group ids kept go into `seen`.
 pub(crate) fn clean_groups(
     rows: &mut RawRows,
     out: &mut TableOut,
     rec: &mut Recorder,
-) -> Result<HashSet<i64>> {
-    let mut seen = IdSet::default();
-    let mut ids = HashSet::new();
+    seen: &mut dyn Seen,
+) -> Result<()> {
     while rows.next()?.is_some() {
-        let Some(id) = primary_key(rows, "ID", &mut seen, rec)? else {
+        let Some(id) = primary_key(rows, "ID", seen, rec)? else {
             continue;
         };
         let kind = trimmed(rows, 1, "type", rec, id);
@@ -48,22 +45,21 @@ pub(crate) fn clean_groups(
             Cell::Text(name),
             Cell::Text(registry),
         ])?;
-        ids.insert(id);
     }
-    Ok(ids)
+    Ok(())
 }
 
-/// `aeroplane.csv` -> `aeroplanes`, with the specs of its model from the catalogue; returns the
-/// aeroplane ids kept.
+/// `aeroplane.csv` -> `aeroplanes`, with the specs of its model from the catalogue; the
+/// aeroplane ids kept go into `seen`.
 pub(crate) fn clean_aeroplanes(
     rows: &mut RawRows,
     out: &mut TableOut,
     rec: &mut Recorder,
+    seen: &mut dyn Seen,
     catalogue: &Catalogue,
-) -> Result<IdSet> {
-    let mut seen = IdSet::default();
+) -> Result<()> {
     while rows.next()?.is_some() {
-        let Some(id) = primary_key(rows, "Airplane ID", &mut seen, rec)? else {
+        let Some(id) = primary_key(rows, "Airplane ID", seen, rec)? else {
             continue;
         };
         let model = trimmed(rows, 1, "model", rec, id);
@@ -90,7 +86,7 @@ pub(crate) fn clean_aeroplanes(
             Cell::Text(spec.and_then(|s| s.engine_type.as_deref())),
         ])?;
     }
-    Ok(seen)
+    Ok(())
 }
 
 /// Normalize a phone number to `+` and digits. `None` when it has no usable country code.
@@ -110,18 +106,18 @@ pub fn normalize_phone(raw: &str) -> Option<String> {
         .then(|| format!("+{digits}"))
 }
 
-/// `customer.csv` -> `customers`, checked against the customer groups; returns the customer ids
-/// kept.
+/// `customer.csv` -> `customers`, checked against the customer groups; the customer ids kept go
+/// into `seen`.
 pub(crate) fn clean_customers(
     rows: &mut RawRows,
     out: &mut TableOut,
     rec: &mut Recorder,
-    groups: &HashSet<i64>,
-) -> Result<IdSet> {
-    let mut seen = IdSet::default();
+    seen: &mut dyn Seen,
+    groups: &IdSet,
+) -> Result<()> {
     let mut email_buf = String::new();
     while rows.next()?.is_some() {
-        let Some(id) = primary_key(rows, "Customer ID", &mut seen, rec)? else {
+        let Some(id) = primary_key(rows, "Customer ID", seen, rec)? else {
             continue;
         };
         let line = rows.line();
@@ -129,7 +125,7 @@ pub(crate) fn clean_customers(
         let group = rows.int(2, "Customer Group ID")?;
         match group {
             None => rec.note(FindingKind::Flagged, "no customer group", line, Some(id)),
-            Some(g) if !groups.contains(&g) => rec.note(
+            Some(g) if !groups.contains(g) => rec.note(
                 FindingKind::Flagged,
                 "points at a missing customer group",
                 line,
@@ -170,7 +166,7 @@ pub(crate) fn clean_customers(
             Cell::Text(phone.as_deref()),
         ])?;
     }
-    Ok(seen)
+    Ok(())
 }
 
 /// A customer's phone, normalized; missing or unusable numbers are flagged and left empty.
@@ -214,16 +210,16 @@ fn timestamp(rows: &RawRows, i: usize, column: &str) -> Result<Option<i64>> {
         })
 }
 
-/// `trip.csv` -> `trips`, checked against the aeroplanes; returns the trip ids kept.
+/// `trip.csv` -> `trips`, checked against the aeroplanes; the trip ids kept go into `seen`.
 pub(crate) fn clean_trips(
     rows: &mut RawRows,
     out: &mut TableOut,
     rec: &mut Recorder,
+    seen: &mut dyn Seen,
     aeroplanes: &IdSet,
-) -> Result<IdSet> {
-    let mut seen = IdSet::default();
+) -> Result<()> {
     while rows.next()?.is_some() {
-        let Some(id) = primary_key(rows, "Trip ID", &mut seen, rec)? else {
+        let Some(id) = primary_key(rows, "Trip ID", seen, rec)? else {
             continue;
         };
         let line = rows.line();
@@ -254,21 +250,22 @@ pub(crate) fn clean_trips(
             Cell::Time(end),
         ])?;
     }
-    Ok(seen)
+    Ok(())
 }
 
-/// `order.csv` -> `orders`, checked against the customers and the trips.
+/// `order.csv` -> `orders`, checked against the customers and the trips; the order ids kept go
+/// into `seen`.
 pub(crate) fn clean_orders(
     rows: &mut RawRows,
     out: &mut TableOut,
     rec: &mut Recorder,
+    seen: &mut dyn Seen,
     customers: &IdSet,
     trips: &IdSet,
 ) -> Result<()> {
-    let mut seen = IdSet::default();
     let mut seat_buf = String::new();
     while rows.next()?.is_some() {
-        let Some(id) = primary_key(rows, "Order ID", &mut seen, rec)? else {
+        let Some(id) = primary_key(rows, "Order ID", seen, rec)? else {
             continue;
         };
         let line = rows.line();

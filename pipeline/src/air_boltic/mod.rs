@@ -14,7 +14,7 @@
 
 pub mod catalogue;
 mod catalogue_file;
-mod clean;
+pub(crate) mod clean;
 pub mod generate;
 mod tables;
 

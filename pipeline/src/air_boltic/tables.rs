@@ -1,7 +1,7 @@
 //! The normalized Air Boltic tables: their schemas, and the extract run that fills them from the
 //! raw files, small reference tables first so later files are checked against them.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::NaiveDate;
@@ -36,22 +36,22 @@ pub async fn extract(
         .csv_table(raw::CUSTOMER_GROUP, "customer_groups", clean_groups)
         .await?;
     let aeroplane_ids = run
-        .csv_table(raw::AEROPLANE, "aeroplanes", move |rows, out, rec| {
-            clean_aeroplanes(rows, out, rec, &catalogue)
+        .csv_table(raw::AEROPLANE, "aeroplanes", move |rows, out, rec, seen| {
+            clean_aeroplanes(rows, out, rec, seen, &catalogue)
         })
         .await?;
     let customer_ids = run
-        .csv_table(raw::CUSTOMER, "customers", move |rows, out, rec| {
-            clean_customers(rows, out, rec, &group_ids)
+        .csv_table(raw::CUSTOMER, "customers", move |rows, out, rec, seen| {
+            clean_customers(rows, out, rec, seen, &group_ids)
         })
         .await?;
     let trip_ids = run
-        .csv_table(raw::TRIP, "trips", move |rows, out, rec| {
-            clean_trips(rows, out, rec, &aeroplane_ids)
+        .csv_table(raw::TRIP, "trips", move |rows, out, rec, seen| {
+            clean_trips(rows, out, rec, seen, &aeroplane_ids)
         })
         .await?;
-    run.csv_table(raw::ORDER, "orders", move |rows, out, rec| {
-        clean_orders(rows, out, rec, &customer_ids, &trip_ids)
+    run.csv_table(raw::ORDER, "orders", move |rows, out, rec, seen| {
+        clean_orders(rows, out, rec, seen, &customer_ids, &trip_ids)
     })
     .await?;
     Ok(run.finish())
@@ -95,7 +95,7 @@ pub fn table_key(table: &str) -> &'static [&'static str] {
 #[derive(Debug, Default)]
 pub struct KnownIds {
     /// `customer_groups.customer_group_id`.
-    pub groups: HashSet<i64>,
+    pub groups: IdSet,
     /// `aeroplanes.aeroplane_id`.
     pub aeroplanes: IdSet,
     /// `customers.customer_id`.
@@ -219,15 +219,22 @@ pub async fn extract_loads(
                     let (ids, cleaning, keys) = run
                         .csv_file(file, header, table, &path, skip, clean_groups)
                         .await?;
-                    groups.extend(ids);
+                    groups.extend(&ids);
                     (cleaning, keys)
                 }
                 "aeroplanes" => {
                     let catalogue = Arc::clone(&catalogue);
                     let (ids, cleaning, keys) = run
-                        .csv_file(file, header, table, &path, skip, move |rows, out, rec| {
-                            clean_aeroplanes(rows, out, rec, &catalogue)
-                        })
+                        .csv_file(
+                            file,
+                            header,
+                            table,
+                            &path,
+                            skip,
+                            move |rows, out, rec, seen| {
+                                clean_aeroplanes(rows, out, rec, seen, &catalogue)
+                            },
+                        )
                         .await?;
                     aeroplanes.extend(&ids);
                     (cleaning, keys)
@@ -235,9 +242,16 @@ pub async fn extract_loads(
                 "customers" => {
                     let groups = groups.clone();
                     let (ids, cleaning, keys) = run
-                        .csv_file(file, header, table, &path, skip, move |rows, out, rec| {
-                            clean_customers(rows, out, rec, &groups)
-                        })
+                        .csv_file(
+                            file,
+                            header,
+                            table,
+                            &path,
+                            skip,
+                            move |rows, out, rec, seen| {
+                                clean_customers(rows, out, rec, seen, &groups)
+                            },
+                        )
                         .await?;
                     customers.extend(&ids);
                     (cleaning, keys)
@@ -245,19 +259,33 @@ pub async fn extract_loads(
                 "trips" => {
                     let aeroplanes = aeroplanes.clone();
                     let (ids, cleaning, keys) = run
-                        .csv_file(file, header, table, &path, skip, move |rows, out, rec| {
-                            clean_trips(rows, out, rec, &aeroplanes)
-                        })
+                        .csv_file(
+                            file,
+                            header,
+                            table,
+                            &path,
+                            skip,
+                            move |rows, out, rec, seen| {
+                                clean_trips(rows, out, rec, seen, &aeroplanes)
+                            },
+                        )
                         .await?;
                     trips.extend(&ids);
                     (cleaning, keys)
                 }
                 _ => {
                     let (customers, trips) = (customers.clone(), trips.clone());
-                    let ((), cleaning, keys) = run
-                        .csv_file(file, header, table, &path, skip, move |rows, out, rec| {
-                            clean_orders(rows, out, rec, &customers, &trips)
-                        })
+                    let (_, cleaning, keys) = run
+                        .csv_file(
+                            file,
+                            header,
+                            table,
+                            &path,
+                            skip,
+                            move |rows, out, rec, seen| {
+                                clean_orders(rows, out, rec, seen, &customers, &trips)
+                            },
+                        )
                         .await?;
                     (cleaning, keys)
                 }

@@ -32,6 +32,21 @@ impl IdSet {
         }
     }
 
+    /// Remove; false when it was not there.
+    pub fn remove(&mut self, id: i64) -> bool {
+        if (0..DENSE_LIMIT).contains(&id) {
+            let (word, bit) = ((id / 64) as usize, id % 64);
+            let Some(w) = self.bits.get_mut(word) else {
+                return false;
+            };
+            let was = *w & (1 << bit) != 0;
+            *w &= !(1 << bit);
+            was
+        } else {
+            self.sparse.remove(&id)
+        }
+    }
+
     /// Add every id of `other`.
     pub fn extend(&mut self, other: &IdSet) {
         if self.bits.len() < other.bits.len() {
@@ -55,12 +70,33 @@ impl IdSet {
     }
 }
 
+/// The primary keys a cleaner has kept so far, which tell it a repeated key.
+pub(crate) trait Seen {
+    /// Note `id` as kept; false when it was kept before (the row is a duplicate).
+    fn first(&mut self, id: i64) -> bool;
+}
+
+impl Seen for IdSet {
+    fn first(&mut self, id: i64) -> bool {
+        self.insert(id)
+    }
+}
+
+/// The keys of a chunk cleaned on its own, in row order, every one taken as new: whether one was
+/// kept before (in the chunk or earlier in the file) is checked when the chunk takes its place.
+impl Seen for Vec<i64> {
+    fn first(&mut self, id: i64) -> bool {
+        self.push(id);
+        true
+    }
+}
+
 /// Reads the primary key of a row (its first field): empty keys drop the row, duplicates are
 /// dropped too.
 pub(crate) fn primary_key(
     rows: &RawRows,
     column: &str,
-    seen: &mut IdSet,
+    seen: &mut dyn Seen,
     rec: &mut Recorder,
 ) -> Result<Option<i64>> {
     let line = rows.line();
@@ -74,7 +110,7 @@ pub(crate) fn primary_key(
             );
             Ok(None)
         }
-        Some(id) if !seen.insert(id) => {
+        Some(id) if !seen.first(id) => {
             rec.note(
                 FindingKind::Dropped,
                 &format!("duplicate '{column}' (first kept)"),
@@ -126,5 +162,8 @@ mod tests {
         other.extend(&set);
         assert!(other.contains(5) && other.contains(-3) && other.contains(1 << 40));
         assert!(other.contains(1000) && other.contains(-7) && !other.contains(6));
+        assert!(other.remove(5) && other.remove(-3) && other.remove(1 << 40));
+        assert!(!other.remove(5) && !other.remove(-3) && !other.remove(1 << 62));
+        assert!(!other.contains(5) && other.contains(1000) && other.contains(-7));
     }
 }

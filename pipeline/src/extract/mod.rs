@@ -3,14 +3,17 @@
 //! This is the generic machinery; it knows no table. The data set (its tables, schemas and
 //! cleaning rules) plugs in as cleaner functions: see the `air_boltic` module.
 //!
-//! - `reader`: opens a raw file in the object store as a byte stream and reads it as CSV rows
-//!   that know their file and line; checks the header.
+//! - `reader`: opens a raw file in the object store as a byte stream, checks its header, and
+//!   reads a chunk of it as CSV rows that know their file and line.
+//! - `chunks`: cuts a raw file into chunks of whole records, which are cleaned in parallel.
 //! - `fields`: field cleaning every table shares: primary keys ([`IdSet`]) and trimmed text.
 //! - `writer`: Arrow builders that batch cleaned rows, and the Parquet writer.
-//! - `stream`: one extract run. Each raw file is streamed (never loaded whole) through the `csv`
-//!   reader and its cleaner on a blocking thread; rows are cleaned one by one into Arrow builders
-//!   and sent in batches to an async task that writes Parquet straight into the object store.
-//!   Memory is bounded by a few batches per table.
+//! - `stream`: one extract run. Each raw file is streamed (never loaded whole) in chunks; one
+//!   blocking thread per core reads a chunk's records with the `csv` reader and cleans them one
+//!   by one into Arrow builders, and an async task takes the chunks back in file order and
+//!   writes Parquet straight into the object store. Rows, findings and errors are those of one
+//!   reader of the whole file (a chunk holding a key kept before it is cleaned again knowing
+//!   it). Memory is bounded by a few chunks per table.
 //!
 //! Structural problems stop the run with the file and line (missing file, wrong header, wrong
 //! number of fields, malformed JSON, a value that cannot be parsed). Dirty values are repaired
@@ -21,6 +24,7 @@
 //! [`FindingKind::Flagged`]: crate::findings::FindingKind::Flagged
 //! [`FindingKind::Dropped`]: crate::findings::FindingKind::Dropped
 
+pub(crate) mod chunks;
 pub(crate) mod fields;
 pub(crate) mod reader;
 pub(crate) mod stream;

@@ -3,12 +3,13 @@
 
 use std::io::Read;
 
+use bytes::Buf;
 use futures::TryStreamExt;
-use indicatif::ProgressBar;
 use object_store::ObjectStoreExt;
 use tokio_util::io::{StreamReader, SyncIoBridge};
 
 use crate::error::{PipelineError, Result};
+use crate::extract::chunks::{Chunk, csv_reader, record_line};
 use crate::location::Location;
 
 /// A raw CSV file: its name and its exact header.
@@ -33,75 +34,97 @@ pub(crate) async fn open_raw(raw_location: &Location, file: &str) -> Result<Box<
     Ok(Box::new(SyncIoBridge::new(StreamReader::new(stream))))
 }
 
-/// The raw rows of one CSV file, with positions for messages.
+/// Check that the header `found` of the raw file shown as `file` is exactly `expected`.
+pub(crate) fn check_header(file: &str, found: &csv::StringRecord, expected: &[&str]) -> Result<()> {
+    let found: Vec<&str> = found
+        .iter()
+        .map(|h| h.trim_start_matches('\u{feff}').trim())
+        .collect();
+    if found != expected {
+        return Err(PipelineError::bad_input(
+            file,
+            Some(1),
+            None,
+            format!(
+                "wrong header '{}'; expected exactly '{}'",
+                found.join(","),
+                expected.join(",")
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The raw rows of a chunk of one CSV file, with positions in the file for messages.
 pub(crate) struct RawRows {
     file: String,
-    reader: csv::Reader<Box<dyn Read + Send>>,
-    record: csv::StringRecord,
-    bar: ProgressBar,
+    reader: csv::Reader<bytes::buf::Reader<bytes::Bytes>>,
+    /// The current record; `None` only while the next one is read into its buffer.
+    record: Option<csv::StringRecord>,
+    bytes: bytes::Bytes,
+    fields: usize,
+    first_line: u64,
     read: u64,
 }
 
+impl std::fmt::Debug for RawRows {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RawRows")
+            .field("file", &self.file)
+            .field("line", &self.line())
+            .finish_non_exhaustive()
+    }
+}
+
 impl RawRows {
-    /// Start reading `reader` (the file shown to the user as `file`); its header must be exactly
-    /// `header`. The bar follows the rows read.
-    pub(crate) fn open(
-        file: String,
-        reader: Box<dyn Read + Send>,
-        header: &[&str],
-        bar: ProgressBar,
-    ) -> Result<Self> {
-        let mut rows = RawRows {
+    /// Read the records of `chunk` of the file shown to the user as `file`, whose header has
+    /// `fields` fields.
+    pub(crate) fn chunk(file: String, chunk: &Chunk, fields: usize) -> Self {
+        RawRows {
             file,
-            reader: csv::ReaderBuilder::new()
-                .has_headers(true)
-                .from_reader(reader),
-            record: csv::StringRecord::new(),
-            bar,
+            reader: csv_reader(false, chunk.bytes.clone().reader()),
+            record: Some(csv::StringRecord::new()),
+            bytes: chunk.bytes.clone(),
+            fields,
+            first_line: chunk.first_line,
             read: 0,
-        };
-        rows.check_header(header)?;
-        Ok(rows)
+        }
     }
 
-    fn check_header(&mut self, expected: &[&str]) -> Result<()> {
-        let found = self
-            .reader
-            .headers()
-            .map_err(|e| csv_error(&self.file, e))?
-            .clone();
-        let found: Vec<&str> = found
-            .iter()
-            .map(|h| h.trim_start_matches('\u{feff}').trim())
-            .collect();
-        if found != expected {
+    /// Next record, or `None` at the end. A record with another number of fields than the
+    /// header, or that is not UTF-8, is an error (in that order, as the `csv` reader checks).
+    pub(crate) fn next(&mut self) -> Result<Option<&csv::StringRecord>> {
+        let mut record = self
+            .record
+            .take()
+            .map(csv::StringRecord::into_byte_record)
+            .unwrap_or_default();
+        match self.reader.read_byte_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => {
+                self.record = csv::StringRecord::from_byte_record(record).ok();
+                return Ok(None);
+            }
+            Err(e) => return Err(csv_error(&self.file, e, self.first_line)),
+        }
+        let line = self.line_of(record.position());
+        if record.len() != self.fields {
             return Err(PipelineError::bad_input(
                 &self.file,
-                Some(1),
+                Some(line),
                 None,
                 format!(
-                    "wrong header '{}'; expected exactly '{}'",
-                    found.join(","),
-                    expected.join(",")
+                    "expected {} fields like the header, found {}; quote values that contain commas",
+                    self.fields,
+                    record.len()
                 ),
             ));
         }
-        Ok(())
-    }
-
-    /// Next record, or `None` at the end.
-    pub(crate) fn next(&mut self) -> Result<Option<&csv::StringRecord>> {
-        match self.reader.read_record(&mut self.record) {
-            Ok(true) => {
-                self.read += 1;
-                if self.read.is_multiple_of(65_536) {
-                    self.bar.set_position(self.read);
-                }
-                Ok(Some(&self.record))
-            }
-            Ok(false) => Ok(None),
-            Err(e) => Err(csv_error(&self.file, e)),
-        }
+        let record = csv::StringRecord::from_byte_record(record).map_err(|_| {
+            PipelineError::bad_input(&self.file, Some(line), None, UTF8.to_string())
+        })?;
+        self.read += 1;
+        Ok(Some(self.record.insert(record)))
     }
 
     /// Data rows read so far (header excluded).
@@ -109,9 +132,13 @@ impl RawRows {
         self.read
     }
 
-    /// 1-based line of the current record.
+    /// 1-based line of the current record in the file.
     pub(crate) fn line(&self) -> u64 {
-        self.record.position().map_or(0, |p| p.line())
+        self.line_of(self.record.as_ref().and_then(|r| r.position()))
+    }
+
+    fn line_of(&self, position: Option<&csv::Position>) -> u64 {
+        position.map_or(0, |p| record_line(&self.bytes, self.first_line, p))
     }
 
     /// A bad-input error on the current line.
@@ -121,7 +148,7 @@ impl RawRows {
 
     /// Field `i` as written, untrimmed (empty when the record is shorter).
     pub(crate) fn raw(&self, i: usize) -> &str {
-        self.record.get(i).unwrap_or("")
+        self.record.as_ref().and_then(|r| r.get(i)).unwrap_or("")
     }
 
     /// Field `i`, trimmed.
@@ -143,17 +170,14 @@ impl RawRows {
     }
 }
 
-fn csv_error(file: &str, e: csv::Error) -> PipelineError {
-    let line = e.position().map(|p| p.line());
+/// What a line that is not UTF-8 is told.
+const UTF8: &str = "the line is not valid UTF-8; save the file as UTF-8";
+
+/// A `csv` error of the file shown as `file`, read from line `first_line` on.
+pub(crate) fn csv_error(file: &str, e: csv::Error, first_line: u64) -> PipelineError {
+    let line = e.position().map(|p| first_line + p.line() - 1);
     let message = match e.kind() {
-        csv::ErrorKind::UnequalLengths {
-            expected_len, len, ..
-        } => format!(
-            "expected {expected_len} fields like the header, found {len}; quote values that contain commas"
-        ),
-        csv::ErrorKind::Utf8 { .. } => {
-            "the line is not valid UTF-8; save the file as UTF-8".to_string()
-        }
+        csv::ErrorKind::Utf8 { .. } => UTF8.to_string(),
         _ => format!("cannot read the CSV: {e}"),
     };
     PipelineError::bad_input(file, line, None, message)

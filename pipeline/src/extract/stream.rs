@@ -1,11 +1,12 @@
-//! One extract run: each raw CSV file is streamed (never loaded whole) through its cleaner on a
-//! blocking thread, while an async task writes the cleaned batches as Parquet straight into the
-//! object store. Memory is bounded by a few batches per table.
+//! One extract run: each raw CSV file is streamed (never loaded whole) in chunks of whole records
+//! through its cleaner on one blocking thread per core, while an async task puts the cleaned
+//! chunks back in file order and writes them as Parquet straight into the object store. Memory is
+//! bounded by a few chunks per table.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use datafusion::arrow::datatypes::SchemaRef;
-use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::parquet::arrow::AsyncArrowWriter;
 use datafusion::parquet::basic::Compression;
 use object_store::buffered::BufWriter;
@@ -14,8 +15,10 @@ use tokio::sync::mpsc;
 
 use crate::error::{PipelineError, Result};
 use crate::extract::IdSet;
-use crate::extract::reader::{RawFile, RawRows, open_raw};
-use crate::extract::writer::{FILE_ROWS, TableOut, parquet_writer};
+use crate::extract::chunks::{CHUNK_BYTES, Chunk, Splitter};
+use crate::extract::fields::Seen;
+use crate::extract::reader::{RawFile, RawRows, check_header, csv_error, open_raw};
+use crate::extract::writer::{FILE_ROWS, TableOut, TableRows, parquet_writer};
 use crate::findings::{Recorder, TableCleaning};
 use crate::location::Location;
 use crate::progress::Progress;
@@ -53,6 +56,7 @@ pub(crate) struct Extraction<'a> {
     progress: &'a Progress,
     schema_of: fn(&str) -> SchemaRef,
     extracted: Extracted,
+    chunk_bytes: usize,
 }
 
 impl<'a> Extraction<'a> {
@@ -75,7 +79,15 @@ impl<'a> Extraction<'a> {
                 tables: Vec::new(),
                 cleaning: Vec::new(),
             },
+            chunk_bytes: CHUNK_BYTES,
         }
+    }
+
+    /// Cut raw files in chunks of about `bytes` (tests: many chunks from small files).
+    #[cfg(test)]
+    pub(crate) fn with_chunk_bytes(mut self, bytes: usize) -> Self {
+        self.chunk_bytes = bytes;
+        self
     }
 
     /// Where the raw files are read.
@@ -121,32 +133,39 @@ impl<'a> Extraction<'a> {
         self.extracted
     }
 
-    /// Stream the raw CSV `file` through `clean` into the Parquet table `table`, and record it.
-    /// `clean` runs on a blocking thread, reading rows, pushing cleaned ones and noting findings;
-    /// what it returns (e.g. the ids it kept, for checking later files) is returned.
-    pub(crate) async fn csv_table<T, F>(
+    /// Clean the raw CSV `file` with `clean` into the Parquet table `table`, and record it;
+    /// returns the keys kept (for checking later files).
+    pub(crate) async fn csv_table<F>(
         &mut self,
         (file, header): RawFile,
         table: &'static str,
         clean: F,
-    ) -> Result<T>
+    ) -> Result<IdSet>
     where
-        T: Send + 'static,
-        F: FnOnce(&mut RawRows, &mut TableOut, &mut Recorder) -> Result<T> + Send + 'static,
+        F: Fn(&mut RawRows, &mut TableOut, &mut Recorder, &mut dyn Seen) -> Result<()>,
+        F: Send + Sync + 'static,
     {
         let path = format!("{}part-0.parquet", self.folder(table));
-        let (value, cleaning, _) = self
+        let (kept, cleaning, _) = self
             .csv_file(file, header, table, &path, None, clean)
             .await?;
         self.record(table, cleaning);
-        Ok(value)
+        Ok(kept)
     }
 
-    /// Stream the raw CSV `file` (whose header must be `header`) through `clean` into the
-    /// Parquet file `path` of `table`; what `clean` returns and what cleaning found. With
-    /// `later` (the keys later deliveries hold), rows with those keys are left out and the keys
-    /// of the file are returned too.
-    pub(crate) async fn csv_file<T, F>(
+    /// Clean the raw CSV `file` (whose header must be `header`) with `clean` into the Parquet
+    /// file `path` of `table`; the keys kept and what cleaning found. With `later` (the keys
+    /// later deliveries hold), rows with those keys are left out and the keys of the file are
+    /// returned too.
+    ///
+    /// The file is streamed (never loaded whole): a blocking thread cuts it into chunks of
+    /// whole records ([`Splitter`]), one worker per core cleans chunks into batches, and this
+    /// task takes the chunks back in file order and writes them. A chunk is cleaned on its own,
+    /// not knowing the keys kept before it; when it holds one of them (a duplicate key, dropped
+    /// by a reader of the whole file) or fails, it is cleaned again knowing them, as that reader
+    /// would, so that the rows, findings, examples and errors are the whole-file reader's. At
+    /// most [`in_flight`] chunks are read and not yet written.
+    pub(crate) async fn csv_file<F>(
         &self,
         file: &str,
         header: &'static [&'static str],
@@ -154,70 +173,425 @@ impl<'a> Extraction<'a> {
         path: &str,
         later: Option<Arc<IdSet>>,
         clean: F,
-    ) -> Result<(T, TableCleaning, Option<IdSet>)>
+    ) -> Result<(IdSet, TableCleaning, Option<IdSet>)>
     where
-        T: Send + 'static,
-        F: FnOnce(&mut RawRows, &mut TableOut, &mut Recorder) -> Result<T> + Send + 'static,
+        F: Fn(&mut RawRows, &mut TableOut, &mut Recorder, &mut dyn Seen) -> Result<()>,
+        F: Send + Sync + 'static,
     {
         let display = self.raw_location.display_of(file);
-        let later_given = later.is_some();
         let reader = open_raw(self.raw_location, file).await?;
-        let schema = self.schema(table);
-        let (tx, mut rx) = mpsc::channel::<RecordBatch>(2);
         let bar = self.progress.rows(file, None);
-        let (source, worker_bar) = (display.clone(), bar.clone());
-        type Done<T> = (T, Recorder, u64, u64, Option<(IdSet, u64)>);
-        let worker = tokio::task::spawn_blocking(move || -> Result<Done<T>> {
-            let mut rows = RawRows::open(source, reader, header, worker_bar)?;
-            let mut out = TableOut::new(schema, tx);
-            if let Some(later) = later {
-                out = out.replaced_by(later);
-            }
-            let mut recorder = Recorder::new(table);
-            let value = clean(&mut rows, &mut out, &mut recorder)?;
-            out.flush()?;
-            Ok((value, recorder, rows.read(), out.written(), out.keys()))
+        let roll = later.is_some().then_some(FILE_ROWS);
+        let job = Arc::new(ChunkJob {
+            file: display.clone(),
+            fields: header.len(),
+            schema: self.schema(table),
+            table,
+            later: later.clone(),
+            clean,
         });
-
-        // A table written whole from loads rolls over to a new file every FILE_ROWS rows, so
-        // that a file holds a narrow run of keys when the input comes in key order.
-        let roll = later_given.then_some(FILE_ROWS);
-        let mut writer = parquet_writer(self.dest, path, self.schema(table), Compression::SNAPPY)?;
-        let (mut in_file, mut files) = (0usize, 1usize);
-        while let Some(batch) = rx.recv().await {
-            if roll.is_some_and(|max| in_file >= max) {
-                writer.close().await?;
-                let next = match path.strip_suffix(".parquet") {
-                    Some(stem) => format!("{stem}-{files:03}.parquet"),
-                    None => format!("{path}-{files:03}"),
-                };
-                writer = parquet_writer(self.dest, &next, self.schema(table), Compression::SNAPPY)?;
-                (in_file, files) = (0, files + 1);
-            }
-            in_file += batch.num_rows();
-            writer.write(&batch).await?;
+        let workers = workers();
+        let (work_tx, work_rx) = std::sync::mpsc::sync_channel::<Chunk>(workers);
+        let (done_tx, mut done_rx) = mpsc::channel::<(Chunk, Result<Cleaned>)>(workers);
+        let (token_tx, token_rx) = std::sync::mpsc::sync_channel::<()>(in_flight());
+        for _ in 0..in_flight() {
+            let _ = token_tx.send(());
         }
-        let (value, recorder, read, written, keys) = match worker.await {
-            Ok(Ok(done)) => done,
-            Ok(Err(e)) => {
-                // The partial file belongs to an unpublished version and is cleaned with it.
-                let _ = writer.close().await;
-                return Err(e);
+
+        let splitter = {
+            let (file, chunk_bytes) = (display.clone(), self.chunk_bytes);
+            tokio::task::spawn_blocking(move || -> Result<usize> {
+                let (found, mut splitter) =
+                    Splitter::open(reader, chunk_bytes).map_err(|e| csv_error(&file, e, 1))?;
+                check_header(&file, &found, header)?;
+                // A token per chunk read and not yet written; none left when the writer stops.
+                while token_rx.recv().is_ok() {
+                    let chunk = splitter.next_chunk().map_err(|e| {
+                        PipelineError::bad_input(
+                            &file,
+                            Some(splitter.line()),
+                            None,
+                            format!("cannot read the CSV: {e}"),
+                        )
+                    })?;
+                    let Some(chunk) = chunk else { break };
+                    if work_tx.send(chunk).is_err() {
+                        break;
+                    }
+                }
+                Ok(splitter.chunks())
+            })
+        };
+        let work_rx = Arc::new(std::sync::Mutex::new(work_rx));
+        let cleaners: Vec<_> = (0..workers)
+            .map(|_| {
+                let (job, work_rx, done_tx) =
+                    (Arc::clone(&job), Arc::clone(&work_rx), done_tx.clone());
+                tokio::task::spawn_blocking(move || {
+                    loop {
+                        let Ok(Ok(chunk)) = work_rx.lock().map(|rx| rx.recv()) else {
+                            return;
+                        };
+                        let mut keys = Vec::new();
+                        let cleaned = job.clean_chunk(&chunk, &mut keys).map(|mut c| {
+                            c.keys = keys;
+                            c
+                        });
+                        if done_tx.blocking_send((chunk, cleaned)).is_err() {
+                            return;
+                        }
+                    }
+                })
+            })
+            .collect();
+        drop(done_tx);
+
+        let mut writer = parquet_writer(self.dest, path, self.schema(table), Compression::SNAPPY)?;
+        let mut kept = IdSet::default();
+        let mut recorder = Recorder::new(table);
+        let (mut read, mut written, mut replaced) = (0u64, 0u64, 0u64);
+        let mut keys = later.is_some().then(IdSet::default);
+        let merged = async {
+            let (mut pending, mut next) = (BTreeMap::new(), 0usize);
+            // A table written whole from loads rolls over to a new file every FILE_ROWS rows, so
+            // that a file holds a narrow run of keys when the input comes in key order.
+            let (mut in_file, mut files) = (0usize, 1usize);
+            while let Some((chunk, cleaned)) = done_rx.recv().await {
+                pending.insert(chunk.seq, (chunk, cleaned));
+                while let Some((chunk, cleaned)) = pending.remove(&next) {
+                    let cleaned = match cleaned {
+                        Ok(cleaned) if keep_keys(&mut kept, &cleaned.keys) => cleaned,
+                        _ => {
+                            let job = Arc::clone(&job);
+                            let mut known = std::mem::take(&mut kept);
+                            let (cleaned, known) = tokio::task::spawn_blocking(move || {
+                                (job.clean_chunk(&chunk, &mut known), known)
+                            })
+                            .await
+                            .map_err(|e| died(file, e))?;
+                            kept = known;
+                            cleaned?
+                        }
+                    };
+                    recorder.absorb(cleaned.recorder);
+                    read += cleaned.read;
+                    written += cleaned.rows.written;
+                    if let (Some(keys), Some((theirs, left_out))) = (&mut keys, cleaned.rows.keys) {
+                        theirs.into_iter().for_each(|k| {
+                            keys.insert(k);
+                        });
+                        replaced += left_out;
+                    }
+                    for batch in cleaned.rows.batches {
+                        if roll.is_some_and(|max| in_file >= max) {
+                            let full = std::mem::replace(
+                                &mut writer,
+                                parquet_writer(
+                                    self.dest,
+                                    &rolled(path, files),
+                                    self.schema(table),
+                                    Compression::SNAPPY,
+                                )?,
+                            );
+                            full.close().await?;
+                            (in_file, files) = (0, files + 1);
+                        }
+                        in_file += batch.num_rows();
+                        writer.write(&batch).await?;
+                    }
+                    bar.set_position(read);
+                    let _ = token_tx.send(());
+                    next += 1;
+                }
             }
-            Err(e) => {
+            let chunks = splitter.await.map_err(|e| died(file, e))??;
+            for cleaner in cleaners {
+                cleaner.await.map_err(|e| died(file, e))?;
+            }
+            if next != chunks {
                 return Err(PipelineError::Internal(format!(
-                    "cleaner for '{file}' died: {e}"
+                    "cleaned {next} of the {chunks} chunks of '{file}'"
                 )));
             }
-        };
+            Ok(())
+        }
+        .await;
+        if let Err(e) = merged {
+            // The partial file belongs to an unpublished version and is cleaned with it.
+            let _ = writer.close().await;
+            return Err(e);
+        }
         writer.close().await?;
         bar.set_position(read);
         bar.finish();
         let mut cleaning = recorder.finish(display, read, written);
-        let keys = keys.map(|(keys, replaced)| {
+        if keys.is_some() {
             cleaning.rows_replaced = replaced;
-            keys
+        }
+        Ok((kept, cleaning, keys))
+    }
+}
+
+/// Cleaning the chunks of one raw file.
+/// `clean` reads the rows of a chunk, pushes cleaned ones, notes findings, and notes each key it
+/// keeps in `seen` (which tells it a duplicate).
+struct ChunkJob<F> {
+    file: String,
+    fields: usize,
+    schema: SchemaRef,
+    table: &'static str,
+    later: Option<Arc<IdSet>>,
+    clean: F,
+}
+
+/// What cleaning a chunk gave.
+struct Cleaned {
+    rows: TableRows,
+    recorder: Recorder,
+    read: u64,
+    /// The keys the cleaner kept, when it was not told the keys kept before the chunk.
+    keys: Vec<i64>,
+}
+
+impl<F> ChunkJob<F>
+where
+    F: Fn(&mut RawRows, &mut TableOut, &mut Recorder, &mut dyn Seen) -> Result<()>,
+{
+    fn clean_chunk(&self, chunk: &Chunk, seen: &mut dyn Seen) -> Result<Cleaned> {
+        let mut rows = RawRows::chunk(self.file.clone(), chunk, self.fields);
+        let mut out = TableOut::new(Arc::clone(&self.schema));
+        if let Some(later) = &self.later {
+            out = out.replaced_by(Arc::clone(later));
+        }
+        let mut recorder = Recorder::new(self.table);
+        (self.clean)(&mut rows, &mut out, &mut recorder, seen)?;
+        Ok(Cleaned {
+            rows: out.finish()?,
+            recorder,
+            read: rows.read(),
+            keys: Vec::new(),
+        })
+    }
+}
+
+/// Add the keys a chunk cleaned on its own kept to `kept`, the keys kept before it; false (and
+/// `kept` as it was) when one of them was kept before or is in the chunk twice.
+fn keep_keys(kept: &mut IdSet, keys: &[i64]) -> bool {
+    for (i, &key) in keys.iter().enumerate() {
+        if !kept.insert(key) {
+            for &added in &keys[..i] {
+                kept.remove(added);
+            }
+            return false;
+        }
+    }
+    true
+}
+
+/// The `files`-th file (from 1) a table written whole rolls over to after `path`.
+fn rolled(path: &str, files: usize) -> String {
+    match path.strip_suffix(".parquet") {
+        Some(stem) => format!("{stem}-{files:03}.parquet"),
+        None => format!("{path}-{files:03}"),
+    }
+}
+
+fn died(file: &str, e: tokio::task::JoinError) -> PipelineError {
+    PipelineError::Internal(format!("cleaner for '{file}' died: {e}"))
+}
+
+/// Threads that clean chunks: one per core.
+fn workers() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+}
+
+/// Chunks read and not yet written, at most: one being cleaned per worker, one waiting for each,
+/// and one being written.
+fn in_flight() -> usize {
+    2 * workers() + 1
+}
+
+#[cfg(test)]
+mod tests {
+    use datafusion::arrow::compute::concat_batches;
+    use datafusion::arrow::record_batch::RecordBatch;
+    use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    use object_store::{ObjectStoreExt, PutPayload};
+
+    use super::*;
+    use crate::air_boltic::{clean::clean_orders, table_schema};
+    use crate::findings::FindingKind;
+
+    const HEADER: &[&str] = &[
+        "Order ID",
+        "Customer ID",
+        "Trip ID",
+        "Price (EUR)",
+        "Seat No",
+        "Status",
+    ];
+
+    /// An order file with what cleaning meets: dirty values, unknown references, empty and
+    /// repeated keys (next to each other and far apart), a quoted seat holding a line end and a
+    /// comma, and CRLF line ends in its second half.
+    fn orders(rows: i64, tail: &str) -> String {
+        let mut text = "Order ID,Customer ID,Trip ID,Price (EUR),Seat No,Status\n".to_string();
+        for id in 1..=rows {
+            let end = if id > rows / 2 { "\r\n" } else { "\n" };
+            let line = match id % 17 {
+                0 => format!("{},{},{}, 120 ,12a,finished", id, id % 50, id % 30),
+                1 => format!("{},{},{},-5,\"3\nB,x\",Booked", id, 99, id % 30),
+                2 => ",1,1,10,1A,Booked".to_string(),
+                3 => format!("{},1,1,,1A,CANCELLED", (id * 7919) % rows + 1),
+                4 => format!("{},,1,10,  ,Lost", id - 1),
+                _ => format!(
+                    "{},{},{},{}.5,{}C,Finished",
+                    id,
+                    id % 50,
+                    id % 30,
+                    id,
+                    id % 30
+                ),
+            };
+            text.push_str(&line);
+            text.push_str(end);
+        }
+        text + tail
+    }
+
+    async fn clean(
+        text: &str,
+        chunk_bytes: usize,
+    ) -> Result<(Vec<i64>, TableCleaning, RecordBatch)> {
+        clean_bytes(text.as_bytes(), chunk_bytes).await
+    }
+
+    /// Clean `text` as `order.csv` in chunks of about `chunk_bytes`: the keys kept, what
+    /// cleaning found and the rows written.
+    async fn clean_bytes(
+        text: &[u8],
+        chunk_bytes: usize,
+    ) -> Result<(Vec<i64>, TableCleaning, RecordBatch)> {
+        let (raw, dest) = (Location::memory("raw"), Location::memory("dest"));
+        raw.store()
+            .put(&raw.path("order.csv"), PutPayload::from(text.to_vec()))
+            .await?;
+        let no_folder = |_: &str| String::new();
+        let progress = Progress::hidden();
+        let run = Extraction::new(&raw, &dest, &no_folder, &progress, table_schema)
+            .with_chunk_bytes(chunk_bytes);
+        let (mut customers, mut trips) = (IdSet::default(), IdSet::default());
+        (1..40).for_each(|id| {
+            customers.insert(id);
         });
-        Ok((value, cleaning, keys))
+        (1..25).for_each(|id| {
+            trips.insert(id);
+        });
+        let (kept, cleaning, _) = run
+            .csv_file(
+                "order.csv",
+                HEADER,
+                "orders",
+                "orders.parquet",
+                None,
+                move |rows, out, rec, seen| clean_orders(rows, out, rec, seen, &customers, &trips),
+            )
+            .await?;
+        let bytes = dest
+            .store()
+            .get(&dest.path("orders.parquet"))
+            .await?
+            .bytes()
+            .await?;
+        let reader = ParquetRecordBatchReaderBuilder::try_new(bytes)?.build()?;
+        let batches = reader.collect::<std::result::Result<Vec<_>, _>>()?;
+        let table = concat_batches(&table_schema("orders"), &batches)?;
+        let kept = (-1000..100_000).filter(|id| kept.contains(*id)).collect();
+        Ok((kept, cleaning, table))
+    }
+
+    #[tokio::test]
+    async fn a_file_cleaned_in_chunks_is_cleaned_as_one_reader_cleans_it() {
+        let text = orders(3000, "");
+        let (kept, cleaning, table) = clean(&text, 1 << 30).await.unwrap();
+        assert!(kept.len() > 2000 && table.num_rows() == kept.len());
+        let dropped: Vec<_> = cleaning
+            .findings
+            .iter()
+            .filter(|f| f.kind == FindingKind::Dropped)
+            .collect();
+        assert!(
+            dropped
+                .iter()
+                .any(|f| f.what.starts_with("duplicate") && f.count > 100)
+        );
+        for chunk_bytes in [1, 7, 100, 4096, 50_000] {
+            let (k, c, t) = clean(&text, chunk_bytes).await.unwrap();
+            assert_eq!(k, kept, "keys kept, chunks of {chunk_bytes}");
+            assert_eq!(
+                serde_json::to_value(&c).unwrap(),
+                serde_json::to_value(&cleaning).unwrap(),
+                "findings, chunks of {chunk_bytes}"
+            );
+            assert_eq!(t, table, "rows, chunks of {chunk_bytes}");
+        }
+    }
+
+    #[tokio::test]
+    async fn errors_name_their_line_whatever_the_chunks() {
+        // The line after the file of `rows` orders (quoted seats hold line ends).
+        let after = |rows| orders(rows, "").matches('\n').count() + 1;
+        let mut not_utf8 = orders(3000, "").into_bytes();
+        not_utf8.extend(b"3001,1,1,10,\xff,Booked\n");
+        let cases = [
+            // After lines ending in \r\n.
+            (
+                orders(3000, "3001,1,1,ten,1A,Booked\n"),
+                after(3000),
+                "'Price (EUR)' value 'ten'",
+            ),
+            (
+                orders(3000, "3001,1,1\n"),
+                after(3000),
+                "expected 6 fields like the header, found 3",
+            ),
+            (
+                orders(3000, "3001,1,1,10,\"1A,Booked\n"),
+                after(3000),
+                "expected 6 fields like the header, found 5",
+            ),
+            (String::new(), after(3000), "not valid UTF-8"),
+            // Empty lines before the record.
+            (
+                orders(3000, "\r\n\n3001,1,1,x,1A,Booked\n"),
+                after(3000) + 2,
+                "value 'x'",
+            ),
+            (orders(4, "x,y\n"), after(4), "found 2"),
+            (orders(0, "").replace("Seat No", "Seat"), 1, "wrong header"),
+        ];
+        for (text, line, what) in cases {
+            let text = if text.is_empty() {
+                not_utf8.clone()
+            } else {
+                text.into_bytes()
+            };
+            for chunk_bytes in [5, 4096, 1 << 30] {
+                let e = clean_bytes(&text, chunk_bytes)
+                    .await
+                    .unwrap_err()
+                    .to_string();
+                assert!(
+                    e.contains(&format!("line {line}: ")) && e.contains(what),
+                    "chunks of {chunk_bytes}: {e}"
+                );
+            }
+        }
+        // A repeated key drops its row before its fields are read: no error.
+        let text = orders(3000, "5,1,1,ten,1A,Booked\n");
+        for chunk_bytes in [5, 4096, 1 << 30] {
+            let (_, c, _) = clean(&text, chunk_bytes).await.unwrap();
+            assert_eq!(c.rows_read, 3001);
+        }
     }
 }

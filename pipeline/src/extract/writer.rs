@@ -1,5 +1,5 @@
-//! Writing normalized tables: cleaned rows go cell by cell into Arrow builders, full batches go
-//! through a channel, and an async Parquet writer streams them into the object store.
+//! Writing normalized tables: cleaned rows go cell by cell into Arrow builders that make the
+//! batches of a chunk, and an async Parquet writer streams the batches into the object store.
 
 use std::sync::Arc;
 
@@ -12,7 +12,6 @@ use datafusion::parquet::arrow::AsyncArrowWriter;
 use datafusion::parquet::basic::Compression;
 use datafusion::parquet::file::properties::WriterProperties;
 use object_store::buffered::BufWriter;
-use tokio::sync::mpsc;
 
 use crate::error::{PipelineError, Result};
 use crate::extract::IdSet;
@@ -57,54 +56,68 @@ pub(crate) enum Cell<'a> {
     Time(Option<i64>),
 }
 
-/// Rows of one normalized table, batched and sent to the Parquet writer.
+/// Rows of one normalized table cleaned from one chunk, in batches.
 pub(crate) struct TableOut {
     schema: SchemaRef,
     columns: Vec<Column>,
     rows: usize,
+    batches: Vec<RecordBatch>,
     written: u64,
-    tx: mpsc::Sender<RecordBatch>,
     replaced: Option<Replaced>,
+}
+
+impl std::fmt::Debug for TableOut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TableOut")
+            .field("written", &self.written)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Rows a later delivery replaces: their keys (the table's first column) are in `later`.
 #[derive(Debug)]
 struct Replaced {
     later: Arc<IdSet>,
-    keys: IdSet,
+    keys: Vec<i64>,
     count: u64,
 }
 
+/// What a [`TableOut`] holds when its rows are all pushed.
+#[derive(Debug)]
+pub(crate) struct TableRows {
+    /// The rows, in the order pushed.
+    pub(crate) batches: Vec<RecordBatch>,
+    /// How many.
+    pub(crate) written: u64,
+    /// With [`TableOut::replaced_by`]: the keys of every row pushed (kept or replaced), and how
+    /// many rows were left out.
+    pub(crate) keys: Option<(Vec<i64>, u64)>,
+}
+
 impl TableOut {
-    /// Rows of `schema`, sending each full batch to `tx`.
-    pub(crate) fn new(schema: SchemaRef, tx: mpsc::Sender<RecordBatch>) -> Self {
+    /// Rows of `schema`.
+    pub(crate) fn new(schema: SchemaRef) -> Self {
         let columns = Self::builders(&schema);
         TableOut {
             schema,
             columns,
             rows: 0,
+            batches: Vec::new(),
             written: 0,
-            tx,
             replaced: None,
         }
     }
 
     /// Leave out the rows whose key (the first column, an integer) is in `later`: a later
     /// delivery replaces them. The keys of every row pushed are collected (see
-    /// [`TableOut::keys`]).
+    /// [`TableRows::keys`]).
     pub(crate) fn replaced_by(mut self, later: Arc<IdSet>) -> Self {
         self.replaced = Some(Replaced {
             later,
-            keys: IdSet::default(),
+            keys: Vec::new(),
             count: 0,
         });
         self
-    }
-
-    /// With [`TableOut::replaced_by`]: the keys of every row pushed (kept or replaced), and how
-    /// many rows were left out.
-    pub(crate) fn keys(&mut self) -> Option<(IdSet, u64)> {
-        self.replaced.take().map(|r| (r.keys, r.count))
     }
 
     fn builders(schema: &Schema) -> Vec<Column> {
@@ -125,7 +138,7 @@ impl TableOut {
     /// Append one row, a cell per column in schema order.
     pub(crate) fn push(&mut self, cells: &[Cell<'_>]) -> Result<()> {
         if let (Some(replaced), Some(Cell::Int(Some(key)))) = (&mut self.replaced, cells.first()) {
-            replaced.keys.insert(*key);
+            replaced.keys.push(*key);
             if replaced.later.contains(*key) {
                 replaced.count += 1;
                 return Ok(());
@@ -151,8 +164,18 @@ impl TableOut {
         Ok(())
     }
 
-    /// Send the rows not sent yet (from a blocking thread).
-    pub(crate) fn flush(&mut self) -> Result<()> {
+    /// Every row pushed, in batches.
+    pub(crate) fn finish(mut self) -> Result<TableRows> {
+        self.flush()?;
+        Ok(TableRows {
+            batches: self.batches,
+            written: self.written,
+            keys: self.replaced.map(|r| (r.keys, r.count)),
+        })
+    }
+
+    /// Make a batch of the rows not in one yet.
+    fn flush(&mut self) -> Result<()> {
         if self.rows == 0 {
             return Ok(());
         }
@@ -168,17 +191,11 @@ impl TableOut {
                 }
             })
             .collect();
-        let batch = RecordBatch::try_new(Arc::clone(&self.schema), arrays)?;
+        self.batches
+            .push(RecordBatch::try_new(Arc::clone(&self.schema), arrays)?);
         self.written += self.rows as u64;
         self.rows = 0;
-        self.tx
-            .blocking_send(batch)
-            .map_err(|_| PipelineError::Internal("the parquet writer stopped".into()))
-    }
-
-    /// Rows sent so far.
-    pub(crate) fn written(&self) -> u64 {
-        self.written
+        Ok(())
     }
 }
 
