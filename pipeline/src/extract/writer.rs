@@ -30,6 +30,14 @@ pub(crate) const FILE_ROWS: usize = 1024 * 1024;
 /// and page indexes skip more. DuckDB writes 122,880.
 pub(crate) const ROW_GROUP_ROWS: usize = 128 * 1024;
 
+/// Dictionary bytes per column chunk (a row group's column) before its writer gives up the
+/// dictionary and writes the rest plainly (Parquet's default is 1 MiB). A row group of
+/// [`ROW_GROUP_ROWS`] integers fits in 1 MiB, so ids and other columns of many distinct values
+/// were hashed into a dictionary as large as the values (a third of the writer's time, and
+/// larger files); columns of few distinct values (statuses, seats, cities, prices) stay
+/// dictionary-encoded.
+pub(crate) const DICTIONARY_PAGE_BYTES: usize = 64 * 1024;
+
 /// Arrow type of a timestamp column: microseconds, UTC.
 pub fn timestamp_type() -> DataType {
     DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()))
@@ -210,17 +218,20 @@ pub(crate) fn parquet_writer(
     let props = WriterProperties::builder()
         .set_compression(compression)
         .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+        .set_dictionary_page_size_limit(DICTIONARY_PAGE_BYTES)
         .build();
     Ok(AsyncArrowWriter::try_new(object, schema, Some(props))?)
 }
 
 /// The Parquet options of the files a session writes (its own, with row groups of
-/// [`ROW_GROUP_ROWS`]): for [`write_parts`] and for the files Delta operations write.
+/// [`ROW_GROUP_ROWS`] and dictionaries of at most [`DICTIONARY_PAGE_BYTES`]): for
+/// [`write_parts`] and for the files Delta operations write.
 pub(crate) fn parquet_options(
     ctx: &datafusion::prelude::SessionContext,
 ) -> datafusion::config::TableParquetOptions {
     let mut options = ctx.state().table_options().parquet.clone();
     options.global.max_row_group_size = ROW_GROUP_ROWS;
+    options.global.dictionary_page_size_limit = DICTIONARY_PAGE_BYTES;
     options
 }
 
