@@ -15,9 +15,12 @@ use crate::air_boltic::clean::{
 use crate::air_boltic::generate::RawLoad;
 use crate::error::{PipelineError, Result};
 use crate::extract::IdSet;
+use crate::extract::fields::Seen;
+use crate::extract::reader::RawRows;
 use crate::extract::stream::{Extracted, Extraction, FolderOf};
+use crate::extract::writer::TableOut;
 use crate::extract::writer::timestamp_type;
-use crate::findings::TableCleaning;
+use crate::findings::{Recorder, TableCleaning};
 use crate::location::Location;
 use crate::progress::Progress;
 
@@ -212,84 +215,45 @@ pub async fn extract_loads(
                     None,
                 ),
             };
-            // The cleaners run on a blocking thread and own what they check against: each file
+            // The cleaners run on blocking threads and own what they check against: each file
             // gets a copy of the ids known so far (bitsets, a few hundred KiB at 10M orders).
-            let (cleaning, keys) = match table {
-                "customer_groups" => {
-                    let (ids, cleaning, keys) = run
-                        .csv_file(file, header, table, &path, skip, clean_groups)
-                        .await?;
-                    groups.extend(&ids);
-                    (cleaning, keys)
-                }
+            let clean: Cleaner = match table {
+                "customer_groups" => Box::new(clean_groups),
                 "aeroplanes" => {
                     let catalogue = Arc::clone(&catalogue);
-                    let (ids, cleaning, keys) = run
-                        .csv_file(
-                            file,
-                            header,
-                            table,
-                            &path,
-                            skip,
-                            move |rows, out, rec, seen| {
-                                clean_aeroplanes(rows, out, rec, seen, &catalogue)
-                            },
-                        )
-                        .await?;
-                    aeroplanes.extend(&ids);
-                    (cleaning, keys)
+                    Box::new(move |rows, out, rec, seen| {
+                        clean_aeroplanes(rows, out, rec, seen, &catalogue)
+                    })
                 }
                 "customers" => {
                     let groups = groups.clone();
-                    let (ids, cleaning, keys) = run
-                        .csv_file(
-                            file,
-                            header,
-                            table,
-                            &path,
-                            skip,
-                            move |rows, out, rec, seen| {
-                                clean_customers(rows, out, rec, seen, &groups)
-                            },
-                        )
-                        .await?;
-                    customers.extend(&ids);
-                    (cleaning, keys)
+                    Box::new(move |rows, out, rec, seen| {
+                        clean_customers(rows, out, rec, seen, &groups)
+                    })
                 }
                 "trips" => {
                     let aeroplanes = aeroplanes.clone();
-                    let (ids, cleaning, keys) = run
-                        .csv_file(
-                            file,
-                            header,
-                            table,
-                            &path,
-                            skip,
-                            move |rows, out, rec, seen| {
-                                clean_trips(rows, out, rec, seen, &aeroplanes)
-                            },
-                        )
-                        .await?;
-                    trips.extend(&ids);
-                    (cleaning, keys)
+                    Box::new(move |rows, out, rec, seen| {
+                        clean_trips(rows, out, rec, seen, &aeroplanes)
+                    })
                 }
                 _ => {
                     let (customers, trips) = (customers.clone(), trips.clone());
-                    let (_, cleaning, keys) = run
-                        .csv_file(
-                            file,
-                            header,
-                            table,
-                            &path,
-                            skip,
-                            move |rows, out, rec, seen| {
-                                clean_orders(rows, out, rec, seen, &customers, &trips)
-                            },
-                        )
-                        .await?;
-                    (cleaning, keys)
+                    Box::new(move |rows, out, rec, seen| {
+                        clean_orders(rows, out, rec, seen, &customers, &trips)
+                    })
                 }
             };
+            let (ids, cleaning, keys) = run
+                .csv_file(file, header, table, &path, skip, clean)
+                .await?;
+            match table {
+                "customer_groups" => groups.extend(&ids),
+                "aeroplanes" => aeroplanes.extend(&ids),
+                "customers" => customers.extend(&ids),
+                "trips" => trips.extend(&ids),
+                _ => {}
+            }
             if let Some(keys) = keys {
                 Arc::make_mut(&mut later).extend(&keys);
                 *staged.built.entry(table.to_string()).or_default() += cleaning.rows_written;
@@ -308,6 +272,11 @@ pub async fn extract_loads(
     }
     Ok(staged)
 }
+
+/// The cleaner of one raw file of a load.
+type Cleaner = Box<
+    dyn Fn(&mut RawRows, &mut TableOut, &mut Recorder, &mut dyn Seen) -> Result<()> + Send + Sync,
+>;
 
 /// Schemas of the normalized tables.
 pub fn table_schema(table: &str) -> SchemaRef {

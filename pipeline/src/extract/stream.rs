@@ -419,17 +419,9 @@ mod tests {
     use object_store::{ObjectStoreExt, PutPayload};
 
     use super::*;
+    use crate::air_boltic::catalogue::raw::ORDER;
     use crate::air_boltic::{clean::clean_orders, table_schema};
     use crate::findings::FindingKind;
-
-    const HEADER: &[&str] = &[
-        "Order ID",
-        "Customer ID",
-        "Trip ID",
-        "Price (EUR)",
-        "Seat No",
-        "Status",
-    ];
 
     /// An order file with what cleaning meets: dirty values, unknown references, empty and
     /// repeated keys (next to each other and far apart), a quoted seat holding a line end and a
@@ -490,7 +482,7 @@ mod tests {
         let (kept, cleaning, _) = run
             .csv_file(
                 "order.csv",
-                HEADER,
+                ORDER.1,
                 "orders",
                 "orders.parquet",
                 None,
