@@ -233,10 +233,22 @@ impl<'a> Extraction<'a> {
                             return;
                         };
                         let mut keys = Vec::new();
-                        let cleaned = job.clean_chunk(&chunk, &mut keys).map(|mut c| {
-                            c.keys = keys;
-                            c
-                        });
+                        // A cleaner that panics fails its chunk (cleaned again, it fails the run)
+                        // rather than leaving the chunk missing and the writer waiting for it.
+                        let cleaned =
+                            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                                job.clean_chunk(&chunk, &mut keys)
+                            }))
+                            .unwrap_or_else(|_| {
+                                Err(PipelineError::Internal(format!(
+                                    "cleaner for '{}' panicked",
+                                    job.file
+                                )))
+                            })
+                            .map(|mut c| {
+                                c.keys = keys;
+                                c
+                            });
                         if done_tx.blocking_send((chunk, cleaned)).is_err() {
                             return;
                         }
@@ -527,6 +539,35 @@ mod tests {
             );
             assert_eq!(t, table, "rows, chunks of {chunk_bytes}");
         }
+    }
+
+    #[tokio::test]
+    async fn a_cleaner_that_panics_fails_the_file() {
+        let (raw, dest) = (Location::memory("raw"), Location::memory("dest"));
+        let text = orders(3000, "");
+        raw.store()
+            .put(&raw.path("order.csv"), PutPayload::from(text.into_bytes()))
+            .await
+            .unwrap();
+        let no_folder = |_: &str| String::new();
+        let progress = Progress::hidden();
+        let run = Extraction::new(&raw, &dest, &no_folder, &progress, table_schema)
+            .with_chunk_bytes(1000);
+        let panics = |rows: &mut RawRows, _: &mut TableOut, _: &mut Recorder, _: &mut dyn Seen| {
+            while rows.next()?.is_some() {
+                assert_ne!(rows.line(), 1500, "a cleaner's bug");
+            }
+            Ok(())
+        };
+        let cleaned = run.csv_file("order.csv", ORDER.1, "orders", "o.parquet", None, panics);
+        let e = tokio::time::timeout(std::time::Duration::from_secs(60), cleaned)
+            .await
+            .expect("the extract waits for a chunk that never comes")
+            .unwrap_err();
+        assert!(
+            e.to_string().contains("cleaner for 'order.csv' died"),
+            "{e}"
+        );
     }
 
     #[tokio::test]
