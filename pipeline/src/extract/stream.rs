@@ -193,8 +193,9 @@ impl<'a> Extraction<'a> {
         let workers = workers();
         let (work_tx, work_rx) = std::sync::mpsc::sync_channel::<Chunk>(workers);
         let (done_tx, mut done_rx) = mpsc::channel::<(Chunk, Result<Cleaned>)>(workers);
-        let (token_tx, token_rx) = std::sync::mpsc::sync_channel::<()>(in_flight());
-        for _ in 0..in_flight() {
+        let in_flight = in_flight(workers);
+        let (token_tx, token_rx) = std::sync::mpsc::sync_channel::<()>(in_flight);
+        for _ in 0..in_flight {
             let _ = token_tx.send(());
         }
 
@@ -258,7 +259,12 @@ impl<'a> Extraction<'a> {
             .collect();
         drop(done_tx);
 
-        let mut writer = parquet_writer(self.dest, path, self.schema(table), Compression::SNAPPY)?;
+        let mut writer = parquet_writer(
+            self.dest,
+            path,
+            Arc::clone(&job.schema),
+            Compression::SNAPPY,
+        )?;
         let mut kept = IdSet::default();
         let mut recorder = Recorder::new(table);
         let (mut read, mut written, mut replaced) = (0u64, 0u64, 0u64);
@@ -301,7 +307,7 @@ impl<'a> Extraction<'a> {
                                 parquet_writer(
                                     self.dest,
                                     &rolled(path, files),
-                                    self.schema(table),
+                                    Arc::clone(&job.schema),
                                     Compression::SNAPPY,
                                 )?,
                             );
@@ -419,8 +425,8 @@ fn workers() -> usize {
 
 /// Chunks read and not yet written, at most: one being cleaned per worker, one waiting for each,
 /// and one being written.
-fn in_flight() -> usize {
-    2 * workers() + 1
+fn in_flight(workers: usize) -> usize {
+    2 * workers + 1
 }
 
 #[cfg(test)]
