@@ -10,7 +10,7 @@ use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::error::DataFusionError;
 use serde_json::value::RawValue;
 
-use super::cache::{CacheKey, CachedResult, MemoKey};
+use super::cache::{CacheKey, CachedResult, MemoKey, Memoized};
 use super::caller::Caller;
 use super::error::{ApiCode, ApiError};
 use super::state::{AppState, lock};
@@ -88,7 +88,7 @@ fn compile_memoized(
     state: &AppState,
     query: &Query,
     caller: &Caller,
-) -> Result<Arc<CompiledQuery>, ApiError> {
+) -> Result<Arc<Memoized>, ApiError> {
     let generation = state.model().map(|m| m.generation).unwrap_or(0);
     let key = MemoKey {
         generation,
@@ -96,16 +96,14 @@ fn compile_memoized(
         query: serde_json::to_string(query).unwrap_or_default(),
     };
     if let Some(memo) = state.compile_memo().get(&key)
-        && memo.0.elapsed() < MEMO_TTL
+        && memo.at.elapsed() < MEMO_TTL
     {
-        return Ok(memo.1.clone());
+        return Ok(memo);
     }
-    let compiled = Arc::new(compile(state, query, caller)?);
-    let size = super::cache::compiled_size(&compiled);
-    state
-        .compile_memo()
-        .insert(key, Arc::new((Instant::now(), compiled.clone())), size);
-    Ok(compiled)
+    let memo = Arc::new(Memoized::new(compile(state, query, caller)?));
+    let size = super::cache::compiled_size(&memo);
+    state.compile_memo().insert(key, memo.clone(), size);
+    Ok(memo)
 }
 
 /// The wall-clock time in `tz` (UTC when the name is unknown; compiling reports that).
@@ -220,12 +218,12 @@ pub async fn value_list(
     caller: &Caller,
     read: ReadValues,
 ) -> Result<Option<(Arc<ValueList>, CacheStatus)>, ApiError> {
-    let compiled = compile_memoized(state, list, caller)?;
+    let compiled = compile_memoized(state, list, caller)?.compiled.clone();
     let engine = state.engine_at(None).await?;
     let version: Arc<str> = engine.manifest().version.as_str().into();
     let key = CacheKey {
         version: version.clone(),
-        sql: compiled.sql.clone(),
+        sql: compiled.sql.as_str().into(),
         max_rows: state.config.max_rows,
     };
     if let Some(values) = state.suggestions.get(&key) {
@@ -317,16 +315,14 @@ async fn answer_uncounted(
     as_of: Option<&str>,
 ) -> Result<Answer, ApiError> {
     let started = Instant::now();
-    let compiled = compile_memoized(state, query, caller)?;
+    let memo = compile_memoized(state, query, caller)?;
+    let compiled = memo.compiled.clone();
     let compile_ms = started.elapsed().as_secs_f64() * 1e3;
     let engine = state.engine_at(as_of).await?;
     let version: Arc<str> = engine.manifest().version.as_str().into();
     let key = CacheKey {
         version: version.clone(),
-        sql: [&compiled.totals_sql, &compiled.pivot_totals_sql]
-            .into_iter()
-            .flatten()
-            .fold(compiled.sql.clone(), |key, t| format!("{key}\n;\n{t}")),
+        sql: memo.result_sql.clone(),
         max_rows: state.config.max_rows,
     };
     if use_cache && let Some(result) = state.cache.get(&key) {

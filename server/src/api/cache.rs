@@ -46,7 +46,12 @@ impl CachedResult {
             .iter()
             .map(RecordBatch::get_array_memory_size)
             .sum::<usize>()
-            + self.rows_json.get().len()
+            + self.size_json()
+    }
+
+    /// Bytes of its JSON: the rows and the totals.
+    pub fn size_json(&self) -> usize {
+        self.rows_json.get().len()
             + self.totals_json.as_ref().map_or(0, |t| t.get().len())
             + self.pivot_totals_json.as_ref().map_or(0, |t| t.get().len())
     }
@@ -63,9 +68,37 @@ pub struct MemoKey {
     pub query: String,
 }
 
-/// Recently compiled queries, with when each was compiled; bounded in bytes (the query's JSON
-/// and its SQL) like the result cache.
-pub type CompileMemo = ResultCache<(Instant, Arc<CompiledQuery>), MemoKey>;
+/// A compiled query as the memo keeps it.
+#[derive(Debug)]
+pub struct Memoized {
+    /// When it was compiled.
+    pub at: Instant,
+    /// The compilation.
+    pub compiled: Arc<CompiledQuery>,
+    /// The text its results are cached under ([`CacheKey::sql`]): its SQL and its totals' SQL,
+    /// joined once here rather than per request.
+    pub result_sql: Arc<str>,
+}
+
+impl Memoized {
+    /// `compiled`, compiled now.
+    pub fn new(compiled: CompiledQuery) -> Memoized {
+        let result_sql = [&compiled.totals_sql, &compiled.pivot_totals_sql]
+            .into_iter()
+            .flatten()
+            .fold(compiled.sql.clone(), |key, t| format!("{key}\n;\n{t}"))
+            .into();
+        Memoized {
+            at: Instant::now(),
+            compiled: Arc::new(compiled),
+            result_sql,
+        }
+    }
+}
+
+/// Recently compiled queries; bounded in bytes (the query's JSON and its SQL) like the result
+/// cache.
+pub type CompileMemo = ResultCache<Memoized, MemoKey>;
 
 /// Bytes a key holds, counted with its entry (so a huge key with a tiny value still costs what
 /// it holds).
@@ -89,9 +122,11 @@ impl Weigh for MemoKey {
     }
 }
 
-/// Bytes a compiled query holds (its SQL texts and column names).
-pub fn compiled_size(c: &CompiledQuery) -> usize {
-    c.sql.len()
+/// Bytes a memoized compilation holds (its SQL texts and column names).
+pub fn compiled_size(m: &Memoized) -> usize {
+    let c = &m.compiled;
+    m.result_sql.len()
+        + c.sql.len()
         + c.totals_sql.as_ref().map_or(0, String::len)
         + c.pivot_totals_sql.as_ref().map_or(0, String::len)
         + c.columns
@@ -106,7 +141,7 @@ pub struct CacheKey {
     /// Warehouse version the result was read from.
     pub version: Arc<str>,
     /// The compiled SQL (and the totals SQL, if any).
-    pub sql: String,
+    pub sql: Arc<str>,
     /// The row cap applied to the result.
     pub max_rows: u64,
 }

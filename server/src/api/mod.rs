@@ -53,16 +53,8 @@ const MAX_BODY: usize = 1 << 20;
 
 /// The whole HTTP API.
 pub fn router(state: AppState) -> Router {
-    // Query routes share the query slots; when all are busy a request is refused at once
-    // (429 `overloaded`) instead of queueing without bound.
-    let limited = ServiceBuilder::new()
-        .layer(HandleErrorLayer::new(|_: tower::BoxError| async {
-            ApiError::overloaded()
-        }))
-        .layer(LoadShedLayer::new())
-        .layer(GlobalConcurrencyLimitLayer::with_semaphore(
-            state.query_slots.clone(),
-        ));
+    // Query routes read their body whole, then share the query slots; when all are busy a
+    // request is refused at once (429 `overloaded`) instead of queueing without bound.
     let queries = Router::new()
         .route("/api/v1/query", post(queries::run_query))
         .route(
@@ -73,13 +65,22 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/explores/{explore}/fields/{field}/values",
             get(explores::field_values),
         )
-        .route_layer(limited)
-        // the body is read whole before a query slot is taken
-        .route_layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            body::read_whole,
-        ));
-    Router::new()
+        .route_layer(
+            ServiceBuilder::new()
+                // the body is read whole before a query slot is taken
+                .layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    body::read_whole,
+                ))
+                .layer(HandleErrorLayer::new(|_: tower::BoxError| async {
+                    ApiError::overloaded()
+                }))
+                .layer(LoadShedLayer::new())
+                .layer(GlobalConcurrencyLimitLayer::with_semaphore(
+                    state.query_slots.clone(),
+                )),
+        );
+    let api = Router::new()
         .route("/api/v1/explores", get(explores::list_explores))
         .route(
             "/api/v1/explores/{explore}",
@@ -144,40 +145,51 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/admin/audit", get(users::audit_log))
         .merge(queries)
         // what the caller may do, per route (after `identify`, below), then its rate
-        .route_layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            rate::limit,
-        ))
-        .route_layer(axum::middleware::from_fn(permissions::authorize))
+        .route_layer(
+            ServiceBuilder::new()
+                .layer(axum::middleware::from_fn(permissions::authorize))
+                .layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    rate::limit,
+                )),
+        )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(axum::middleware::map_response_with_state(
-            state.clone(),
-            count_errors,
-        ))
-        .layer(DefaultBodyLimit::max(MAX_BODY))
-        .layer(CatchPanicLayer::custom(
-            |_: Box<dyn std::any::Any + Send>| {
-                tracing::error!("a request handler panicked");
-                ApiError::internal("answering the request").into_response()
-            },
-        ))
+        .layer(
+            ServiceBuilder::new()
+                .layer(CatchPanicLayer::custom(
+                    |_: Box<dyn std::any::Any + Send>| {
+                        tracing::error!("a request handler panicked");
+                        ApiError::internal("answering the request").into_response()
+                    },
+                ))
+                .layer(DefaultBodyLimit::max(MAX_BODY))
+                .layer(axum::middleware::map_response_with_state(
+                    state.clone(),
+                    count_errors,
+                )),
+        )
         .with_state(state.clone())
-        .merge(web::web_app(&state))
+        .merge(web::web_app(&state));
+    // Layers every request crosses, API and pages alike, stacked once around the routes rather
+    // than once per route (a route's layers are boxed and cloned level by level per request).
+    let outer = ServiceBuilder::new()
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
+        // before anything answers: the Host, cross-site and JSON-only checks, security headers
+        .layer(axum::middleware::from_fn_with_state(
+            safety::AllowedHosts::new(state.config.public_url.as_ref()),
+            safety::guard,
+        ))
+        // login sessions, kept in the app database
+        .layer(session_layer(&state))
         // who asks, for the API and the pages: share-link visitors are confined to their
         // dashboard
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             caller::identify,
         ))
-        // login sessions, kept in the app database
-        .layer(session_layer(&state))
-        // before anything answers: the Host, cross-site and JSON-only checks, security headers
-        .layer(axum::middleware::from_fn_with_state(
-            safety::AllowedHosts::new(state.config.public_url.as_ref()),
-            safety::guard,
-        ))
-        .layer(TraceLayer::new_for_http().make_span_with(request_span))
+        .service(api);
+    Router::new().fallback_service(outer)
 }
 
 /// The login session cookie: `HttpOnly`, `SameSite=Lax`, `Secure` behind https; the session

@@ -84,7 +84,17 @@ pub(crate) fn respond(
                 cache: answer.cache,
                 warehouse_version: std::borrow::Cow::Borrowed(&result.version),
             };
-            let bytes = serde_json::to_vec(&body).map_err(|e| {
+            // room for all of it at once: the rows, totals and SQL are most of the answer
+            let mut bytes = Vec::with_capacity(
+                512 + result.size_json()
+                    + body.sql.len()
+                    + body
+                        .fields
+                        .iter()
+                        .map(|f| 128 + f.name.len())
+                        .sum::<usize>(),
+            );
+            serde_json::to_writer(&mut bytes, &body).map_err(|e| {
                 tracing::error!(error = %e, "cannot serialize a response");
                 ApiError::internal("encoding the result")
             })?;
