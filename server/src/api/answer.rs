@@ -10,7 +10,7 @@ use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::error::DataFusionError;
 use serde_json::value::RawValue;
 
-use super::cache::{CacheKey, CachedResult, MemoKey, Memoized};
+use super::cache::{CachedResult, MemoKey, Memoized};
 use super::caller::Caller;
 use super::error::{ApiCode, ApiError};
 use super::state::{AppState, lock};
@@ -218,14 +218,11 @@ pub async fn value_list(
     caller: &Caller,
     read: ReadValues,
 ) -> Result<Option<(Arc<ValueList>, CacheStatus)>, ApiError> {
-    let compiled = compile_memoized(state, list, caller)?.compiled.clone();
+    let memo = compile_memoized(state, list, caller)?;
+    let compiled = memo.compiled.clone();
     let engine = state.engine_at(None).await?;
     let version: Arc<str> = engine.manifest().version.as_str().into();
-    let key = CacheKey {
-        version: version.clone(),
-        sql: compiled.sql.as_str().into(),
-        max_rows: state.config.max_rows,
-    };
+    let key = memo.cache_key(version.clone(), state.config.max_rows);
     if let Some(values) = state.suggestions.get(&key) {
         return Ok(Some((values, CacheStatus::Hit)));
     }
@@ -320,11 +317,7 @@ async fn answer_uncounted(
     let compile_ms = started.elapsed().as_secs_f64() * 1e3;
     let engine = state.engine_at(as_of).await?;
     let version: Arc<str> = engine.manifest().version.as_str().into();
-    let key = CacheKey {
-        version: version.clone(),
-        sql: memo.result_sql.clone(),
-        max_rows: state.config.max_rows,
-    };
+    let key = memo.cache_key(version.clone(), state.config.max_rows);
     if use_cache && let Some(result) = state.cache.get(&key) {
         return Ok(Answer {
             compiled,

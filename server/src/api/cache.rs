@@ -94,6 +94,15 @@ impl Memoized {
             result_sql,
         }
     }
+
+    /// The key its results are cached under when read from warehouse `version`.
+    pub fn cache_key(&self, version: Arc<str>, max_rows: u64) -> CacheKey {
+        CacheKey {
+            version,
+            sql: self.result_sql.clone(),
+            max_rows,
+        }
+    }
 }
 
 /// Recently compiled queries; bounded in bytes (the query's JSON and its SQL) like the result
