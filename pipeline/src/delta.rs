@@ -28,6 +28,7 @@ use deltalake::logstore::{
     LogStore, LogStoreFactory, ObjectStoreRef, StorageConfig, default_logstore, logstore_factories,
 };
 use deltalake::protocol::SaveMode;
+use deltalake::TableProperty;
 use deltalake::{DeltaResult, DeltaTable, DeltaTableBuilder, DeltaTableError};
 use object_store::ObjectStoreExt;
 use url::Url;
@@ -138,6 +139,12 @@ pub async fn open(location: &Location, root: &str) -> Result<DeltaTable> {
     }
 }
 
+/// The size of the files a MERGE or an append writes (the table property
+/// `delta.targetFileSize`; delta-rs' default is 100 MiB): about the size of a full build's files
+/// ([`crate::extract::writer::FILE_ROWS`] rows), so that the files a MERGE rewrites do not grow
+/// run by run and the next MERGE rewrites as little as this one.
+pub const TARGET_FILE_BYTES: u64 = 4 << 20;
+
 /// Replace what the table `name` at `root` holds by `files` (each under `root`, all of
 /// `schema`), as one Delta commit that also sets the schema (Delta's CREATE OR REPLACE): the
 /// files the table held before stay in its history. Returns the new Delta version.
@@ -176,6 +183,10 @@ pub async fn replace(
         .create()
         .with_table_name(name)
         .with_columns(columns.fields().cloned())
+        .with_configuration_property(
+            TableProperty::TargetFileSize,
+            Some(TARGET_FILE_BYTES.to_string()),
+        )
         .with_save_mode(SaveMode::Overwrite)
         .with_actions(actions)
         .with_commit_properties(keep_logs())

@@ -36,11 +36,13 @@ pub struct CompactPolicy {
 }
 
 impl CompactPolicy {
-    /// Files under 8 MiB are small: what daily appends and MERGEs leave. A run writes a table's
-    /// files as runs of up to a million keys (16 MiB of orders), which compaction leaves alone,
-    /// so a batch's MERGE still rewrites only the files of the keys it changes (bin-packing them
-    /// into Delta's default 100 MiB would mix the runs).
-    pub const TARGET_SIZE: u64 = 8 << 20;
+    /// Files under 2 MiB are small: what daily appends leave. A run writes a table's files as
+    /// runs of a quarter of a million keys (about 4 MiB of orders, more of wider tables) and a
+    /// MERGE rewrites into files of up to [`crate::delta::TARGET_FILE_BYTES`], which compaction
+    /// leaves alone, so a batch's MERGE still rewrites only the files of the keys it changes
+    /// (bin-packing them into Delta's default 100 MiB would mix the runs and make every
+    /// rewrite larger).
+    pub const TARGET_SIZE: u64 = 2 << 20;
 
     /// The policy of runs: compact a table once it has 16 small files.
     pub const AFTER_RUNS: CompactPolicy = CompactPolicy {

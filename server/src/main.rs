@@ -214,7 +214,7 @@ enum PipelineCommand {
         /// Memory the query engine may use before spilling to disk, in MiB.
         #[arg(long, default_value_t = 1024)]
         memory_mib: usize,
-        /// Compact a table's files (Delta OPTIMIZE) once it has this many smaller than 8 MiB
+        /// Compact a table's files (Delta OPTIMIZE) once it has this many smaller than 2 MiB
         /// (0: never; `boltic warehouse optimize` does it on demand).
         #[arg(long, default_value_t = 16, env = "BOLTIC_COMPACT_SMALL_FILES")]
         compact_small_files: usize,
