@@ -84,6 +84,14 @@ async fn each_run_commits_a_delta_version_of_every_table_that_the_manifest_names
             entry.rows,
             "delta-rs reads the rows the run wrote into '{name}'"
         );
+        // MERGEs and appends into it write files of the size runs write (not delta-rs' 100 MiB)
+        let table = delta::open(&warehouse, &commit.root).await.unwrap();
+        let configuration = table.snapshot().unwrap().metadata().configuration();
+        assert_eq!(
+            configuration.get("delta.targetFileSize"),
+            Some(&delta::TARGET_FILE_BYTES.to_string()),
+            "'{name}'"
+        );
     }
 
     // A second run replaces each table's files in a new delta version; the first stays readable
