@@ -12,8 +12,20 @@ use std::io::Read;
 
 use csv::{ByteRecord, StringRecord};
 
-/// Bytes read for one chunk (it ends at the last record end within them).
+/// Bytes read for one chunk (it ends at the last record end within them), at most.
 pub(crate) const CHUNK_BYTES: usize = 4 << 20;
+
+/// Bytes of the smallest chunks [`chunk_bytes_for`] cuts.
+const MIN_CHUNK_BYTES: usize = 256 << 10;
+
+/// The chunk size for a file of `file_bytes` cleaned by `workers` threads: [`CHUNK_BYTES`] (or
+/// `most`, if smaller) for big files; a small file (a daily batch's few megabytes) in at least
+/// four chunks per worker, down to [`MIN_CHUNK_BYTES`], so that it too is cleaned on every core
+/// instead of as one chunk on one.
+pub(crate) fn chunk_bytes_for(file_bytes: u64, workers: usize, most: usize) -> usize {
+    let quarter = usize::try_from(file_bytes / (4 * workers.max(1)) as u64).unwrap_or(usize::MAX);
+    quarter.max(MIN_CHUNK_BYTES).min(most).max(1)
+}
 
 /// A run of whole records of a raw file.
 #[derive(Debug)]
@@ -175,6 +187,18 @@ fn record_boundary(buf: &[u8]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn small_files_are_cut_for_every_worker_and_big_ones_in_chunks_of_at_most_the_limit() {
+        // a daily batch's 3.7 MB of orders: 8 chunks for 2 workers, not 1
+        assert_eq!(chunk_bytes_for(3_700_000, 2, CHUNK_BYTES), 462_500);
+        // no chunk below the floor, none above the limit
+        assert_eq!(chunk_bytes_for(10_000, 2, CHUNK_BYTES), MIN_CHUNK_BYTES);
+        assert_eq!(chunk_bytes_for(337_000_000, 2, CHUNK_BYTES), CHUNK_BYTES);
+        // a smaller limit (tests) wins over the floor
+        assert_eq!(chunk_bytes_for(3_700_000, 2, 7), 7);
+        assert_eq!(chunk_bytes_for(0, 0, CHUNK_BYTES), MIN_CHUNK_BYTES);
+    }
 
     /// Records read, each with the line it starts on.
     type Records = Vec<(u64, Vec<String>)>;

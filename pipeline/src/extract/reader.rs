@@ -23,15 +23,19 @@ pub(crate) fn missing_input(raw_location: &Location, file: &str) -> PipelineErro
     }
 }
 
-/// Open a raw file as a byte stream readable from a blocking thread.
-pub(crate) async fn open_raw(raw_location: &Location, file: &str) -> Result<Box<dyn Read + Send>> {
+/// Open a raw file as a byte stream readable from a blocking thread; also its size in bytes.
+pub(crate) async fn open_raw(
+    raw_location: &Location,
+    file: &str,
+) -> Result<(Box<dyn Read + Send>, u64)> {
     let got = match raw_location.store().get(&raw_location.path(file)).await {
         Ok(got) => got,
         Err(object_store::Error::NotFound { .. }) => return Err(missing_input(raw_location, file)),
         Err(e) => return Err(e.into()),
     };
+    let size = got.meta.size;
     let stream = got.into_stream().map_err(std::io::Error::other);
-    Ok(Box::new(SyncIoBridge::new(StreamReader::new(stream))))
+    Ok((Box::new(SyncIoBridge::new(StreamReader::new(stream))), size))
 }
 
 /// Check that the header `found` of the raw file shown as `file` is exactly `expected`.

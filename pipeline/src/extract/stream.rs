@@ -6,7 +6,9 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use datafusion::arrow::array::{Array, Int64Array};
 use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::parquet::arrow::AsyncArrowWriter;
 use datafusion::parquet::basic::Compression;
 use object_store::buffered::BufWriter;
@@ -15,7 +17,7 @@ use tokio::sync::mpsc;
 
 use crate::error::{PipelineError, Result};
 use crate::extract::IdSet;
-use crate::extract::chunks::{CHUNK_BYTES, Chunk, Splitter};
+use crate::extract::chunks::{CHUNK_BYTES, Chunk, Splitter, chunk_bytes_for};
 use crate::extract::fields::Seen;
 use crate::extract::reader::{RawFile, RawRows, check_header, csv_error, open_raw};
 use crate::extract::writer::{FILE_ROWS, TableOut, TableRows, parquet_writer};
@@ -179,7 +181,7 @@ impl<'a> Extraction<'a> {
         F: Send + Sync + 'static,
     {
         let display = self.raw_location.display_of(file);
-        let reader = open_raw(self.raw_location, file).await?;
+        let (reader, size) = open_raw(self.raw_location, file).await?;
         let bar = self.progress.rows(file, None);
         let roll = later.is_some().then_some(FILE_ROWS);
         let job = Arc::new(ChunkJob {
@@ -200,7 +202,8 @@ impl<'a> Extraction<'a> {
         }
 
         let splitter = {
-            let (file, chunk_bytes) = (display.clone(), self.chunk_bytes);
+            let chunk_bytes = chunk_bytes_for(size, workers, self.chunk_bytes);
+            let file = display.clone();
             tokio::task::spawn_blocking(move || -> Result<usize> {
                 let (found, mut splitter) =
                     Splitter::open(reader, chunk_bytes).map_err(|e| csv_error(&file, e, 1))?;
@@ -259,12 +262,20 @@ impl<'a> Extraction<'a> {
             .collect();
         drop(done_tx);
 
-        let mut writer = parquet_writer(
-            self.dest,
-            path,
-            Arc::clone(&job.schema),
-            Compression::SNAPPY,
-        )?;
+        // A table written whole is written in parts named after their first keys (see
+        // `part_name`), each opened when its first batch comes; a staged file is `path`.
+        let open = |name: &str| {
+            parquet_writer(
+                self.dest,
+                name,
+                Arc::clone(&job.schema),
+                Compression::SNAPPY,
+            )
+        };
+        let mut writer = match roll {
+            Some(_) => None,
+            None => Some(open(path)?),
+        };
         let mut kept = IdSet::default();
         let mut recorder = Recorder::new(table);
         let (mut read, mut written, mut replaced) = (0u64, 0u64, 0u64);
@@ -273,7 +284,7 @@ impl<'a> Extraction<'a> {
             let (mut pending, mut next) = (BTreeMap::new(), 0usize);
             // A table written whole from loads rolls over to a new file every FILE_ROWS rows, so
             // that a file holds a narrow run of keys when the input comes in key order.
-            let (mut in_file, mut files) = (0usize, 1usize);
+            let (mut in_file, mut files) = (0usize, 0usize);
             while let Some((chunk, cleaned)) = done_rx.recv().await {
                 pending.insert(chunk.seq, (chunk, cleaned));
                 while let Some((chunk, cleaned)) = pending.remove(&next) {
@@ -301,21 +312,18 @@ impl<'a> Extraction<'a> {
                         replaced += left_out;
                     }
                     for batch in cleaned.rows.batches {
-                        if roll.is_some_and(|max| in_file >= max) {
-                            let full = std::mem::replace(
-                                &mut writer,
-                                parquet_writer(
-                                    self.dest,
-                                    &rolled(path, files),
-                                    Arc::clone(&job.schema),
-                                    Compression::SNAPPY,
-                                )?,
-                            );
-                            full.close().await?;
+                        let full = roll.is_some_and(|max| in_file >= max);
+                        if writer.is_none() || full {
+                            if let Some(full) = writer.take() {
+                                full.close().await?;
+                            }
+                            writer = Some(open(&part_name(path, &batch, files))?);
                             (in_file, files) = (0, files + 1);
                         }
                         in_file += batch.num_rows();
-                        writer.write(&batch).await?;
+                        if let Some(w) = writer.as_mut() {
+                            w.write(&batch).await?;
+                        }
                     }
                     bar.set_position(read);
                     let _ = token_tx.send(());
@@ -336,10 +344,16 @@ impl<'a> Extraction<'a> {
         .await;
         if let Err(e) = merged {
             // The partial file belongs to an unpublished version and is cleaned with it.
-            let _ = writer.close().await;
+            if let Some(writer) = writer {
+                let _ = writer.close().await;
+            }
             return Err(e);
         }
-        writer.close().await?;
+        // a table written whole with no rows still gets its (empty) file, named `path`
+        match writer {
+            Some(writer) => writer.close().await?,
+            None => open(path)?.close().await?,
+        };
         bar.set_position(read);
         bar.finish();
         let mut cleaning = recorder.finish(display, read, written);
@@ -406,11 +420,29 @@ fn keep_keys(kept: &mut IdSet, keys: &[i64]) -> bool {
     true
 }
 
-/// The `files`-th file (from 1) a table written whole rolls over to after `path`.
-fn rolled(path: &str, files: usize) -> String {
-    match path.strip_suffix(".parquet") {
-        Some(stem) => format!("{stem}-{files:03}.parquet"),
-        None => format!("{path}-{files:03}"),
+/// The name of a part of a table written whole (from `path`, `<folder>part-<n>.parquet`) whose
+/// first rows are `batch`: `<folder>part-<first key>.parquet`, the key (the first column) as 16
+/// hex digits that sort as the keys do. DataFusion reads a table's files in order of name, so a
+/// model reading the table reads runs of keys in key order whichever delivery brought them (a
+/// daily batch's status changes after the initial load, its new orders after those): the
+/// model's files hold narrow key ranges too, and a MERGE on them rewrites few. A table written
+/// whole holds each key once, so no two parts start with the same key.
+fn part_name(path: &str, batch: &RecordBatch, files: usize) -> String {
+    let folder = path.rfind('/').map_or("", |i| &path[..=i]);
+    let first = batch
+        .column(0)
+        .as_any()
+        .downcast_ref::<Int64Array>()
+        .filter(|keys| !keys.is_empty() && keys.is_valid(0))
+        .map(|keys| keys.value(0));
+    match first {
+        // the key's bits with the sign bit flipped sort as the keys do
+        Some(key) => format!(
+            "{folder}part-{:016x}.parquet",
+            key.cast_unsigned() ^ (1 << 63)
+        ),
+        // not an integer key (no table written whole has one today): the `files`-th part
+        None => format!("{}-{files:03}.parquet", path.trim_end_matches(".parquet")),
     }
 }
 
@@ -632,5 +664,79 @@ mod tests {
             let (_, c, _) = clean(&text, chunk_bytes).await.unwrap();
             assert_eq!(c.rows_read, 3001);
         }
+    }
+
+    #[tokio::test]
+    async fn the_parts_of_a_table_written_whole_sort_by_name_in_key_order() {
+        use futures::TryStreamExt;
+        // Two deliveries written whole, as a build over loads writes them: the first with more
+        // keys than one part holds, the second (a later file) with keys below them. Listed by
+        // name, as DataFusion reads a table's files, the parts give the keys in order.
+        let last = 1000 + FILE_ROWS as i64 + 100_000;
+        let first = (1001..=last).collect::<Vec<_>>();
+        let second = (1..=1000).collect::<Vec<i64>>();
+        let (raw, dest) = (Location::memory("raw"), Location::memory("dest"));
+        let no_folder = |_: &str| String::new();
+        let progress = Progress::hidden();
+        let run = Extraction::new(&raw, &dest, &no_folder, &progress, table_schema);
+        for (n, ids) in [&second, &first].into_iter().enumerate() {
+            let mut text = "Order ID,Customer ID,Trip ID,Price (EUR),Seat No,Status\n".to_string();
+            for id in ids {
+                text.push_str(&format!("{id},1,1,10,1A,Booked\n"));
+            }
+            let file = format!("order-{n}.csv");
+            raw.store()
+                .put(&raw.path(&file), PutPayload::from(text.into_bytes()))
+                .await
+                .unwrap();
+            let (mut customers, mut trips) = (IdSet::default(), IdSet::default());
+            customers.insert(1);
+            trips.insert(1);
+            // the later delivery (n = 1 holds the low keys) is cleaned first, as newest first
+            run.csv_file(
+                &file,
+                ORDER.1,
+                "orders",
+                &format!("t/part-{:06}.parquet", 1 - n),
+                Some(Arc::new(IdSet::default())),
+                move |rows, out, rec, seen| clean_orders(rows, out, rec, seen, &customers, &trips),
+            )
+            .await
+            .unwrap();
+        }
+        let mut names: Vec<String> = dest
+            .store()
+            .list(Some(&dest.path("t")))
+            .map_ok(|meta| meta.location.to_string())
+            .try_collect()
+            .await
+            .unwrap();
+        names.sort();
+        assert_eq!(names.len(), 3, "{names:?}");
+        let mut keys = Vec::new();
+        for name in &names {
+            let bytes = dest
+                .store()
+                .get(&object_store::path::Path::from(name.as_str()))
+                .await
+                .unwrap()
+                .bytes()
+                .await
+                .unwrap();
+            for batch in ParquetRecordBatchReaderBuilder::try_new(bytes)
+                .unwrap()
+                .build()
+                .unwrap()
+            {
+                let batch = batch.unwrap();
+                let ids = batch
+                    .column(0)
+                    .as_any()
+                    .downcast_ref::<datafusion::arrow::array::Int64Array>()
+                    .unwrap();
+                keys.extend(ids.iter().flatten());
+            }
+        }
+        assert_eq!(keys, (1..=last).collect::<Vec<_>>());
     }
 }
