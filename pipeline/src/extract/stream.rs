@@ -59,6 +59,9 @@ pub(crate) struct Extraction<'a> {
     schema_of: fn(&str) -> SchemaRef,
     extracted: Extracted,
     chunk_bytes: usize,
+    /// The parts of tables written whole so far (see `part_name`): a name twice is refused
+    /// rather than overwriting the part before.
+    parts: std::sync::Mutex<std::collections::BTreeSet<String>>,
 }
 
 impl<'a> Extraction<'a> {
@@ -82,6 +85,7 @@ impl<'a> Extraction<'a> {
                 cleaning: Vec::new(),
             },
             chunk_bytes: CHUNK_BYTES,
+            parts: Default::default(),
         }
     }
 
@@ -317,7 +321,14 @@ impl<'a> Extraction<'a> {
                             if let Some(full) = writer.take() {
                                 full.close().await?;
                             }
-                            writer = Some(open(&part_name(path, &batch, files))?);
+                            let name = part_name(path, &batch, files);
+                            let new = self.parts.lock().is_ok_and(|mut p| p.insert(name.clone()));
+                            if !new {
+                                return Err(PipelineError::Internal(format!(
+                                    "two parts of '{table}' would be named '{name}'"
+                                )));
+                            }
+                            writer = Some(open(&name)?);
                             (in_file, files) = (0, files + 1);
                         }
                         in_file += batch.num_rows();
@@ -738,5 +749,48 @@ mod tests {
             }
         }
         assert_eq!(keys, (1..=last).collect::<Vec<_>>());
+    }
+
+    #[tokio::test]
+    async fn a_part_is_never_written_over_by_another_starting_with_the_same_key() {
+        // Deliveries written whole never share a key (a later one's keys are left out of an
+        // earlier one); were they to, the second part is refused, not written over the first.
+        let (raw, dest) = (Location::memory("raw"), Location::memory("dest"));
+        let text = "Order ID,Customer ID,Trip ID,Price (EUR),Seat No,Status\n7,1,1,10,1A,Booked\n";
+        raw.store()
+            .put(
+                &raw.path("order.csv"),
+                PutPayload::from(text.as_bytes().to_vec()),
+            )
+            .await
+            .unwrap();
+        let no_folder = |_: &str| String::new();
+        let progress = Progress::hidden();
+        let run = Extraction::new(&raw, &dest, &no_folder, &progress, table_schema);
+        let mut results = Vec::new();
+        for n in 0..2 {
+            let (mut customers, mut trips) = (IdSet::default(), IdSet::default());
+            customers.insert(1);
+            trips.insert(1);
+            let written = run
+                .csv_file(
+                    "order.csv",
+                    ORDER.1,
+                    "orders",
+                    &format!("t/part-{n:06}.parquet"),
+                    Some(Arc::new(IdSet::default())),
+                    move |rows, out, rec, seen| {
+                        clean_orders(rows, out, rec, seen, &customers, &trips)
+                    },
+                )
+                .await;
+            results.push(written.map(|(_, cleaning, _)| cleaning.rows_written));
+        }
+        assert_eq!(results[0].as_ref().unwrap(), &1);
+        let e = results[1].as_ref().unwrap_err().to_string();
+        assert!(
+            e.contains("would be named 't/part-8000000000000007.parquet'"),
+            "{e}"
+        );
     }
 }
