@@ -677,6 +677,38 @@ mod tests {
         }
     }
 
+    /// Write the orders `ids` (as raw file `file` of `raw`) whole into the parts of `path`, as a
+    /// build over loads writes a delivery; what cleaning counted.
+    async fn write_whole(
+        run: &Extraction<'_>,
+        raw: &Location,
+        file: &str,
+        ids: impl IntoIterator<Item = i64>,
+        path: &str,
+    ) -> Result<TableCleaning> {
+        let mut text = "Order ID,Customer ID,Trip ID,Price (EUR),Seat No,Status\n".to_string();
+        for id in ids {
+            text.push_str(&format!("{id},1,1,10,1A,Booked\n"));
+        }
+        raw.store()
+            .put(&raw.path(file), PutPayload::from(text.into_bytes()))
+            .await?;
+        let (mut customers, mut trips) = (IdSet::default(), IdSet::default());
+        customers.insert(1);
+        trips.insert(1);
+        let (_, cleaning, _) = run
+            .csv_file(
+                file,
+                ORDER.1,
+                "orders",
+                path,
+                Some(Arc::new(IdSet::default())),
+                move |rows, out, rec, seen| clean_orders(rows, out, rec, seen, &customers, &trips),
+            )
+            .await?;
+        Ok(cleaning)
+    }
+
     #[tokio::test]
     async fn the_parts_of_a_table_written_whole_sort_by_name_in_key_order() {
         use futures::TryStreamExt;
@@ -684,37 +716,23 @@ mod tests {
         // keys than one part holds, the second (a later file) with keys below them. Listed by
         // name, as DataFusion reads a table's files, the parts give the keys in order.
         let last = 1000 + FILE_ROWS as i64 + 100_000;
-        let first = (1001..=last).collect::<Vec<_>>();
-        let second = (1..=1000).collect::<Vec<i64>>();
         let (raw, dest) = (Location::memory("raw"), Location::memory("dest"));
         let no_folder = |_: &str| String::new();
         let progress = Progress::hidden();
         let run = Extraction::new(&raw, &dest, &no_folder, &progress, table_schema);
-        for (n, ids) in [&second, &first].into_iter().enumerate() {
-            let mut text = "Order ID,Customer ID,Trip ID,Price (EUR),Seat No,Status\n".to_string();
-            for id in ids {
-                text.push_str(&format!("{id},1,1,10,1A,Booked\n"));
-            }
-            let file = format!("order-{n}.csv");
-            raw.store()
-                .put(&raw.path(&file), PutPayload::from(text.into_bytes()))
-                .await
-                .unwrap();
-            let (mut customers, mut trips) = (IdSet::default(), IdSet::default());
-            customers.insert(1);
-            trips.insert(1);
-            // the later delivery (n = 1 holds the low keys) is cleaned first, as newest first
-            run.csv_file(
-                &file,
-                ORDER.1,
-                "orders",
-                &format!("t/part-{:06}.parquet", 1 - n),
-                Some(Arc::new(IdSet::default())),
-                move |rows, out, rec, seen| clean_orders(rows, out, rec, seen, &customers, &trips),
-            )
+        // the later delivery (the low keys) is cleaned first, as newest first
+        write_whole(&run, &raw, "order-1.csv", 1..=1000, "t/part-000001.parquet")
             .await
             .unwrap();
-        }
+        write_whole(
+            &run,
+            &raw,
+            "order-0.csv",
+            1001..=last,
+            "t/part-000000.parquet",
+        )
+        .await
+        .unwrap();
         let mut names: Vec<String> = dest
             .store()
             .list(Some(&dest.path("t")))
@@ -743,7 +761,7 @@ mod tests {
                 let ids = batch
                     .column(0)
                     .as_any()
-                    .downcast_ref::<datafusion::arrow::array::Int64Array>()
+                    .downcast_ref::<Int64Array>()
                     .unwrap();
                 keys.extend(ids.iter().flatten());
             }
@@ -756,35 +774,14 @@ mod tests {
         // Deliveries written whole never share a key (a later one's keys are left out of an
         // earlier one); were they to, the second part is refused, not written over the first.
         let (raw, dest) = (Location::memory("raw"), Location::memory("dest"));
-        let text = "Order ID,Customer ID,Trip ID,Price (EUR),Seat No,Status\n7,1,1,10,1A,Booked\n";
-        raw.store()
-            .put(
-                &raw.path("order.csv"),
-                PutPayload::from(text.as_bytes().to_vec()),
-            )
-            .await
-            .unwrap();
         let no_folder = |_: &str| String::new();
         let progress = Progress::hidden();
         let run = Extraction::new(&raw, &dest, &no_folder, &progress, table_schema);
         let mut results = Vec::new();
         for n in 0..2 {
-            let (mut customers, mut trips) = (IdSet::default(), IdSet::default());
-            customers.insert(1);
-            trips.insert(1);
-            let written = run
-                .csv_file(
-                    "order.csv",
-                    ORDER.1,
-                    "orders",
-                    &format!("t/part-{n:06}.parquet"),
-                    Some(Arc::new(IdSet::default())),
-                    move |rows, out, rec, seen| {
-                        clean_orders(rows, out, rec, seen, &customers, &trips)
-                    },
-                )
-                .await;
-            results.push(written.map(|(_, cleaning, _)| cleaning.rows_written));
+            let path = format!("t/part-{n:06}.parquet");
+            let written = write_whole(&run, &raw, "order.csv", [7], &path).await;
+            results.push(written.map(|cleaning| cleaning.rows_written));
         }
         assert_eq!(results[0].as_ref().unwrap(), &1);
         let e = results[1].as_ref().unwrap_err().to_string();
