@@ -252,6 +252,18 @@ pub struct Merged {
     pub files_added: usize,
     /// Files it replaced.
     pub files_removed: usize,
+    /// Files the MERGE read to find the rows it updates (those it could not skip).
+    pub files_scanned: usize,
+}
+
+/// Rows that replace rows of a table in a [`merge`], and ranges of the table's first key column
+/// that hold every one of their keys (none: no such ranges are known).
+#[derive(Debug)]
+pub struct Updates {
+    /// The rows.
+    pub rows: DataFrame,
+    /// The ranges, e.g. the runs of [`crate::incremental::key_runs`].
+    pub runs: Vec<(i64, i64)>,
 }
 
 /// Upsert into the table at `root` as it was at `published` (its version in the published
@@ -259,21 +271,29 @@ pub struct Merged {
 /// whose `key` the table has, replace those rows in one Delta MERGE, which rewrites only the
 /// files whose key range (their statistics) holds an updated key; `inserts`, rows whose key it
 /// does not have, are appended as new files in a second commit, so that new keys touch no
-/// existing file. `ctx` runs the MERGE. Returns the table at its new version.
+/// existing file. The updates' `runs`, when there are any, name the only files the MERGE reads:
+/// delta-rs skips the files outside them (by itself it skips only those outside
+/// the least and greatest key, which for a day's changes, a run of settled orders and a run of
+/// late ones far apart, keeps every file between). `ctx` runs the MERGE. Returns the table at
+/// its new version.
 pub async fn merge(
     ctx: &SessionContext,
     location: &Location,
     root: &str,
     published: u64,
     key: &[&str],
-    updates: Option<DataFrame>,
+    updates: Option<Updates>,
     inserts: Vec<RecordBatch>,
 ) -> Result<(DeltaTable, Merged)> {
     let error = delta_error(location, root);
     let mut table = open_published(location, root, published).await?;
     let mut done = Merged::default();
     let props = writer_properties(ctx)?;
-    if let Some(updates) = updates {
+    if let Some(Updates {
+        rows: updates,
+        runs,
+    }) = updates
+    {
         let columns: Vec<String> = updates
             .schema()
             .fields()
@@ -282,11 +302,16 @@ pub async fn merge(
             .collect();
         let quoted =
             |side: &str, column: &str| format!("{side}.\"{}\"", column.replace('"', "\"\""));
-        let predicate = key
+        let mut predicate = key
             .iter()
             .map(|k| format!("{} = {}", quoted("target", k), quoted("source", k)))
             .collect::<Vec<_>>()
             .join(" AND ");
+        if let (Some(first), false) = (key.first(), runs.is_empty()) {
+            // only target columns and literals: delta-rs keeps it whole for skipping files
+            let within = crate::incremental::within_runs(&quoted("target", first), &runs);
+            predicate = format!("{predicate} AND {within}");
+        }
         let (merged, metrics) = table
             .merge(updates, predicate)
             .with_source_alias("source")
@@ -305,6 +330,7 @@ pub async fn merge(
         table = merged;
         done.files_added += metrics.num_target_files_added;
         done.files_removed += metrics.num_target_files_removed;
+        done.files_scanned += metrics.num_target_files_scanned;
     }
     if !inserts.is_empty() {
         let before = files_in(&table);

@@ -338,3 +338,93 @@ async fn a_model_may_gain_columns_but_not_lose_or_retype_them_without_a_full_ref
         first.tables["fact_orders"].rows.to_string()
     );
 }
+
+/// A MERGE given the runs of its updated keys reads only the files that hold those runs; without
+/// them delta-rs reads every file between the least and the greatest updated key.
+#[tokio::test]
+async fn a_merge_rewrites_only_the_files_of_the_runs_of_updated_keys() {
+    use std::sync::Arc;
+
+    use datafusion::arrow::array::{Int64Array, RecordBatch, StringArray};
+    use datafusion::arrow::datatypes::{DataType, Field, Schema};
+    use deltalake::protocol::SaveMode;
+
+    let dir = tempfile::tempdir().unwrap();
+    let warehouse = local(dir.path());
+    let root = "tables/t/";
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("k", DataType::Int64, false),
+        Field::new("v", DataType::Utf8, false),
+    ]));
+    let rows = |keys: Vec<i64>, value: &str| {
+        let values = StringArray::from(vec![value; keys.len()]);
+        RecordBatch::try_new(
+            schema.clone(),
+            vec![Arc::new(Int64Array::from(keys)), Arc::new(values)],
+        )
+        .unwrap()
+    };
+    // three files, each a run of keys
+    let mut table = delta::open(&warehouse, root).await.unwrap();
+    for part in [0..1_000, 10_000..11_000, 20_000..21_000] {
+        table = table
+            .write(vec![rows(part.collect(), "old")])
+            .with_save_mode(SaveMode::Append)
+            .await
+            .unwrap();
+    }
+    let published = table.version().unwrap();
+    let ctx = SessionContext::new();
+    let updates = |runs| {
+        Some(delta::Updates {
+            rows: ctx.read_batch(rows(vec![5, 20_005], "new")).unwrap(),
+            runs,
+        })
+    };
+
+    let merge = |runs: Vec<(i64, i64)>| {
+        let (ctx, warehouse) = (&ctx, &warehouse);
+        let updates = updates(runs);
+        async move {
+            delta::merge(ctx, warehouse, root, published, &["k"], updates, vec![])
+                .await
+                .unwrap()
+                .1
+        }
+    };
+    // delta-rs alone: keys 5 and 20,005 span every file
+    let alone = merge(Vec::new()).await;
+    assert_eq!(
+        (alone.files_scanned, alone.files_removed),
+        (3, 2),
+        "{alone:?}"
+    );
+    // the runs (merged again onto the published version, the first MERGE undone)
+    let runs = boltic_pipeline::incremental::key_runs(vec![20_005, 5], 16);
+    assert_eq!(runs, vec![(5, 5), (20_005, 20_005)]);
+    let merged = merge(runs).await;
+    assert_eq!(
+        (merged.files_scanned, merged.files_removed),
+        (2, 2),
+        "{merged:?}"
+    );
+
+    let mut table = delta::open(&warehouse, root).await.unwrap();
+    table.load_version(merged.version).await.unwrap();
+    let read = SessionContext::new();
+    read.register_table("t", table.table_provider().await.unwrap())
+        .unwrap();
+    let counts = read
+        .sql("select v, count(*) as n, sum(k) as keys from t group by v order by v")
+        .await
+        .unwrap()
+        .collect()
+        .await
+        .unwrap();
+    let shown = datafusion::arrow::util::pretty::pretty_format_batches(&counts)
+        .unwrap()
+        .to_string();
+    // 2,998 old rows (every key but 5 and 20,005), 2 new ones
+    assert!(shown.contains("| new | 2    | 20010    |"), "{shown}");
+    assert!(shown.contains("| old | 2998 | 31478490 |"), "{shown}");
+}
