@@ -462,9 +462,9 @@ fn int_keys(
 /// narrower gap would let nothing be skipped.
 const RUN_GAP: i64 = 1 << 10;
 
-/// `keys` as at most `most` (at least one) inclusive ranges that hold every key, split at the
-/// widest gaps between neighbouring keys (wider than [`RUN_GAP`]): the runs of keys a day's
-/// changes make, in order.
+/// `keys` as at most `most` inclusive ranges (one when `most` is 0, none without keys) that
+/// hold every key, split at the widest gaps between neighbouring keys (gaps wider than
+/// [`RUN_GAP`]): the runs of keys a day's changes make, in order.
 pub fn key_runs(mut keys: Vec<i64>, most: usize) -> Vec<(i64, i64)> {
     keys.sort_unstable();
     keys.dedup();
@@ -601,7 +601,7 @@ pub(crate) async fn upsert(
             "table '{table}' has no Delta version to merge into"
         ))
     })?;
-    // the MERGE rewrites only the files of the updated keys' runs (see `delta::merge`)
+    // the MERGE reads only the files of the updated keys' runs (see `delta::merge`)
     let runs = updates
         .first()
         .and_then(|b| b.schema().index_of(key[0]).ok())
