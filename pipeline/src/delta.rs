@@ -256,13 +256,58 @@ pub struct Merged {
     pub files_scanned: usize,
 }
 
+/// Keys closer than this are one run: no data file or row group holds so few keys, so a
+/// narrower gap would let nothing be skipped.
+const RUN_GAP: i64 = 1 << 10;
+
+/// `keys` as at most `most` inclusive ranges (one when `most` is 0, none without keys) that
+/// hold every key, split at the widest gaps between neighbouring keys (gaps wider than
+/// [`RUN_GAP`]): the runs of keys a day's changes make, in order.
+pub fn key_runs(mut keys: Vec<i64>, most: usize) -> Vec<(i64, i64)> {
+    keys.sort_unstable();
+    keys.dedup();
+    if keys.is_empty() {
+        return Vec::new();
+    }
+    // the (most - 1) widest gaps, by the index of the key after each
+    let mut gaps: Vec<usize> = (1..keys.len())
+        .filter(|&i| keys[i].saturating_sub(keys[i - 1]) > RUN_GAP)
+        .collect();
+    let splits = most.max(1) - 1;
+    if gaps.len() > splits {
+        gaps.sort_unstable_by_key(|&i| std::cmp::Reverse(keys[i].saturating_sub(keys[i - 1])));
+        gaps.truncate(splits);
+        gaps.sort_unstable();
+    }
+    let mut runs = Vec::with_capacity(gaps.len() + 1);
+    let mut start = 0;
+    for i in gaps.into_iter().chain([keys.len()]) {
+        runs.push((keys[start], keys[i - 1]));
+        start = i;
+    }
+    runs
+}
+
+/// `column` within one of `runs`, in SQL (`FALSE` for none).
+pub fn within_runs(column: &str, runs: &[(i64, i64)]) -> String {
+    if runs.is_empty() {
+        return "FALSE".to_string();
+    }
+    let each = runs
+        .iter()
+        .map(|(lo, hi)| format!("({column} >= {lo} AND {column} <= {hi})"))
+        .collect::<Vec<_>>()
+        .join(" OR ");
+    format!("({each})")
+}
+
 /// Rows that replace rows of a table in a [`merge`], and ranges of the table's first key column
 /// that hold every one of their keys (none: no such ranges are known).
 #[derive(Debug)]
 pub struct Updates {
     /// The rows.
     pub rows: DataFrame,
-    /// The ranges, e.g. the runs of [`crate::incremental::key_runs`].
+    /// The ranges, e.g. the runs of [`key_runs`].
     pub runs: Vec<(i64, i64)>,
 }
 
@@ -309,7 +354,7 @@ pub async fn merge(
             .join(" AND ");
         if let (Some(first), false) = (key.first(), runs.is_empty()) {
             // only target columns and literals: delta-rs keeps it whole for skipping files
-            let within = crate::incremental::within_runs(&quoted("target", first), &runs);
+            let within = within_runs(&quoted("target", first), &runs);
             predicate = format!("{predicate} AND {within}");
         }
         let (merged, metrics) = table
@@ -546,4 +591,71 @@ async fn footer(location: &Location, path: &str, size: u64) -> Result<ParquetMet
     Ok(ParquetMetaDataReader::decode_metadata(
         &tail[from..tail.len() - FOOTER as usize],
     )?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{key_runs, within_runs};
+
+    #[test]
+    fn key_runs_split_at_the_widest_gaps() {
+        // a run of settled orders (every other id), late ones of the day before far above
+        let mut keys: Vec<i64> = (8_800_000..8_900_000).step_by(2).collect();
+        keys.extend([9_800_010, 9_800_900, 9_900_500, 9_800_011]);
+        assert_eq!(
+            key_runs(keys.clone(), 16),
+            vec![
+                (8_800_000, 8_899_998),
+                (9_800_010, 9_800_900),
+                (9_900_500, 9_900_500)
+            ]
+        );
+        // fewer ranges allowed: the narrowest gap closes first
+        assert_eq!(
+            key_runs(keys.clone(), 2),
+            vec![(8_800_000, 8_899_998), (9_800_010, 9_900_500)]
+        );
+        assert_eq!(key_runs(keys, 1), vec![(8_800_000, 9_900_500)]);
+        // repeated and unsorted keys; keys less than a run's gap apart stay one run
+        assert_eq!(
+            key_runs(vec![7, 3, 4, 3, 5, 2_000, i64::MIN, i64::MAX], 16),
+            vec![
+                (i64::MIN, i64::MIN),
+                (3, 7),
+                (2_000, 2_000),
+                (i64::MAX, i64::MAX)
+            ]
+        );
+        assert_eq!(key_runs(Vec::new(), 16), Vec::<(i64, i64)>::new());
+    }
+
+    #[test]
+    fn every_key_falls_in_one_of_its_runs() {
+        let keys: Vec<i64> = (0..2_000i64)
+            .map(|i| (i * 7_919_993) % 10_000_019 - 5_000_000)
+            .collect();
+        for most in [1, 2, 5, 16, 5_000] {
+            let runs = key_runs(keys.clone(), most);
+            assert!(
+                !runs.is_empty() && runs.len() <= most.max(1),
+                "{most}: {runs:?}"
+            );
+            assert!(runs.windows(2).all(|w| w[0].1 < w[1].0), "ordered, apart");
+            for k in &keys {
+                assert!(
+                    runs.iter().any(|(lo, hi)| lo <= k && k <= hi),
+                    "{k} in {runs:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn within_runs_is_sql_for_each_range() {
+        assert_eq!(within_runs("k", &[]), "FALSE");
+        assert_eq!(
+            within_runs("t.\"k\"", &[(1, 2), (5, 5)]),
+            "((t.\"k\" >= 1 AND t.\"k\" <= 2) OR (t.\"k\" >= 5 AND t.\"k\" <= 5))"
+        );
+    }
 }

@@ -358,18 +358,8 @@ pub(crate) async fn known_ids(ctx: &SessionContext) -> Result<KnownIds> {
             .await?
             .collect()
             .await?;
-        let mut out = Vec::new();
-        for batch in &batches {
-            let values = batch
-                .column(0)
-                .as_any()
-                .downcast_ref::<Int64Array>()
-                .ok_or_else(|| {
-                    PipelineError::Internal(format!("'{table}.{column}' is not BIGINT"))
-                })?;
-            out.extend(values.iter().flatten());
-        }
-        Ok(out)
+        int_keys(&batches, 0)
+            .ok_or_else(|| PipelineError::Internal(format!("'{table}.{column}' is not BIGINT")))
     }
     let set = |ids: Vec<i64>| {
         let mut set = IdSet::default();
@@ -401,7 +391,7 @@ pub(crate) async fn upsert_table(
     upsert(ctx, warehouse, table, table_key(table), latest, current).await
 }
 
-/// Most ranges a key predicate names (see [`key_runs`]).
+/// Most ranges a key predicate names (see [`delta::key_runs`]).
 const MOST_KEY_RUNS: usize = 16;
 
 /// The keys of `table` that `rows` can match on integer key column `key`, as at most
@@ -442,7 +432,7 @@ async fn matchable_runs(
         return Ok(None);
     };
     let keys = keys.into_iter().filter(|k| *k <= greatest).collect();
-    Ok(Some(key_runs(keys, MOST_KEY_RUNS)))
+    Ok(Some(delta::key_runs(keys, MOST_KEY_RUNS)))
 }
 
 /// The non-null values of integer column `index` of `rows`; `None` when it is not `Int64`.
@@ -456,51 +446,6 @@ fn int_keys(
         keys.extend(column.iter().flatten());
     }
     Some(keys)
-}
-
-/// Keys closer than this are one run: no data file or row group holds so few keys, so a
-/// narrower gap would let nothing be skipped.
-const RUN_GAP: i64 = 1 << 10;
-
-/// `keys` as at most `most` inclusive ranges (one when `most` is 0, none without keys) that
-/// hold every key, split at the widest gaps between neighbouring keys (gaps wider than
-/// [`RUN_GAP`]): the runs of keys a day's changes make, in order.
-pub fn key_runs(mut keys: Vec<i64>, most: usize) -> Vec<(i64, i64)> {
-    keys.sort_unstable();
-    keys.dedup();
-    if keys.is_empty() {
-        return Vec::new();
-    }
-    // the (most - 1) widest gaps, by the index of the key after each
-    let mut gaps: Vec<usize> = (1..keys.len())
-        .filter(|&i| keys[i].saturating_sub(keys[i - 1]) > RUN_GAP)
-        .collect();
-    let splits = most.max(1) - 1;
-    if gaps.len() > splits {
-        gaps.sort_unstable_by_key(|&i| std::cmp::Reverse(keys[i].saturating_sub(keys[i - 1])));
-        gaps.truncate(splits);
-        gaps.sort_unstable();
-    }
-    let mut runs = Vec::with_capacity(gaps.len() + 1);
-    let mut start = 0;
-    for i in gaps.into_iter().chain([keys.len()]) {
-        runs.push((keys[start], keys[i - 1]));
-        start = i;
-    }
-    runs
-}
-
-/// `column` within one of `runs`, in SQL (`FALSE` for none).
-pub(crate) fn within_runs(column: &str, runs: &[(i64, i64)]) -> String {
-    if runs.is_empty() {
-        return "FALSE".to_string();
-    }
-    let each = runs
-        .iter()
-        .map(|(lo, hi)| format!("({column} >= {lo} AND {column} <= {hi})"))
-        .collect::<Vec<_>>()
-        .join(" OR ");
-    format!("({each})")
 }
 
 /// Upsert `rows` into `table` (its published version `current`, registered in `ctx` under its
@@ -548,7 +493,7 @@ pub(crate) async fn upsert(
         Some(runs) => format!(
             "(SELECT * FROM {} WHERE {})",
             quote(table),
-            within_runs(&quote(key[0]), &runs)
+            delta::within_runs(&quote(key[0]), &runs)
         ),
         None => quote(table),
     };
@@ -606,7 +551,7 @@ pub(crate) async fn upsert(
         .first()
         .and_then(|b| b.schema().index_of(key[0]).ok())
         .and_then(|index| int_keys(&updates, index))
-        .map(|keys| key_runs(keys, MOST_KEY_RUNS))
+        .map(|keys| delta::key_runs(keys, MOST_KEY_RUNS))
         .unwrap_or_default();
     let updates = if updates.is_empty() {
         None
@@ -646,71 +591,4 @@ pub(crate) async fn upsert(
         }),
     };
     Ok((entry, report))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{key_runs, within_runs};
-
-    #[test]
-    fn key_runs_split_at_the_widest_gaps() {
-        // a run of settled orders (every other id), late ones of the day before far above
-        let mut keys: Vec<i64> = (8_800_000..8_900_000).step_by(2).collect();
-        keys.extend([9_800_010, 9_800_900, 9_900_500, 9_800_011]);
-        assert_eq!(
-            key_runs(keys.clone(), 16),
-            vec![
-                (8_800_000, 8_899_998),
-                (9_800_010, 9_800_900),
-                (9_900_500, 9_900_500)
-            ]
-        );
-        // fewer ranges allowed: the narrowest gap closes first
-        assert_eq!(
-            key_runs(keys.clone(), 2),
-            vec![(8_800_000, 8_899_998), (9_800_010, 9_900_500)]
-        );
-        assert_eq!(key_runs(keys, 1), vec![(8_800_000, 9_900_500)]);
-        // repeated and unsorted keys; keys less than a run's gap apart stay one run
-        assert_eq!(
-            key_runs(vec![7, 3, 4, 3, 5, 2_000, i64::MIN, i64::MAX], 16),
-            vec![
-                (i64::MIN, i64::MIN),
-                (3, 7),
-                (2_000, 2_000),
-                (i64::MAX, i64::MAX)
-            ]
-        );
-        assert_eq!(key_runs(Vec::new(), 16), Vec::<(i64, i64)>::new());
-    }
-
-    #[test]
-    fn every_key_falls_in_one_of_its_runs() {
-        let keys: Vec<i64> = (0..2_000i64)
-            .map(|i| (i * 7_919_993) % 10_000_019 - 5_000_000)
-            .collect();
-        for most in [1, 2, 5, 16, 5_000] {
-            let runs = key_runs(keys.clone(), most);
-            assert!(
-                !runs.is_empty() && runs.len() <= most.max(1),
-                "{most}: {runs:?}"
-            );
-            assert!(runs.windows(2).all(|w| w[0].1 < w[1].0), "ordered, apart");
-            for k in &keys {
-                assert!(
-                    runs.iter().any(|(lo, hi)| lo <= k && k <= hi),
-                    "{k} in {runs:?}"
-                );
-            }
-        }
-    }
-
-    #[test]
-    fn within_runs_is_sql_for_each_range() {
-        assert_eq!(within_runs("k", &[]), "FALSE");
-        assert_eq!(
-            within_runs("t.\"k\"", &[(1, 2), (5, 5)]),
-            "((t.\"k\" >= 1 AND t.\"k\" <= 2) OR (t.\"k\" >= 5 AND t.\"k\" <= 5))"
-        );
-    }
 }

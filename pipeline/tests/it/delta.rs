@@ -342,7 +342,7 @@ async fn a_model_may_gain_columns_but_not_lose_or_retype_them_without_a_full_ref
 /// A MERGE given the runs of its updated keys reads only the files that hold those runs; without
 /// them delta-rs reads every file between the least and the greatest updated key.
 #[tokio::test]
-async fn a_merge_rewrites_only_the_files_of_the_runs_of_updated_keys() {
+async fn a_merge_reads_only_the_files_of_the_runs_of_updated_keys() {
     use std::sync::Arc;
 
     use datafusion::arrow::array::{Int64Array, RecordBatch, StringArray};
@@ -375,21 +375,23 @@ async fn a_merge_rewrites_only_the_files_of_the_runs_of_updated_keys() {
     }
     let published = table.version().unwrap();
     let ctx = SessionContext::new();
-    let updates = |runs| {
-        Some(delta::Updates {
+    let merge = |runs: Vec<(i64, i64)>| {
+        let updates = delta::Updates {
             rows: ctx.read_batch(rows(vec![5, 20_005], "new")).unwrap(),
             runs,
-        })
-    };
-
-    let merge = |runs: Vec<(i64, i64)>| {
+        };
         let (ctx, warehouse) = (&ctx, &warehouse);
-        let updates = updates(runs);
         async move {
-            delta::merge(ctx, warehouse, root, published, &["k"], updates, vec![])
-                .await
-                .unwrap()
-                .1
+            let merged = delta::merge(
+                ctx,
+                warehouse,
+                root,
+                published,
+                &["k"],
+                Some(updates),
+                vec![],
+            );
+            merged.await.unwrap().1
         }
     };
     // delta-rs alone: keys 5 and 20,005 span every file
@@ -400,7 +402,7 @@ async fn a_merge_rewrites_only_the_files_of_the_runs_of_updated_keys() {
         "{alone:?}"
     );
     // the runs (merged again onto the published version, the first MERGE undone)
-    let runs = boltic_pipeline::incremental::key_runs(vec![20_005, 5], 16);
+    let runs = delta::key_runs(vec![20_005, 5], 16);
     assert_eq!(runs, vec![(5, 5), (20_005, 20_005)]);
     let merged = merge(runs).await;
     assert_eq!(
