@@ -15,7 +15,7 @@
 //! - Over flat files there is one delivery without a date: one version per key, `valid_from`
 //!   null ("since before history began").
 
-use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::arrow::datatypes::{DataType, Schema, SchemaRef};
 use datafusion::dataframe::DataFrameWriteOptions;
 use datafusion::prelude::{DataFrame, SessionContext};
 
@@ -52,8 +52,9 @@ async fn source_columns(ctx: &SessionContext, snapshot: &Snapshot) -> Result<Vec
 
 /// The history of the versions in `versions` (a query with the source's columns, `valid_from`
 /// and `__file`): per key and day the last file's row, then only rows that differ from the
-/// version before, each valid until the next.
-fn history_sql(columns: &[String], key: &[String], versions: &str) -> String {
+/// version before, each valid until the next. `exact` has the source's types as the extract
+/// writes them.
+fn history_sql(columns: &[String], exact: &Schema, key: &[String], versions: &str) -> String {
     let list = |prefix: &str| {
         columns
             .iter()
@@ -62,37 +63,80 @@ fn history_sql(columns: &[String], key: &[String], versions: &str) -> String {
             .join(", ")
     };
     let keys = key.iter().map(|k| quote(k)).collect::<Vec<_>>().join(", ");
-    let window = format!("OVER (PARTITION BY {keys} ORDER BY {})", quote(VALID_FROM));
-    let changed = std::iter::once(format!("row_number() {window} = 1"))
-        .chain(
-            columns
-                .iter()
-                .filter(|c| !key.contains(c))
-                .map(|c| format!("(lag({0}) {window} IS DISTINCT FROM {0})", quote(c))),
-        )
-        .collect::<Vec<_>>()
-        .join(" OR ");
+    let from = quote(VALID_FROM);
+    // The windows run over the repeated keys' rows in one order, by key, instead of one
+    // partition per key (DataFusion's window operator keeps state per partition, which with a
+    // partition per key cost more than everything else in the query): a row's key is compared
+    // with its neighbour's. Per key and day the last file's row comes first (files are
+    // numbered in delivery order)...
+    let by_day = format!(
+        "OVER (ORDER BY {keys}, {from}, {} DESC)",
+        quote(FILE_COLUMN)
+    );
+    // ... and then the days' rows, one per key and day, in order.
+    let by_key = format!("OVER (ORDER BY {keys}, {from})");
+    let key_columns: Vec<&str> = key.iter().map(String::as_str).collect();
+    let values: Vec<&str> = columns
+        .iter()
+        .map(String::as_str)
+        .filter(|c| !key_columns.contains(c))
+        .collect();
+    // Whether the columns `names` hold what they hold in the row `function` (lag or lead)
+    // names in `window`.
+    let equal = |function: &str, window: &str, names: &[&str]| {
+        names
+            .iter()
+            .map(|c| {
+                format!(
+                    "({function}({0}) {window} IS NOT DISTINCT FROM {0})",
+                    quote(c)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(" AND ")
+    };
+    let last_of_day = format!(
+        "row_number() {by_day} = 1 OR NOT ({})",
+        equal("lag", &by_day, &[&key_columns[..], &[VALID_FROM]].concat())
+    );
+    let changed = format!(
+        "row_number() {by_key} = 1 OR NOT ({})",
+        equal("lag", &by_key, &[&key_columns[..], &values[..]].concat())
+    );
+    let next_of_key = equal("lead", &by_key, &key_columns);
     // Most keys come once: they are their own one version, in force. Only the keys that come
-    // again go through the window functions (which keep state per key: slow with a million).
+    // again go through the window functions (which sort them).
     let on = key
         .iter()
         .map(|k| format!("a.{0} = r.{0}", quote(k)))
         .collect::<Vec<_>>()
         .join(" AND ");
+    // Text read back from Parquet comes as string views, which keep the buffers of the batches
+    // they were read in: the repeated keys' rows, a tenth of all, would count as all of them in
+    // the memory their sort asks for (more than 1 GiB at 10M orders). Cast to the extract's
+    // type, they are copied once.
+    let typed = columns
+        .iter()
+        .map(|c| match exact.field_with_name(c).map(|f| f.data_type()) {
+            Ok(DataType::Utf8) => format!("arrow_cast({0}, 'Utf8') AS {0}", quote(c)),
+            _ => quote(c),
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
     format!(
-        "WITH delivered AS ({versions}), \
+        "WITH delivered AS (SELECT {typed}, {from}, {file} FROM ({versions})), \
          again AS (SELECT {keys} FROM delivered GROUP BY {keys} HAVING count(*) > 1), \
          once AS (SELECT {cols_a}, a.{from} FROM delivered a LEFT JOIN again r ON {on} \
            WHERE r.{first_key} IS NULL), \
          repeated AS (SELECT a.* FROM delivered a JOIN again r ON {on}), \
-         per_day AS (\
-           SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY {keys}, {from} ORDER BY {file} DESC) AS \"__n\" \
-           FROM repeated) WHERE \"__n\" = 1), \
+         per_day AS (SELECT * FROM (SELECT *, ({last_of_day}) AS \"__last\" FROM repeated) \
+           WHERE \"__last\"), \
          marked AS (SELECT *, ({changed}) AS \"__changed\" FROM per_day), \
-         versions AS (SELECT {cols}, {from}, lead({from}) {window} AS {to} FROM marked WHERE \"__changed\") \
+         versions AS (SELECT {cols}, {from}, \
+           CASE WHEN {next_of_key} THEN lead({from}) {by_key} END AS {to} \
+           FROM marked WHERE \"__changed\") \
          SELECT {cols}, {from}, {to}, {to} IS NULL AS {current} FROM versions \
          UNION ALL SELECT {cols}, {from}, CAST(NULL AS DATE) AS {to}, TRUE AS {current} FROM once",
-        from = quote(VALID_FROM),
         to = quote(VALID_TO),
         current = quote(IS_CURRENT),
         file = quote(FILE_COLUMN),
@@ -178,7 +222,8 @@ pub(crate) async fn build_from_loads(
 ) -> Result<TableEntry> {
     let columns = source_columns(ctx, snapshot).await?;
     let versions = staged_versions(ctx, warehouse, snapshot, version, &columns).await?;
-    let sql = history_sql(&columns, &snapshot.unique_key, &versions);
+    let exact = crate::air_boltic::table_schema(&snapshot.source);
+    let sql = history_sql(&columns, &exact, &snapshot.unique_key, &versions);
     write(warehouse, snapshot, version, ctx.sql(&sql).await?).await
 }
 
@@ -213,12 +258,143 @@ pub(crate) async fn update(
         file = quote(FILE_COLUMN),
         history = quote(&snapshot.name),
     );
+    let exact = crate::air_boltic::table_schema(&snapshot.source);
     let rows = ctx
-        .sql(&history_sql(&columns, &snapshot.unique_key, &versions))
+        .sql(&history_sql(
+            &columns,
+            &exact,
+            &snapshot.unique_key,
+            &versions,
+        ))
         .await?;
     let mut key: Vec<&str> = snapshot.unique_key.iter().map(String::as_str).collect();
     key.push(VALID_FROM);
     let (entry, mut changes) = upsert(ctx, warehouse, &snapshot.name, &key, rows, current).await?;
     changes.name = snapshot.name.clone();
     Ok((entry, changes))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use datafusion::arrow::array::{Date32Array, Int64Array, RecordBatch, StringArray};
+    use datafusion::arrow::datatypes::{DataType, Field, Schema};
+    use datafusion::arrow::util::pretty::pretty_format_batches;
+    use datafusion::prelude::SessionContext;
+
+    use super::{FILE_COLUMN, VALID_FROM, history_sql};
+
+    /// Deliveries as (key, key2, email, group, day of December 2024, file).
+    type Delivery = (
+        i64,
+        &'static str,
+        &'static str,
+        Option<i64>,
+        i32,
+        &'static str,
+    );
+
+    /// The history of `deliveries` by `key`, ordered, one line per version.
+    async fn history(key: &[&str], deliveries: &[Delivery]) -> Vec<String> {
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("id", DataType::Int64, false),
+            Field::new("id2", DataType::Utf8, false),
+            Field::new("email", DataType::Utf8, true),
+            Field::new("grp", DataType::Int64, true),
+            Field::new(VALID_FROM, DataType::Date32, true),
+            Field::new(FILE_COLUMN, DataType::Utf8, false),
+        ]));
+        // 2024-12-01 is day 20,058 since 1970-01-01.
+        let batch = RecordBatch::try_new(
+            schema.clone(),
+            vec![
+                Arc::new(Int64Array::from_iter_values(deliveries.iter().map(|d| d.0))),
+                Arc::new(StringArray::from_iter_values(
+                    deliveries.iter().map(|d| d.1),
+                )),
+                Arc::new(StringArray::from_iter_values(
+                    deliveries.iter().map(|d| d.2),
+                )),
+                Arc::new(Int64Array::from_iter(deliveries.iter().map(|d| d.3))),
+                Arc::new(Date32Array::from_iter_values(
+                    deliveries.iter().map(|d| 20_057 + d.4),
+                )),
+                Arc::new(StringArray::from_iter_values(
+                    deliveries.iter().map(|d| d.5),
+                )),
+            ],
+        )
+        .unwrap();
+        let ctx = SessionContext::new();
+        ctx.register_batch("delivered", batch).unwrap();
+        let columns: Vec<String> = ["id", "id2", "email", "grp"].map(String::from).into();
+        let key: Vec<String> = key.iter().map(|k| k.to_string()).collect();
+        let sql = format!(
+            "SELECT * FROM ({}) ORDER BY id, id2, valid_from",
+            history_sql(&columns, &schema, &key, "SELECT * FROM delivered")
+        );
+        let batches = ctx.sql(&sql).await.unwrap().collect().await.unwrap();
+        pretty_format_batches(&batches)
+            .unwrap()
+            .to_string()
+            .lines()
+            .skip(3)
+            .filter(|l| !l.starts_with('+'))
+            .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn a_version_is_a_days_last_delivery_that_differs_from_the_version_before() {
+        let deliveries: &[Delivery] = &[
+            // Changed on the 3rd twice (the later file wins), back to the first on the 4th; the
+            // 2nd repeats the 1st and adds nothing.
+            (1, "x", "a@x", Some(1), 1, "000000"),
+            (1, "x", "a@x", Some(1), 2, "000001"),
+            (1, "x", "b@x", Some(1), 3, "000002"),
+            (1, "x", "c@x", Some(1), 3, "000003"),
+            (1, "x", "a@x", Some(1), 4, "000004"),
+            // Delivered once: its own version, in force.
+            (2, "x", "z@x", None, 2, "000001"),
+            // An empty group again is no change; a group where there was none is.
+            (3, "x", "m@x", None, 1, "000000"),
+            (3, "x", "m@x", None, 2, "000001"),
+            (3, "x", "m@x", Some(5), 3, "000002"),
+            // A key is not another key's next day or version, whatever their rows hold.
+            (4, "x", "m@x", Some(5), 3, "000002"),
+            (4, "x", "m@x", Some(5), 4, "000004"),
+        ];
+        assert_eq!(
+            history(&["id"], deliveries).await,
+            [
+                "| 1 | x | a@x | 1 | 2024-12-01 | 2024-12-03 | false |",
+                "| 1 | x | c@x | 1 | 2024-12-03 | 2024-12-04 | false |",
+                "| 1 | x | a@x | 1 | 2024-12-04 | | true |",
+                "| 2 | x | z@x | | 2024-12-02 | | true |",
+                "| 3 | x | m@x | | 2024-12-01 | 2024-12-03 | false |",
+                "| 3 | x | m@x | 5 | 2024-12-03 | | true |",
+                "| 4 | x | m@x | 5 | 2024-12-03 | | true |",
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn every_column_of_a_composite_key_tells_keys_apart() {
+        let deliveries: &[Delivery] = &[
+            (1, "a", "a@x", None, 1, "000000"),
+            (1, "b", "a@x", None, 1, "000000"),
+            (1, "b", "b@x", None, 2, "000001"),
+            (2, "b", "b@x", None, 2, "000001"),
+        ];
+        assert_eq!(
+            history(&["id", "id2"], deliveries).await,
+            [
+                "| 1 | a | a@x | | 2024-12-01 | | true |",
+                "| 1 | b | a@x | | 2024-12-01 | 2024-12-02 | false |",
+                "| 1 | b | b@x | | 2024-12-02 | | true |",
+                "| 2 | b | b@x | | 2024-12-02 | | true |",
+            ]
+        );
+    }
 }
