@@ -276,19 +276,40 @@ async fn latest_rows(
     Ok(ctx.sql(&sql).await?.select(typed)?)
 }
 
+/// The rows of `table` in force as `history` (a snapshot of it keyed as it is, registered in
+/// `ctx`) holds them: each key's last delivered row, as [`latest_rows`] finds it (a version
+/// that repeats the one before is not kept, so the current one has the same values), without a
+/// second pass over every delivery.
+async fn current_rows(ctx: &SessionContext, table: &str, history: &str) -> Result<DataFrame> {
+    let schema = crate::air_boltic::table_schema(table);
+    let columns = schema
+        .fields()
+        .iter()
+        .map(|f| cast(col(quote(f.name())), f.data_type().clone()).alias(f.name()))
+        .collect::<Vec<_>>();
+    Ok(ctx
+        .table(history)
+        .await?
+        .filter(col(quote(crate::snapshot::IS_CURRENT)))?
+        .select(columns)?)
+}
+
 /// `name` as a quoted SQL identifier.
 pub(crate) fn quote(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
 /// Build every normalized table from the staged files of all loads, each written in its folder
-/// of `version`; their manifest entries (files and Delta version still to come).
+/// of `version`; their manifest entries (files and Delta version still to come). A table named
+/// in `histories` is written from that snapshot's current rows (the snapshot already built
+/// from the same staged files and keyed as the table).
 pub(crate) async fn build_tables(
     ctx: &SessionContext,
     warehouse: &Location,
     staged: &StagedLoads,
     version: &str,
     raw: &Location,
+    histories: &BTreeMap<&str, &str>,
 ) -> Result<Vec<(String, TableEntry)>> {
     let mut entries = Vec::new();
     for table in NORMALIZED_TABLES {
@@ -303,7 +324,10 @@ pub(crate) async fn build_tables(
                     location: raw.to_string(),
                 });
             };
-            let rows = latest_rows(ctx, warehouse, version, table, files.len()).await?;
+            let rows = match histories.get(table) {
+                Some(history) => current_rows(ctx, table, history).await?,
+                None => latest_rows(ctx, warehouse, version, table, files.len()).await?,
+            };
             let written = rows
                 .write_parquet(&warehouse.url(&path), DataFrameWriteOptions::new(), None)
                 .await?;

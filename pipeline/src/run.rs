@@ -364,8 +364,35 @@ async fn build(
                 progress,
             )
             .await?;
-            let built =
-                incremental::build_tables(&ctx, warehouse_location, &staged, &version, raw).await?;
+            // The histories first, from every staged delivery: a source keyed as its snapshot
+            // is then written from the history's current rows (one pass over the deliveries
+            // instead of two).
+            let mut histories = BTreeMap::new();
+            for snapshot in &project.snapshots {
+                if !staged.tables.contains_key(&snapshot.source) {
+                    continue; // building the tables says which loads are missing
+                }
+                let entry =
+                    snapshot::build_from_loads(&ctx, warehouse_location, snapshot, &version)
+                        .await?;
+                register_table(&ctx, warehouse, &mut entries, &snapshot.name, entry).await?;
+                crate::failpoint(&format!("after_table:{}", snapshot.name));
+                let key = crate::air_boltic::table_key(&snapshot.source);
+                if snapshot.unique_key.iter().eq(key.iter()) {
+                    histories
+                        .entry(snapshot.source.as_str())
+                        .or_insert(snapshot.name.as_str());
+                }
+            }
+            let built = incremental::build_tables(
+                &ctx,
+                warehouse_location,
+                &staged,
+                &version,
+                raw,
+                &histories,
+            )
+            .await?;
             for (name, entry) in built {
                 register_table(&ctx, warehouse, &mut entries, &name, entry).await?;
             }
@@ -392,9 +419,8 @@ async fn build(
                 changes.push(changed);
                 entry
             }
-            (Some(_), _) => {
-                snapshot::build_from_loads(&ctx, warehouse_location, snapshot, &version).await?
-            }
+            // Built from the staged deliveries, before the normalized tables.
+            (Some(_), _) => continue,
         };
         register_table(&ctx, warehouse, &mut entries, &snapshot.name, entry).await?;
         crate::failpoint(&format!("after_table:{}", snapshot.name));

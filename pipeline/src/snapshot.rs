@@ -35,9 +35,14 @@ pub const VALID_TO: &str = "valid_to";
 /// See [`VALID_FROM`].
 pub const IS_CURRENT: &str = "is_current";
 
-/// The source's columns (checking that the unique key is among them).
+/// The source's columns, as registered in `ctx` (checking that the unique key is among them).
 async fn source_columns(ctx: &SessionContext, snapshot: &Snapshot) -> Result<Vec<String>> {
     let schema: SchemaRef = ctx.table_provider(snapshot.source.as_str()).await?.schema();
+    columns_of(snapshot, &schema)
+}
+
+/// The columns of `schema`, the source's (checking that the unique key is among them).
+fn columns_of(snapshot: &Snapshot, schema: &Schema) -> Result<Vec<String>> {
     let columns: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
     if let Some(missing) = snapshot.unique_key.iter().find(|k| !columns.contains(k)) {
         return Err(PipelineError::Project(format!(
@@ -213,16 +218,17 @@ async fn staged_versions(
     ))
 }
 
-/// The snapshot built from every load's staged rows (a full build over loads).
+/// The snapshot built from every load's staged rows (a full build over loads, before the
+/// source's table is built: the staged files have the extract's columns).
 pub(crate) async fn build_from_loads(
     ctx: &SessionContext,
     warehouse: &Location,
     snapshot: &Snapshot,
     version: &str,
 ) -> Result<TableEntry> {
-    let columns = source_columns(ctx, snapshot).await?;
-    let versions = staged_versions(ctx, warehouse, snapshot, version, &columns).await?;
     let exact = crate::air_boltic::table_schema(&snapshot.source);
+    let columns = columns_of(snapshot, &exact)?;
+    let versions = staged_versions(ctx, warehouse, snapshot, version, &columns).await?;
     let sql = history_sql(&columns, &exact, &snapshot.unique_key, &versions);
     write(warehouse, snapshot, version, ctx.sql(&sql).await?).await
 }

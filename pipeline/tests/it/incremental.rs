@@ -308,6 +308,55 @@ async fn batches_applied_one_run_at_a_time_equal_a_full_build_over_all_of_them()
     assert_eq!(contents(&warehouse).await, daily);
 }
 
+/// A full build writes a snapshot's source from the history's versions in force only when the
+/// history is keyed as the table: a history of each customer's emails (in force: one row per
+/// customer and email ever delivered) leaves `customers` one row per customer.
+#[tokio::test]
+async fn a_snapshot_keyed_otherwise_than_its_source_leaves_the_source_one_row_per_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let all = dir.path().join("all");
+    generated(&all).await;
+    let models = dir.path().join("project/models");
+    std::fs::create_dir_all(&models).unwrap();
+    for file in std::fs::read_dir(demo_project().join("models")).unwrap() {
+        let file = file.unwrap();
+        std::fs::copy(file.path(), models.join(file.file_name())).unwrap();
+    }
+    // Read before schema.yml: the first snapshot of `customers`.
+    std::fs::write(
+        models.join("a_emails.yml"),
+        "snapshots:\n  - name: customer_emails\n    source: customers\n    unique_key: [customer_id, email]\n",
+    )
+    .unwrap();
+    let project = Project::load(&dir.path().join("project")).unwrap();
+    let warehouse = local(&dir.path().join("warehouse"));
+    let report = run(&local(&all), &warehouse, &project, &RunOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(report.outcome, Outcome::Published);
+    let count = |sql: &'static str| {
+        let warehouse = warehouse.clone();
+        async move { one(query(&warehouse, sql).await) }
+    };
+    let customers = count("SELECT count(*) FROM customers").await;
+    assert_eq!(
+        customers,
+        count("SELECT count(DISTINCT customer_id) FROM customers").await
+    );
+    assert_eq!(
+        customers,
+        count("SELECT count(*) FROM dim_customers_history WHERE is_current").await
+    );
+    let emails: u64 = count("SELECT count(*) FROM customer_emails WHERE is_current")
+        .await
+        .parse()
+        .unwrap();
+    assert!(
+        emails > customers.parse().unwrap(),
+        "some customers changed their email: {emails} versions in force for {customers}"
+    );
+}
+
 #[tokio::test]
 async fn a_re_delivered_file_changes_no_table_and_a_changed_one_is_refused() {
     let dir = tempfile::tempdir().unwrap();
