@@ -21,9 +21,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, BooleanArray, Int64Array};
-use datafusion::arrow::datatypes::DataType;
+use datafusion::arrow::datatypes::{DataType, Schema};
 use datafusion::dataframe::DataFrameWriteOptions;
 use datafusion::datasource::MemTable;
+use datafusion::logical_expr::Expr;
 use datafusion::prelude::{DataFrame, ParquetReadOptions, SessionContext, cast, col};
 use serde::Serialize;
 
@@ -267,13 +268,17 @@ async fn latest_rows(
             staged = quote(&staged),
         )
     };
-    // Parquet strings read back as views; the tables keep the extract's exact types.
-    let typed = schema
+    Ok(ctx.sql(&sql).await?.select(typed_columns(&schema))?)
+}
+
+/// The columns of `schema` cast to its types: Parquet strings read back as views, and the
+/// tables keep the extract's exact types.
+fn typed_columns(schema: &Schema) -> Vec<Expr> {
+    schema
         .fields()
         .iter()
         .map(|f| cast(col(quote(f.name())), f.data_type().clone()).alias(f.name()))
-        .collect::<Vec<_>>();
-    Ok(ctx.sql(&sql).await?.select(typed)?)
+        .collect()
 }
 
 /// The rows of `table` in force as `history` (a snapshot of it keyed as it is, registered in
@@ -282,16 +287,11 @@ async fn latest_rows(
 /// second pass over every delivery.
 async fn current_rows(ctx: &SessionContext, table: &str, history: &str) -> Result<DataFrame> {
     let schema = crate::air_boltic::table_schema(table);
-    let columns = schema
-        .fields()
-        .iter()
-        .map(|f| cast(col(quote(f.name())), f.data_type().clone()).alias(f.name()))
-        .collect::<Vec<_>>();
     Ok(ctx
         .table(history)
         .await?
         .filter(col(quote(crate::snapshot::IS_CURRENT)))?
-        .select(columns)?)
+        .select(typed_columns(&schema))?)
 }
 
 /// `name` as a quoted SQL identifier.
