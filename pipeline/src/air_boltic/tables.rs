@@ -204,49 +204,49 @@ pub async fn extract_loads(
         } else {
             (0..files.len()).collect()
         };
-        let mut later = Arc::new(IdSet::default());
+        let first = staged.tables.get(table).map_or(0, Vec::len);
+        let folders: Vec<String> = order
+            .iter()
+            .enumerate()
+            .map(|(i, &n)| stage_of(table, first + i, files[n].1))
+            .collect();
+        let jobs: Vec<(String, String)> = order
+            .iter()
+            .zip(&folders)
+            .map(|(&n, folder)| {
+                let path =
+                    latest_into(table, n).unwrap_or_else(|| format!("{folder}part-0.parquet"));
+                (files[n].0.clone(), path)
+            })
+            .collect();
+        // The cleaners run on blocking threads and own what they check against: a copy of
+        // the ids known so far (bitsets, a few hundred KiB at 10M orders).
+        let clean: Cleaner = match table {
+            "customer_groups" => Box::new(clean_groups),
+            "aeroplanes" => {
+                let catalogue = Arc::clone(&catalogue);
+                Box::new(move |rows, out, rec, seen| {
+                    clean_aeroplanes(rows, out, rec, seen, &catalogue)
+                })
+            }
+            "customers" => {
+                let groups = groups.clone();
+                Box::new(move |rows, out, rec, seen| clean_customers(rows, out, rec, seen, &groups))
+            }
+            "trips" => {
+                let aeroplanes = aeroplanes.clone();
+                Box::new(move |rows, out, rec, seen| clean_trips(rows, out, rec, seen, &aeroplanes))
+            }
+            _ => {
+                let (customers, trips) = (customers.clone(), trips.clone());
+                Box::new(move |rows, out, rec, seen| {
+                    clean_orders(rows, out, rec, seen, &customers, &trips)
+                })
+            }
+        };
+        let cleaned = run.csv_files(header, table, &jobs, whole, clean).await?;
         let mut cleanings = Vec::with_capacity(files.len());
-        for n in order {
-            let (file, date) = &files[n];
-            let (path, skip) = match latest_into(table, n) {
-                Some(path) => (path, Some(Arc::clone(&later))),
-                None => (
-                    format!("{}part-0.parquet", next_folder(&staged, table, *date)),
-                    None,
-                ),
-            };
-            // The cleaners run on blocking threads and own what they check against: each file
-            // gets a copy of the ids known so far (bitsets, a few hundred KiB at 10M orders).
-            let clean: Cleaner = match table {
-                "customer_groups" => Box::new(clean_groups),
-                "aeroplanes" => {
-                    let catalogue = Arc::clone(&catalogue);
-                    Box::new(move |rows, out, rec, seen| {
-                        clean_aeroplanes(rows, out, rec, seen, &catalogue)
-                    })
-                }
-                "customers" => {
-                    let groups = groups.clone();
-                    Box::new(move |rows, out, rec, seen| {
-                        clean_customers(rows, out, rec, seen, &groups)
-                    })
-                }
-                "trips" => {
-                    let aeroplanes = aeroplanes.clone();
-                    Box::new(move |rows, out, rec, seen| {
-                        clean_trips(rows, out, rec, seen, &aeroplanes)
-                    })
-                }
-                _ => {
-                    let (customers, trips) = (customers.clone(), trips.clone());
-                    Box::new(move |rows, out, rec, seen| {
-                        clean_orders(rows, out, rec, seen, &customers, &trips)
-                    })
-                }
-            };
-            let (ids, cleaning, keys) = run
-                .csv_file(file, header, table, &path, skip, clean)
-                .await?;
+        for (((ids, cleaning), &n), folder) in cleaned.into_iter().zip(&order).zip(folders) {
             match table {
                 "customer_groups" => groups.extend(&ids),
                 "aeroplanes" => aeroplanes.extend(&ids),
@@ -254,12 +254,10 @@ pub async fn extract_loads(
                 "trips" => trips.extend(&ids),
                 _ => {}
             }
-            if let Some(keys) = keys {
-                Arc::make_mut(&mut later).extend(&keys);
+            if whole {
                 *staged.built.entry(table.to_string()).or_default() += cleaning.rows_written;
                 cleanings.push((n, cleaning));
             } else {
-                let folder = next_folder(&staged, table, *date);
                 add(&mut staged, table, folder, cleaning);
             }
         }

@@ -8,12 +8,12 @@
 //! - `chunks`: cuts a raw file into chunks of whole records, which are cleaned in parallel.
 //! - `fields`: field cleaning every table shares: primary keys ([`IdSet`]) and trimmed text.
 //! - `writer`: Arrow builders that batch cleaned rows, and the Parquet writer.
-//! - `stream`: one extract run. Each raw file is streamed (never loaded whole) in chunks; one
-//!   blocking thread per core reads a chunk's records with the `csv` reader and cleans them one
-//!   by one into Arrow builders, and an async task takes the chunks back in file order and
-//!   writes Parquet straight into the object store. Rows, findings and errors are those of one
-//!   reader of the whole file (a chunk holding a key kept before it is cleaned again knowing
-//!   it). Memory is bounded by a few chunks per table.
+//! - `stream`: one extract run. The raw files of a table are streamed (never loaded whole) one
+//!   after the other as one run of chunks; one blocking thread per core reads a chunk's records
+//!   with the `csv` reader and cleans them one by one into Arrow builders, and an async task
+//!   takes the chunks back in order and writes Parquet straight into the object store. Rows,
+//!   findings and errors are those of one reader of each whole file (a chunk holding a key kept
+//!   before it is cleaned again knowing it). Memory is bounded by a few chunks per table.
 //!
 //! Structural problems stop the run with the file and line (missing file, wrong header, wrong
 //! number of fields, malformed JSON, a value that cannot be parsed). Dirty values are repaired

@@ -1,12 +1,13 @@
-//! One extract run: each raw CSV file is streamed (never loaded whole) in chunks of whole records
-//! through its cleaner on one blocking thread per core, while an async task puts the cleaned
-//! chunks back in file order and writes them as Parquet straight into the object store. Memory is
-//! bounded by a few chunks per table.
+//! One extract run: the raw CSV files of a table are streamed (never loaded whole) one after the
+//! other in chunks of whole records through its cleaner on one blocking thread per core, while
+//! an async task puts the cleaned chunks back in order and writes them as Parquet straight into
+//! the object store. Memory is bounded by a few chunks per table.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, Int64Array};
+use datafusion::arrow::array::{Array, BooleanArray, Int64Array};
+use datafusion::arrow::compute::filter_record_batch;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::parquet::arrow::AsyncArrowWriter;
@@ -152,53 +153,88 @@ impl<'a> Extraction<'a> {
         F: Send + Sync + 'static,
     {
         let path = format!("{}part-0.parquet", self.folder(table));
-        let (kept, cleaning, _) = self
-            .csv_file(file, header, table, &path, None, clean)
+        let (kept, cleaning) = self
+            .csv_file(file, header, table, &path, false, clean)
             .await?;
         self.record(table, cleaning);
         Ok(kept)
     }
 
     /// Clean the raw CSV `file` (whose header must be `header`) with `clean` into the Parquet
-    /// file `path` of `table`; the keys kept and what cleaning found. With `later` (the keys
-    /// later deliveries hold), rows with those keys are left out and the keys of the file are
-    /// returned too.
-    ///
-    /// The file is streamed (never loaded whole): a blocking thread cuts it into chunks of
-    /// whole records ([`Splitter`]), one worker per core cleans chunks into batches, and this
-    /// task takes the chunks back in file order and writes them. A chunk is cleaned on its own,
-    /// not knowing the keys kept before it; when it holds one of them (a duplicate key, dropped
-    /// by a reader of the whole file) or fails, it is cleaned again knowing them, as that reader
-    /// would, so that the rows, findings, examples and errors are the whole-file reader's. At
-    /// most [`in_flight`] chunks are read and not yet written.
+    /// file `path` of `table` (or, `whole`, its parts: see [`Extraction::csv_files`]); the keys
+    /// kept and what cleaning found.
     pub(crate) async fn csv_file<F>(
         &self,
         file: &str,
         header: &'static [&'static str],
         table: &'static str,
         path: &str,
-        later: Option<Arc<IdSet>>,
+        whole: bool,
         clean: F,
-    ) -> Result<(IdSet, TableCleaning, Option<IdSet>)>
+    ) -> Result<(IdSet, TableCleaning)>
     where
         F: Fn(&mut RawRows, &mut TableOut, &mut Recorder, &mut dyn Seen) -> Result<()>,
         F: Send + Sync + 'static,
     {
-        let display = self.raw_location.display_of(file);
-        let (reader, size) = open_raw(self.raw_location, file).await?;
-        let bar = self.progress.rows(file, None);
-        let roll = later.is_some().then_some(FILE_ROWS);
+        let files = [(file.to_string(), path.to_string())];
+        let mut cleaned = self.csv_files(header, table, &files, whole, clean).await?;
+        cleaned
+            .pop()
+            .ok_or_else(|| PipelineError::Internal(format!("nothing cleaned of '{file}'")))
+    }
+
+    /// Clean the raw CSV files of `table` (`files`: each file and the Parquet file `path` its
+    /// rows go to; every header must be `header`) with `clean`; per file, in order, the keys
+    /// kept and what cleaning found. `whole`: the files are the deliveries of a table written
+    /// whole, newest first: a file's rows whose keys a file before it delivered are left out
+    /// (counted as replaced), and its rows are written in parts named after their first keys
+    /// (see `part_name`) next to `path` (`path` itself when it has none).
+    ///
+    /// The files are streamed (never loaded whole) one after the other as one run of chunks: a
+    /// blocking thread cuts them into chunks of whole records ([`Splitter`]), one worker per
+    /// core cleans chunks into batches, and this task takes the chunks back in order and writes
+    /// them, so that the cores go on cleaning the next file while the last chunks of one are
+    /// written. A chunk is cleaned on its own, not knowing the keys kept before it in its file;
+    /// when it holds one of them (a duplicate key, dropped by a reader of the whole file) or
+    /// fails, it is cleaned again knowing them, as that reader would, so that the rows,
+    /// findings, examples and errors are the whole-file reader's, and the first error in file
+    /// order stops the run. A chunk cleaned before the keys of the files before it were all
+    /// known leaves out the rest when it is written. At most [`in_flight`] chunks are read and
+    /// not yet written.
+    pub(crate) async fn csv_files<F>(
+        &self,
+        header: &'static [&'static str],
+        table: &'static str,
+        files: &[(String, String)],
+        whole: bool,
+        clean: F,
+    ) -> Result<Vec<(IdSet, TableCleaning)>>
+    where
+        F: Fn(&mut RawRows, &mut TableOut, &mut Recorder, &mut dyn Seen) -> Result<()>,
+        F: Send + Sync + 'static,
+    {
+        if files.is_empty() {
+            return Ok(Vec::new());
+        }
+        let displays: Arc<Vec<String>> = Arc::new(
+            files
+                .iter()
+                .map(|(file, _)| self.raw_location.display_of(file))
+                .collect(),
+        );
         let job = Arc::new(ChunkJob {
-            file: display.clone(),
             fields: header.len(),
             schema: self.schema(table),
             table,
-            later: later.clone(),
             clean,
         });
+        // The keys of the files written before the one being written (`whole`), and the same
+        // as the cleaners see them.
+        let mut before = Arc::new(IdSet::default());
+        let shared = whole.then(|| Arc::new(std::sync::Mutex::new(Arc::clone(&before))));
         let workers = workers();
-        let (work_tx, work_rx) = std::sync::mpsc::sync_channel::<Chunk>(workers);
-        let (done_tx, mut done_rx) = mpsc::channel::<(Chunk, Result<Cleaned>)>(workers);
+        let (work_tx, work_rx) = std::sync::mpsc::sync_channel::<(usize, Chunk)>(workers);
+        let (done_tx, mut done_rx) = mpsc::channel::<Done>(workers);
         let in_flight = in_flight(workers);
         let (token_tx, token_rx) = std::sync::mpsc::sync_channel::<()>(in_flight);
         for _ in 0..in_flight {
@@ -206,28 +242,55 @@ impl<'a> Extraction<'a> {
         }
 
         let splitter = {
-            let chunk_bytes = chunk_bytes_for(size, workers, self.chunk_bytes);
-            let file = display.clone();
-            tokio::task::spawn_blocking(move || -> Result<usize> {
-                let (found, mut splitter) =
-                    Splitter::open(reader, chunk_bytes).map_err(|e| csv_error(&file, e, 1))?;
-                check_header(&file, &found, header)?;
+            let (raw, names) = (self.raw_location.clone(), files.to_vec());
+            let (displays, done_tx) = (Arc::clone(&displays), done_tx.clone());
+            let (runtime, most) = (tokio::runtime::Handle::current(), self.chunk_bytes);
+            tokio::task::spawn_blocking(move || {
                 // A token per chunk read and not yet written; none left when the writer stops.
-                while token_rx.recv().is_ok() {
-                    let chunk = splitter.next_chunk().map_err(|e| {
-                        PipelineError::bad_input(
-                            &file,
-                            Some(splitter.line()),
-                            None,
-                            format!("cannot read the CSV: {e}"),
-                        )
-                    })?;
-                    let Some(chunk) = chunk else { break };
-                    if work_tx.send(chunk).is_err() {
-                        break;
+                // A token taken and not used for a chunk (a file ended) serves the next file.
+                let mut token = false;
+                for (index, (file, _)) in names.iter().enumerate() {
+                    let display = &displays[index];
+                    let mut split = || -> std::result::Result<usize, (usize, PipelineError)> {
+                        let (reader, size) =
+                            runtime.block_on(open_raw(&raw, file)).map_err(|e| (0, e))?;
+                        let chunk_bytes = chunk_bytes_for(size, workers, most);
+                        let (found, mut splitter) = Splitter::open(reader, chunk_bytes)
+                            .map_err(|e| (0, csv_error(display, e, 1)))?;
+                        check_header(display, &found, header).map_err(|e| (0, e))?;
+                        loop {
+                            if !token {
+                                token_rx.recv().map_err(|_| (usize::MAX, stopped()))?;
+                                token = true;
+                            }
+                            let chunk = splitter.next_chunk().map_err(|e| {
+                                let e = PipelineError::bad_input(
+                                    display,
+                                    Some(splitter.line()),
+                                    None,
+                                    format!("cannot read the CSV: {e}"),
+                                );
+                                (splitter.chunks(), e)
+                            })?;
+                            let Some(chunk) = chunk else {
+                                return Ok(splitter.chunks());
+                            };
+                            token = false;
+                            if work_tx.send((index, chunk)).is_err() {
+                                return Err((usize::MAX, stopped()));
+                            }
+                        }
+                    };
+                    let end = match split() {
+                        Ok(chunks) => Done::End(index, chunks, None),
+                        Err((usize::MAX, _)) => return,
+                        Err((chunks, e)) => Done::End(index, chunks, Some(e)),
+                    };
+                    let failed = matches!(end, Done::End(_, _, Some(_)));
+                    if done_tx.blocking_send(end).is_err() || failed {
+                        return;
                     }
                 }
-                Ok(splitter.chunks())
             })
         };
         let work_rx = Arc::new(std::sync::Mutex::new(work_rx));
@@ -235,29 +298,36 @@ impl<'a> Extraction<'a> {
             .map(|_| {
                 let (job, work_rx, done_tx) =
                     (Arc::clone(&job), Arc::clone(&work_rx), done_tx.clone());
+                let (displays, shared) = (Arc::clone(&displays), shared.clone());
                 tokio::task::spawn_blocking(move || {
                     loop {
-                        let Ok(Ok(chunk)) = work_rx.lock().map(|rx| rx.recv()) else {
+                        let Ok(Ok((index, chunk))) = work_rx.lock().map(|rx| rx.recv()) else {
                             return;
                         };
+                        let file = &displays[index];
+                        let later = shared
+                            .as_ref()
+                            .and_then(|l| l.lock().ok().map(|l| Arc::clone(&l)));
                         let mut keys = Vec::new();
                         // A cleaner that panics fails its chunk (cleaned again, it fails the run)
                         // rather than leaving the chunk missing and the writer waiting for it.
                         let cleaned =
                             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                                job.clean_chunk(&chunk, &mut keys)
+                                job.clean_chunk(file, &chunk, &mut keys, later)
                             }))
                             .unwrap_or_else(|_| {
                                 Err(PipelineError::Internal(format!(
-                                    "cleaner for '{}' panicked",
-                                    job.file
+                                    "cleaner for '{file}' panicked"
                                 )))
                             })
                             .map(|mut c| {
                                 c.keys = keys;
                                 c
                             });
-                        if done_tx.blocking_send((chunk, cleaned)).is_err() {
+                        if done_tx
+                            .blocking_send(Done::Chunk(index, chunk, cleaned))
+                            .is_err()
+                        {
                             return;
                         }
                     }
@@ -266,124 +336,273 @@ impl<'a> Extraction<'a> {
             .collect();
         drop(done_tx);
 
-        // A table written whole is written in parts named after their first keys (see
-        // `part_name`), each opened when its first batch comes; a staged file is `path`.
-        let open = |name: &str| {
-            parquet_writer(
-                self.dest,
-                name,
-                Arc::clone(&job.schema),
-                Compression::SNAPPY,
-            )
-        };
-        let mut writer = match roll {
-            Some(_) => None,
-            None => Some(open(path)?),
-        };
-        let mut kept = IdSet::default();
-        let mut recorder = Recorder::new(table);
-        let (mut read, mut written, mut replaced) = (0u64, 0u64, 0u64);
-        let mut keys = later.is_some().then(IdSet::default);
-        let merged = async {
-            let (mut pending, mut next) = (BTreeMap::new(), 0usize);
-            // A table written whole from loads rolls over to a new file every FILE_ROWS rows, so
-            // that a file holds a narrow run of keys when the input comes in key order.
-            let (mut in_file, mut files) = (0usize, 0usize);
-            while let Some((chunk, cleaned)) = done_rx.recv().await {
-                pending.insert(chunk.seq, (chunk, cleaned));
-                while let Some((chunk, cleaned)) = pending.remove(&next) {
-                    let cleaned = match cleaned {
-                        Ok(cleaned) if keep_keys(&mut kept, &cleaned.keys) => cleaned,
-                        _ => {
-                            let job = Arc::clone(&job);
-                            let mut known = std::mem::take(&mut kept);
-                            let (cleaned, known) = tokio::task::spawn_blocking(move || {
-                                (job.clean_chunk(&chunk, &mut known), known)
-                            })
-                            .await
-                            .map_err(|e| died(file, e))?;
-                            kept = known;
-                            cleaned?
-                        }
-                    };
-                    recorder.absorb(cleaned.recorder);
-                    read += cleaned.read;
-                    written += cleaned.rows.written;
-                    if let (Some(keys), Some((theirs, left_out))) = (&mut keys, cleaned.rows.keys) {
-                        theirs.into_iter().for_each(|k| {
-                            keys.insert(k);
-                        });
-                        replaced += left_out;
+        let mut cleaned_files = Vec::with_capacity(files.len());
+        let mut out: Option<FileOut> = None;
+        let written = async {
+            let mut pending = BTreeMap::new();
+            let mut ends = BTreeMap::new();
+            let (mut current, mut next) = (0usize, 0usize);
+            while current < files.len() {
+                let Some(done) = done_rx.recv().await else {
+                    break;
+                };
+                match done {
+                    Done::Chunk(index, chunk, cleaned) => {
+                        pending.insert((index, chunk.seq), (chunk, cleaned));
                     }
-                    for batch in cleaned.rows.batches {
-                        let full = roll.is_some_and(|max| in_file >= max);
-                        if writer.is_none() || full {
-                            if let Some(full) = writer.take() {
-                                full.close().await?;
+                    Done::End(index, chunks, error) => {
+                        ends.insert(index, (chunks, error));
+                    }
+                }
+                while current < files.len() {
+                    let (file, path) = (&displays[current], files[current].1.as_str());
+                    let file_out = out
+                        .get_or_insert_with(|| FileOut::new(self, &files[current].0, table, whole));
+                    if let Some((chunk, cleaned)) = pending.remove(&(current, next)) {
+                        let cleaned = match cleaned {
+                            Ok(cleaned) if keep_keys(&mut file_out.kept, &cleaned.keys) => cleaned,
+                            _ => {
+                                let (job, file) = (Arc::clone(&job), file.clone());
+                                let mut known = std::mem::take(&mut file_out.kept);
+                                let later = whole.then(|| Arc::clone(&before));
+                                let (cleaned, known) = tokio::task::spawn_blocking(move || {
+                                    (job.clean_chunk(&file, &chunk, &mut known, later), known)
+                                })
+                                .await
+                                .map_err(|e| died(&files[current].0, e))?;
+                                file_out.kept = known;
+                                cleaned?
                             }
-                            let name = part_name(path, &batch, files);
-                            let new = self.parts.lock().is_ok_and(|mut p| p.insert(name.clone()));
-                            if !new {
-                                return Err(PipelineError::Internal(format!(
-                                    "two parts of '{table}' would be named '{name}'"
-                                )));
-                            }
-                            writer = Some(open(&name)?);
-                            (in_file, files) = (0, files + 1);
-                        }
-                        in_file += batch.num_rows();
-                        if let Some(w) = writer.as_mut() {
-                            w.write(&batch).await?;
+                        };
+                        file_out.write(self, table, path, cleaned, &before).await?;
+                        let _ = token_tx.send(());
+                        next += 1;
+                        continue;
+                    }
+                    match ends.get(&current) {
+                        Some((chunks, _)) if *chunks == next => {}
+                        _ => break,
+                    }
+                    if let Some((_, Some(e))) = ends.remove(&current) {
+                        return Err(e);
+                    }
+                    let file_out = out.take().expect("the file being written");
+                    let (kept, cleaning, keys) = file_out.finish(self, table, path, file).await?;
+                    if let (Some(shared), Some(keys)) = (&shared, keys) {
+                        let mut all = IdSet::clone(&before);
+                        all.extend(&keys);
+                        before = Arc::new(all);
+                        if let Ok(mut shared) = shared.lock() {
+                            *shared = Arc::clone(&before);
                         }
                     }
-                    bar.set_position(read);
-                    let _ = token_tx.send(());
-                    next += 1;
+                    cleaned_files.push((kept, cleaning));
+                    (current, next) = (current + 1, 0);
                 }
             }
-            let chunks = splitter.await.map_err(|e| died(file, e))??;
-            for cleaner in cleaners {
-                cleaner.await.map_err(|e| died(file, e))?;
-            }
-            if next != chunks {
-                return Err(PipelineError::Internal(format!(
-                    "cleaned {next} of the {chunks} chunks of '{file}'"
-                )));
-            }
-            Ok(())
+            Ok::<_, PipelineError>(current)
         }
         .await;
-        if let Err(e) = merged {
-            // The partial file belongs to an unpublished version and is cleaned with it.
-            if let Some(writer) = writer {
-                let _ = writer.close().await;
+        drop(done_rx);
+        drop(token_tx);
+        let current = match written {
+            Ok(current) => current,
+            Err(e) => {
+                // The partial file belongs to an unpublished version and is cleaned with it.
+                if let Some(writer) = out.and_then(|o| o.writer) {
+                    let _ = writer.close().await;
+                }
+                return Err(e);
             }
-            return Err(e);
-        }
-        // a table written whole with no rows still gets its (empty) file, named `path`
-        match writer {
-            Some(writer) => writer.close().await?,
-            None => open(path)?.close().await?,
         };
-        bar.set_position(read);
-        bar.finish();
-        let mut cleaning = recorder.finish(display, read, written);
-        if keys.is_some() {
-            cleaning.rows_replaced = replaced;
+        let stopped_at = files.get(current).map_or("", |(file, _)| file.as_str());
+        splitter.await.map_err(|e| died(stopped_at, e))?;
+        for cleaner in cleaners {
+            cleaner.await.map_err(|e| died(stopped_at, e))?;
         }
-        Ok((kept, cleaning, keys))
+        if current != files.len() {
+            return Err(PipelineError::Internal(format!(
+                "cleaned {current} of the {} files of '{table}', stopped in '{stopped_at}'",
+                files.len()
+            )));
+        }
+        Ok(cleaned_files)
     }
 }
 
-/// Cleaning the chunks of one raw file.
+/// What the splitter and the cleaners send the writer.
+enum Done {
+    /// Chunk `chunk.seq` of file `0`, cleaned (or not).
+    Chunk(usize, Chunk, Result<Cleaned>),
+    /// File `0` was cut into `1` chunks; `2`: reading it failed after them.
+    End(usize, usize, Option<PipelineError>),
+}
+
+/// The writer stopped (the run failed): the splitter stops too.
+fn stopped() -> PipelineError {
+    PipelineError::Internal("the writer stopped".into())
+}
+
+/// The file being written by [`Extraction::csv_files`]: its writer and what its chunks gave.
+struct FileOut {
+    started: std::time::Instant,
+    bar: indicatif::ProgressBar,
+    writer: Option<AsyncArrowWriter<BufWriter>>,
+    kept: IdSet,
+    recorder: Recorder,
+    read: u64,
+    written: u64,
+    replaced: u64,
+    /// `whole`: the keys of every row of the file (left out or not).
+    keys: Option<IdSet>,
+    /// Rows in the part being written, parts opened (`whole`).
+    in_file: usize,
+    parts: usize,
+}
+
+impl FileOut {
+    fn new(run: &Extraction<'_>, file: &str, table: &str, whole: bool) -> Self {
+        FileOut {
+            started: std::time::Instant::now(),
+            bar: run.progress.rows(file, None),
+            writer: None,
+            kept: IdSet::default(),
+            recorder: Recorder::new(table),
+            read: 0,
+            written: 0,
+            replaced: 0,
+            keys: whole.then(IdSet::default),
+            in_file: 0,
+            parts: 0,
+        }
+    }
+
+    fn open(run: &Extraction<'_>, table: &str, name: &str) -> Result<AsyncArrowWriter<BufWriter>> {
+        parquet_writer(run.dest, name, run.schema(table), Compression::SNAPPY)
+    }
+
+    /// Write the rows of the file's next chunk; rows whose keys are in `before` (the keys of
+    /// the files before, when the file is one of a table written whole) are left out.
+    async fn write(
+        &mut self,
+        run: &Extraction<'_>,
+        table: &str,
+        path: &str,
+        cleaned: Cleaned,
+        before: &Arc<IdSet>,
+    ) -> Result<()> {
+        self.recorder.absorb(cleaned.recorder);
+        self.read += cleaned.read;
+        self.written += cleaned.rows.written;
+        if let (Some(keys), Some((theirs, left_out))) = (&mut self.keys, cleaned.rows.keys) {
+            theirs.into_iter().for_each(|k| {
+                keys.insert(k);
+            });
+            self.replaced += left_out;
+        }
+        // Cleaned before the files before it were all written: leave out what they delivered.
+        let stale = cleaned
+            .later
+            .as_ref()
+            .is_some_and(|seen| !Arc::ptr_eq(seen, before));
+        for batch in cleaned.rows.batches {
+            let batch = if stale {
+                let (batch, left_out) = leave_out(batch, before)?;
+                self.written -= left_out;
+                self.replaced += left_out;
+                batch
+            } else {
+                batch
+            };
+            if batch.num_rows() == 0 {
+                continue;
+            }
+            match self.keys {
+                // a table written whole rolls over to a new part every FILE_ROWS rows, so that
+                // a part holds a narrow run of keys when the input comes in key order
+                Some(_) if self.writer.is_none() || self.in_file >= FILE_ROWS => {
+                    if let Some(full) = self.writer.take() {
+                        full.close().await?;
+                    }
+                    let name = part_name(path, &batch, self.parts);
+                    let new = run.parts.lock().is_ok_and(|mut p| p.insert(name.clone()));
+                    if !new {
+                        return Err(PipelineError::Internal(format!(
+                            "two parts of '{table}' would be named '{name}'"
+                        )));
+                    }
+                    self.writer = Some(Self::open(run, table, &name)?);
+                    (self.in_file, self.parts) = (0, self.parts + 1);
+                }
+                None if self.writer.is_none() => {
+                    self.writer = Some(Self::open(run, table, path)?);
+                }
+                _ => {}
+            }
+            self.in_file += batch.num_rows();
+            if let Some(w) = self.writer.as_mut() {
+                w.write(&batch).await?;
+            }
+        }
+        self.bar.set_position(self.read);
+        Ok(())
+    }
+
+    /// Close the file (a file with no rows still gets its empty file, named `path`): the keys
+    /// kept, what cleaning found and (`whole`) the keys of every row of the file.
+    async fn finish(
+        self,
+        run: &Extraction<'_>,
+        table: &str,
+        path: &str,
+        file: &str,
+    ) -> Result<(IdSet, TableCleaning, Option<IdSet>)> {
+        match self.writer {
+            Some(writer) => writer.close().await?,
+            None => Self::open(run, table, path)?.close().await?,
+        };
+        self.bar.set_position(self.read);
+        self.bar.finish();
+        tracing::debug!(
+            file,
+            read = self.read,
+            written = self.written,
+            ms = self.started.elapsed().as_millis() as u64,
+            "cleaned"
+        );
+        let mut cleaning = self
+            .recorder
+            .finish(file.to_string(), self.read, self.written);
+        if self.keys.is_some() {
+            cleaning.rows_replaced = self.replaced;
+        }
+        Ok((self.kept, cleaning, self.keys))
+    }
+}
+
+/// `batch` without its rows whose key (the first column) is in `later`; how many were left out.
+fn leave_out(batch: RecordBatch, later: &IdSet) -> Result<(RecordBatch, u64)> {
+    let Some(keys) = batch.column(0).as_any().downcast_ref::<Int64Array>() else {
+        return Ok((batch, 0));
+    };
+    let keep: BooleanArray = keys
+        .iter()
+        .map(|key| Some(!key.is_some_and(|key| later.contains(key))))
+        .collect();
+    let left_out = keep.false_count() as u64;
+    if left_out == 0 {
+        return Ok((batch, 0));
+    }
+    Ok((filter_record_batch(&batch, &keep)?, left_out))
+}
+
+/// Cleaning the chunks of the raw files of one table.
 /// `clean` reads the rows of a chunk, pushes cleaned ones, notes findings, and notes each key it
 /// keeps in `seen` (which tells it a duplicate).
 struct ChunkJob<F> {
-    file: String,
     fields: usize,
     schema: SchemaRef,
     table: &'static str,
-    later: Option<Arc<IdSet>>,
     clean: F,
 }
 
@@ -394,16 +613,25 @@ struct Cleaned {
     read: u64,
     /// The keys the cleaner kept, when it was not told the keys kept before the chunk.
     keys: Vec<i64>,
+    /// The keys of later deliveries whose rows were left out (a table written whole).
+    later: Option<Arc<IdSet>>,
 }
 
 impl<F> ChunkJob<F>
 where
     F: Fn(&mut RawRows, &mut TableOut, &mut Recorder, &mut dyn Seen) -> Result<()>,
 {
-    fn clean_chunk(&self, chunk: &Chunk, seen: &mut dyn Seen) -> Result<Cleaned> {
-        let mut rows = RawRows::chunk(self.file.clone(), chunk, self.fields);
+    /// Clean `chunk` of `file`, leaving out the rows whose keys are in `later`.
+    fn clean_chunk(
+        &self,
+        file: &str,
+        chunk: &Chunk,
+        seen: &mut dyn Seen,
+        later: Option<Arc<IdSet>>,
+    ) -> Result<Cleaned> {
+        let mut rows = RawRows::chunk(file.to_string(), chunk, self.fields);
         let mut out = TableOut::new(Arc::clone(&self.schema));
-        if let Some(later) = &self.later {
+        if let Some(later) = &later {
             out = out.replaced_by(Arc::clone(later));
         }
         let mut recorder = Recorder::new(self.table);
@@ -413,6 +641,7 @@ where
             recorder,
             read: rows.read(),
             keys: Vec::new(),
+            later,
         })
     }
 }
@@ -540,13 +769,13 @@ mod tests {
         (1..25).for_each(|id| {
             trips.insert(id);
         });
-        let (kept, cleaning, _) = run
+        let (kept, cleaning) = run
             .csv_file(
                 "order.csv",
                 ORDER.1,
                 "orders",
                 "orders.parquet",
-                None,
+                false,
                 move |rows, out, rec, seen| clean_orders(rows, out, rec, seen, &customers, &trips),
             )
             .await?;
@@ -608,7 +837,7 @@ mod tests {
             }
             Ok(())
         };
-        let cleaned = run.csv_file("order.csv", ORDER.1, "orders", "o.parquet", None, panics);
+        let cleaned = run.csv_file("order.csv", ORDER.1, "orders", "o.parquet", false, panics);
         let e = tokio::time::timeout(std::time::Duration::from_secs(60), cleaned)
             .await
             .expect("the extract waits for a chunk that never comes")
@@ -696,22 +925,141 @@ mod tests {
         let (mut customers, mut trips) = (IdSet::default(), IdSet::default());
         customers.insert(1);
         trips.insert(1);
-        let (_, cleaning, _) = run
+        let (_, cleaning) = run
             .csv_file(
                 file,
                 ORDER.1,
                 "orders",
                 path,
-                Some(Arc::new(IdSet::default())),
+                true,
                 move |rows, out, rec, seen| clean_orders(rows, out, rec, seen, &customers, &trips),
             )
             .await?;
         Ok(cleaning)
     }
 
+    /// The rows of the parts in `folder` of `dest`, a batch per part, in order of name (as
+    /// DataFusion reads a table's files).
+    async fn parts(dest: &Location, folder: &str) -> Vec<RecordBatch> {
+        use futures::TryStreamExt;
+        let mut names: Vec<String> = dest
+            .store()
+            .list(Some(&dest.path(folder)))
+            .map_ok(|meta| meta.location.to_string())
+            .try_collect()
+            .await
+            .unwrap();
+        names.sort();
+        let mut batches = Vec::new();
+        for name in &names {
+            let bytes = dest
+                .store()
+                .get(&object_store::path::Path::from(name.as_str()))
+                .await
+                .unwrap()
+                .bytes()
+                .await
+                .unwrap();
+            let reader = ParquetRecordBatchReaderBuilder::try_new(bytes)
+                .unwrap()
+                .build()
+                .unwrap();
+            let part: Vec<RecordBatch> = reader.map(|b| b.unwrap()).collect();
+            batches.push(concat_batches(&table_schema("orders"), &part).unwrap());
+        }
+        batches
+    }
+
+    #[tokio::test]
+    async fn deliveries_cleaned_together_keep_each_keys_newest_row() {
+        // Three deliveries of orders, written whole as a build over loads writes them (newest
+        // first, as one run of chunks): each key's row is its newest delivery's, whatever the
+        // chunks, including chunks of an older file cleaned before the newer ones were written.
+        let raw = Location::memory("raw");
+        let deliveries: [(Vec<i64>, &str); 3] = [
+            ((1..=40).chain([3]).collect(), "Booked"),
+            ((10..=30).collect(), "Cancelled"),
+            ((5..=15).collect(), "Finished"),
+        ];
+        for (n, (ids, status)) in deliveries.iter().enumerate() {
+            let mut text = "Order ID,Customer ID,Trip ID,Price (EUR),Seat No,Status\n".to_string();
+            for id in ids {
+                text.push_str(&format!("{id},1,1,10,1A,{status}\n"));
+            }
+            raw.store()
+                .put(
+                    &raw.path(&format!("order-{n}.csv")),
+                    PutPayload::from(text.into_bytes()),
+                )
+                .await
+                .unwrap();
+        }
+        let files: Vec<(String, String)> = (0..3)
+            .rev()
+            .map(|n| (format!("order-{n}.csv"), format!("t/part-{n:06}.parquet")))
+            .collect();
+        let newest = |id: i64| match id {
+            5..=15 => "Finished",
+            16..=30 => "Cancelled",
+            _ => "Booked",
+        };
+        for chunk_bytes in [7, 100, 4096, 1 << 30] {
+            let dest = Location::memory("dest");
+            let no_folder = |_: &str| String::new();
+            let progress = Progress::hidden();
+            let run = Extraction::new(&raw, &dest, &no_folder, &progress, table_schema)
+                .with_chunk_bytes(chunk_bytes);
+            let (mut customers, mut trips) = (IdSet::default(), IdSet::default());
+            customers.insert(1);
+            trips.insert(1);
+            let clean = move |rows: &mut RawRows,
+                              out: &mut TableOut,
+                              rec: &mut Recorder,
+                              seen: &mut dyn Seen| {
+                clean_orders(rows, out, rec, seen, &customers, &trips)
+            };
+            let cleaned = run
+                .csv_files(ORDER.1, "orders", &files, true, clean)
+                .await
+                .unwrap();
+            let counts: Vec<(u64, u64, u64)> = cleaned
+                .iter()
+                .map(|(_, c)| (c.rows_read, c.rows_written, c.rows_replaced))
+                .collect();
+            // read, written, left out for a newer delivery (the repeated 3 is a duplicate)
+            assert_eq!(
+                counts,
+                [(11, 11, 0), (21, 15, 6), (41, 14, 26)],
+                "chunks of {chunk_bytes}"
+            );
+            let mut rows = Vec::new();
+            for batch in parts(&dest, "t").await {
+                let ids = batch
+                    .column(0)
+                    .as_any()
+                    .downcast_ref::<Int64Array>()
+                    .unwrap();
+                let status = batch
+                    .column(5)
+                    .as_any()
+                    .downcast_ref::<datafusion::arrow::array::StringArray>()
+                    .unwrap();
+                rows.extend(
+                    ids.values()
+                        .iter()
+                        .zip(status.iter())
+                        .map(|(id, s)| (*id, s.unwrap().to_string())),
+                );
+            }
+            rows.sort();
+            let expected: Vec<(i64, String)> =
+                (1..=40).map(|id| (id, newest(id).to_string())).collect();
+            assert_eq!(rows, expected, "chunks of {chunk_bytes}");
+        }
+    }
+
     #[tokio::test]
     async fn the_parts_of_a_table_written_whole_sort_by_name_in_key_order() {
-        use futures::TryStreamExt;
         // Two deliveries written whole, as a build over loads writes them: the first with more
         // keys than one part holds, the second (a later file) with keys below them. Listed by
         // name, as DataFusion reads a table's files, the parts give the keys in order.
@@ -733,38 +1081,16 @@ mod tests {
         )
         .await
         .unwrap();
-        let mut names: Vec<String> = dest
-            .store()
-            .list(Some(&dest.path("t")))
-            .map_ok(|meta| meta.location.to_string())
-            .try_collect()
-            .await
-            .unwrap();
-        names.sort();
-        assert_eq!(names.len(), 3, "{names:?}");
+        let batches = parts(&dest, "t").await;
+        assert_eq!(batches.len(), 3, "one batch per part");
         let mut keys = Vec::new();
-        for name in &names {
-            let bytes = dest
-                .store()
-                .get(&object_store::path::Path::from(name.as_str()))
-                .await
-                .unwrap()
-                .bytes()
-                .await
+        for batch in &batches {
+            let ids = batch
+                .column(0)
+                .as_any()
+                .downcast_ref::<Int64Array>()
                 .unwrap();
-            for batch in ParquetRecordBatchReaderBuilder::try_new(bytes)
-                .unwrap()
-                .build()
-                .unwrap()
-            {
-                let batch = batch.unwrap();
-                let ids = batch
-                    .column(0)
-                    .as_any()
-                    .downcast_ref::<Int64Array>()
-                    .unwrap();
-                keys.extend(ids.iter().flatten());
-            }
+            keys.extend(ids.iter().flatten());
         }
         assert_eq!(keys, (1..=last).collect::<Vec<_>>());
     }
