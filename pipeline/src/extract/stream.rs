@@ -251,40 +251,44 @@ impl<'a> Extraction<'a> {
                 let mut token = false;
                 for (index, (file, _)) in names.iter().enumerate() {
                     let display = &displays[index];
-                    let mut split = || -> std::result::Result<usize, (usize, PipelineError)> {
-                        let (reader, size) =
-                            runtime.block_on(open_raw(&raw, file)).map_err(|e| (0, e))?;
-                        let chunk_bytes = chunk_bytes_for(size, workers, most);
-                        let (found, mut splitter) = Splitter::open(reader, chunk_bytes)
-                            .map_err(|e| (0, csv_error(display, e, 1)))?;
-                        check_header(display, &found, header).map_err(|e| (0, e))?;
-                        loop {
-                            if !token {
-                                token_rx.recv().map_err(|_| (usize::MAX, stopped()))?;
-                                token = true;
+                    // The file's chunks; `Err(None)`: the writer stopped; `Err(Some(..))`:
+                    // reading the file failed after that many chunks.
+                    let mut split =
+                        || -> std::result::Result<usize, Option<(usize, PipelineError)>> {
+                            let (reader, size) = runtime
+                                .block_on(open_raw(&raw, file))
+                                .map_err(|e| Some((0, e)))?;
+                            let chunk_bytes = chunk_bytes_for(size, workers, most);
+                            let (found, mut splitter) = Splitter::open(reader, chunk_bytes)
+                                .map_err(|e| Some((0, csv_error(display, e, 1))))?;
+                            check_header(display, &found, header).map_err(|e| Some((0, e)))?;
+                            loop {
+                                if !token {
+                                    token_rx.recv().map_err(|_| None)?;
+                                    token = true;
+                                }
+                                let chunk = splitter.next_chunk().map_err(|e| {
+                                    let e = PipelineError::bad_input(
+                                        display,
+                                        Some(splitter.line()),
+                                        None,
+                                        format!("cannot read the CSV: {e}"),
+                                    );
+                                    Some((splitter.chunks(), e))
+                                })?;
+                                let Some(chunk) = chunk else {
+                                    return Ok(splitter.chunks());
+                                };
+                                token = false;
+                                if work_tx.send((index, chunk)).is_err() {
+                                    return Err(None);
+                                }
                             }
-                            let chunk = splitter.next_chunk().map_err(|e| {
-                                let e = PipelineError::bad_input(
-                                    display,
-                                    Some(splitter.line()),
-                                    None,
-                                    format!("cannot read the CSV: {e}"),
-                                );
-                                (splitter.chunks(), e)
-                            })?;
-                            let Some(chunk) = chunk else {
-                                return Ok(splitter.chunks());
-                            };
-                            token = false;
-                            if work_tx.send((index, chunk)).is_err() {
-                                return Err((usize::MAX, stopped()));
-                            }
-                        }
-                    };
+                        };
                     let end = match split() {
                         Ok(chunks) => Done::End(index, chunks, None),
-                        Err((usize::MAX, _)) => return,
-                        Err((chunks, e)) => Done::End(index, chunks, Some(e)),
+                        Err(None) => return,
+                        Err(Some((chunks, e))) => Done::End(index, chunks, Some(e)),
                     };
                     let failed = matches!(end, Done::End(_, _, Some(_)));
                     if done_tx.blocking_send(end).is_err() || failed {
@@ -436,11 +440,6 @@ enum Done {
     Chunk(usize, Chunk, Result<Cleaned>),
     /// File `0` was cut into `1` chunks; `2`: reading it failed after them.
     End(usize, usize, Option<PipelineError>),
-}
-
-/// The writer stopped (the run failed): the splitter stops too.
-fn stopped() -> PipelineError {
-    PipelineError::Internal("the writer stopped".into())
 }
 
 /// The file being written by [`Extraction::csv_files`]: its writer and what its chunks gave.
