@@ -235,6 +235,27 @@ try {
     assert.equal(added.chart, "bar");
   });
 
+  await check("“Save to dashboard” opened again saves where it shows: a new dashboard", async () => {
+    await page.goto(`${base}/explore/orders?d=orders.status&m=orders.order_count`);
+    await page.locator("table.data tbody tr").first().waitFor();
+    const toggle = page.getByRole("button", { name: "Save to dashboard" });
+    await toggle.click();
+    const select = page.getByLabel("dashboard", { exact: true });
+    await select.locator('option[value="copy:fleet_utilisation"]').waitFor({ state: "attached" });
+    await select.selectOption("copy:fleet_utilisation");
+    await toggle.click();
+    await toggle.click();
+    // drawn anew: the list shows "New dashboard…", and that is where the tile goes
+    await select.locator('option[value="copy:fleet_utilisation"]').waitFor({ state: "attached" });
+    assert.equal(await select.inputValue(), "");
+    await page.getByLabel("new dashboard title").fill("Statuses again");
+    await page.getByRole("button", { name: "Save", exact: true }).click();
+    const href = await page.locator(".saved a").getAttribute("href");
+    const made = (await api("GET", href.replace("/dashboards/", "/api/v1/dashboards/"))).body;
+    assert.equal(made.title, "Statuses again");
+    assert.equal(made.tiles.length, 1);
+  });
+
   await check("“open in explore” keeps the tile's chart type", async () => {
     await page.goto(url);
     const open = page.locator('.tile[data-tile="b"] a.open');

@@ -1,8 +1,7 @@
 // Browser test of what pages download, as the admin (by API key): each page fetches the main
 // wasm module and its own lazy modules (scripts/build-frontend.sh splits the bundle per route),
 // never another page's, preloaded by the server; moving to another page in the app fetches that
-// page's modules; a panel opened on demand ("Save to dashboard") fetches its code when it first
-// opens, and a failed fetch is said in its place and tried again on the next opening. ECharts (a third of the app's bytes) is fetched only by a page that draws a
+// page's modules. ECharts (a third of the app's bytes) is fetched only by a page that draws a
 // chart, once, and a chart still draws what the API answers; a failed ECharts download leaves
 // the chart undrawn, and the next chart tries again.
 import assert from "node:assert/strict";
@@ -33,12 +32,6 @@ try {
     return manifest[key];
   };
   const own = (route) => modulesOf(route).find((m) => m.startsWith("split_"));
-  // a split function's own module (`#[wasm_split(save_panel, ...)]` is `save_panel`)
-  const lazyOwn = (name) => {
-    const key = Object.keys(manifest).find((k) => k === name);
-    assert.ok(key, `the manifest has the lazy ${name}: ${Object.keys(manifest)}`);
-    return manifest[key].find((m) => m.startsWith("split_"));
-  };
 
   await step("each page downloads the main module and its own modules only, preloaded", async () => {
     for (const [path, route, others] of [
@@ -61,39 +54,6 @@ try {
     }
     // the explore page works: the table shows the API's rows
     await page.locator("table.data tbody tr").first().waitFor();
-    assert.equal(await page.locator("table.data tbody tr").count(), rows.length);
-    assert.ok(!wasmRequests.includes(lazyOwn("save_panel")), `fetched ${wasmRequests}`);
-  });
-
-  await step("opening Save to dashboard fetches the panel's module, once; a failed fetch is said and tried again", async () => {
-    wasmRequests.length = 0;
-    const module = `**/pkg/${lazyOwn("save_panel")}.wasm`;
-    let failures = 1;
-    await page.route(module, (route) => (failures-- > 0 ? route.abort() : route.continue()));
-    const toggle = page.getByRole("button", { name: "Save to dashboard" });
-    const panel = page.getByRole("form", { name: "save to dashboard" });
-    await toggle.click();
-    const failed = page.locator(".not-loaded[role=alert]");
-    await failed.waitFor();
-    assert.match(await failed.innerText(), /The save panel could not be loaded/);
-    assert.equal(failures, 0, "the panel's module was asked for");
-    // closing and opening again fetches it again; the page still works
-    await toggle.click();
-    await failed.waitFor({ state: "detached" });
-    await toggle.click();
-    await panel.waitFor();
-    await page.unroute(module);
-    assert.equal(wasmRequests.filter((m) => m === lazyOwn("save_panel")).length, 2, `fetched ${wasmRequests}`);
-    // the dashboards the caller may save to are listed (the demo's project dashboards as copies)
-    await panel.getByRole("option", { name: /\(project\)$/ }).first().waitFor({ state: "attached" });
-    await toggle.click();
-    await panel.waitFor({ state: "detached" });
-    const count = wasmRequests.length;
-    await toggle.click();
-    await panel.waitFor();
-    await page.waitForLoadState("networkidle");
-    assert.equal(wasmRequests.length, count, `fetched again: ${wasmRequests}`);
-    await toggle.click();
     assert.equal(await page.locator("table.data tbody tr").count(), rows.length);
   });
 

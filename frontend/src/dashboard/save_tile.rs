@@ -4,16 +4,14 @@
 
 use leptos::prelude::*;
 use serde_json::json;
-use wasm_split_helpers::wasm_split;
 
-use super::copy::copy_dashboard;
-use crate::api::{self, DashboardResponse, DashboardSource, DashboardSummary, ErrorBody};
+use super::copy::{Listed, Made, copy_dashboard};
+use crate::api::{self, DashboardSource, ErrorBody};
 use crate::state::ExploreState;
-use crate::widgets::{ErrorBox, NotLoaded};
+use crate::widgets::ErrorBox;
 
 /// "Save to dashboard" on the explore page: a new dashboard, an app dashboard, or a copy of a
-/// project dashboard, as a tile. The panel's code is a module of its own, fetched the first time
-/// the panel opens: most visits of an explore never save.
+/// project dashboard, as a tile.
 #[component]
 pub fn SaveToDashboard(
     /// The explore.
@@ -25,68 +23,27 @@ pub fn SaveToDashboard(
     suggested_title: Signal<String>,
 ) -> impl IntoView {
     let open = RwSignal::new(false);
-    let panel = SavePanel {
-        explore: StoredValue::new(explore),
-        state,
-        suggested_title,
-        target: RwSignal::new(String::new()),
-        new_title: RwSignal::new(String::new()),
-        tile_title: RwSignal::new(String::new()),
-        outcome: RwSignal::new(None),
-    };
-    view! {
-        <button class="save-tile" aria-expanded=move || open.get().to_string()
-            disabled=move || state.with(|s| s.is_empty())
-            on:click=move |_| {
-                open.update(|o| *o = !*o);
-                // the dashboard list starts at "New dashboard…" again
-                panel.target.set(String::new());
-                panel.outcome.set(None);
-            }>"Save to dashboard"</button>
-        <Show when=move || open.get()>
-            {move || Suspend::new(async move {
-                save_panel(panel).await.unwrap_or_else(|e| {
-                    e.view("The save panel", "close it with \"Save to dashboard\" and open it again")
+    let list = LocalResource::new(move || {
+        let wanted = open.get();
+        async move {
+            if !wanted {
+                return Ok(Vec::new());
+            }
+            api::get::<Vec<Listed>>("/api/v1/dashboards")
+                .await
+                .map(|l| {
+                    l.into_iter()
+                        .filter(|d| d.editable || d.source == DashboardSource::Project)
+                        .collect::<Vec<_>>()
                 })
-            })}
-        </Show>
-    }
-}
-
-/// What the panel works on, kept while it is closed (the titles typed stay for the next opening).
-#[derive(Clone, Copy)]
-struct SavePanel {
-    explore: StoredValue<String>,
-    state: RwSignal<ExploreState>,
-    suggested_title: Signal<String>,
-    /// "" = a new dashboard; "copy:<name>" = a copy of project dashboard <name>
-    target: RwSignal<String>,
-    new_title: RwSignal<String>,
-    tile_title: RwSignal<String>,
-    outcome: RwSignal<Option<Result<DashboardResponse, ErrorBody>>>,
-}
-
-/// The open panel: where to save, the titles, and what came of it.
-#[wasm_split(save_panel, fallible)]
-fn save_panel(panel: SavePanel) -> Result<AnyView, NotLoaded> {
-    let SavePanel {
-        explore,
-        state,
-        suggested_title,
-        target,
-        new_title,
-        tile_title,
-        outcome,
-    } = panel;
-    let list = LocalResource::new(|| async {
-        api::get::<Vec<DashboardSummary>>("/api/v1/dashboards")
-            .await
-            .map(|l| {
-                l.into_iter()
-                    .filter(|d| d.editable || d.source == DashboardSource::Project)
-                    .collect::<Vec<_>>()
-            })
+        }
     });
+    // "" = a new dashboard; "copy:<name>" = a copy of project dashboard <name>
+    let target = RwSignal::new(String::new());
+    let new_title = RwSignal::new(String::new());
+    let tile_title = RwSignal::new(String::new());
+    let outcome = RwSignal::new(None::<Result<Made, ErrorBody>>);
+    let explore = StoredValue::new(explore);
     let save = move || {
         let s = state.get_untracked();
         let query = s.to_query(&explore.get_value());
@@ -109,55 +66,59 @@ fn save_panel(panel: SavePanel) -> Result<AnyView, NotLoaded> {
                 } else {
                     dashboard_title
                 };
-                api::post::<DashboardResponse>(
+                api::post::<Made>(
                     "/api/v1/dashboards",
                     &json!({"title": title, "tiles": [t]}),
                     None,
                 )
                 .await
             } else {
-                api::post::<DashboardResponse>(
-                    &format!("/api/v1/dashboards/{target}/tiles"),
-                    &tile,
-                    None,
-                )
-                .await
+                api::post::<Made>(&format!("/api/v1/dashboards/{target}/tiles"), &tile, None).await
             };
             outcome.set(Some(r));
         });
     };
-    Ok(view! {
-        <form class="save-panel" aria-label="save to dashboard" on:submit=move |ev| { ev.prevent_default(); save(); }>
-            <label>"Tile title "
-                <input aria-label="tile title" prop:placeholder=move || suggested_title.get()
-                    prop:value=move || tile_title.get() on:input=move |ev| tile_title.set(event_target_value(&ev))/>
-            </label>
-            <label>"Dashboard "
-                <select aria-label="dashboard" on:change=move |ev| target.set(event_target_value(&ev))>
-                    <option value="">"New dashboard…"</option>
-                    {move || list.get().and_then(Result::ok).map(|l| l.into_iter().map(|d| {
-                        if d.source == DashboardSource::Project {
-                            view! { <option value=format!("copy:{}", d.name)>{format!("Copy of {} (project)", d.title)}</option> }
-                        } else {
-                            view! { <option value=d.name.clone()>{d.title}</option> }
-                        }
-                    }).collect_view())}
-                </select>
-            </label>
-            <Show when=move || target.get().is_empty()>
-                <label>"New dashboard title "
-                    <input aria-label="new dashboard title" placeholder="Untitled dashboard"
-                        prop:value=move || new_title.get() on:input=move |ev| new_title.set(event_target_value(&ev))/>
+    view! {
+        <button class="save-tile" aria-expanded=move || open.get().to_string()
+            disabled=move || state.with(|s| s.is_empty())
+            on:click=move |_| {
+                open.update(|o| *o = !*o);
+                // the panel is drawn anew, its dashboard list at "New dashboard…": so is the choice
+                target.set(String::new());
+                outcome.set(None);
+            }>"Save to dashboard"</button>
+        <Show when=move || open.get()>
+            <form class="save-panel" aria-label="save to dashboard" on:submit=move |ev| { ev.prevent_default(); save(); }>
+                <label>"Tile title "
+                    <input aria-label="tile title" prop:placeholder=move || suggested_title.get()
+                        prop:value=move || tile_title.get() on:input=move |ev| tile_title.set(event_target_value(&ev))/>
                 </label>
-            </Show>
-            <button class="primary" type="submit">"Save"</button>
-            {move || outcome.get().map(|o| match o {
-                Ok(d) => view! {
-                    <p class="saved" role="status">"Saved to "<a href=format!("/dashboards/{}", d.name)>{d.title.clone()}</a></p>
-                }.into_any(),
-                Err(e) => view! { <ErrorBox error=e/> }.into_any(),
-            })}
-        </form>
+                <label>"Dashboard "
+                    <select aria-label="dashboard" on:change=move |ev| target.set(event_target_value(&ev))>
+                        <option value="">"New dashboard…"</option>
+                        {move || list.get().and_then(Result::ok).map(|l| l.into_iter().map(|d| {
+                            if d.source == DashboardSource::Project {
+                                view! { <option value=format!("copy:{}", d.name)>{format!("Copy of {} (project)", d.title)}</option> }
+                            } else {
+                                view! { <option value=d.name.clone()>{d.title}</option> }
+                            }
+                        }).collect_view())}
+                    </select>
+                </label>
+                <Show when=move || target.get().is_empty()>
+                    <label>"New dashboard title "
+                        <input aria-label="new dashboard title" placeholder="Untitled dashboard"
+                            prop:value=move || new_title.get() on:input=move |ev| new_title.set(event_target_value(&ev))/>
+                    </label>
+                </Show>
+                <button class="primary" type="submit">"Save"</button>
+                {move || outcome.get().map(|o| match o {
+                    Ok(d) => view! {
+                        <p class="saved" role="status">"Saved to "<a href=format!("/dashboards/{}", d.name)>{d.title.clone()}</a></p>
+                    }.into_any(),
+                    Err(e) => view! { <ErrorBox error=e/> }.into_any(),
+                })}
+            </form>
+        </Show>
     }
-    .into_any())
 }

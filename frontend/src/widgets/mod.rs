@@ -1,15 +1,12 @@
 //! Widgets shared by the explore and dashboard pages: the result table, the chart of a result
-//! and its chart-type picker, the in-place error, and what a part fetched on demand shows when
-//! its code did not arrive. They depend on the pure modules
+//! and its chart-type picker, and the in-place error. They depend on the pure modules
 //! ([`crate::api`], [`crate::chart`], [`crate::cell_format`], [`crate::pivot`]), never on a
 //! page.
 
 mod chart_view;
 mod error_box;
-mod on_demand;
 mod table;
 
 pub use chart_view::{ChartTypeSelect, ChartView};
 pub use error_box::ErrorBox;
-pub use on_demand::NotLoaded;
 pub use table::{DrillCells, TableView};
