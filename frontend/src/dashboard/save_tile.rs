@@ -23,21 +23,20 @@ pub fn SaveToDashboard(
     suggested_title: Signal<String>,
 ) -> impl IntoView {
     let open = RwSignal::new(false);
-    let list = LocalResource::new(move || {
-        let wanted = open.get();
-        async move {
-            if !wanted {
-                return Ok(Vec::new());
+    // the dashboards it may save to, fetched at every opening (a signal, not a resource: one
+    // resource type more is ~2 KiB of the explore page's wasm)
+    let list = RwSignal::new(Vec::<Listed>::new());
+    let fetch_list = move || {
+        list.set(Vec::new());
+        leptos::task::spawn_local(async move {
+            if let Ok(l) = api::get::<Vec<Listed>>("/api/v1/dashboards").await {
+                let l = l
+                    .into_iter()
+                    .filter(|d| d.editable || d.source == DashboardSource::Project);
+                let _ = list.try_set(l.collect());
             }
-            api::get::<Vec<Listed>>("/api/v1/dashboards")
-                .await
-                .map(|l| {
-                    l.into_iter()
-                        .filter(|d| d.editable || d.source == DashboardSource::Project)
-                        .collect::<Vec<_>>()
-                })
-        }
-    });
+        });
+    };
     // "" = a new dashboard; "copy:<name>" = a copy of project dashboard <name>
     let target = RwSignal::new(String::new());
     let new_title = RwSignal::new(String::new());
@@ -83,6 +82,9 @@ pub fn SaveToDashboard(
             disabled=move || state.with(|s| s.is_empty())
             on:click=move |_| {
                 open.update(|o| *o = !*o);
+                if open.get_untracked() {
+                    fetch_list();
+                }
                 // the panel is drawn anew, its dashboard list at "New dashboard…": so is the choice
                 target.set(String::new());
                 outcome.set(None);
@@ -96,13 +98,13 @@ pub fn SaveToDashboard(
                 <label>"Dashboard "
                     <select aria-label="dashboard" on:change=move |ev| target.set(event_target_value(&ev))>
                         <option value="">"New dashboard…"</option>
-                        {move || list.get().and_then(Result::ok).map(|l| l.into_iter().map(|d| {
+                        {move || list.get().into_iter().map(|d| {
                             if d.source == DashboardSource::Project {
                                 view! { <option value=format!("copy:{}", d.name)>{format!("Copy of {} (project)", d.title)}</option> }
                             } else {
                                 view! { <option value=d.name.clone()>{d.title}</option> }
                             }
-                        }).collect_view())}
+                        }).collect_view()}
                     </select>
                 </label>
                 <Show when=move || target.get().is_empty()>
