@@ -9,6 +9,7 @@ pub use boltic_types::{
     FieldMeta, KeyCreated, KeyInfo, Layout, Me, NewKey, NewShare, NewUser, Permissions, Query,
     Role, ShareCreated, ShareInfo, ShareStatus, Tile, UserChange, UserInfo,
 };
+use serde::Deserialize;
 use serde_json::Value;
 
 /// A query's result as the browser holds it (rows decoded).
@@ -93,9 +94,7 @@ pub async fn download_csv(
     )
     .await?;
     if !ok(&response) {
-        return Err(
-            serde_json::from_str(&text).unwrap_or_else(|_| local_error("the download failed"))
-        );
+        return Err(error_body(&text).unwrap_or_else(|| local_error("the download failed")));
     }
     save(&text, filename)?;
     Ok(header(&response, "boltic-truncated").as_deref() == Some("true"))
@@ -213,9 +212,15 @@ async fn answer(
         serde_json::from_str(&text)
             .map_err(|e| local_error(format!("unexpected answer from the server: {e}")))
     } else {
-        Err(serde_json::from_str(&text)
-            .unwrap_or_else(|_| local_error(format!("the server answered {}", status(&response)))))
+        Err(error_body(&text)
+            .unwrap_or_else(|| local_error(format!("the server answered {}", status(&response)))))
     }
+}
+
+/// The error an answer carries, read with the one JSON parser (into a `Value`, then decoded).
+fn error_body(text: &str) -> Option<ErrorBody> {
+    let value = serde_json::from_str::<Value>(text).ok()?;
+    ErrorBody::deserialize(value).ok()
 }
 
 async fn request<T: serde::de::DeserializeOwned>(
