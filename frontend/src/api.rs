@@ -4,10 +4,10 @@
 //! loading state.
 
 pub use boltic_types::{
-    Attributes, AuditEntry, ChartType, DashboardFilter, DashboardResponse, DashboardSource,
-    DashboardSummary, ErrorBody, ExploreDescription, ExploreSummary, FieldInfo, FieldKind,
-    FieldMeta, KeyCreated, KeyInfo, Layout, Me, NewKey, NewShare, NewUser, Permissions, Query,
-    Role, ShareCreated, ShareInfo, ShareStatus, Tile, UserChange, UserInfo,
+    Attributes, AuditEntry, ChartType, DashboardFilter, DashboardHead, DashboardResponse,
+    DashboardSource, DashboardSummary, ErrorBody, ExploreDescription, ExploreSummary, FieldInfo,
+    FieldKind, FieldMeta, KeyCreated, KeyInfo, Layout, Me, NewKey, NewShare, NewUser, Permissions,
+    Query, Role, ShareCreated, ShareInfo, ShareStatus, Tile, UserChange, UserInfo,
 };
 use serde::Deserialize;
 use serde_json::Value;

@@ -36,9 +36,9 @@ pub use account::{
     UserChange, UserInfo,
 };
 pub use dashboard::{
-    ChartType, Dashboard, DashboardBody, DashboardFilter, DashboardResponse, DashboardSource,
-    DashboardSummary, NewShare, NewTile, ShareCreated, ShareInfo, ShareStatus, Tile,
-    TileQueryRequest,
+    ChartType, Dashboard, DashboardBody, DashboardFilter, DashboardHead, DashboardResponse,
+    DashboardSource, DashboardSummary, NewShare, NewTile, ShareCreated, ShareInfo, ShareStatus,
+    Tile, TileQueryRequest,
 };
 pub use drill::{DRILL_ROW_LIMIT, DrillRequest, DrillResponse};
 pub use error::ErrorBody;

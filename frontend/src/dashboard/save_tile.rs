@@ -5,8 +5,8 @@
 use leptos::prelude::*;
 use serde_json::json;
 
-use super::copy::{Listed, Made, copy_dashboard};
-use crate::api::{self, DashboardSource, ErrorBody};
+use super::copy::copy_dashboard;
+use crate::api::{self, DashboardHead, DashboardSource, ErrorBody};
 use crate::state::ExploreState;
 use crate::widgets::ErrorBox;
 
@@ -25,11 +25,11 @@ pub fn SaveToDashboard(
     let open = RwSignal::new(false);
     // the dashboards it may save to, fetched at every opening (a signal, not a resource: one
     // resource type more is ~2 KiB of the explore page's wasm)
-    let list = RwSignal::new(Vec::<Listed>::new());
+    let list = RwSignal::new(Vec::<DashboardHead>::new());
     let fetch_list = move || {
         list.set(Vec::new());
         leptos::task::spawn_local(async move {
-            if let Ok(l) = api::get::<Vec<Listed>>("/api/v1/dashboards").await {
+            if let Ok(l) = api::get::<Vec<DashboardHead>>("/api/v1/dashboards").await {
                 let l = l
                     .into_iter()
                     .filter(|d| d.editable || d.source == DashboardSource::Project);
@@ -41,7 +41,7 @@ pub fn SaveToDashboard(
     let target = RwSignal::new(String::new());
     let new_title = RwSignal::new(String::new());
     let tile_title = RwSignal::new(String::new());
-    let outcome = RwSignal::new(None::<Result<Made, ErrorBody>>);
+    let outcome = RwSignal::new(None::<Result<DashboardHead, ErrorBody>>);
     let explore = StoredValue::new(explore);
     let save = move || {
         let s = state.get_untracked();
@@ -65,14 +65,19 @@ pub fn SaveToDashboard(
                 } else {
                     dashboard_title
                 };
-                api::post::<Made>(
+                api::post::<DashboardHead>(
                     "/api/v1/dashboards",
                     &json!({"title": title, "tiles": [t]}),
                     None,
                 )
                 .await
             } else {
-                api::post::<Made>(&format!("/api/v1/dashboards/{target}/tiles"), &tile, None).await
+                api::post::<DashboardHead>(
+                    &format!("/api/v1/dashboards/{target}/tiles"),
+                    &tile,
+                    None,
+                )
+                .await
             };
             outcome.set(Some(r));
         });
