@@ -13,7 +13,7 @@ use crate::api::{self, DashboardHead, ErrorBody};
 
 /// Copy dashboard `name` into a new app dashboard titled "<title> (copy)", with `extra` (a new
 /// tile, placed by the server in the first free place) added when given.
-pub(crate) async fn copy_dashboard(
+pub(super) async fn copy_dashboard(
     name: &str,
     extra: Option<Value>,
 ) -> Result<DashboardHead, ErrorBody> {
