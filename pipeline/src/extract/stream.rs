@@ -360,8 +360,9 @@ impl<'a> Extraction<'a> {
                 }
                 while current < files.len() {
                     let (file, path) = (&displays[current], files[current].1.as_str());
-                    let file_out = out
-                        .get_or_insert_with(|| FileOut::new(self, &files[current].0, table, whole));
+                    let file_out = out.get_or_insert_with(|| {
+                        FileOut::new(self, &files[current].0, table, &job.schema, whole)
+                    });
                     if let Some((chunk, cleaned)) = pending.remove(&(current, next)) {
                         let cleaned = match cleaned {
                             Ok(cleaned) if keep_keys(&mut file_out.kept, &cleaned.keys) => cleaned,
@@ -391,7 +392,7 @@ impl<'a> Extraction<'a> {
                         return Err(e);
                     }
                     let file_out = out.take().expect("the file being written");
-                    let (kept, cleaning, keys) = file_out.finish(self, table, path, file).await?;
+                    let (kept, cleaning, keys) = file_out.finish(self, path, file).await?;
                     if let (Some(shared), Some(keys)) = (&shared, keys) {
                         let mut all = IdSet::clone(&before);
                         all.extend(&keys);
@@ -445,6 +446,8 @@ enum Done {
 /// The file being written by [`Extraction::csv_files`]: its writer and what its chunks gave.
 struct FileOut {
     started: std::time::Instant,
+    /// The table's schema (the job's), for each part opened.
+    schema: SchemaRef,
     bar: indicatif::ProgressBar,
     writer: Option<AsyncArrowWriter<BufWriter>>,
     kept: IdSet,
@@ -460,9 +463,10 @@ struct FileOut {
 }
 
 impl FileOut {
-    fn new(run: &Extraction<'_>, file: &str, table: &str, whole: bool) -> Self {
+    fn new(run: &Extraction<'_>, file: &str, table: &str, schema: &SchemaRef, whole: bool) -> Self {
         FileOut {
             started: std::time::Instant::now(),
+            schema: Arc::clone(schema),
             bar: run.progress.rows(file, None),
             writer: None,
             kept: IdSet::default(),
@@ -476,8 +480,13 @@ impl FileOut {
         }
     }
 
-    fn open(run: &Extraction<'_>, table: &str, name: &str) -> Result<AsyncArrowWriter<BufWriter>> {
-        parquet_writer(run.dest, name, run.schema(table), Compression::SNAPPY)
+    fn open(&self, run: &Extraction<'_>, name: &str) -> Result<AsyncArrowWriter<BufWriter>> {
+        parquet_writer(
+            run.dest,
+            name,
+            Arc::clone(&self.schema),
+            Compression::SNAPPY,
+        )
     }
 
     /// Write the rows of the file's next chunk; rows whose keys are in `before` (the keys of
@@ -530,11 +539,11 @@ impl FileOut {
                             "two parts of '{table}' would be named '{name}'"
                         )));
                     }
-                    self.writer = Some(Self::open(run, table, &name)?);
+                    self.writer = Some(self.open(run, &name)?);
                     (self.in_file, self.parts) = (0, self.parts + 1);
                 }
                 None if self.writer.is_none() => {
-                    self.writer = Some(Self::open(run, table, path)?);
+                    self.writer = Some(self.open(run, path)?);
                 }
                 _ => {}
             }
@@ -550,15 +559,14 @@ impl FileOut {
     /// Close the file (a file with no rows still gets its empty file, named `path`): the keys
     /// kept, what cleaning found and (`whole`) the keys of every row of the file.
     async fn finish(
-        self,
+        mut self,
         run: &Extraction<'_>,
-        table: &str,
         path: &str,
         file: &str,
     ) -> Result<(IdSet, TableCleaning, Option<IdSet>)> {
-        match self.writer {
+        match self.writer.take() {
             Some(writer) => writer.close().await?,
-            None => Self::open(run, table, path)?.close().await?,
+            None => self.open(run, path)?.close().await?,
         };
         self.bar.set_position(self.read);
         self.bar.finish();
