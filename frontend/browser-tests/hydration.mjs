@@ -1,9 +1,11 @@
 // Browser test of hydration when a page's own modules arrive late. Each page is a lazy route
-// (scripts/build-frontend.sh splits the wasm per page): the main module asks `/api/v1/me` at once,
-// while the page's modules may still be on their way. The server rendered the page without
-// knowing the caller, so the browser must hydrate it the same way even when `/me` has already
-// answered, then show what the caller may see. Here every page module is held back until the
-// browser has `/me`'s answer: the order that made the admin page stay empty now and then.
+// (scripts/build-frontend.sh splits the wasm per page). The server renders a page without knowing
+// the caller; the browser loads the page's code first and then hydrates it synchronously
+// (vendor/README.md), asking `/api/v1/me` only while it hydrates, so it hydrates what the server
+// sent and then shows what the caller may see. (When hydration started before the page's code
+// was there, `/me` could answer first, and the admin page stayed empty now and then.) Here every
+// page module is held back 300 ms: each page must still come up whole, and `/me` must be asked
+// only after the page's modules were let through.
 import assert from "node:assert/strict";
 import { adminContext, api, apiQuery, base, hasFailed, launch, pageErrors, step } from "./support/harness.mjs";
 
@@ -12,21 +14,24 @@ try {
   const context = await adminContext(browser, { viewport: { width: 1280, height: 860 } });
   const page = await context.newPage();
   const errors = pageErrors(page);
-  let meAnswered;
-  await page.route(/\/pkg\/(?!boltic_bg)[^/]+\.wasm$/, async (route) => {
-    await meAnswered;
-    await new Promise((resolve) => setTimeout(resolve, 100));
+  const pageModule = /\/pkg\/(?!boltic_bg)[^/]+\.wasm$/;
+  let letThrough = 0;
+  await page.route(pageModule, async (route) => {
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    letThrough++;
     await route.continue();
   });
   const open = async (path) => {
-    let heldBack = 0;
-    const counting = (r) => { if (/\/pkg\/(?!boltic_bg)[^/]+\.wasm$/.test(r.url())) heldBack++; };
-    page.on("request", counting);
-    meAnswered = page.waitForResponse((r) => new URL(r.url()).pathname === "/api/v1/me");
+    letThrough = 0;
+    let beforeMe;
+    const meAsked = page.waitForRequest((r) => {
+      if (new URL(r.url()).pathname !== "/api/v1/me") return false;
+      beforeMe = letThrough;
+      return true;
+    });
     await page.goto(`${base}${path}`);
-    await meAnswered;
-    page.off("request", counting);
-    assert.ok(heldBack > 0, `${path} fetched page modules after /me answered`);
+    await meAsked;
+    assert.ok(beforeMe > 0, `${path} asked /me before its page's modules were there`);
   };
   const query = "d=customers.customer_group_type&m=orders.revenue";
   const rows = await apiQuery({ explore: "orders", fields: ["customers.customer_group_type", "orders.revenue"] });

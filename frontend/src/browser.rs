@@ -1,11 +1,19 @@
-//! What the page's browser window tells and does, shared by the pages: the query string the
-//! page was opened with, leaving for another page, and the time zones it knows. All are no-ops
-//! (or empty) on the server.
+//! What the page's browser window tells and does, shared by the pages: the path and query
+//! string the page was opened with, leaving for another page, and the time zones it knows. All
+//! are no-ops (or empty) on the server.
 
 /// The page's query string (`?...`; empty on the server).
 pub(crate) fn current_search() -> String {
     web_sys::window()
         .and_then(|w| w.location().search().ok())
+        .unwrap_or_default()
+}
+
+/// The page's path (`/explore/orders`).
+#[cfg(feature = "hydrate")]
+pub(crate) fn current_path() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().pathname().ok())
         .unwrap_or_default()
 }
 

@@ -83,12 +83,12 @@ pub fn App() -> impl IntoView {
             <main>
                 <Routes fallback=|| view! { <p class="error">"There is no such page."</p> }>
                     <Route path=path!("/") view=Home/>
-                    <Route path=path!("/explore/:explore") view={Lazy::<ExploreRoute>::new()}/>
-                    <Route path=path!("/dashboards") view={Lazy::<DashboardListRoute>::new()}/>
-                    <Route path=path!("/dashboards/:name") view={Lazy::<DashboardRoute>::new()}/>
-                    <Route path=path!("/s/:token") view={Lazy::<SharedRoute>::new()}/>
-                    <Route path=path!("/admin") view={Lazy::<AdminRoute>::new()}/>
-                    <Route path=path!("/account") view={Lazy::<AccountRoute>::new()}/>
+                    <Route path=ExploreRoute::path() view={Lazy::<ExploreRoute>::new()}/>
+                    <Route path=DashboardListRoute::path() view={Lazy::<DashboardListRoute>::new()}/>
+                    <Route path=DashboardRoute::path() view={Lazy::<DashboardRoute>::new()}/>
+                    <Route path=SharedRoute::path() view={Lazy::<SharedRoute>::new()}/>
+                    <Route path=AdminRoute::path() view={Lazy::<AdminRoute>::new()}/>
+                    <Route path=AccountRoute::path() view={Lazy::<AccountRoute>::new()}/>
                 </Routes>
             </main>
         </Router>
@@ -99,37 +99,65 @@ pub fn App() -> impl IntoView {
 /// (`scripts/build-frontend.sh` splits the wasm where `#[lazy_route]` marks it), fetched when the
 /// page is first shown, so a page downloads its own code and what it shares with others, not
 /// every page's. On the server they render as any route.
+///
+/// Each page is listed with its path, which [`App`]'s routes match and [`page_for`] tests, so
+/// that the browser's entry point can load a page's code before hydrating it (hydration is
+/// synchronous, `vendor/README.md`).
 macro_rules! lazy_pages {
-    ($($(#[$doc:meta])* $route:ident => $module:ident::$page:ident;)*) => {$(
-        $(#[$doc])*
-        struct $route;
+    ($($(#[$doc:meta])* $route:ident($path:tt) => $module:ident::$page:ident;)*) => {
+        $(
+            $(#[$doc])*
+            struct $route;
 
-        #[lazy_route]
-        impl LazyRoute for $route {
-            fn data() -> Self {
-                $route
+            impl $route {
+                /// The route's path, as `App`'s routes match it.
+                fn path() -> impl leptos_router::PossibleRouteMatch + Clone + Send + 'static {
+                    path!($path)
+                }
             }
 
-            fn view(_this: Self) -> AnyView {
-                view! { <$module::$page/> }.into_any()
+            #[lazy_route]
+            impl LazyRoute for $route {
+                fn data() -> Self {
+                    $route
+                }
+
+                fn view(_this: Self) -> AnyView {
+                    view! { <$module::$page/> }.into_any()
+                }
+            }
+        )*
+
+        /// The lazy page a path shows (its route's name), if any.
+        pub fn page_for(path: &str) -> Option<&'static str> {
+            use leptos_router::PossibleRouteMatch;
+            $(
+                if $route::path().test(path).is_some_and(|m| m.is_complete()) {
+                    return Some(stringify!($route));
+                }
+            )*
+            None
+        }
+
+        /// Loads the code of the lazy page a path shows, if it is one and not loaded yet.
+        #[cfg(feature = "hydrate")]
+        async fn load_page(path: &str) {
+            match page_for(path) {
+                $(Some(stringify!($route)) => <$route as LazyRoute>::preload().await,)*
+                _ => {}
             }
         }
-    )*};
+    };
 }
 
 lazy_pages! {
-    /// `/explore/:explore`
-    ExploreRoute => explore::ExplorePage;
-    /// `/dashboards`
-    DashboardListRoute => dashboard::DashboardList;
-    /// `/dashboards/:name`
-    DashboardRoute => dashboard::DashboardPage;
-    /// `/s/:token`, a share link
-    SharedRoute => dashboard::SharedPage;
-    /// `/admin`
-    AdminRoute => admin::AdminPage;
-    /// `/account`
-    AccountRoute => account::AccountPage;
+    ExploreRoute("/explore/:explore") => explore::ExplorePage;
+    DashboardListRoute("/dashboards") => dashboard::DashboardList;
+    DashboardRoute("/dashboards/:name") => dashboard::DashboardPage;
+    /// A share link
+    SharedRoute("/s/:token") => dashboard::SharedPage;
+    AdminRoute("/admin") => admin::AdminPage;
+    AccountRoute("/account") => account::AccountPage;
 }
 
 /// The top bar: the app's sections, who is logged in (name, email, role), their API keys and
@@ -192,10 +220,46 @@ fn Home() -> impl IntoView {
     }
 }
 
-/// Browser entry point: hydrate the server-rendered page (once its page's code is loaded).
+/// Browser entry point: hydrate the server-rendered page once its page's code is loaded (the
+/// server's HTML preloads it). Hydration is synchronous: Boltic's tachys hydrates type-erased
+/// views only synchronously (`vendor/README.md`), which keeps a second, asynchronous copy of
+/// every view's hydration out of the bundle, so a lazy page must be loaded before it starts.
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
+    // Panics logged to the console; a bundle built with `-Cpanic=immediate-abort`
+    // (scripts/build-frontend.sh) runs no panic hook, so it carries none.
+    #[cfg(not(panic = "immediate-abort"))]
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_lazy(App);
+    wasm_bindgen_futures::spawn_local(async {
+        let path = browser::current_path();
+        load_page(&path).await;
+        leptos::mount::hydrate_body(App);
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::page_for;
+
+    /// The pages found for paths are those `App`'s routes show.
+    #[test]
+    fn a_path_names_the_page_its_route_shows() {
+        let cases = [
+            ("/", None),
+            ("/explore/orders", Some("ExploreRoute")),
+            ("/explore/orders/", Some("ExploreRoute")),
+            ("/explore", None),
+            ("/dashboards", Some("DashboardListRoute")),
+            ("/dashboards/revenue", Some("DashboardRoute")),
+            ("/dashboards/revenue/more", None),
+            ("/s/abc", Some("SharedRoute")),
+            ("/admin", Some("AdminRoute")),
+            ("/account", Some("AccountRoute")),
+            ("/nowhere", None),
+        ];
+        for (path, page) in cases {
+            assert_eq!(page_for(path), page, "{path}");
+        }
+    }
 }
