@@ -4,8 +4,9 @@
 
 FROM rust:1.95-slim-bookworm AS build
 WORKDIR /src
-# make: the jemalloc allocator the binary links is built from source.
-RUN apt-get update && apt-get install -y --no-install-recommends pkg-config make nodejs npm \
+# make: the jemalloc allocator the binary links is built from source; zopfli: the browser
+# bundle's gzip copies.
+RUN apt-get update && apt-get install -y --no-install-recommends pkg-config make nodejs npm zopfli \
     && rm -rf /var/lib/apt/lists/*
 COPY . .
 # The web app's browser bundle (wasm + ECharts + CSS) into /site, then the server binary.

@@ -44,6 +44,8 @@ command -v curl >/dev/null || missing+=(curl)
 command -v cc >/dev/null || missing+=(gcc libc6-dev)
 command -v make >/dev/null || missing+=(make)
 command -v node >/dev/null || missing+=(nodejs npm)
+# The browser bundle's gzip copies (scripts/build-frontend.sh; gzip -9 without it).
+command -v zopfli >/dev/null || missing+=(zopfli)
 if [ ${#missing[@]} -gt 0 ]; then
   say "installing ${missing[*]} from Debian"
   apt-get update -qq && apt-get install -y -qq "${missing[@]}" >/dev/null
