@@ -110,4 +110,14 @@ for (const file of process.argv.slice(1)) {
 }' "${assets[@]}"
 kib() { echo "$(( $(stat -c %s "$1") / 1024 ))"; }
 total() { local sum=0 f; for f in "$@"; do sum=$(( sum + $(stat -c %s "$f") )); done; echo $(( sum / 1024 )); }
+# What each page downloads of wasm: the main module plus the page's modules (the manifest).
+node -e '
+const fs = require("fs"), path = require("path"), dir = process.argv[1];
+const size = (file) => fs.statSync(path.join(dir, file)).size;
+const manifest = JSON.parse(fs.readFileSync(path.join(dir, "__wasm_split_manifest.json")));
+const pages = Object.entries(manifest).map(([split, modules]) => {
+  const sum = (ext) => modules.reduce((n, m) => n + size(`${m}.wasm.${ext}`), size(`boltic_bg.wasm.${ext}`));
+  return `${split.replace(/^__/, "").replace(/(_route)?_view_[0-9]+$/, "")} ${sum("gz")} / ${sum("br")}`;
+});
+console.log(`build-frontend: wasm per page, bytes gzip / brotli: ${pages.sort().join("; ")}`);' "$out"
 say "built $out: boltic_bg.wasm $(kib "$out/boltic_bg.wasm") KiB ($(kib "$out/boltic_bg.wasm.gz") KiB gzip, $(kib "$out/boltic_bg.wasm.br") KiB brotli), ${#modules[@]} lazy modules $(total "${modules[@]}") KiB ($(total "${modules[@]/%/.gz}") KiB gzip)"
