@@ -8,6 +8,7 @@ pub mod api;
 pub mod cluster;
 pub mod diagnostics;
 pub mod engine;
+pub mod markdown;
 pub mod password;
 pub mod project_files;
 pub mod store;

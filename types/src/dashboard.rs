@@ -222,6 +222,11 @@ pub struct DashboardResponse {
     /// The time zone tiles run in unless a tile query names another: the model's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_timezone: Option<String>,
+    /// The text tiles' markdown as HTML that is safe to put in a page (tile name → HTML):
+    /// raw HTML shown as text, links and images only to `http(s)`, `mailto` or relative
+    /// addresses. Left out when the dashboard has no text tile.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub text_html: BTreeMap<String, String>,
 }
 
 /// The head of a dashboard answer, [`DashboardSummary`] or [`DashboardResponse`] alike: what a
@@ -439,6 +444,7 @@ mod tests {
             shareable: true,
             locked_filters: BTreeMap::from([("orders.status".into(), "Finished".into())]),
             default_timezone: Some("Europe/Tallinn".into()),
+            text_html: BTreeMap::new(),
         };
         let head = |v: serde_json::Value| serde_json::from_value::<DashboardHead>(v).unwrap();
         assert_eq!(

@@ -221,7 +221,11 @@ impl BoardState {
         leptos::task::spawn_local(async move {
             match api::put::<DashboardResponse>(&url, &body).await {
                 Ok(saved) => {
-                    self.dash.update(|d| d.version = saved.version);
+                    // the text tiles' HTML as the server rendered the saved markdown
+                    self.dash.update(|d| {
+                        d.version = saved.version;
+                        d.text_html = saved.text_html;
+                    });
                     self.save_error.set(None);
                 }
                 Err(e) => self.save_error.set(Some(e)),

@@ -14,7 +14,6 @@
 //! - `board_state` — the board's signals and what changes them (run, save, filter, move);
 //! - `placement` — tiles' layouts over the rules of [`crate::grid`] (dragged, nudged,
 //!   compacted upward);
-//! - `markdown` — a text tile's markdown as safe HTML;
 //! - `copy` — a (project) dashboard copied into an app dashboard of one's own;
 //! - `save_tile` — "Save to dashboard" (onto a new dashboard, an app dashboard, or a copy of a
 //!   project dashboard).
@@ -25,7 +24,6 @@ mod copy;
 mod drag;
 mod filter_bar;
 mod list;
-mod markdown;
 mod page;
 mod placement;
 mod save_tile;

@@ -108,6 +108,7 @@ mod tests {
             shareable: true,
             locked_filters: Default::default(),
             default_timezone: None,
+            text_html: Default::default(),
         };
         assert!(nudge_tile(&mut d, "a", (1, 0, true)));
         assert_eq!(

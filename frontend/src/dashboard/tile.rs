@@ -6,7 +6,6 @@ use leptos::prelude::*;
 
 use super::board_state::{BoardState, TileState};
 use super::drag::TileDrag;
-use super::markdown;
 use super::placement::LayoutEdit;
 use super::tile_tools::TileTools;
 use crate::api::Tile;
@@ -184,16 +183,17 @@ pub(super) fn TileCard(board: BoardState, drag: TileDrag, name: String) -> impl 
     .into_any()
 }
 
-/// A text tile's body: its markdown, shown safely; in edit mode, the markdown to edit.
+/// A text tile's body: its markdown as the server rendered it (safe HTML, new after each save);
+/// in edit mode, the markdown to edit.
 #[component]
 fn TextBody(board: BoardState, name: String, text: String) -> impl IntoView {
-    let html = markdown::to_html(&text);
+    let html = {
+        let name = name.clone();
+        move || board.dash.with(|d| d.text_html.get(&name).cloned().unwrap_or_default())
+    };
     view! {
         <div class="tile-body">
-            <Show when=move || board.editing.get() fallback={
-                let html = html.clone();
-                move || view! { <div class="tile-text" inner_html=html.clone()></div> }
-            }>
+            <Show when=move || board.editing.get() fallback=move || view! { <div class="tile-text" inner_html=html.clone()></div> }>
                 {
                     let (name, text) = (name.clone(), text.clone());
                     view! {

@@ -46,6 +46,7 @@ impl Found {
         };
         let visitor = matches!(caller, Caller::Share { .. });
         let default_timezone = state.model().map(|m| m.model.timezone.clone());
+        let text_html = text_html(self.dashboard());
         Ok(match self {
             Found::Project(dashboard) => DashboardResponse {
                 dashboard,
@@ -57,6 +58,7 @@ impl Found {
                 shareable: caller.permissions().edit,
                 locked_filters,
                 default_timezone,
+                text_html,
             },
             Found::App(s) => {
                 // a share link's visitor is not told who made the dashboard
@@ -74,10 +76,20 @@ impl Found {
                     owner,
                     locked_filters,
                     default_timezone,
+                    text_html,
                 }
             }
         })
     }
+}
+
+/// The text tiles' markdown as safe HTML, by tile name.
+fn text_html(dashboard: &Dashboard) -> std::collections::BTreeMap<String, String> {
+    dashboard
+        .tiles
+        .iter()
+        .filter_map(|t| Some((t.name.clone(), crate::markdown::to_html(t.text.as_deref()?))))
+        .collect()
 }
 
 /// Whether `caller` may change (or delete, or share) an app dashboard: admins any, editors

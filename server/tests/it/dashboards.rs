@@ -236,6 +236,12 @@ async fn text_tiles_are_stored_and_checked_and_old_tiles_read_as_before() {
         json!({"x": 0, "y": 0, "w": 6, "h": 4})
     );
     assert_eq!(d["default_timezone"], "UTC");
+    // the text rendered by the server, its raw HTML escaped; only text tiles have HTML
+    assert_eq!(
+        d["text_html"],
+        json!({"notes": "<h2>Notes</h2>\n<p>&lt;script&gt;alert(1)&lt;/script&gt; stays text until shown</p>\n"}),
+        "{d}"
+    );
     let kept = state.store.dashboard(&name).await.unwrap().expect("stored");
     assert_eq!(kept.dashboard.tiles[0].text.as_deref(), Some(text));
     assert!(kept.dashboard.tiles[0].query.is_none());
@@ -280,6 +286,21 @@ async fn text_tiles_are_stored_and_checked_and_old_tiles_read_as_before() {
     )
     .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.json());
+
+    // a changed text comes back rendered anew (the web app shows the saved text's HTML)
+    let mut tiles = d["tiles"].clone();
+    tiles[0]["text"] = json!("*changed*");
+    let r = put(
+        &state,
+        &format!("/api/v1/dashboards/{name}"),
+        &json!({"title": "Notes", "tiles": tiles, "version": d["version"]}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.json());
+    assert_eq!(
+        r.json()["text_html"],
+        json!({"notes": "<p><em>changed</em></p>\n"})
+    );
 
     // a tile stored before text tiles existed (query, no text) reads and writes as before
     let old: boltic_semantic::Tile = serde_json::from_value(json!({"name": "a", "title": "A",
