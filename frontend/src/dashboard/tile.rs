@@ -189,7 +189,11 @@ pub(super) fn TileCard(board: BoardState, drag: TileDrag, name: String) -> impl 
 fn TextBody(board: BoardState, name: String, text: String) -> impl IntoView {
     let html = {
         let name = name.clone();
-        move || board.dash.with(|d| d.text_html.get(&name).cloned().unwrap_or_default())
+        move || {
+            board
+                .dash
+                .with(|d| d.text_html.get(&name).cloned().unwrap_or_default())
+        }
     };
     view! {
         <div class="tile-body">
