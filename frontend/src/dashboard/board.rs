@@ -4,8 +4,8 @@
 use leptos::prelude::*;
 
 use super::board_state::BoardState;
+use super::editing::{later, share_panel};
 use super::filter_bar::FilterBar;
-use super::share_panel::SharePanel;
 use super::tile_grid::TileGrid;
 use super::toolbar::BoardToolbar;
 use crate::api::DashboardResponse;
@@ -30,7 +30,7 @@ pub(super) fn Board(info: DashboardResponse, shared: bool) -> impl IntoView {
             {move || description().map(|d| view! { <p class="muted">{d}</p> })}
             {move || board.save_error.get().map(|e| view! { <ErrorBox error=e/> })}
             <Show when=move || sharing.get()>
-                <SharePanel name=dash.with_untracked(|d| d.name.clone()) board=board/>
+                {move || later(share_panel(dash.with_untracked(|d| d.name.clone()), board))}
             </Show>
             <FilterBar board=board/>
             {move || dash.with(|d| d.tiles.is_empty()).then(|| view! {

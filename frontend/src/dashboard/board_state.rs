@@ -348,6 +348,16 @@ impl BoardState {
         self.save();
     }
 
+    /// Remove the dashboard filter on `field`, save, and run the tiles without it.
+    pub(super) fn remove_filter(self, field: &str) {
+        self.dash.update(|d| d.filters.retain(|f| f.field != field));
+        self.values.update(|v| {
+            v.remove(field);
+        });
+        self.save();
+        self.run_all(false);
+    }
+
     /// Change tile `name` in place (title, chart, text) and save.
     pub(super) fn edit_tile(self, name: &str, edit: impl FnOnce(&mut Tile)) {
         self.dash.update(|d| {

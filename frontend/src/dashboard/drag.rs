@@ -6,6 +6,7 @@
 use leptos::prelude::*;
 
 use super::board_state::BoardState;
+use super::editing::{drag_end, drag_to, run};
 use super::placement::{compact_tiles, dragged, layouts, set_layouts, tile_layout};
 use crate::api::Layout;
 use crate::grid;
@@ -88,10 +89,15 @@ impl TileDrag {
         } else {
             grid::moved(start.layout, dx, dy)
         };
-        // always from the layout the drag began with: where the pointer is decides, not the path
+        run(drag_to(self, start.tile, to));
+    }
+
+    /// Tile `tile` dragged to `to`: the others make room, always from the layout the drag
+    /// began with (where the pointer is decides, not the path).
+    pub(super) fn place(self, tile: &str, to: Layout) {
         let dash = self.board.dash;
         let before = self.before.get_value();
-        let Some(ls) = dash.with_untracked(|d| dragged(d, &before, &start.tile, to)) else {
+        let Some(ls) = dash.with_untracked(|d| dragged(d, &before, tile, to)) else {
             return;
         };
         if dash.with_untracked(layouts) != ls {
@@ -104,13 +110,18 @@ impl TileDrag {
     fn end(self) {
         if self.current.with_value(Option::is_some) {
             self.current.set_value(None);
-            let dash = self.board.dash;
-            dash.update(|d| {
-                compact_tiles(d);
-            });
-            if dash.with_untracked(layouts) != self.before.get_value() {
-                self.board.save();
-            }
+            run(drag_end(self));
+        }
+    }
+
+    /// The drag has ended: every tile rises as far as it can; saved if anything moved.
+    pub(super) fn settle(self) {
+        let dash = self.board.dash;
+        dash.update(|d| {
+            compact_tiles(d);
+        });
+        if dash.with_untracked(layouts) != self.before.get_value() {
+            self.board.save();
         }
     }
 }

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use leptos::prelude::*;
 
 use super::board_state::BoardState;
+use super::editing::{add_filter, later, remove_filter, run};
 use crate::api::{self, DashboardFilter, ExploreDescription};
 use crate::state::encode;
 
@@ -43,16 +44,6 @@ pub(super) fn FilterBar(board: BoardState) -> impl IntoView {
                 .collect::<BTreeSet<_>>()
         })
     });
-    let candidates = LocalResource::new(move || {
-        let xs = explores.get();
-        let wanted = editing.get();
-        async move {
-            if !wanted {
-                return BTreeMap::new();
-            }
-            filter_candidates(xs).await
-        }
-    });
     view! {
         <form class="dash-filters" aria-label="dashboard filters" on:submit=|ev| ev.prevent_default()>
             <For each=move || filters.get() key=|f: &DashboardFilter| f.field.clone() let(f)>
@@ -61,7 +52,7 @@ pub(super) fn FilterBar(board: BoardState) -> impl IntoView {
             <TimeZone board=board/>
             {(!board.shared).then(|| view! { <DataVersion board=board/> })}
             <Show when=move || editing.get()>
-                <AddFilter board=board candidates=candidates/>
+                {move || later(add_filter(board))}
             </Show>
         </form>
     }
@@ -186,7 +177,7 @@ fn FilterInput(
     filter: DashboardFilter,
     explores: Memo<BTreeSet<String>>,
 ) -> impl IntoView {
-    let (dash, values) = (board.dash, board.values);
+    let values = board.values;
     let field = filter.field;
     let (f_value, f_change, f_remove) = (field.clone(), field.clone(), field.clone());
     let label = filter.title.unwrap_or_else(|| field.clone());
@@ -223,26 +214,27 @@ fn FilterInput(
             <Show when=move || board.editing.get()>
                 {
                     let n = f_remove.clone();
-                    view! { <button type="button" aria-label="remove filter" on:click=move |_| {
-                        let n = n.clone();
-                        dash.update(|d| d.filters.retain(|f| f.field != n));
-                        values.update(|v| { v.remove(&n); });
-                        board.save();
-                        board.run_all(false);
-                    }>"✕"</button> }
+                    view! { <button type="button" aria-label="remove filter" on:click=move |_| run(remove_filter(board, n.clone()))>"✕"</button> }
                 }
             </Show>
         </label>
     }
 }
 
-/// Adding a filter (edit mode): a picker of the candidate fields.
+/// Adding a filter (edit mode): a picker of the dimensions of the tiles' explores.
 #[component]
-fn AddFilter(
-    board: BoardState,
-    candidates: LocalResource<BTreeMap<String, String>>,
-) -> impl IntoView {
+pub(super) fn AddFilter(board: BoardState) -> impl IntoView {
     let (dash, values) = (board.dash, board.values);
+    // fetched again only when the set of explores changes, not with every move of a tile
+    let explores = Memo::new(move |_| {
+        dash.with(|d| {
+            d.tiles
+                .iter()
+                .filter_map(|t| t.query.as_ref().map(|q| q.explore.clone()))
+                .collect::<BTreeSet<_>>()
+        })
+    });
+    let candidates = LocalResource::new(move || filter_candidates(explores.get()));
     view! {
         <label class="dash-filter add-filter">
             <span>"Add filter"</span>

@@ -12,6 +12,7 @@
 //!   `filter_bar` and `tile_grid` (a `tile` each, with its `tile_tools` in edit mode
 //!   and `drag` for the pointer);
 //! - `board_state` — the board's signals and what changes them (run, save, filter, move);
+//! - `editing` — what edit mode and the share panel add, fetched when first used;
 //! - `placement` — tiles' layouts over the rules of [`crate::grid`] (dragged, nudged,
 //!   compacted upward);
 //! - `copy` — a (project) dashboard copied into an app dashboard of one's own;
@@ -22,6 +23,7 @@ mod board;
 mod board_state;
 mod copy;
 mod drag;
+mod editing;
 mod filter_bar;
 mod list;
 mod page;

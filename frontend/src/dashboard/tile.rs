@@ -6,8 +6,8 @@ use leptos::prelude::*;
 
 use super::board_state::{BoardState, TileState};
 use super::drag::TileDrag;
+use super::editing::{later, nudge, run, text_editor, tile_tools, title_input};
 use super::placement::LayoutEdit;
-use super::tile_tools::TileTools;
 use crate::api::Tile;
 use crate::chart::{auto_type, filter_for_category};
 use crate::state::ExploreState;
@@ -111,7 +111,7 @@ pub(super) fn TileCard(board: BoardState, drag: TileDrag, name: String) -> impl 
         name.clone(),
         name.clone(),
     );
-    let (title_input, chart_tools) = (title.clone(), chart.clone());
+    let (title_edit, chart_tools) = (title.clone(), chart.clone());
     let on_key = move |ev: leptos::ev::KeyboardEvent| {
         // only the tile itself: keys typed in its title, text or tools stay theirs
         if !editing.get_untracked() || ev.target() != ev.current_target() {
@@ -119,7 +119,7 @@ pub(super) fn TileCard(board: BoardState, drag: TileDrag, name: String) -> impl 
         }
         if let Some(edit) = key_edit(&ev.key(), ev.shift_key()) {
             ev.prevent_default();
-            board.nudge(&n_key, edit);
+            run(nudge(board, n_key.clone(), edit));
             refocus(n_key.clone());
         }
     };
@@ -140,7 +140,10 @@ pub(super) fn TileCard(board: BoardState, drag: TileDrag, name: String) -> impl 
                     let title = title.clone();
                     move || view! { <h2>{title.clone()}</h2> }
                 }>
-                    <TileTitleInput board=board name=n_title.clone() title=title_input.clone()/>
+                    {
+                        let (name, title) = (n_title.clone(), title_edit.clone());
+                        move || later(title_input(board, name.clone(), title.clone()))
+                    }
                 </Show>
                 {(!is_text).then(|| view! {
                     <span class="ran" title=move || state.with(|s| match s.as_ref().and_then(|s| s.answer.as_ref()) {
@@ -169,7 +172,10 @@ pub(super) fn TileCard(board: BoardState, drag: TileDrag, name: String) -> impl 
                 })}
             </header>
             <Show when=move || editing.get()>
-                <TileTools board=board name=n_tools.clone() chart=(!is_text).then(|| chart_tools.clone())/>
+                {
+                    let (name, chart) = (n_tools.clone(), (!is_text).then(|| chart_tools.clone()));
+                    move || later(tile_tools(board, name.clone(), chart.clone()))
+                }
             </Show>
             {body}
             <Show when=move || editing.get()>
@@ -200,23 +206,29 @@ fn TextBody(board: BoardState, name: String, text: String) -> impl IntoView {
             <Show when=move || board.editing.get() fallback=move || view! { <div class="tile-text" inner_html=html.clone()></div> }>
                 {
                     let (name, text) = (name.clone(), text.clone());
-                    view! {
-                        <textarea class="tile-markdown" aria-label="tile text (markdown)" prop:value=text
-                            on:pointerdown=|ev| ev.stop_propagation()
-                            on:change=move |ev| {
-                                let v = event_target_value(&ev);
-                                board.edit_tile(&name, |t| t.text = Some(v));
-                            }></textarea>
-                    }
+                    move || later(text_editor(board, name.clone(), text.clone()))
                 }
             </Show>
         </div>
     }
 }
 
+/// A text tile's markdown, editable (edit mode).
+#[component]
+pub(super) fn TextEditor(board: BoardState, name: String, text: String) -> impl IntoView {
+    view! {
+        <textarea class="tile-markdown" aria-label="tile text (markdown)" prop:value=text
+            on:pointerdown=|ev| ev.stop_propagation()
+            on:change=move |ev| {
+                let v = event_target_value(&ev);
+                board.edit_tile(&name, |t| t.text = Some(v));
+            }></textarea>
+    }
+}
+
 /// A tile's title, editable (edit mode).
 #[component]
-fn TileTitleInput(board: BoardState, name: String, title: String) -> impl IntoView {
+pub(super) fn TileTitleInput(board: BoardState, name: String, title: String) -> impl IntoView {
     view! {
         <input class="tile-title" aria-label="tile title" prop:value=title
             on:pointerdown=|ev| ev.stop_propagation()

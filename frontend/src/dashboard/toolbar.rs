@@ -6,6 +6,7 @@ use leptos::prelude::*;
 
 use super::board_state::BoardState;
 use super::copy::copy_dashboard;
+use super::editing::{add_text_tile, editing_ready, run, sharing_ready};
 use crate::api::{DashboardSource, ErrorBody};
 use crate::browser::navigate;
 use crate::me::use_me;
@@ -55,16 +56,23 @@ pub(super) fn BoardToolbar(
                 </Show>
                 {editable.then(|| view! {
                     <Show when=move || editing.get()>
-                        <button class="add-text" title="add a tile of markdown text" on:click=move |_| board.add_text_tile()>"Add text"</button>
+                        <button class="add-text" title="add a tile of markdown text" on:click=move |_| run(add_text_tile(board))>"Add text"</button>
                     </Show>
                 })}
                 {editable.then(|| view! {
-                    <button class="edit" aria-pressed=move || editing.get().to_string() on:click=move |_| board.toggle_editing()>
+                    <button class="edit" aria-pressed=move || editing.get().to_string() on:click=move |_| run(async move {
+                        // edit mode's code first: once on, every edit is a plain call
+                        editing_ready().await;
+                        board.toggle_editing();
+                    })>
                         {move || if editing.get() { "Done editing" } else { "Edit" }}
                     </button>
                 })}
                 <Show when=can_share>
-                    <button class="share" aria-expanded=move || sharing.get().to_string() on:click=move |_| sharing.update(|s| *s = !*s)>"Share"</button>
+                    <button class="share" aria-expanded=move || sharing.get().to_string() on:click=move |_| run(async move {
+                        sharing_ready().await;
+                        sharing.update(|s| *s = !*s);
+                    })>"Share"</button>
                 </Show>
             </div>
         </div>
