@@ -4,7 +4,8 @@
 // share link keeps the filter values on the board (locked, or as where its visitors start) and
 // has a Copy button; dashboard filters suggest values; a project dashboard is copied into an
 // editable one (from its page and from "Save to dashboard"); "open in explore" keeps the chart
-// type; the time zone chosen on the board reaches its tiles as the API's `timezone` does.
+// type; the time zone chosen on the board reaches its tiles as the API's `timezone` does; edit
+// mode's code is fetched when Edit is first pressed, and a failed fetch is said and retried.
 // Every step starts from a fresh page, so one failure does not hide the others.
 import assert from "node:assert/strict";
 import { api, apiQuery, base, hasFailed, launch, pageErrors, shots, shown, step } from "./support/harness.mjs";
@@ -295,6 +296,41 @@ try {
     const bad = await api("POST", `/api/v1/dashboards/${name}/tiles/c/query`, { timezone: "Mars/Base" });
     assert.equal(bad.status, 422, JSON.stringify(bad.body));
     assert.equal(bad.body.code, "invalid_timezone");
+  });
+
+  await check("edit mode's code comes when Edit is first pressed; a failed fetch says so, and Edit tries again", async () => {
+    const fetched = [];
+    const onRequest = (r) => {
+      const m = r.url().match(/\/pkg\/([^/?]+)\.wasm/);
+      if (m) fetched.push(m[1]);
+    };
+    page.on("request", onRequest);
+    try {
+      // looking at a board fetches nothing of edit mode or the share panel
+      await page.goto(url);
+      await page.locator('.tile[data-tile="a"] .tile-result').waitFor();
+      await page.waitForLoadState("networkidle");
+      assert.ok(fetched.includes("boltic_bg"), `fetched ${fetched}`);
+      assert.ok(!fetched.some((m) => m.startsWith("split_dashboard_")), `fetched ${fetched}`);
+      // edit mode's module cannot be fetched: Edit says so, and the board goes on working
+      await page.route("**/pkg/split_dashboard_editing.wasm*", (r) => r.abort());
+      await page.getByRole("button", { name: "Edit" }).click();
+      await page.locator(".error", { hasText: "could not fetch the code of edit mode" }).waitFor();
+      assert.equal(await page.locator(".dashboard.editing").count(), 0);
+      assert.equal(await page.getByRole("button", { name: "Edit" }).count(), 1);
+      await page.getByRole("button", { name: "Refresh" }).click();
+      await page.locator('.tile[data-tile="a"] .tile-result').waitFor();
+      // reachable again: Edit opens edit mode, and the message goes
+      await page.unroute("**/pkg/split_dashboard_editing.wasm*");
+      await page.getByRole("button", { name: "Edit" }).click();
+      await page.locator(".dashboard.editing").waitFor();
+      await page.locator('.tile[data-tile="a"] .tile-tools').waitFor();
+      assert.equal(await page.locator(".error", { hasText: "could not fetch" }).count(), 0);
+      assert.ok(fetched.includes("split_dashboard_editing"), `fetched ${fetched}`);
+      assert.ok(!fetched.includes("split_dashboard_sharing"), `fetched ${fetched}`);
+    } finally {
+      page.off("request", onRequest);
+    }
   });
 
   assert.deepEqual(errors, [], "page errors");

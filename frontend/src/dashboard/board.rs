@@ -29,6 +29,7 @@ pub(super) fn Board(info: DashboardResponse, shared: bool) -> impl IntoView {
             <BoardToolbar board=board editable=editable sharing=sharing/>
             {move || description().map(|d| view! { <p class="muted">{d}</p> })}
             {move || board.save_error.get().map(|e| view! { <ErrorBox error=e/> })}
+            {move || board.load_error.get().map(|e| view! { <ErrorBox error=e/> })}
             <Show when=move || sharing.get()>
                 {move || later(share_panel(dash.with_untracked(|d| d.name.clone()), board))}
             </Show>

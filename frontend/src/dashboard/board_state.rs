@@ -38,6 +38,9 @@ pub(super) struct BoardState {
     pub(super) editing: RwSignal<bool>,
     /// The last save's error, if it failed.
     pub(super) save_error: RwSignal<Option<ErrorBody>>,
+    /// Why edit mode or the share panel did not open (their code could not be fetched); none
+    /// once one opens.
+    pub(super) load_error: RwSignal<Option<ErrorBody>>,
     /// Opened by a share link: read-only, no way into the rest of the app.
     pub(super) shared: bool,
     /// Per tile, the number of its latest run (an older answer arriving late is dropped).
@@ -119,6 +122,7 @@ impl BoardState {
             results: RwSignal::new(HashMap::new()),
             editing: RwSignal::new(false),
             save_error: RwSignal::new(None),
+            load_error: RwSignal::new(None),
             shared,
             seq: StoredValue::new(HashMap::new()),
             saving: StoredValue::new(false),

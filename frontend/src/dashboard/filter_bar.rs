@@ -36,6 +36,7 @@ async fn filter_candidates(explores: BTreeSet<String>) -> BTreeMap<String, Strin
 pub(super) fn FilterBar(board: BoardState) -> impl IntoView {
     let (dash, editing) = (board.dash, board.editing);
     let filters = Memo::new(move |_| dash.with(|d| d.filters.clone()));
+    // changes only when the set of explores does, not with every move of a tile
     let explores = Memo::new(move |_| {
         dash.with(|d| {
             d.tiles
@@ -52,7 +53,7 @@ pub(super) fn FilterBar(board: BoardState) -> impl IntoView {
             <TimeZone board=board/>
             {(!board.shared).then(|| view! { <DataVersion board=board/> })}
             <Show when=move || editing.get()>
-                {move || later(add_filter(board))}
+                {move || later(add_filter(board, explores))}
             </Show>
         </form>
     }
@@ -221,19 +222,11 @@ fn FilterInput(
     }
 }
 
-/// Adding a filter (edit mode): a picker of the dimensions of the tiles' explores.
+/// Adding a filter (edit mode): a picker of the dimensions of the tiles' `explores` (fetched
+/// again when that set changes).
 #[component]
-pub(super) fn AddFilter(board: BoardState) -> impl IntoView {
+pub(super) fn AddFilter(board: BoardState, explores: Memo<BTreeSet<String>>) -> impl IntoView {
     let (dash, values) = (board.dash, board.values);
-    // fetched again only when the set of explores changes, not with every move of a tile
-    let explores = Memo::new(move |_| {
-        dash.with(|d| {
-            d.tiles
-                .iter()
-                .filter_map(|t| t.query.as_ref().map(|q| q.explore.clone()))
-                .collect::<BTreeSet<_>>()
-        })
-    });
     let candidates = LocalResource::new(move || filter_candidates(explores.get()));
     view! {
         <label class="dash-filter add-filter">

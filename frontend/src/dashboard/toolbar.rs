@@ -62,16 +62,28 @@ pub(super) fn BoardToolbar(
                 {editable.then(|| view! {
                     <button class="edit" aria-pressed=move || editing.get().to_string() on:click=move |_| run(async move {
                         // edit mode's code first: once on, every edit is a plain call
-                        editing_ready().await;
-                        board.toggle_editing();
+                        match editing_ready().await {
+                            Ok(()) => {
+                                board.load_error.set(None);
+                                board.toggle_editing();
+                            }
+                            Err(e) => board.load_error.set(Some(e)),
+                        }
+                        Ok(())
                     })>
                         {move || if editing.get() { "Done editing" } else { "Edit" }}
                     </button>
                 })}
                 <Show when=can_share>
                     <button class="share" aria-expanded=move || sharing.get().to_string() on:click=move |_| run(async move {
-                        sharing_ready().await;
-                        sharing.update(|s| *s = !*s);
+                        match sharing_ready().await {
+                            Ok(()) => {
+                                board.load_error.set(None);
+                                sharing.update(|s| *s = !*s);
+                            }
+                            Err(e) => board.load_error.set(Some(e)),
+                        }
+                        Ok(())
                     })>"Share"</button>
                 </Show>
             </div>
