@@ -4,13 +4,19 @@
 //! loading state.
 
 pub use boltic_types::{
-    Attributes, AuditEntry, ChartType, DashboardFilter, DashboardHead, DashboardResponse,
-    DashboardSource, DashboardSummary, ErrorBody, ExploreDescription, ExploreSummary, FieldInfo,
-    FieldKind, FieldMeta, KeyCreated, KeyInfo, Layout, Me, NewKey, NewShare, NewUser, Permissions,
-    Query, Role, ShareCreated, ShareInfo, ShareStatus, Tile, UserChange, UserInfo,
+    Attributes, AuditEntry, ChartType, DashboardFilter, DashboardHead, DashboardSource,
+    DashboardSummary, ErrorBody, ExploreDescription, ExploreSummary, FieldInfo, FieldKind,
+    FieldMeta, KeyCreated, KeyInfo, Layout, Me, NewKey, NewShare, NewUser, Permissions, Query,
+    Role, ShareCreated, ShareInfo, ShareStatus, UserChange, UserInfo,
 };
 use serde::Deserialize;
 use serde_json::Value;
+
+/// A dashboard as the app holds it: its tiles' queries kept as the JSON the server gave (the
+/// app links to them and sends them back as they are, so it carries no decoder of queries).
+pub type DashboardResponse = boltic_types::DashboardResponse<Value>;
+/// A tile as the app holds it (its query as JSON, as in [`DashboardResponse`]).
+pub type Tile = boltic_types::Tile<Value>;
 
 /// A query's result as the browser holds it (rows decoded).
 pub type QueryResult = boltic_types::QueryResponse<'static>;

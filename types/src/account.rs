@@ -182,12 +182,16 @@ pub struct KeyInfo {
     /// What it is for.
     pub name: String,
     /// Made.
+    #[serde(with = "crate::timestamp")]
     pub created_at: chrono::DateTime<chrono::Utc>,
     /// Stops working then.
+    #[serde(default, with = "crate::timestamp::option")]
     pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Revoked.
+    #[serde(default, with = "crate::timestamp::option")]
     pub revoked_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Last request made with it.
+    #[serde(default, with = "crate::timestamp::option")]
     pub last_used_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Works now (not revoked, not expired).
     pub active: bool,
@@ -206,7 +210,7 @@ pub struct NewKey {
 }
 
 /// A key just made: the only time its secret is shown.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct KeyCreated {
     /// The key.
@@ -216,6 +220,13 @@ pub struct KeyCreated {
     pub secret: String,
 }
 
+impl<'de> Deserialize<'de> for KeyCreated {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let (key, [secret]) = crate::read_flat(deserializer, ["secret"])?;
+        Ok(KeyCreated { key, secret })
+    }
+}
+
 /// One line of the audit log.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -223,6 +234,7 @@ pub struct AuditEntry {
     /// Increasing id.
     pub id: i64,
     /// When.
+    #[serde(with = "crate::timestamp")]
     pub at: chrono::DateTime<chrono::Utc>,
     /// Who: a user's email, a share link's id, or none.
     pub actor: Option<String>,

@@ -14,11 +14,18 @@ use serde::{Deserialize, Serialize};
 use crate::grid::{Layout, Placement};
 use crate::query::Query;
 
+// `Q` is the form the tiles' queries take: a `Query` wherever they are checked or run; a client
+// that only passes them on (the web app links to them and sends them back) keeps the JSON it was
+// given (`Dashboard<serde_json::Value>`) and so carries no decoder of queries (about 20 KiB of the
+// web app's dashboard page). The JSON is the same. (Comments, not docs: the doc comments are the
+// API document's descriptions.)
 /// A dashboard.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(bound = ""))]
 #[serde(deny_unknown_fields)]
-pub struct Dashboard {
+#[serde(bound(deserialize = "Q: Deserialize<'de>"))]
+pub struct Dashboard<Q = Query> {
     /// Identifier used in URLs: lowercase letters, digits, `_` and `-`.
     pub name: String,
     /// Title shown on the page.
@@ -31,7 +38,8 @@ pub struct Dashboard {
     pub filters: Vec<DashboardFilter>,
     /// The tiles, in reading order.
     #[serde(default)]
-    pub tiles: Vec<Tile>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Tile>))]
+    pub tiles: Vec<Tile<Q>>,
 }
 
 /// A dashboard filter on one field.
@@ -49,11 +57,14 @@ pub struct DashboardFilter {
     pub default: Option<String>,
 }
 
+// `Q` as in `Dashboard`.
 /// A tile: a query shown as a chart, or a text. A tile has either `query` or `text`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(bound = ""))]
 #[serde(deny_unknown_fields)]
-pub struct Tile {
+#[serde(bound(deserialize = "Q: Deserialize<'de>"))]
+pub struct Tile<Q = Query> {
     /// Identifier within the dashboard: lowercase letters, digits, `_` and `-`.
     pub name: String,
     /// Title shown on the tile.
@@ -63,7 +74,8 @@ pub struct Tile {
     pub chart: ChartType,
     /// The question (a query tile).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub query: Option<Query>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Query>))]
+    pub query: Option<Q>,
     /// Markdown shown on the tile (a text tile): CommonMark with tables and strikethrough; raw
     /// HTML is shown as text, links and images only to `http(s)`, `mailto` or relative
     /// addresses.
@@ -135,9 +147,9 @@ impl ChartType {
     }
 }
 
-impl Dashboard {
+impl<Q> Dashboard<Q> {
     /// The tile called `name`.
-    pub fn tile(&self, name: &str) -> Option<&Tile> {
+    pub fn tile(&self, name: &str) -> Option<&Tile<Q>> {
         self.tiles.iter().find(|t| t.name == name)
     }
 
@@ -189,16 +201,25 @@ pub struct DashboardSummary {
     /// Number of tiles.
     pub tiles: usize,
     /// Last change (app dashboards).
+    #[serde(default, with = "crate::timestamp::option")]
     pub updated_at: Option<DateTime<Utc>>,
 }
 
+// Read through `ResponseFields`, which names the definition's fields itself: serde reads a
+// `flatten`ed field by buffering the whole answer first (its `Content` decoder, instanced for
+// every type inside: tiles, queries, filters, layouts), which made this one decoder about a
+// tenth of the web app's dashboard page. `Q` as in `Dashboard`.
 /// A dashboard with where it comes from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct DashboardResponse {
+#[cfg_attr(feature = "openapi", schema(bound = ""))]
+#[serde(from = "ResponseFields<Q>")]
+#[serde(bound(deserialize = "Q: Deserialize<'de>"))]
+pub struct DashboardResponse<Q = Query> {
     /// The definition.
     #[serde(flatten)]
-    pub dashboard: Dashboard,
+    #[cfg_attr(feature = "openapi", schema(value_type = Dashboard))]
+    pub dashboard: Dashboard<Q>,
     /// `project` or `app`.
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub source: DashboardSource,
@@ -229,6 +250,77 @@ pub struct DashboardResponse {
     pub text_html: BTreeMap<String, String>,
 }
 
+/// [`DashboardResponse`] as read: the definition's fields ([`Dashboard`]'s, which its
+/// `flatten` writes beside the others) named here. A test checks that every answer reads back
+/// as written.
+#[derive(Deserialize)]
+#[serde(bound(deserialize = "Q: Deserialize<'de>"))]
+struct ResponseFields<Q> {
+    name: String,
+    title: String,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    filters: Vec<DashboardFilter>,
+    #[serde(default)]
+    tiles: Vec<Tile<Q>>,
+    source: DashboardSource,
+    editable: bool,
+    #[serde(default)]
+    version: Option<i64>,
+    #[serde(default, with = "crate::timestamp::option")]
+    updated_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    owner: Option<String>,
+    #[serde(default)]
+    shareable: bool,
+    #[serde(default)]
+    locked_filters: BTreeMap<String, String>,
+    #[serde(default)]
+    default_timezone: Option<String>,
+    #[serde(default)]
+    text_html: BTreeMap<String, String>,
+}
+
+impl<Q> From<ResponseFields<Q>> for DashboardResponse<Q> {
+    fn from(read: ResponseFields<Q>) -> Self {
+        let ResponseFields {
+            name,
+            title,
+            description,
+            filters,
+            tiles,
+            source,
+            editable,
+            version,
+            updated_at,
+            owner,
+            shareable,
+            locked_filters,
+            default_timezone,
+            text_html,
+        } = read;
+        DashboardResponse {
+            dashboard: Dashboard {
+                name,
+                title,
+                description,
+                filters,
+                tiles,
+            },
+            source,
+            editable,
+            version,
+            updated_at,
+            owner,
+            shareable,
+            locked_filters,
+            default_timezone,
+            text_html,
+        }
+    }
+}
+
 /// The head of a dashboard answer, [`DashboardSummary`] or [`DashboardResponse`] alike: what a
 /// client that names, links to or picks dashboards reads of either. Decoding it skips the rest
 /// of the answer, so such a client carries no decoder of tiles, queries, filters or timestamps
@@ -246,24 +338,24 @@ pub struct DashboardHead {
     pub editable: bool,
 }
 
-impl std::ops::Deref for DashboardResponse {
-    type Target = Dashboard;
+impl<Q> std::ops::Deref for DashboardResponse<Q> {
+    type Target = Dashboard<Q>;
 
     /// The definition (its fields are the response's own on the wire).
-    fn deref(&self) -> &Dashboard {
+    fn deref(&self) -> &Dashboard<Q> {
         &self.dashboard
     }
 }
 
-impl std::ops::DerefMut for DashboardResponse {
-    fn deref_mut(&mut self) -> &mut Dashboard {
+impl<Q> std::ops::DerefMut for DashboardResponse<Q> {
+    fn deref_mut(&mut self) -> &mut Dashboard<Q> {
         &mut self.dashboard
     }
 }
 
-impl DashboardResponse {
+impl<Q: Clone> DashboardResponse<Q> {
     /// The body of a `PUT` that replaces this dashboard with its current definition.
-    pub fn to_update(&self) -> DashboardBody {
+    pub fn to_update(&self) -> DashboardBody<Q> {
         DashboardBody {
             title: self.dashboard.title.clone(),
             description: self.dashboard.description.clone(),
@@ -274,11 +366,14 @@ impl DashboardResponse {
     }
 }
 
+// `Q` as in `Dashboard`.
 /// A dashboard as sent to create (`POST`) or replace (`PUT`) it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(bound = ""))]
 #[serde(deny_unknown_fields)]
-pub struct DashboardBody {
+#[serde(bound(deserialize = "Q: Deserialize<'de>"))]
+pub struct DashboardBody<Q = Query> {
     /// Title.
     pub title: String,
     /// Description.
@@ -289,15 +384,16 @@ pub struct DashboardBody {
     pub filters: Vec<DashboardFilter>,
     /// Tiles (placed in the first free spot when they have no layout).
     #[serde(default)]
-    pub tiles: Vec<Tile>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Tile>))]
+    pub tiles: Vec<Tile<Q>>,
     /// For `PUT`: the `version` read; a dashboard changed since answers 409 `conflict`.
     #[serde(default)]
     pub version: Option<i64>,
 }
 
-impl DashboardBody {
+impl<Q> DashboardBody<Q> {
     /// The dashboard this body describes, under `name`.
-    pub fn into_dashboard(self, name: String) -> Dashboard {
+    pub fn into_dashboard(self, name: String) -> Dashboard<Q> {
         Dashboard {
             name,
             title: self.title,
@@ -383,10 +479,13 @@ pub struct ShareInfo {
     /// Dashboard.
     pub dashboard: String,
     /// Made.
+    #[serde(with = "crate::timestamp")]
     pub created_at: DateTime<Utc>,
     /// Expiry.
+    #[serde(default, with = "crate::timestamp::option")]
     pub expires_at: Option<DateTime<Utc>>,
     /// Revoked.
+    #[serde(default, with = "crate::timestamp::option")]
     pub revoked_at: Option<DateTime<Utc>>,
     /// `active`, `expired` or `revoked`.
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
@@ -400,7 +499,7 @@ pub struct ShareInfo {
 }
 
 /// A share link just made: the only time its token is shown.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ShareCreated {
     /// The link.
@@ -410,6 +509,13 @@ pub struct ShareCreated {
     pub token: String,
     /// The path to share: `/s/<token>`.
     pub path: String,
+}
+
+impl<'de> Deserialize<'de> for ShareCreated {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let (link, [token, path]) = crate::read_flat(deserializer, ["token", "path"])?;
+        Ok(ShareCreated { link, token, path })
+    }
 }
 
 #[cfg(test)]
@@ -428,7 +534,7 @@ mod tests {
             tiles: 3,
             updated_at: None,
         };
-        let response = DashboardResponse {
+        let response: DashboardResponse = DashboardResponse {
             dashboard: Dashboard {
                 name: "mine".into(),
                 title: "Mine (copy)".into(),
@@ -465,5 +571,86 @@ mod tests {
                 editable: true,
             }
         );
+    }
+
+    /// Every field of an answer reads back as the server wrote it (the reading names the
+    /// definition's fields itself, [`ResponseFields`]), the ones left out when empty too.
+    #[test]
+    fn a_dashboard_answer_reads_back_as_written() {
+        let tiles: Vec<Tile> = serde_json::from_value(serde_json::json!([
+            {"name": "revenue", "title": "Revenue", "chart": "line",
+             "query": {"explore": "orders", "fields": ["orders.month", "orders.revenue"],
+                       "filters": {"orders.status": "Finished"},
+                       "sorts": [{"field": "orders.month", "desc": true}], "limit": 12},
+             "layout": {"x": 0, "y": 0, "w": 6, "h": 3}},
+            {"name": "note", "title": "Note", "text": "**hi**"},
+        ]))
+        .unwrap();
+        let full = DashboardResponse {
+            dashboard: Dashboard {
+                name: "mine".into(),
+                title: "Mine".into(),
+                description: Some("all of it".into()),
+                filters: vec![DashboardFilter {
+                    field: "orders.status".into(),
+                    title: Some("Status".into()),
+                    default: Some("Finished".into()),
+                }],
+                tiles,
+            },
+            source: DashboardSource::App,
+            editable: true,
+            version: Some(7),
+            updated_at: Some(
+                chrono::DateTime::parse_from_rfc3339("2026-12-07T18:33:00.123456789Z")
+                    .unwrap()
+                    .to_utc(),
+            ),
+            owner: Some("a@example.com".into()),
+            shareable: true,
+            locked_filters: BTreeMap::from([("orders.status".into(), "Booked".into())]),
+            default_timezone: Some("Europe/Tallinn".into()),
+            text_html: BTreeMap::from([("note".into(), "<p><strong>hi</strong></p>".into())]),
+        };
+        let empty: DashboardResponse = DashboardResponse {
+            dashboard: Dashboard {
+                name: "bare".into(),
+                title: "Bare".into(),
+                description: None,
+                filters: Vec::new(),
+                tiles: Vec::new(),
+            },
+            source: DashboardSource::Project,
+            editable: false,
+            version: None,
+            updated_at: None,
+            owner: None,
+            shareable: false,
+            locked_filters: BTreeMap::new(),
+            default_timezone: None,
+            text_html: BTreeMap::new(),
+        };
+        for answer in [full, empty] {
+            let text = serde_json::to_string(&answer).unwrap();
+            assert_eq!(
+                serde_json::from_str::<DashboardResponse>(&text).unwrap(),
+                answer
+            );
+            let value = serde_json::to_value(&answer).unwrap();
+            assert_eq!(
+                serde_json::from_value::<DashboardResponse>(value.clone()).unwrap(),
+                answer
+            );
+            // a client that keeps the queries as JSON reads and writes the same answer, and
+            // sends back the body the server reads
+            let kept: DashboardResponse<serde_json::Value> =
+                serde_json::from_value(value.clone()).unwrap();
+            assert_eq!(serde_json::to_value(&kept).unwrap(), value);
+            let body = serde_json::to_string(&kept.to_update()).unwrap();
+            assert_eq!(
+                serde_json::from_str::<DashboardBody>(&body).unwrap(),
+                answer.to_update()
+            );
+        }
     }
 }

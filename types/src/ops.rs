@@ -61,10 +61,52 @@ pub struct WarehouseVersion {
     pub tables: std::collections::BTreeMap<String, u64>,
 }
 
+/// What a client that offers the versions to choose from reads of each one in a
+/// [`WarehouseVersions`] answer: decoding it skips the sequence and the row counts (the web
+/// app's dashboard page carries no decoder of them).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct VersionHead {
+    /// The version id.
+    pub version: String,
+    /// When it was published (RFC 3339).
+    pub published_at: String,
+    /// The version the server serves by default.
+    pub current: bool,
+}
+
 /// The published versions a query can run on, newest first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WarehouseVersions {
     /// The versions still kept, newest first.
     pub versions: Vec<WarehouseVersion>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The head reads each version of the answer as the server writes it.
+    #[test]
+    fn version_heads_read_the_versions_answer() {
+        let answer = WarehouseVersions {
+            versions: vec![WarehouseVersion {
+                version: "v7".into(),
+                sequence: 7,
+                published_at: "2026-12-07T18:33:00Z".into(),
+                current: true,
+                tables: std::collections::BTreeMap::from([("fact_orders".into(), 10)]),
+            }],
+        };
+        let json = serde_json::to_value(&answer).unwrap();
+        let heads: Vec<VersionHead> = Deserialize::deserialize(&json["versions"]).unwrap();
+        assert_eq!(
+            heads,
+            [VersionHead {
+                version: "v7".into(),
+                published_at: "2026-12-07T18:33:00Z".into(),
+                current: true,
+            }]
+        );
+    }
 }

@@ -41,7 +41,7 @@ pub(super) fn FilterBar(board: BoardState) -> impl IntoView {
         dash.with(|d| {
             d.tiles
                 .iter()
-                .filter_map(|t| t.query.as_ref().map(|q| q.explore.clone()))
+                .filter_map(|t| Some(t.query.as_ref()?["explore"].as_str()?.to_string()))
                 .collect::<BTreeSet<_>>()
         })
     });
@@ -119,14 +119,19 @@ fn TimeZone(board: BoardState) -> impl IntoView {
 /// (time travel); hidden when the versions cannot be listed.
 #[component]
 fn DataVersion(board: BoardState) -> impl IntoView {
-    let versions = LocalResource::new(|| async {
-        api::get::<boltic_types::WarehouseVersions>("/api/v1/warehouse/versions")
-            .await
-            .map(|v| v.versions)
-            .unwrap_or_default()
+    // filled once, in the browser, when the versions are listed (the head of each: no row
+    // counts, no decoder of them)
+    let versions = RwSignal::new(Vec::<boltic_types::VersionHead>::new());
+    Effect::new(move |_| {
+        leptos::task::spawn_local(async move {
+            if let Ok(answer) = api::get::<serde_json::Value>("/api/v1/warehouse/versions").await {
+                let list = serde::Deserialize::deserialize(&answer["versions"]);
+                versions.set(list.unwrap_or_default());
+            }
+        });
     });
     move || {
-        let list = versions.get().unwrap_or_default();
+        let list = versions.get();
         if list.len() < 2 && board.as_of.get_untracked().is_none() {
             return None;
         }

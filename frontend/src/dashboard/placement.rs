@@ -79,7 +79,7 @@ pub(super) fn nudge_tile(d: &mut DashboardResponse, name: &str, edit: LayoutEdit
 mod tests {
 
     use super::*;
-    use crate::api::{ChartType, DashboardSource, Query, Tile};
+    use crate::api::{ChartType, DashboardSource, Tile};
     use boltic_types::Dashboard;
 
     #[test]
@@ -88,7 +88,7 @@ mod tests {
             name: name.into(),
             title: name.into(),
             chart: ChartType::Auto,
-            query: Some(Query::default()),
+            query: Some(serde_json::json!({"explore": "orders"})),
             text: None,
             layout: Some(Layout { x, y, w: 6, h: 4 }),
         };

@@ -97,7 +97,7 @@ pub(super) fn TileCard(board: BoardState, drag: TileDrag, name: String) -> impl 
     };
     let (title, chart) = (t.title, t.chart.to_string());
     let link = {
-        let query = serde_json::to_value(&t.query).unwrap_or_default();
+        let query = t.query.clone().unwrap_or_default();
         let chart = chart.clone();
         move || state.with(|s| explore_link(&query, &chart, s.as_ref()))
     };
