@@ -283,40 +283,25 @@ struct ResponseFields<Q> {
 }
 
 impl<Q> From<ResponseFields<Q>> for DashboardResponse<Q> {
+    // (a field added to either side and not carried over fails to build: unread, or missing)
     fn from(read: ResponseFields<Q>) -> Self {
-        let ResponseFields {
-            name,
-            title,
-            description,
-            filters,
-            tiles,
-            source,
-            editable,
-            version,
-            updated_at,
-            owner,
-            shareable,
-            locked_filters,
-            default_timezone,
-            text_html,
-        } = read;
         DashboardResponse {
             dashboard: Dashboard {
-                name,
-                title,
-                description,
-                filters,
-                tiles,
+                name: read.name,
+                title: read.title,
+                description: read.description,
+                filters: read.filters,
+                tiles: read.tiles,
             },
-            source,
-            editable,
-            version,
-            updated_at,
-            owner,
-            shareable,
-            locked_filters,
-            default_timezone,
-            text_html,
+            source: read.source,
+            editable: read.editable,
+            version: read.version,
+            updated_at: read.updated_at,
+            owner: read.owner,
+            shareable: read.shareable,
+            locked_filters: read.locked_filters,
+            default_timezone: read.default_timezone,
+            text_html: read.text_html,
         }
     }
 }
