@@ -210,7 +210,7 @@ pub struct NewKey {
 }
 
 /// A key just made: the only time its secret is shown.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct KeyCreated {
     /// The key.
@@ -218,6 +218,16 @@ pub struct KeyCreated {
     pub key: KeyInfo,
     /// The secret, to send as `Authorization: Bearer <secret>`.
     pub secret: String,
+}
+
+impl std::fmt::Debug for KeyCreated {
+    /// Without the secret.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyCreated")
+            .field("key", &self.key)
+            .field("secret", &"…")
+            .finish()
+    }
 }
 
 impl<'de> Deserialize<'de> for KeyCreated {

@@ -484,7 +484,7 @@ pub struct ShareInfo {
 }
 
 /// A share link just made: the only time its token is shown.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ShareCreated {
     /// The link.
@@ -494,6 +494,17 @@ pub struct ShareCreated {
     pub token: String,
     /// The path to share: `/s/<token>`.
     pub path: String,
+}
+
+impl std::fmt::Debug for ShareCreated {
+    /// Without the token (the path holds it too).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ShareCreated")
+            .field("link", &self.link)
+            .field("token", &"…")
+            .field("path", &"/s/…")
+            .finish()
+    }
 }
 
 impl<'de> Deserialize<'de> for ShareCreated {

@@ -173,6 +173,10 @@ mod flat_tests {
         });
         let read: KeyCreated = serde_json::from_str(&key.to_string()).unwrap();
         assert_eq!(read.secret, "bk_secret");
+        // their Debug (what a log would show) leaves the secrets out
+        assert!(!format!("{read:?}").contains("bk_secret"), "{read:?}");
+        let share: ShareCreated = serde_json::from_value(share).unwrap();
+        assert!(!format!("{share:?}").contains("t0k"), "{share:?}");
         assert_eq!(serde_json::to_value(&read).unwrap(), key);
     }
 
