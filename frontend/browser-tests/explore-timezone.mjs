@@ -1,7 +1,7 @@
 // Browser test of the explore's time zone: the select starts at the explore's default (the
 // model's, from the API), a chosen zone is kept in the URL and sent with the query, and a
 // day-of-week breakdown then equals the API's for the same query with that `timezone` (and
-// differs from the default's).
+// differs from the default's). The select lists the browser's zones once the page is idle.
 import assert from "node:assert/strict";
 import { accounts, api, base, hasFailed, launch, login, pageErrors, shots, step } from "./support/harness.mjs";
 
@@ -52,6 +52,12 @@ try {
     await page.screenshot({ path: `${shots}/explore-timezone.png`, fullPage: true });
     await page.reload();
     await waitTable(there);
+    assert.equal(await select.inputValue(), zone);
+    // the browser's zones are listed once the page is idle (not while it is drawn); the chosen
+    // one stays chosen
+    const known = await page.evaluate(() => Intl.supportedValuesOf("timeZone").length);
+    assert.ok(known > 100, `the browser knows ${known} zones`);
+    await page.waitForFunction((n) => document.querySelectorAll("select.timezone option").length > n, known);
     assert.equal(await select.inputValue(), zone);
   });
 

@@ -2,6 +2,8 @@
 //! string the page was opened with, leaving for another page, and the time zones it knows. All
 //! are no-ops (or empty) on the server.
 
+use leptos::prelude::*;
+
 /// The page's query string (`?...`; empty on the server).
 pub(crate) fn current_search() -> String {
     web_sys::window()
@@ -24,9 +26,60 @@ pub(crate) fn navigate(path: &str) {
     }
 }
 
+/// The time zones a time zone picker offers: those the browser knows and its own, read once the
+/// page is idle (or when a picker gets the focus), not while the page is first drawn. Reading
+/// them loads the browser's time zone data: 20-30 ms of Chromium's main thread on this machine,
+/// and 430 options, which the explore's field list would otherwise wait for
+/// (`docs/benchmarks.md`, session 39). Until then a picker shows only what is chosen.
+#[derive(Clone, Copy)]
+pub(crate) struct BrowserZones {
+    // two signals of types the app has anyway (a signal of a type of its own costs a kilobyte of
+    // wasm); `all` is empty until read
+    all: RwSignal<Vec<String>>,
+    own: RwSignal<Option<String>>,
+}
+
+/// The browser's time zones ([`BrowserZones`]).
+#[derive(Clone, Default)]
+pub(crate) struct Zones {
+    /// The IANA zones the browser knows.
+    pub all: Vec<String>,
+    /// The browser's own zone.
+    pub own: Option<String>,
+}
+
+impl BrowserZones {
+    /// Not read yet; read when the page is next idle (in the browser).
+    pub(crate) fn new() -> Self {
+        let zones = Self {
+            all: RwSignal::new(Vec::new()),
+            own: RwSignal::new(None),
+        };
+        #[cfg(target_arch = "wasm32")]
+        request_idle_callback(move || zones.read_now());
+        zones
+    }
+
+    /// Read them now if not yet (a picker got the focus; the idle time came).
+    pub(crate) fn read_now(self) {
+        if self.all.try_with_untracked(Vec::is_empty) == Some(true) {
+            self.own.set(time_zone());
+            self.all.set(time_zones());
+        }
+    }
+
+    /// The zones read so far (none before they are read; tracked).
+    pub(crate) fn get(self) -> Zones {
+        Zones {
+            all: self.all.get(),
+            own: self.own.get(),
+        }
+    }
+}
+
 /// The IANA time zones the browser knows (`Intl.supportedValuesOf`), empty where it cannot
 /// say (and on the server); the server accepts only IANA names whatever is sent.
-pub(crate) fn time_zones() -> Vec<String> {
+fn time_zones() -> Vec<String> {
     #[cfg(target_arch = "wasm32")]
     {
         use wasm_bindgen::JsCast;
@@ -51,7 +104,7 @@ pub(crate) fn time_zones() -> Vec<String> {
 }
 
 /// The browser's own time zone (none on the server).
-pub(crate) fn time_zone() -> Option<String> {
+fn time_zone() -> Option<String> {
     #[cfg(target_arch = "wasm32")]
     {
         let options = js_sys::Intl::DateTimeFormat::default().resolved_options();

@@ -48,11 +48,22 @@ use leptos_router::{Lazy, LazyRoute, lazy_route, path};
 /// Name of the wasm bundle under `/pkg` (`boltic.js`, `boltic_bg.wasm`).
 pub const OUTPUT_NAME: &str = "boltic";
 
-/// The HTML document around the app (server side).
+/// The HTML document around the app (server side). Its head asks the browser to fetch at once
+/// the answers the page's app fetches first ([`first_fetches`]).
 #[cfg(feature = "ssr")]
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     use leptos::hydration::HydrationScripts;
     use leptos_meta::MetaTags;
+    let path = use_context::<leptos_router::location::RequestUrl>()
+        .and_then(|url| url.parse().ok())
+        .map(|url| url.path().to_string())
+        .unwrap_or_default();
+    // `crossorigin`: fetched as the app's own `fetch` does (same-origin credentials), which is
+    // what lets the app's request take the preloaded answer
+    let preloads = first_fetches(&path)
+        .into_iter()
+        .map(|href| view! { <link rel="preload" href=href r#as="fetch" crossorigin="anonymous"/> })
+        .collect_view();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -61,6 +72,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <link rel="icon" href="data:,"/>
                 <link rel="stylesheet" href="/pkg/boltic.css"/>
+                {preloads}
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
@@ -69,6 +81,33 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+/// The API answers the page at `path` fetches as soon as its app runs, in the browser: who is
+/// asking (every page but a share link's, [`me::provide_me`]) and the explore of an explore page
+/// (`explore::ExplorePage`). The server's HTML preloads them, so that they arrive while the
+/// page's code loads instead of after it (`docs/benchmarks.md`, session 39). Each must be
+/// exactly the URL the app then fetches, or the browser fetches it twice (and says so in the
+/// console).
+pub fn first_fetches(path: &str) -> Vec<String> {
+    use leptos_router::PossibleRouteMatch;
+    if path.starts_with("/s/") {
+        return Vec::new();
+    }
+    let mut fetches = vec![me::ME_PATH.to_string()];
+    if let Some(name) = ExploreRoute::path()
+        .test(path)
+        .filter(|m| m.is_complete())
+        .and_then(|m| m.params().first().map(|(_, v)| v.to_string()))
+        // a name the app's URL would spell otherwise (percent-encoding) is not guessed at
+        .filter(|n| {
+            n.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        })
+    {
+        fetches.push(explore::description_path(&name));
+    }
+    fetches
 }
 
 /// The app: routes and the top bar.
@@ -240,7 +279,36 @@ pub fn hydrate() {
 
 #[cfg(test)]
 mod tests {
-    use super::page_for;
+    use super::{first_fetches, page_for};
+
+    /// A page preloads who asks (not a share link's) and an explore page its explore, spelled
+    /// as the app fetches them.
+    #[test]
+    fn a_page_preloads_what_its_app_fetches_first() {
+        let cases: [(&str, &[&str]); 7] = [
+            ("/", &["/api/v1/me"]),
+            (
+                "/explore/orders",
+                &["/api/v1/me", "/api/v1/explores/orders"],
+            ),
+            (
+                "/explore/flight_legs-2",
+                &["/api/v1/me", "/api/v1/explores/flight_legs-2"],
+            ),
+            // a name that is spelled otherwise in a URL is not guessed at
+            ("/explore/caf%C3%A9", &["/api/v1/me"]),
+            ("/explore", &["/api/v1/me"]),
+            ("/dashboards/revenue", &["/api/v1/me"]),
+            ("/s/abc", &[]),
+        ];
+        for (path, fetches) in cases {
+            assert_eq!(first_fetches(path), fetches, "{path}");
+        }
+        assert_eq!(
+            crate::explore::description_path("orders"),
+            "/api/v1/explores/orders"
+        );
+    }
 
     /// The pages found for paths are those `App`'s routes show.
     #[test]

@@ -65,6 +65,9 @@ impl CurrentUser {
     }
 }
 
+/// Where the caller is asked for (preloaded by the page, [`crate::first_fetches`]).
+pub(crate) const ME_PATH: &str = "/api/v1/me";
+
 /// Fetch the caller once and share it with every page (called by the app).
 pub(crate) fn provide_me() {
     let me = LocalResource::new(|| async {
@@ -74,7 +77,7 @@ pub(crate) fn provide_me() {
         if path.starts_with("/s/") {
             return Err(api::local_error("a share link's visitor has no account"));
         }
-        api::get::<Me>("/api/v1/me").await
+        api::get::<Me>(ME_PATH).await
     });
     provide_context(MeAnswer(me));
 }

@@ -10,6 +10,7 @@ use leptos::prelude::*;
 use super::board_state::BoardState;
 use super::editing::{add_filter, later, remove_filter, run};
 use crate::api::{self, DashboardFilter, ExploreDescription};
+use crate::browser::BrowserZones;
 use crate::state::encode;
 
 /// Fields a new dashboard filter can use: the dimensions of `explores`, by name, labelled
@@ -85,31 +86,43 @@ async fn field_values(explores: BTreeSet<String>, field: String, q: String) -> V
     Vec::new()
 }
 
-/// The time zone the tiles run in: the model's by default (named), or one the viewer picks.
+/// The time zone the tiles run in: the model's by default (named), or one the viewer picks (the
+/// browser's zones, listed once the page is idle).
 #[component]
 fn TimeZone(board: BoardState) -> impl IntoView {
     let model = board
         .dash
         .with_untracked(|d| d.default_timezone.clone())
         .unwrap_or_else(|| "UTC".into());
-    let mut zones = crate::browser::time_zones();
-    if let Some(tz) = board.timezone.get_untracked()
-        && !zones.contains(&tz)
-    {
-        zones.push(tz);
-    }
-    zones.retain(|z| *z != model);
+    let zones = BrowserZones::new();
+    let options = move || {
+        let mut list = zones.get().all;
+        if let Some(tz) = board.timezone.get_untracked()
+            && !list.contains(&tz)
+        {
+            list.push(tz);
+        }
+        list.retain(|z| *z != model);
+        let chosen = board.timezone.get_untracked().unwrap_or_default();
+        view! {
+            <option value="" selected=chosen.is_empty()>{format!("{model} (the model's)")}</option>
+            {list.into_iter().map(|z| {
+                let selected = z == chosen;
+                view! { <option value=z.clone() selected=selected>{z.replace('_', " ")}</option> }
+            }).collect_view()}
+        }
+    };
     view! {
         <label class="dash-filter dash-timezone">
             <span>"Time zone"</span>
             <select aria-label="time zone" title="the time zone dates and times are shown and filtered in"
                 prop:value=move || board.timezone.get().unwrap_or_default()
+                on:focus=move |_| zones.read_now()
                 on:change=move |ev| {
                     let v = event_target_value(&ev);
                     board.set_timezone(Some(v).filter(|v| !v.is_empty()));
                 }>
-                <option value="">{format!("{model} (the model's)")}</option>
-                {zones.into_iter().map(|z| view! { <option value=z.clone()>{z.replace('_', " ")}</option> }).collect_view()}
+                {options}
             </select>
         </label>
     }

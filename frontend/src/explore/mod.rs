@@ -19,3 +19,4 @@ mod shelf_view;
 mod toolbar;
 
 pub use page::ExplorePage;
+pub(crate) use page::description_path;

@@ -17,6 +17,11 @@ use crate::me::use_me;
 use crate::state::ExploreState;
 use crate::widgets::ErrorBox;
 
+/// Where the explore `name` is described (preloaded by the page, [`crate::first_fetches`]).
+pub(crate) fn description_path(name: &str) -> String {
+    format!("/api/v1/explores/{name}")
+}
+
 /// The explore page at `/explore/:explore`.
 #[component]
 pub fn ExplorePage() -> impl IntoView {
@@ -24,7 +29,7 @@ pub fn ExplorePage() -> impl IntoView {
     let explore = move || params.read().get("explore").unwrap_or_default();
     let description = LocalResource::new(move || {
         let name = explore();
-        async move { api::get::<ExploreDescription>(&format!("/api/v1/explores/{name}")).await }
+        async move { api::get::<ExploreDescription>(&description_path(&name)).await }
     });
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading the explore…"</p> }>

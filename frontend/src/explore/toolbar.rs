@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use super::session::ExploreSession;
+use crate::browser::{BrowserZones, Zones};
 use crate::dashboard::SaveToDashboard;
 use crate::me::use_me;
 use crate::state::DEFAULT_LIMIT;
@@ -65,41 +66,46 @@ pub(super) fn ExploreToolbar(session: ExploreSession) -> impl IntoView {
 }
 
 /// The query's time zone: the explore's default, the browser's own, or any zone the browser
-/// knows (IANA names, which the server checks).
+/// knows (IANA names, which the server checks); the list is filled once the page is idle.
 #[component]
 fn TimezoneSelect(session: ExploreSession) -> impl IntoView {
     let state = session.state;
     let default = session.timezone.get_value();
     let chosen = move || state.with(|s| s.timezone.clone().unwrap_or_default());
-    let mut zones = crate::browser::time_zones();
-    // browsers list UTC under its own name only sometimes
-    if !zones.iter().any(|z| z == "UTC") {
-        zones.insert(0, "UTC".to_string());
-    }
-    if let Some(z) = state.with_untracked(|s| s.timezone.clone())
-        && !zones.contains(&z)
-    {
-        zones.insert(0, z);
-    }
-    let own = crate::browser::time_zone().filter(|z| *z != default);
-    // options say whether they are chosen once (`prop:value` follows later changes)
-    let first = state.with_untracked(|s| s.timezone.clone().unwrap_or_default());
+    let zones = BrowserZones::new();
+    // the options say whether they are chosen when drawn (`prop:value` follows later changes)
+    let options = move || {
+        let first = state.with_untracked(|s| s.timezone.clone().unwrap_or_default());
+        let Zones { all: mut list, own } = zones.get();
+        // browsers list UTC under its own name only sometimes
+        if !list.iter().any(|z| z == "UTC") {
+            list.insert(0, "UTC".to_string());
+        }
+        if !first.is_empty() && !list.contains(&first) {
+            list.insert(0, first.clone());
+        }
+        let own = own.filter(|z| *z != default).map(|z| {
+            let selected = first == z;
+            view! { <option value=z.clone() selected=selected>{format!("Yours ({z})")}</option> }
+        });
+        view! {
+            <option value="" selected=first.is_empty()>{format!("Explore default ({default})")}</option>
+            {own}
+            {list.into_iter().map(|z| {
+                let (selected, value) = (first == z, z.clone());
+                view! { <option value=value selected=selected>{z}</option> }
+            }).collect_view()}
+        }
+    };
     view! {
         <label title="the time zone that dates, times and their parts (day of week, hour…) are read in">"Time zone "
             <select class="timezone" prop:value=chosen
+                on:focus=move |_| zones.read_now()
                 on:change=move |ev| {
                     let v = event_target_value(&ev);
                     session.edit(|s| s.timezone = (!v.is_empty()).then_some(v));
                 }>
-                <option value="" selected=first.is_empty()>{format!("Explore default ({default})")}</option>
-                {own.map(|z| {
-                    let selected = first == z;
-                    view! { <option value=z.clone() selected=selected>{format!("Yours ({z})")}</option> }
-                })}
-                {zones.into_iter().map(|z| {
-                    let (selected, value) = (first == z, z.clone());
-                    view! { <option value=value selected=selected>{z}</option> }
-                }).collect_view()}
+                {options}
             </select>
         </label>
     }
