@@ -117,11 +117,17 @@ async fn pages_render_on_the_server_and_assets_are_served() {
 
     let (status, _, body) = fetch("/explore/orders", false).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(
-        String::from_utf8(body)
-            .unwrap()
-            .contains("Loading the explore")
-    );
+    let explore = String::from_utf8(body).unwrap();
+    assert!(explore.contains("Loading the explore"), "{explore}");
+    // the API answers the app asks for first are preloaded, fetched as the app fetches them
+    let preload = |path: &str| {
+        format!(r#"<link rel="preload" href="{path}" as="fetch" crossorigin="anonymous">"#)
+    };
+    for path in ["/api/v1/me", "/api/v1/explores/orders"] {
+        assert!(explore.contains(&preload(path)), "{path}: {explore}");
+    }
+    assert!(html.contains(&preload("/api/v1/me")), "{html}");
+    assert!(!html.contains("/api/v1/explores/"), "{html}");
 
     let (status, headers, body) = fetch("/pkg/boltic.css", true).await;
     assert_eq!(status, StatusCode::OK);
