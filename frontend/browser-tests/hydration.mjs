@@ -6,7 +6,8 @@
 // page stayed empty now and then.) The page's HTML preloads `/me` (and an explore page its
 // explore), so the answer is there long before the page's code: here every page module is held
 // back 300 ms, `/me` must have been asked before any of them was let through, once only (the app
-// takes the preloaded answer), and each page must still come up whole.
+// takes the preloaded answer), and each page must still come up whole. A page whose own code
+// cannot be fetched at all says that it stopped (Leptos' lazy routes panic then).
 import assert from "node:assert/strict";
 import { adminContext, api, apiQuery, base, hasFailed, launch, pageErrors, step } from "./support/harness.mjs";
 
@@ -85,6 +86,24 @@ try {
     await open(`/dashboards/${encodeURIComponent(name)}`);
     await page.locator(".tile").first().waitFor();
     askedOnceEarly(["/api/v1/me"]);
+  });
+
+  await step("a page whose own code cannot be fetched says it stopped; reloaded, it works", async () => {
+    const broken = await context.newPage();
+    const thrown = [];
+    broken.on("pageerror", (e) => thrown.push(String(e)));
+    const explorePage = /\/pkg\/split___explore_route_view_[0-9]+\.wasm$/;
+    await broken.route(explorePage, (route) => route.abort());
+    await broken.goto(`${base}/explore/orders`);
+    const note = broken.locator("#stopped[role=alert]");
+    await note.waitFor();
+    assert.match(await note.innerText(), /stopped working.*Reload the page/s);
+    assert.ok(thrown.some((e) => /RuntimeError/.test(e)), `the app's trap: ${thrown}`);
+    await broken.unroute(explorePage);
+    await broken.reload();
+    await broken.locator(".picker li.field button.add").first().waitFor();
+    assert.equal(await broken.locator("#stopped").count(), 0);
+    await broken.close();
   });
 
   await step("no errors in the page", async () => assert.deepEqual(errors, []));

@@ -64,6 +64,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
         .into_iter()
         .map(|href| view! { <link rel="preload" href=href r#as="fetch" crossorigin="anonymous"/> })
         .collect_view();
+    let nonce = leptos::nonce::use_nonce();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -73,6 +74,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" href="data:,"/>
                 <link rel="stylesheet" href="/pkg/boltic.css"/>
                 {preloads}
+                <script nonce=nonce>{STOPPED_NOTE}</script>
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
@@ -82,6 +84,25 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
         </html>
     }
 }
+
+/// Says so on the page when the app has stopped: a WebAssembly trap, which is what a panic is in
+/// the browser bundle (it aborts), e.g. when a page's own code cannot be fetched (Leptos' lazy
+/// routes then panic, leptos-rs/leptos#4785) or a bug. The page would otherwise look alive and
+/// do nothing. Plain script in the page's head, so it works when the app does not.
+#[cfg(feature = "ssr")]
+const STOPPED_NOTE: &str = r#"(() => {
+  const stopped = (e) => {
+    if (!(e instanceof WebAssembly.RuntimeError) || document.getElementById("stopped")) return;
+    const note = document.createElement("p");
+    note.id = "stopped";
+    note.className = "error stopped";
+    note.setAttribute("role", "alert");
+    note.textContent = "This page has stopped working: part of its code could not be loaded, or it failed. Reload the page to try again.";
+    document.body.prepend(note);
+  };
+  addEventListener("error", (e) => stopped(e.error));
+  addEventListener("unhandledrejection", (e) => stopped(e.reason));
+})();"#;
 
 /// The API answers the page at `path` fetches as soon as its app runs, in the browser: who is
 /// asking (every page but a share link's, [`me::provide_me`]) and the explore of an explore page
