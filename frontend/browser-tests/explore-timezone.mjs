@@ -1,7 +1,8 @@
 // Browser test of the explore's time zone: the select starts at the explore's default (the
 // model's, from the API), a chosen zone is kept in the URL and sent with the query, and a
 // day-of-week breakdown then equals the API's for the same query with that `timezone` (and
-// differs from the default's). The select lists the browser's zones once the page is idle.
+// differs from the default's). The select lists the browser's zones once the page is idle (at
+// once where there is no idle callback).
 import assert from "node:assert/strict";
 import { accounts, api, base, hasFailed, launch, login, pageErrors, shots, step } from "./support/harness.mjs";
 
@@ -66,6 +67,18 @@ try {
     await page.getByRole("button", { name: "Run", exact: true }).click();
     await waitTable(utc);
     assert.doesNotMatch(page.url(), /[?&]z=/);
+  });
+
+  await step("without requestIdleCallback (Safari) the zones are listed all the same", async () => {
+    const other = await context.newPage();
+    const otherErrors = pageErrors(other);
+    await other.addInitScript(() => { delete window.requestIdleCallback; });
+    await other.goto(`${base}/explore/orders`);
+    assert.equal(await other.evaluate(() => "requestIdleCallback" in window), false);
+    const known = await other.evaluate(() => Intl.supportedValuesOf("timeZone").length);
+    await other.waitForFunction((n) => document.querySelectorAll("select.timezone option").length > n, known);
+    assert.deepEqual(otherErrors, []);
+    await other.close();
   });
 
   assert.deepEqual(errors, [], "no page errors");

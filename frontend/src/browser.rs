@@ -55,8 +55,11 @@ impl BrowserZones {
             all: RwSignal::new(Vec::new()),
             own: RwSignal::new(None),
         };
+        // a browser without `requestIdleCallback` (Safari) reads them at once, as it is drawn
         #[cfg(target_arch = "wasm32")]
-        request_idle_callback(move || zones.read_now());
+        if request_idle_callback_with_handle(move || zones.read_now()).is_err() {
+            zones.read_now();
+        }
         zones
     }
 
