@@ -472,6 +472,32 @@ fn int_keys(
     Some(keys)
 }
 
+/// `batch` under `schema`, the schema of the query that gave it. The branches of a `UNION ALL`
+/// can give batches that differ from the query's schema: in nullability or metadata, and in
+/// string types (a branch reading Parquet gives `Utf8View` where the union says `Utf8`, in
+/// DataFusion 55), which a `MemTable` refuses; such columns are cast.
+fn conform(
+    batch: &datafusion::arrow::record_batch::RecordBatch,
+    schema: &Arc<Schema>,
+) -> Result<datafusion::arrow::record_batch::RecordBatch> {
+    let columns = batch
+        .columns()
+        .iter()
+        .zip(schema.fields())
+        .map(|(column, field)| {
+            if column.data_type() == field.data_type() {
+                Ok(column.clone())
+            } else {
+                datafusion::arrow::compute::cast(column, field.data_type())
+            }
+        })
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    Ok(datafusion::arrow::record_batch::RecordBatch::try_new(
+        schema.clone(),
+        columns,
+    )?)
+}
+
 /// Upsert `rows` into `table` (its published version `current`, registered in `ctx` under its
 /// name) by `key`: rows whose key it lacks are inserted, rows whose other columns differ replace
 /// the table's, and only those go into the Delta MERGE; when there are none the table keeps its
@@ -487,7 +513,12 @@ pub(crate) async fn upsert(
     // Run the rows' query once (a model's SQL, a history): counted here, compared below.
     let started = std::time::Instant::now();
     let schema = Arc::new(rows.schema().as_arrow().clone());
-    let delivered_rows = rows.collect().await?;
+    let delivered_rows = rows
+        .collect()
+        .await?
+        .iter()
+        .map(|batch| conform(batch, &schema))
+        .collect::<Result<Vec<_>>>()?;
     let collected_ms = started.elapsed().as_millis() as u64;
     let delivered: u64 = delivered_rows.iter().map(|b| b.num_rows() as u64).sum();
     let columns: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
@@ -615,4 +646,100 @@ pub(crate) async fn upsert(
         }),
     };
     Ok((entry, report))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use datafusion::arrow::array::{Int64Array, StringArray};
+    use datafusion::arrow::datatypes::{DataType, Field, Schema};
+    use datafusion::arrow::record_batch::RecordBatch;
+    use datafusion::dataframe::DataFrameWriteOptions;
+    use datafusion::datasource::MemTable;
+    use datafusion::prelude::{ParquetReadOptions, SessionContext};
+
+    use super::conform;
+
+    /// A model's `UNION ALL` of rows in memory (`changed.<table>`) and rows read from Parquet
+    /// gives batches whose string columns are views where the query says `Utf8`: conformed,
+    /// they make the `MemTable` an upsert compares and merges.
+    #[tokio::test]
+    async fn a_union_of_memory_and_parquet_rows_is_conformed_to_its_query() {
+        let dir = tempfile::tempdir().unwrap();
+        let ctx = SessionContext::new();
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("id", DataType::Int64, false),
+            Field::new("status", DataType::Utf8, true),
+        ]));
+        let batch = |ids: Vec<i64>, status: Vec<Option<&str>>| {
+            RecordBatch::try_new(
+                schema.clone(),
+                vec![
+                    Arc::new(Int64Array::from(ids)),
+                    Arc::new(StringArray::from(status)),
+                ],
+            )
+            .unwrap()
+        };
+        let stored = ctx
+            .read_batch(batch(vec![1, 2], vec![Some("Booked"), None]))
+            .unwrap();
+        let path = dir.path().join("stored");
+        stored
+            .write_parquet(path.to_str().unwrap(), DataFrameWriteOptions::new(), None)
+            .await
+            .unwrap();
+        ctx.register_parquet(
+            "stored",
+            path.to_str().unwrap(),
+            ParquetReadOptions::default(),
+        )
+        .await
+        .unwrap();
+        let changed = MemTable::try_new(
+            schema.clone(),
+            vec![vec![batch(vec![3], vec![Some("Finished")])]],
+        )
+        .unwrap();
+        ctx.register_table("changed", Arc::new(changed)).unwrap();
+
+        let rows = ctx
+            .sql("SELECT id, status FROM changed UNION ALL SELECT id, status FROM stored WHERE id = 2")
+            .await
+            .unwrap();
+        let query = Arc::new(rows.schema().as_arrow().clone());
+        let batches = rows.collect().await.unwrap();
+        assert!(
+            batches
+                .iter()
+                .any(|b| b.schema().fields() != query.fields()),
+            "every batch already has the query's schema: conform may no longer be needed"
+        );
+        let conformed: Vec<RecordBatch> = batches
+            .iter()
+            .map(|b| conform(b, &query).unwrap())
+            .collect();
+        let table = MemTable::try_new(query.clone(), vec![conformed]).unwrap();
+        ctx.register_table("conformed", Arc::new(table)).unwrap();
+        let all = ctx
+            .sql("SELECT id, status FROM conformed ORDER BY id")
+            .await
+            .unwrap()
+            .collect()
+            .await
+            .unwrap();
+        let text = datafusion::arrow::util::pretty::pretty_format_batches(&all)
+            .unwrap()
+            .to_string();
+        assert_eq!(
+            text,
+            "+----+----------+\n\
+             | id | status   |\n\
+             +----+----------+\n\
+             | 2  |          |\n\
+             | 3  | Finished |\n\
+             +----+----------+"
+        );
+    }
 }
